@@ -1,0 +1,32 @@
+#pragma once
+// Helpers shared by the subcommands: the exit-code table, output checks, terminal progress.
+#include <string>
+
+namespace cords::cli {
+
+/// The exit-code table printed by --help (docs/cli.md holds the same table).
+const char* exit_code_help();
+
+/// Throws Error{OutputUnwritable} naming `path` when its directory does not exist or is not writable, so a
+/// long run fails before it starts rather than after.
+void check_output_writable(const std::string& path);
+
+/// Progress on stderr: a redrawn bar when stderr is a terminal, a line every ~10% otherwise; silent if quiet.
+class Progress {
+ public:
+  Progress(std::string label, bool quiet);
+  void update(long long done, long long total);
+  void finish();
+
+ private:
+  std::string label_;
+  bool quiet_;
+  bool tty_;
+  int last_decile_ = -1;
+  double start_;
+};
+
+/// Prints "cords-summarize: <message>" on stderr unless quiet.
+void info(bool quiet, const std::string& message);
+
+}  // namespace cords::cli

@@ -1,0 +1,160 @@
+#include "cli/select_command.h"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/common.h"
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+#include "cords/core/io.h"
+#include "cords/core/timer.h"
+#include "cords/select/selection.h"
+
+namespace cords::cli {
+namespace po = boost::program_options;
+namespace sel = cords::select;
+
+namespace {
+
+std::string function_help() {
+  std::string s = "Functions (--function NAME, or a weighted mixture \"0.7*facility-location+0.3*disparity-sum\"):\n";
+  for (const auto& f : sel::function_registry()) s += "  " + f.name + std::string(26 - std::min<std::size_t>(25, f.name.size()), ' ') + f.summary + "\n";
+  s += "Optimizers (--optimizer NAME):\n";
+  for (const auto& o : sel::optimizer_registry()) s += "  " + o.name + std::string(26 - std::min<std::size_t>(25, o.name.size()), ' ') + o.summary + "\n";
+  return s;
+}
+
+sel::KnnMethod parse_knn_method(const std::string& s) {
+  if (s == "auto") return sel::KnnMethod::Auto;
+  if (s == "exact") return sel::KnnMethod::Exact;
+  if (s == "ivf") return sel::KnnMethod::Ivf;
+  throw invalid_argument("unknown --knn-method '" + s + "'; valid: auto, exact, ivf");
+}
+
+}  // namespace
+
+int run_select_command(int argc, char** argv) {
+  sel::SelectionConfig cfg;
+  std::string features, output = "-", groups_path, costs_path, metric = "cosine", knn_method = "auto";
+  double cost_budget = 0.0;
+  long long budget = 0, knn = 0;
+  unsigned long long seed = 0;
+  int threads = 0;
+  bool quiet = false;
+
+  po::options_description opts("Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
+                               "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help")
+    ("features", po::value(&features)->value_name("FILE"), "n x d float32/float64 .npy (C order) or CSV; row i = element i")
+    ("budget,k", po::value(&budget)->value_name("K"), "number of elements to select")
+    ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
+    ("function", po::value(&cfg.function)->default_value(cfg.function)->value_name("NAME"), "set function or weighted mixture (see below)")
+    ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot")
+    ("rbf-kw", po::value(&cfg.kernel.rbf_kw)->default_value(cfg.kernel.rbf_kw)->value_name("KW"), "rbf width: s = exp(-d2 / (kw mean d2))")
+    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer)->value_name("NAME"), "optimizer (see below)")
+    ("knn", po::value(&knn)->default_value(0)->value_name("K"), "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense")
+    ("knn-method", po::value(&knn_method)->default_value(knn_method)->value_name("M"), "auto | exact | ivf (approximate, recall reported)")
+    ("groups", po::value(&groups_path)->value_name("FILE"), "n integer labels (.npy or one per line): select per group, budget split by size")
+    ("costs", po::value(&costs_path)->value_name("FILE"), "n positive costs: cost-aware greedy, needs --cost-budget")
+    ("cost-budget", po::value(&cost_budget)->value_name("B"), "budget in cost units for --costs")
+    ("lambda", po::value(&cfg.params.lambda)->default_value(cfg.params.lambda), "graph-cut lambda")
+    ("regularizer", po::value(&cfg.params.regularizer)->default_value(cfg.params.regularizer), "log-determinant r in log det(L_S + r I)")
+    ("concave", po::value(&cfg.params.concave)->default_value(cfg.params.concave), "feature-based g: sqrt | log1p | inverse")
+    ("alpha", po::value(&cfg.params.alpha)->default_value(cfg.params.alpha), "saturated-coverage alpha")
+    ("threshold", po::value(&cfg.params.threshold)->default_value(cfg.params.threshold), "set-cover: feature > threshold covers the concept")
+    ("epsilon", po::value(&cfg.greedy.epsilon)->default_value(cfg.greedy.epsilon), "stochastic optimizers: sample (n/k) ln(1/eps)")
+    ("stop-if-zero-gain", po::bool_switch(&cfg.greedy.stop_if_zero_gain), "stop when the best gain is <= 0")
+    ("stop-if-negative-gain", po::bool_switch(&cfg.greedy.stop_if_negative_gain), "stop when the best gain is < 0")
+    ("seed", po::value(&seed)->default_value(0), "random seed (stochastic, random, IVF)")
+    ("threads", po::value(&threads)->default_value(0), "worker threads; 0 = all cores")
+    ("output,o", po::value(&output)->default_value(output)->value_name("FILE"), "JSON output file, - for stdout (written atomically)")
+    ("quiet,q", po::bool_switch(&quiet), "no progress or timing lines on stderr");
+  // clang-format on
+
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n" << function_help() << "\n" << exit_code_help();
+    return 0;
+  }
+  po::notify(vm);
+  if (features.empty()) throw invalid_argument("--features is required (see cords-summarize select --help)");
+  if (!vm.count("budget") && !vm.count("fraction") && costs_path.empty())
+    throw invalid_argument("give --budget K or --fraction F (or --costs with --cost-budget)");
+  if (vm.count("budget") && budget < 1) throw invalid_argument("--budget must be >= 1, got " + std::to_string(budget));
+  if (knn < 0) throw invalid_argument("--knn must be >= 0");
+  if (!costs_path.empty() && !(cost_budget > 0)) throw invalid_argument("--costs needs --cost-budget B > 0");
+
+  cfg.budget = budget;
+  cfg.kernel.metric = sel::parse_metric(metric);
+  cfg.knn = knn;
+  cfg.knn_options.method = parse_knn_method(knn_method);
+  cfg.knn_options.seed = seed;
+  cfg.greedy.seed = seed;
+  sel::make_optimizer(cfg.optimizer);  // fail fast on a bad name
+  check_output_writable(output);
+  sel::set_threads(threads);
+
+  Stopwatch total;
+  Matrix x = read_matrix(features);
+  std::vector<std::int64_t> groups;
+  std::vector<double> costs;
+  if (!groups_path.empty()) groups = read_labels(groups_path);
+  if (!costs_path.empty()) costs = read_vector(costs_path);
+  const double load_s = total.seconds();
+  info(quiet, "read " + std::to_string(x.rows()) + " x " + std::to_string(x.cols()) + " from " + features);
+
+  Progress progress("selecting", quiet);
+  cfg.greedy.progress = [&](Index done, Index all) { progress.update(done, all); };
+  const sel::SelectionReport rep = sel::run_selection(x.view(), cfg, groups_path.empty() ? nullptr : &groups,
+                                                      costs_path.empty() ? nullptr : &costs, cost_budget);
+  progress.finish();
+
+  nlohmann::json j;
+  j["tool"] = "cords-summarize select";
+  j["input"] = {{"features", features}, {"n", x.rows()}, {"d", x.cols()}};
+  nlohmann::json params = {{"function", cfg.function}, {"metric", metric}, {"optimizer", costs.empty() ? cfg.optimizer : "cost-aware-lazy"},
+                           {"budget", rep.budget}, {"knn", knn}, {"seed", seed}, {"epsilon", cfg.greedy.epsilon},
+                           {"stop_if_zero_gain", cfg.greedy.stop_if_zero_gain},
+                           {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
+  if (vm.count("fraction")) params["fraction"] = cfg.fraction;
+  if (!groups_path.empty()) params["groups"] = groups_path;
+  if (!costs_path.empty()) {
+    params["costs"] = costs_path;
+    params["cost_budget"] = cost_budget;
+  }
+  j["parameters"] = params;
+  j["function"] = {{"name", rep.function}, {"monotone", rep.traits.monotone}, {"submodular", rep.traits.submodular}};
+  j["selected"] = rep.selection.selected;
+  j["gains"] = rep.selection.gains;
+  j["objective"] = rep.selection.objective;
+  j["evaluations"] = rep.selection.evaluations;
+  if (!rep.groups.empty()) {
+    nlohmann::json g = nlohmann::json::array();
+    for (const auto& gr : rep.groups)
+      g.push_back({{"label", gr.label}, {"size", gr.size}, {"budget", gr.budget}, {"selected", gr.selected}, {"objective", gr.objective}});
+    j["groups"] = g;
+  }
+  if (rep.used_knn) j["knn"] = {{"k", knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
+  j["timings_s"] = {{"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
+  j["peak_memory_bytes"] = peak_rss_bytes();
+
+  const std::string text = j.dump(2) + "\n";
+  if (output == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else {
+    write_file_atomic(output, text);
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "selected %zu of %lld (objective %.6g) in %.2fs: kernel %.2fs, optimize %.2fs",
+                rep.selection.selected.size(), static_cast<long long>(x.rows()), rep.selection.objective, total.seconds(),
+                rep.kernel_seconds, rep.optimize_seconds);
+  info(quiet, line);
+  return 0;
+}
+
+}  // namespace cords::cli

@@ -1,0 +1,36 @@
+#pragma once
+// Files written atomically: content goes to a hidden temporary file in the destination's directory, which is
+// flushed, fsync'ed and renamed over the destination on commit(). A reader (or a crash at any moment) sees
+// either the old file or the complete new one, never a partial file. An AtomicFile destroyed without commit()
+// removes its temporary file.
+#include <cstdio>
+#include <string>
+
+namespace cords {
+
+class AtomicFile {
+ public:
+  /// Opens a temporary file next to `path`. Throws Error{OutputUnwritable} naming `path` on failure.
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// Appends bytes. Throws Error{OutputUnwritable} on a write error (disk full, ...).
+  void write(const void* data, std::size_t size);
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  /// Flushes, fsyncs and renames into place. Throws Error{OutputUnwritable} on failure.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  std::FILE* file_ = nullptr;
+  bool committed_ = false;
+};
+
+/// Writes `contents` to `path` atomically (see AtomicFile).
+void write_file_atomic(const std::string& path, const std::string& contents);
+
+}  // namespace cords

@@ -1,0 +1,44 @@
+#pragma once
+// Typed errors for expected failures, and the exit codes the CLI maps them to.
+//
+// Two tiers (see docs/architecture.md):
+//   - cords::Error: an expected failure the user can act on (a file that will not open, a bad argument, an
+//     unwritable output). Its what() is one line that names the file or argument and the problem.
+//   - CORDS_CHECK (check.h): a broken internal invariant; throws Error{ErrorKind::Internal} with file:line.
+// Only main() catches everything and turns ErrorKind into the process exit code.
+#include <stdexcept>
+#include <string>
+
+namespace cords {
+
+/// Kinds of failure; the numeric value is the documented process exit code (docs/cli.md).
+enum class ErrorKind : int {
+  Internal = 1,          ///< a bug or an unexpected library failure
+  InvalidArgument = 2,   ///< bad option, bad value, unknown name, invalid data content
+  InputUnreadable = 3,   ///< missing, unreadable or malformed input file
+  ModelUnusable = 4,     ///< missing, corrupt or wrongly shaped model
+  OutputUnwritable = 5,  ///< output path cannot be created or written
+  BatchFailures = 6,     ///< a batch finished but some items failed
+};
+
+/// Returns the process exit code for an error kind.
+constexpr int exit_code(ErrorKind kind) { return static_cast<int>(kind); }
+
+/// Returns a short name for an error kind ("invalid argument", ...).
+const char* to_string(ErrorKind kind);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+/// Convenience constructors for the common kinds.
+inline Error invalid_argument(const std::string& m) { return Error(ErrorKind::InvalidArgument, m); }
+inline Error input_unreadable(const std::string& m) { return Error(ErrorKind::InputUnreadable, m); }
+inline Error output_unwritable(const std::string& m) { return Error(ErrorKind::OutputUnwritable, m); }
+
+}  // namespace cords

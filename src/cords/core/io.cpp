@@ -1,0 +1,335 @@
+#include "cords/core/io.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+
+namespace cords {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_extension(const std::string& path, const char* ext) {
+  std::string e = fs::path(path).extension().string();
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e == ext;
+}
+
+std::ifstream open_input(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw input_unreadable("cannot read '" + path + "': no such file");
+  if (fs::is_directory(path, ec)) throw input_unreadable("cannot read '" + path + "': it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_unreadable("cannot read '" + path + "': " + std::strerror(errno));
+  return in;
+}
+
+// ---- .npy -----------------------------------------------------------------------------------------------
+
+struct NpyHeader {
+  char kind = 0;       // 'f', 'i', 'u', 'b'
+  int itemsize = 0;    // bytes
+  bool swap = false;   // stored big-endian
+  std::vector<Index> shape;
+  std::size_t count() const {
+    std::size_t c = 1;
+    for (auto s : shape) c *= static_cast<std::size_t>(s);
+    return c;
+  }
+};
+
+[[noreturn]] void bad_npy(const std::string& path, const std::string& why) {
+  throw input_unreadable("malformed .npy file '" + path + "': " + why);
+}
+
+std::string dict_value(const std::string& header, const std::string& key, const std::string& path) {
+  auto pos = header.find("'" + key + "'");
+  if (pos == std::string::npos) bad_npy(path, "header has no '" + key + "'");
+  pos = header.find(':', pos);
+  if (pos == std::string::npos) bad_npy(path, "header entry '" + key + "' has no value");
+  ++pos;
+  while (pos < header.size() && header[pos] == ' ') ++pos;
+  std::size_t end = pos;
+  if (pos < header.size() && header[pos] == '(') {
+    end = header.find(')', pos);
+    if (end == std::string::npos) bad_npy(path, "unterminated shape");
+    return header.substr(pos, end - pos + 1);
+  }
+  if (pos < header.size() && (header[pos] == '\'' || header[pos] == '"')) {
+    end = header.find(header[pos], pos + 1);
+    if (end == std::string::npos) bad_npy(path, "unterminated string");
+    return header.substr(pos + 1, end - pos - 1);
+  }
+  while (end < header.size() && header[end] != ',' && header[end] != '}') ++end;
+  return header.substr(pos, end - pos);
+}
+
+NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) bad_npy(path, "not a NumPy file (bad magic)");
+  const int major = static_cast<unsigned char>(magic[6]);
+  std::uint32_t hlen = 0;
+  if (major == 1) {
+    unsigned char b[2];
+    if (!in.read(reinterpret_cast<char*>(b), 2)) bad_npy(path, "truncated header");
+    hlen = b[0] | (b[1] << 8);
+  } else if (major == 2 || major == 3) {
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char*>(b), 4)) bad_npy(path, "truncated header");
+    hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+  } else {
+    bad_npy(path, "unsupported format version " + std::to_string(major));
+  }
+  if (hlen > (1u << 24)) bad_npy(path, "header too long");
+  std::string header(hlen, '\0');
+  if (!in.read(header.data(), hlen)) bad_npy(path, "truncated header");
+
+  NpyHeader h;
+  const std::string descr = dict_value(header, "descr", path);
+  if (descr.size() < 3) bad_npy(path, "unsupported dtype '" + descr + "'");
+  const char order = descr[0];
+  h.kind = descr[1];
+  try {
+    h.itemsize = std::stoi(descr.substr(2));
+  } catch (...) {
+    bad_npy(path, "unsupported dtype '" + descr + "'");
+  }
+  h.swap = order == '>' && h.itemsize > 1;
+  const bool ok_kind = (h.kind == 'f' && (h.itemsize == 4 || h.itemsize == 8)) ||
+                       ((h.kind == 'i' || h.kind == 'u') &&
+                        (h.itemsize == 1 || h.itemsize == 2 || h.itemsize == 4 || h.itemsize == 8)) ||
+                       (h.kind == 'b' && h.itemsize == 1);
+  if (!ok_kind || (order != '<' && order != '>' && order != '|' && order != '='))
+    throw invalid_argument("unsupported dtype '" + descr + "' in '" + path +
+                           "': expected float32/float64 or an integer type");
+  const std::string fortran = dict_value(header, "fortran_order", path);
+  if (fortran.find("True") != std::string::npos)
+    throw invalid_argument("'" + path + "' is in Fortran order; save it in C order (numpy.ascontiguousarray)");
+  const std::string shape = dict_value(header, "shape", path);
+  std::string digits;
+  for (char c : shape + ",") {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digits += c;
+    } else if (c == ',' || c == ')') {
+      if (!digits.empty()) h.shape.push_back(std::stoll(digits));
+      digits.clear();
+    }
+  }
+  return h;
+}
+
+double load_element(const unsigned char* p, const NpyHeader& h) {
+  unsigned char b[8];
+  for (int i = 0; i < h.itemsize; ++i) b[i] = h.swap ? p[h.itemsize - 1 - i] : p[i];
+  switch (h.kind) {
+    case 'f':
+      if (h.itemsize == 4) {
+        float f;
+        std::memcpy(&f, b, 4);
+        return f;
+      } else {
+        double d;
+        std::memcpy(&d, b, 8);
+        return d;
+      }
+    case 'b': return b[0] ? 1.0 : 0.0;
+    case 'u': {
+      std::uint64_t v = 0;
+      std::memcpy(&v, b, static_cast<std::size_t>(h.itemsize));  // little-endian host
+      return static_cast<double>(v);
+    }
+    default: {
+      std::int64_t v = 0;
+      std::memcpy(&v, b, static_cast<std::size_t>(h.itemsize));
+      const int shift = 64 - 8 * h.itemsize;
+      if (shift > 0) v = static_cast<std::int64_t>(static_cast<std::uint64_t>(v) << shift) >> shift;  // sign extend
+      return static_cast<double>(v);
+    }
+  }
+}
+
+// Streams the payload, calling sink(index, value) for each element in C order.
+template <class Sink>
+void read_npy_payload(std::ifstream& in, const NpyHeader& h, const std::string& path, Sink sink) {
+  const std::size_t total = h.count();
+  const std::size_t chunk_elems = 1 << 16;
+  std::vector<unsigned char> buf(chunk_elems * static_cast<std::size_t>(h.itemsize));
+  std::size_t done = 0;
+  while (done < total) {
+    const std::size_t n = std::min(chunk_elems, total - done);
+    if (!in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(n * h.itemsize)))
+      bad_npy(path, "truncated data (expected " + std::to_string(total) + " elements, file ends after " +
+                        std::to_string(done + static_cast<std::size_t>(in.gcount()) / h.itemsize) + ")");
+    if (h.kind == 'f' && h.itemsize == 4 && !h.swap) {
+      const float* f = reinterpret_cast<const float*>(buf.data());
+      for (std::size_t i = 0; i < n; ++i) sink(done + i, static_cast<double>(f[i]));
+    } else {
+      for (std::size_t i = 0; i < n; ++i) sink(done + i, load_element(buf.data() + i * h.itemsize, h));
+    }
+    done += n;
+  }
+}
+
+[[noreturn]] void non_finite(const std::string& path, Index row, Index col, double v) {
+  throw invalid_argument("'" + path + "' holds " + (std::isnan(v) ? "NaN" : "an infinite value") + " at row " +
+                         std::to_string(row) + ", column " + std::to_string(col));
+}
+
+Matrix read_npy_matrix(const std::string& path) {
+  auto in = open_input(path);
+  const NpyHeader h = read_npy_header(in, path);
+  if (h.shape.empty() || h.shape.size() > 2)
+    throw invalid_argument("'" + path + "' has " + std::to_string(h.shape.size()) +
+                           " dimensions; expected a 2-D n x d matrix");
+  const Index rows = h.shape[0];
+  const Index cols = h.shape.size() == 2 ? h.shape[1] : 1;
+  if (rows == 0 || cols == 0) throw invalid_argument("'" + path + "' is empty (shape " + std::to_string(rows) + " x " + std::to_string(cols) + ")");
+  Matrix m(rows, cols);
+  float* out = m.data();
+  read_npy_payload(in, h, path, [&](std::size_t i, double v) {
+    if (!std::isfinite(v)) non_finite(path, static_cast<Index>(i) / cols, static_cast<Index>(i) % cols, v);
+    out[i] = static_cast<float>(v);
+  });
+  return m;
+}
+
+std::vector<double> read_npy_vector(const std::string& path) {
+  auto in = open_input(path);
+  const NpyHeader h = read_npy_header(in, path);
+  if (h.shape.empty() || (h.shape.size() == 2 && h.shape[1] != 1) || h.shape.size() > 2)
+    throw invalid_argument("'" + path + "' must be a 1-D array (or n x 1)");
+  std::vector<double> v(h.count());
+  read_npy_payload(in, h, path, [&](std::size_t i, double x) { v[i] = x; });
+  return v;
+}
+
+// ---- CSV ------------------------------------------------------------------------------------------------
+
+// Splits a line on commas, semicolons, tabs or spaces; returns false if any field is not a number.
+bool parse_numbers(const std::string& line, std::vector<double>& out) {
+  out.clear();
+  const char* p = line.c_str();
+  while (*p) {
+    while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';' || *p == '\r') ++p;
+    if (!*p) break;
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(p, &end);
+    if (end == p) return false;
+    if (*end && *end != ' ' && *end != '\t' && *end != ',' && *end != ';' && *end != '\r') return false;
+    out.push_back(v);
+    p = end;
+  }
+  return true;
+}
+
+struct CsvTable {
+  std::vector<double> values;
+  Index rows = 0;
+  Index cols = 0;
+};
+
+CsvTable read_csv(const std::string& path) {
+  auto in = open_input(path);
+  CsvTable t;
+  std::string line;
+  std::vector<double> fields;
+  std::size_t lineno = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (!parse_numbers(line, fields)) {
+      if (first) {  // header row
+        first = false;
+        continue;
+      }
+      throw input_unreadable("malformed CSV '" + path + "' at line " + std::to_string(lineno) +
+                             ": a field is not a number");
+    }
+    first = false;
+    if (t.rows == 0) t.cols = static_cast<Index>(fields.size());
+    if (static_cast<Index>(fields.size()) != t.cols)
+      throw input_unreadable("malformed CSV '" + path + "' at line " + std::to_string(lineno) + ": expected " +
+                             std::to_string(t.cols) + " values, found " + std::to_string(fields.size()));
+    t.values.insert(t.values.end(), fields.begin(), fields.end());
+    ++t.rows;
+  }
+  if (t.rows == 0) throw invalid_argument("'" + path + "' holds no data rows");
+  return t;
+}
+
+std::vector<double> read_any_vector(const std::string& path) {
+  if (has_extension(path, ".npy")) return read_npy_vector(path);
+  CsvTable t = read_csv(path);
+  if (t.cols != 1) throw invalid_argument("'" + path + "' must hold one value per line, found " + std::to_string(t.cols));
+  return std::move(t.values);
+}
+
+template <class T>
+void write_npy_impl(const std::string& path, const char* descr, const std::string& shape, const T* data,
+                    std::size_t count) {
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  const std::size_t base = 10;  // magic(6) + version(2) + header length(2)
+  std::size_t pad = 64 - (base + header.size() + 1) % 64;
+  if (pad == 64) pad = 0;
+  header.append(pad, ' ');
+  header.push_back('\n');
+  AtomicFile f(path);
+  f.write("\x93NUMPY\x01\x00", 8);
+  const unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff),
+                                static_cast<unsigned char>(header.size() >> 8)};
+  f.write(len, 2);
+  f.write(header);
+  f.write(data, count * sizeof(T));
+  f.commit();
+}
+
+}  // namespace
+
+Matrix read_matrix(const std::string& path) {
+  if (has_extension(path, ".npy")) return read_npy_matrix(path);
+  CsvTable t = read_csv(path);
+  Matrix m(t.rows, t.cols);
+  for (std::size_t i = 0; i < t.values.size(); ++i) {
+    const double v = t.values[i];
+    if (!std::isfinite(v)) non_finite(path, static_cast<Index>(i) / t.cols, static_cast<Index>(i) % t.cols, v);
+    m.data()[i] = static_cast<float>(v);
+  }
+  return m;
+}
+
+std::vector<std::int64_t> read_labels(const std::string& path) {
+  const std::vector<double> v = read_any_vector(path);
+  std::vector<std::int64_t> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i]) || v[i] != std::floor(v[i]) || std::fabs(v[i]) > 9.0e15)
+      throw invalid_argument("'" + path + "' value " + std::to_string(i) + " is not an integer label");
+    out[i] = static_cast<std::int64_t>(v[i]);
+  }
+  return out;
+}
+
+std::vector<double> read_vector(const std::string& path) {
+  std::vector<double> v = read_any_vector(path);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) non_finite(path, static_cast<Index>(i), 0, v[i]);
+  return v;
+}
+
+void write_npy(const std::string& path, const Matrix& m) {
+  write_npy_impl(path, "<f4", "(" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + ")", m.data(),
+                 m.size());
+}
+
+void write_npy(const std::string& path, const std::vector<std::int64_t>& v) {
+  write_npy_impl(path, "<i8", "(" + std::to_string(v.size()) + ",)", v.data(), v.size());
+}
+
+}  // namespace cords

@@ -1,0 +1,20 @@
+#pragma once
+// The two dense products the kernels need. Implemented by gemm_blas.cpp (CBLAS, e.g. OpenBLAS) or by
+// gemm_fallback.cpp (portable blocked loops, OpenMP) as chosen in CMake. Row-major; a is m x d, b is n x d.
+#include "cords/core/matrix.h"
+
+namespace cords::select::detail {
+
+/// c (m x n, leading dimension ldc) = a * b^T.
+void gemm_abt(const float* a, Index m, const float* b, Index n, Index d, float* c, Index ldc);
+
+/// Lower triangle (j <= i) of c (n x n) = a * a^T; the strict upper triangle is left unspecified.
+void syrk_lower(const float* a, Index n, Index d, float* c);
+
+/// Caps the threads the implementation uses (no-op where it has no own pool).
+void set_gemm_threads(int threads);
+
+/// Name of the implementation ("openblas", "fallback").
+const char* gemm_backend();
+
+}  // namespace cords::select::detail

@@ -1,0 +1,152 @@
+#include "cords/select/registry.h"
+
+#include <cctype>
+
+#include "cords/core/error.h"
+#include "cords/core/timer.h"
+
+namespace cords::select {
+
+FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options)
+    : x_(features), kernel_(kernel), knn_(knn), knn_options_(knn_options) {
+  knn_options_.k = knn;
+  knn_options_.metric = kernel.metric;
+  knn_options_.rbf_kw = kernel.rbf_kw;
+}
+
+std::shared_ptr<const DenseKernel> FunctionInputs::dense_kernel() {
+  if (!dense_) {
+    Stopwatch sw;
+    dense_ = std::make_shared<const DenseKernel>(make_dense_kernel(x_, kernel_));
+    kernel_s_ += sw.seconds();
+    kernel_bytes_ += static_cast<std::size_t>(x_.rows) * static_cast<std::size_t>(x_.rows) * sizeof(float);
+  }
+  return dense_;
+}
+
+std::shared_ptr<const SparseKernel> FunctionInputs::sparse_kernel() {
+  if (!sparse_) {
+    Stopwatch sw;
+    sparse_ = std::make_shared<const SparseKernel>(make_knn_kernel(x_, knn_options_, &knn_stats_));
+    kernel_s_ += sw.seconds();
+    kernel_bytes_ += sparse_->nonzeros() * sizeof(SparseKernel::Entry);
+  }
+  return sparse_;
+}
+
+namespace {
+
+std::vector<FunctionInfo> build_functions() {
+  auto dense_only = [](const char* name, FunctionInputs& in) {
+    if (in.sparse())
+      throw invalid_argument(std::string(name) + " does not run on the sparse kNN kernel (--knn); functions that do: "
+                             "facility-location; or drop --knn");
+    return in.dense_kernel();
+  };
+  return {
+      {"facility-location", "sum_j max_{i in S} s_ij: representativeness (monotone submodular)", true, true,
+       [](FunctionInputs& in, const FunctionParams&) {
+         return in.sparse() ? facility_location(in.sparse_kernel()) : facility_location(in.dense_kernel());
+       }},
+      {"graph-cut", "coverage minus lambda x within-set similarity (submodular; monotone for lambda <= 0.5)", true,
+       false,
+       [=](FunctionInputs& in, const FunctionParams& p) { return graph_cut(dense_only("graph-cut", in), p.lambda); }},
+      {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false,
+       [=](FunctionInputs& in, const FunctionParams& p) {
+         return log_determinant(dense_only("log-determinant", in), p.regularizer);
+       }},
+      {"disparity-sum", "sum of pairwise distances within S (monotone, not submodular)", true, false,
+       [=](FunctionInputs& in, const FunctionParams&) { return disparity_sum(dense_only("disparity-sum", in)); }},
+      {"disparity-min", "minimum pairwise distance within S (not monotone, not submodular)", true, false,
+       [=](FunctionInputs& in, const FunctionParams&) { return disparity_min(dense_only("disparity-min", in)); }},
+      {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false,
+       [](FunctionInputs& in, const FunctionParams& p) {
+         return feature_based(in.features(), parse_concave(p.concave));
+       }},
+      {"saturated-coverage", "sum_j min(coverage of j by S, alpha x total) (monotone submodular)", true, false,
+       [=](FunctionInputs& in, const FunctionParams& p) {
+         return saturated_coverage(dense_only("saturated-coverage", in), p.alpha);
+       }},
+      {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false,
+       [](FunctionInputs& in, const FunctionParams& p) { return set_cover(in.features(), p.threshold); }},
+      {"probabilistic-set-cover", "sum_u (1 - prod_{i in S} (1 - x_iu)), features in [0,1] (monotone submodular)",
+       false, false, [](FunctionInputs& in, const FunctionParams&) { return probabilistic_set_cover(in.features()); }},
+  };
+}
+
+std::vector<OptimizerInfo> build_optimizers() {
+  return {
+      {"naive", "exact greedy: every gain, every step", naive_greedy},
+      {"lazy", "exact greedy with a heap of stale upper bounds (same result as naive, far fewer gains)", lazy_greedy},
+      {"stochastic", "best of a random sample of (n/k) ln(1/eps) per step", stochastic_greedy},
+      {"lazier-than-lazy", "stochastic greedy whose sample is searched lazily", lazier_than_lazy_greedy},
+      {"random", "uniformly random subset (baseline)", random_selection},
+  };
+}
+
+template <class Info>
+std::string names_of(const std::vector<Info>& v) {
+  std::string s;
+  for (const auto& e : v) s += (s.empty() ? "" : ", ") + e.name;
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  std::size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return s.substr(a, b - a);
+}
+
+const FunctionInfo& find_function(const std::string& name) {
+  for (const auto& f : function_registry())
+    if (f.name == name) return f;
+  throw invalid_argument("unknown function '" + name + "'; valid functions: " + function_names());
+}
+
+}  // namespace
+
+const std::vector<FunctionInfo>& function_registry() {
+  static const std::vector<FunctionInfo> r = build_functions();
+  return r;
+}
+const std::vector<OptimizerInfo>& optimizer_registry() {
+  static const std::vector<OptimizerInfo> r = build_optimizers();
+  return r;
+}
+std::string function_names() { return names_of(function_registry()); }
+std::string optimizer_names() { return names_of(optimizer_registry()); }
+
+std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p) {
+  if (spec.find('+') == std::string::npos && spec.find('*') == std::string::npos)
+    return find_function(trim(spec)).make(in, p);
+  std::vector<std::unique_ptr<SetFunction>> parts;
+  std::vector<double> weights;
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t end = std::min(spec.find('+', start), spec.size());
+    const std::string term = trim(spec.substr(start, end - start));
+    const std::size_t star = term.find('*');
+    double w = 1.0;
+    std::string name = term;
+    if (star != std::string::npos) {
+      const std::string ws = trim(term.substr(0, star));
+      char* e = nullptr;
+      w = std::strtod(ws.c_str(), &e);
+      if (ws.empty() || *e != '\0') throw invalid_argument("bad weight '" + ws + "' in function mixture '" + spec + "'");
+      name = trim(term.substr(star + 1));
+    }
+    parts.push_back(find_function(name).make(in, p));
+    weights.push_back(w);
+    start = end + 1;
+  }
+  return mixture(std::move(parts), std::move(weights));
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name) {
+  for (const auto& o : optimizer_registry())
+    if (o.name == name) return o.make();
+  throw invalid_argument("unknown optimizer '" + name + "'; valid optimizers: " + optimizer_names());
+}
+
+}  // namespace cords::select
