@@ -1,7 +1,9 @@
 #pragma once
 // Optimizers maximise a SetFunction under a cardinality budget (or a cost budget, cost_aware_greedy). They see
 // only the SetFunction interface. All are deterministic for a given seed. Ties in gain go to the lowest index, so
-// lazy greedy returns exactly what naive greedy returns.
+// lazy greedy returns exactly what naive greedy returns. Laziness needs submodularity (stale gains are upper
+// bounds only then): for a function whose traits do not claim it, lazy and lazier-than-lazy evaluate every
+// candidate, as naive and stochastic greedy do.
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -122,10 +122,12 @@ struct LazyPicker {
   std::priority_queue<Entry, std::vector<Entry>, Worse> heap;
   bool started = false;
   Index batch;  ///< stale entries refreshed together (in parallel)
+  NaivePicker exhaustive;  ///< for functions that are not submodular, where stale gains are no upper bounds
 
-  explicit LazyPicker(Index refresh_batch) : batch(std::max<Index>(1, refresh_batch)) {}
+  LazyPicker(Index n, Index refresh_batch) : batch(std::max<Index>(1, refresh_batch)), exhaustive(n) {}
 
   Pick pick(const SetFunction& f, Index step, Index& evals) {
+    if (!f.traits().submodular) return exhaustive.pick(f, step, evals);
     if (!started) {
       started = true;
       const Index n = f.size();
@@ -161,7 +163,7 @@ struct LazyPicker {
     }
     return {};
   }
-  void added(Index) {}
+  void added(Index i) { exhaustive.added(i); }
 };
 
 Index sample_size(Index n, Index k, double eps) {
@@ -199,12 +201,13 @@ struct LazierPicker {
   Pick pick(const SetFunction& f, Index, Index& evals) {
     if (rem.items().empty()) return {};
     std::vector<Index> c = rem.sample(s, rng);
+    const bool submodular = f.traits().submodular;  // else stale gains are no upper bounds: evaluate all
     auto ub = [&](Index i) { return bound[static_cast<std::size_t>(i)]; };
     std::sort(c.begin(), c.end(), [&](Index a, Index b) { return better(ub(a), a, ub(b), b); });
     Pick best;
     best.gain = -std::numeric_limits<double>::infinity();
     for (std::size_t t = 0; t < c.size(); ++t) {
-      if (best.index >= 0 && !better(ub(c[t]), c[t], best.gain, best.index)) break;  // bound cannot win
+      if (submodular && best.index >= 0 && !better(ub(c[t]), c[t], best.gain, best.index)) break;  // bound cannot win
       const double g = f.gain(c[t]);
       ++evals;
       bound[static_cast<std::size_t>(c[t])] = g;
@@ -229,7 +232,7 @@ class GreedyOptimizer final : public Optimizer {
  private:
   static Picker make(const SetFunction& f, const GreedyOptions& o) {
     if constexpr (std::is_same_v<Picker, NaivePicker>) return NaivePicker(f.size());
-    else if constexpr (std::is_same_v<Picker, LazyPicker>) return LazyPicker(kLazyRefreshBatch);
+    else if constexpr (std::is_same_v<Picker, LazyPicker>) return LazyPicker(f.size(), kLazyRefreshBatch);
     else return Picker(f.size(), o);
   }
   static constexpr Index kLazyRefreshBatch = 4;

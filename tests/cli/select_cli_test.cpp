@@ -1,0 +1,128 @@
+// End-to-end tests of `cords-summarize select`: real process, real files, documented exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cords/core/io.h"
+#include "cords/core/rng.h"
+
+namespace cords {
+namespace {
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code;
+  std::string out;  ///< stdout and stderr together
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class SelectCli : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() / ("cords_cli_test_" + std::to_string(::getpid()));
+  void SetUp() override {
+    fs::create_directories(dir);
+    Rng rng(5);
+    Matrix x(60, 4);
+    for (Index i = 0; i < 60; ++i)
+      for (Index t = 0; t < 4; ++t) x(i, t) = static_cast<float>((i % 3 == t ? 8.0 : 0.0) + rng.normal());
+    write_npy(p("x.npy"), x);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string p(const std::string& name) const { return (dir / name).string(); }
+  static std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator())); }
+};
+
+TEST_F(SelectCli, WritesTheSelectionAsJson) {
+  const CliRun r = run("select --features " + p("x.npy") + " --budget 3 -o " + p("s.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string j = slurp(p("s.json"));
+  for (const char* key : {"\"selected\"", "\"gains\"", "\"objective\"", "\"timings_s\"", "\"kernel\"", "\"optimize\""})
+    EXPECT_NE(j.find(key), std::string::npos) << key << " missing in " << j;
+  EXPECT_EQ(entries(), 2u) << "only x.npy and s.json";
+}
+
+TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {
+  const CliRun r = run("select --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* s : {"facility-location", "log-determinant", "lazier-than-lazy", "Exit codes", "5  output unwritable"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  EXPECT_EQ(run("--help").code, 0);
+  EXPECT_EQ(run("").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+}
+
+TEST_F(SelectCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {
+  std::ofstream(p("text.npy")) << "not a numpy file\n";
+  std::ofstream(p("empty.npy"));
+  const std::string x = " --features " + p("x.npy");
+  struct Case {
+    std::string args;
+    int code;
+    std::string needle;
+  };
+  const std::vector<Case> cases = {
+      {"select --features " + p("missing.npy") + " --budget 2", 3, "no such file"},
+      {"select --features " + dir.string() + " --budget 2", 3, "directory"},
+      {"select --features " + p("text.npy") + " --budget 2", 3, "not a NumPy file"},
+      {"select --features " + p("empty.npy") + " --budget 2", 3, "malformed"},
+      {"select" + x + " --budget 61", 2, "larger than the number of elements"},
+      {"select" + x + " --budget 0", 2, "--budget"},
+      {"select" + x + " --fraction 1.5", 2, "fraction"},
+      {"select" + x, 2, "--budget K or --fraction F"},
+      {"select --budget 2", 2, "--features is required"},
+      {"select" + x + " --budget 2 --function nope", 2, "valid functions: facility-location"},
+      {"select" + x + " --budget 2 --optimizer nope", 2, "valid optimizers: naive"},
+      {"select" + x + " --budget 2 --metric nope", 2, "valid metrics"},
+      {"select" + x + " --budget 2 --bogus", 2, "bogus"},
+      {"select" + x + " --budget 2 --metric dot", 2, "non-negative"},
+      {"select" + x + " --budget 2 -o " + p("no/such/dir/s.json"), 5, "does not exist"},
+      {"select" + x + " --budget 2 -o " + dir.string(), 5, "directory"},
+  };
+  for (const auto& c : cases) {
+    const CliRun r = run(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.needle), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find("error:"), std::string::npos) << r.out;
+  }
+  EXPECT_FALSE(fs::exists(p("s.json")));
+}
+
+TEST_F(SelectCli, GroupsCsvAndKnnOptionsWork) {
+  std::ofstream csv(p("x.csv"));
+  csv << "a,b\n";
+  for (int i = 0; i < 30; ++i) csv << (i % 2 ? 5 + i * 0.01 : i * 0.01) << "," << (i % 3) << "\n";
+  csv.close();
+  std::ofstream groups(p("g.txt"));
+  for (int i = 0; i < 30; ++i) groups << (i % 2) << "\n";
+  groups.close();
+  CliRun r = run("select --features " + p("x.csv") + " --budget 4 --groups " + p("g.txt") + " -q -o " + p("g.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(slurp(p("g.json")).find("\"groups\""), std::string::npos);
+  r = run("select --features " + p("x.npy") + " --fraction 0.1 --knn 5 -q -o -");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"recall\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cords

@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+
+namespace cords {
+namespace {
+namespace fs = std::filesystem;
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() / ("cords_atomic_test_" + std::to_string(::getpid()));
+  void SetUp() override { fs::create_directories(dir); }
+  void TearDown() override {
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add);
+    fs::remove_all(dir);
+  }
+  static std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator())); }
+};
+
+TEST_F(AtomicFileTest, CommitReplacesTheFileWhole) {
+  const auto p = (dir / "out.json").string();
+  write_file_atomic(p, "old");
+  {
+    AtomicFile f(p);
+    f.write("new ");
+    EXPECT_EQ(slurp(p), "old");  // the destination is untouched until commit
+    f.write("content");
+    f.commit();
+  }
+  EXPECT_EQ(slurp(p), "new content");
+  EXPECT_EQ(entries(), 1u);  // no temporary left behind
+}
+
+TEST_F(AtomicFileTest, AbandonedWriteLeavesNothing) {
+  const auto p = (dir / "never.json").string();
+  {
+    AtomicFile f(p);
+    f.write("partial");
+  }
+  EXPECT_FALSE(fs::exists(p));
+  EXPECT_EQ(entries(), 0u);
+}
+
+TEST_F(AtomicFileTest, UnwritableDestinationsAreOutputErrors) {
+  auto kind = [](const std::string& p) {
+    try {
+      write_file_atomic(p, "x");
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::Internal;
+  };
+  EXPECT_EQ(kind((dir / "no" / "such" / "dir.json").string()), ErrorKind::OutputUnwritable);
+  EXPECT_EQ(kind(dir.string()), ErrorKind::OutputUnwritable);  // a directory
+  if (::geteuid() != 0) {  // root ignores permission bits
+    fs::permissions(dir, fs::perms::owner_write, fs::perm_options::remove);
+    EXPECT_EQ(kind((dir / "ro.json").string()), ErrorKind::OutputUnwritable);
+  }
+}
+
+}  // namespace
+}  // namespace cords

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "cords/core/error.h"
+#include "cords/select/selection.h"
+#include "test_data.h"
+
+namespace cords::select {
+namespace {
+
+TEST(Budget, ResolvesFractionAndBudget) {
+  EXPECT_EQ(resolve_budget(100, 7, 0.0), 7);
+  EXPECT_EQ(resolve_budget(100, 0, 0.05), 5);
+  EXPECT_EQ(resolve_budget(101, 0, 0.05), 6);  // ceil
+  EXPECT_EQ(resolve_budget(10, 0, 0.01), 1);   // at least one
+  EXPECT_EQ(resolve_budget(10, 0, 1.0), 10);
+  EXPECT_THROW(resolve_budget(10, 11, 0.0), Error);
+  EXPECT_THROW(resolve_budget(10, 0, 0.0), Error);
+  EXPECT_THROW(resolve_budget(10, 0, 1.5), Error);
+  EXPECT_THROW(resolve_budget(10, 3, 0.5), Error);
+}
+
+TEST(Apportion, ProportionalLargestRemainderAtLeastOne) {
+  EXPECT_EQ(apportion({50, 30, 20}, 10), (std::vector<Index>{5, 3, 2}));
+  EXPECT_EQ(apportion({97, 2, 1}, 5), (std::vector<Index>{3, 1, 1}));  // every group gets one when k >= groups
+  EXPECT_EQ(apportion({10, 10, 10}, 2), (std::vector<Index>{1, 1, 0}));
+  EXPECT_EQ(apportion({1, 1}, 5), (std::vector<Index>{1, 1}));  // capped at group sizes
+  for (Index k = 1; k < 60; ++k) {
+    const auto q = apportion({33, 1, 7, 12}, k);
+    EXPECT_EQ(std::accumulate(q.begin(), q.end(), Index{0}), std::min<Index>(k, 53)) << k;
+  }
+}
+
+TEST(RunSelection, PerGroupSelectionStaysInsideEachGroup) {
+  Matrix x = test::blobs(400, 8, 8, 3);
+  std::vector<std::int64_t> groups(400);
+  for (Index i = 0; i < 400; ++i) groups[static_cast<std::size_t>(i)] = (i % 4) * 10;  // labels 0, 10, 20, 30
+  SelectionConfig cfg;
+  cfg.budget = 20;
+  const SelectionReport r = run_selection(x.view(), cfg, &groups);
+  ASSERT_EQ(r.selection.selected.size(), 20u);
+  ASSERT_EQ(r.groups.size(), 4u);
+  std::map<std::int64_t, int> per;
+  for (Index i : r.selection.selected) ++per[groups[static_cast<std::size_t>(i)]];
+  for (auto& g : r.groups) {
+    EXPECT_EQ(g.budget, 5);
+    EXPECT_EQ(per[g.label], 5);
+  }
+  double sum = 0;
+  for (auto& g : r.groups) sum += g.objective;
+  EXPECT_NEAR(sum, r.selection.objective, 1e-9);
+}
+
+TEST(RunSelection, FindsOneRepresentativePerBlob) {
+  Matrix x = test::blobs(1000, 32, 10, 4, 6.0);
+  SelectionConfig cfg;
+  cfg.fraction = 0.01;
+  for (Index knn : {Index{0}, Index{20}}) {
+    cfg.knn = knn;
+    const SelectionReport r = run_selection(x.view(), cfg);
+    std::set<Index> blobs;
+    for (Index i : r.selection.selected) blobs.insert(i % 10);
+    EXPECT_EQ(blobs.size(), 10u) << "knn=" << knn;
+    EXPECT_EQ(r.used_knn, knn > 0);
+  }
+}
+
+TEST(RunSelection, ValidatesInputs) {
+  Matrix x = test::blobs(10, 3, 2, 1);
+  SelectionConfig cfg;
+  cfg.budget = 3;
+  cfg.optimizer = "nope";
+  EXPECT_THROW(run_selection(x.view(), cfg), Error);
+  cfg.optimizer = "lazy";
+  std::vector<std::int64_t> short_groups(5, 0);
+  EXPECT_THROW(run_selection(x.view(), cfg, &short_groups), Error);
+  std::vector<double> costs(10, 1.0);
+  std::vector<std::int64_t> groups(10, 0);
+  EXPECT_THROW(run_selection(x.view(), cfg, &groups, &costs, 3.0), Error);
+  const SelectionReport r = run_selection(x.view(), cfg, nullptr, &costs, 3.0);
+  EXPECT_EQ(r.selection.selected.size(), 3u);
+}
+
+}  // namespace
+}  // namespace cords::select
