@@ -45,12 +45,54 @@ DenseKernel::DenseKernel(Matrix s, Metric metric) : s_(std::move(s)), metric_(me
   max_ = hi;
 }
 
+DenseKernel::DenseKernel(Matrix s, Metric metric, float min_value, float max_value)
+    : s_(std::move(s)), metric_(metric), min_(min_value), max_(max_value) {
+  CORDS_CHECK(s_.rows() == s_.cols(), "kernel must be square, got " << s_.rows() << " x " << s_.cols());
+}
+
+namespace {
+
+constexpr Index kTile = 64;
+
+// Applies v -> tr(i, j, v) to the lower triangle of c (n x n, as left by syrk_lower), mirrors it into the upper
+// triangle, and returns min and max of the result. Tiled so that both the row-wise transform and the
+// transposed copy stay in cache; tr is a template parameter so the inner loops vectorise.
+template <class Tr>
+std::pair<float, float> transform_and_mirror(float* c, Index n, Tr tr) {
+  const Index nt = (n + kTile - 1) / kTile;
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+#pragma omp parallel for schedule(dynamic) reduction(min : lo) reduction(max : hi)
+  for (Index bi = 0; bi < nt; ++bi) {
+    const Index i0 = bi * kTile, i1 = std::min(n, i0 + kTile);
+    for (Index bj = 0; bj <= bi; ++bj) {
+      const Index j0 = bj * kTile, j1 = std::min(n, j0 + kTile);
+      for (Index i = i0; i < i1; ++i) {
+        float* ri = c + i * n;
+        const Index jend = std::min(j1, i + 1);
+        for (Index j = j0; j < jend; ++j) {
+          const float v = tr(i, j, ri[j]);
+          ri[j] = v;
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+      }
+      for (Index j = j0; j < j1; ++j) {  // upper triangle: c[j][i] = c[i][j] for i > j
+        float* rj = c + j * n;
+        for (Index i = std::max(i0, j + 1); i < i1; ++i) rj[i] = c[i * n + j];
+      }
+    }
+  }
+  return {lo, hi};
+}
+
+}  // namespace
+
 DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts) {
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot build a kernel of an empty matrix");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0))
     throw invalid_argument("rbf kernel width kw must be > 0, got " + std::to_string(opts.rbf_kw));
   const Index n = x.rows;
-  Matrix s(n, n);
+  Matrix s = Matrix::uninitialized(n, n);
   float* c = s.data();
 
   // The product the metric needs, lower triangle only (half the flops of a full GEMM).
@@ -62,47 +104,36 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts) {
     detail::syrk_lower(x.data, n, x.cols, c);
     sqnorm = detail::squared_norms(x);
   }
+  const float* sq = sqnorm.data();
+  auto d2 = [sq](Index i, Index j, float g) { return std::max(0.0f, sq[i] + sq[j] - 2.0f * g); };
 
-  // Turn products into similarities and mirror the lower triangle, tile by tile for cache locality.
-  double scale = 0.0;  // rbf: 1 / (kw * mean d2), euclidean: max d2
-  if (opts.metric == Metric::Rbf) {
-    const double mean_d2 = detail::mean_pairwise_d2(x, sqnorm);
-    scale = mean_d2 > 0 ? 1.0 / (opts.rbf_kw * mean_d2) : 0.0;
-  }
-  auto d2 = [&](Index i, Index j, float g) { return std::max(0.0f, sqnorm[i] + sqnorm[j] - 2.0f * g); };
-  constexpr Index T = 64;
-  const Index nt = (n + T - 1) / T;
-  float max_d2 = 0.0f;
-#pragma omp parallel for schedule(dynamic) reduction(max : max_d2)
-  for (Index bi = 0; bi < nt; ++bi) {
-    for (Index bj = 0; bj <= bi; ++bj) {
-      const Index i1 = std::min(n, (bi + 1) * T), j1 = std::min(n, (bj + 1) * T);
-      for (Index i = bi * T; i < i1; ++i) {
-        float* ri = c + i * n;
-        const Index jend = std::min(j1, i + 1);
-        for (Index j = bj * T; j < jend; ++j) {
-          float v = ri[j];
-          switch (opts.metric) {
-            case Metric::Cosine: v = 0.5f + 0.5f * v; break;
-            case Metric::Dot: break;
-            case Metric::Rbf: v = i == j ? 1.0f : static_cast<float>(std::exp(-d2(i, j, v) * scale)); break;
-            case Metric::Euclidean:
-              v = i == j ? 0.0f : d2(i, j, v);  // distance for now; similarity below
-              max_d2 = std::max(max_d2, v);
-              break;
-          }
-          ri[j] = v;
-          c[j * n + i] = v;
-        }
-      }
+  std::pair<float, float> range;
+  switch (opts.metric) {
+    case Metric::Cosine:
+      range = transform_and_mirror(c, n, [](Index, Index, float g) { return 0.5f + 0.5f * g; });
+      break;
+    case Metric::Dot:
+      range = transform_and_mirror(c, n, [](Index, Index, float g) { return g; });
+      break;
+    case Metric::Rbf: {
+      const double mean_d2 = detail::mean_pairwise_d2(x, sqnorm);
+      const float scale = mean_d2 > 0 ? static_cast<float>(1.0 / (opts.rbf_kw * mean_d2)) : 0.0f;
+      range = transform_and_mirror(
+          c, n, [&](Index i, Index j, float g) { return i == j ? 1.0f : std::exp(-d2(i, j, g) * scale); });
+      break;
+    }
+    case Metric::Euclidean: {
+      // Distances first (their max is the shift), then s = max d2 - d2 in one more pass.
+      const auto dr = transform_and_mirror(c, n, [&](Index i, Index j, float g) { return i == j ? 0.0f : d2(i, j, g); });
+      const float max_d2 = dr.second;
+      const std::size_t total = s.size();
+#pragma omp parallel for schedule(static)
+      for (std::size_t t = 0; t < total; ++t) c[t] = max_d2 - c[t];
+      range = {max_d2 - dr.second, max_d2 - dr.first};
+      break;
     }
   }
-  if (opts.metric == Metric::Euclidean) {
-    const std::size_t total = s.size();
-#pragma omp parallel for
-    for (std::size_t t = 0; t < total; ++t) c[t] = max_d2 - c[t];
-  }
-  return DenseKernel(std::move(s), opts.metric);
+  return DenseKernel(std::move(s), opts.metric, range.first, range.second);
 }
 
 }  // namespace cords::select

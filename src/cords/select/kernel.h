@@ -30,7 +30,10 @@ struct KernelOptions {
 /// A dense symmetric n x n similarity matrix. Immutable after construction; safe to share between threads.
 class DenseKernel {
  public:
+  /// Takes a square symmetric matrix; computes its min and max.
   DenseKernel(Matrix s, Metric metric);
+  /// As above with min and max already known. REQUIRES: they are the matrix's true min and max.
+  DenseKernel(Matrix s, Metric metric, float min_value, float max_value);
   Index size() const { return s_.rows(); }
   const float* row(Index i) const { return s_.row(i); }
   float operator()(Index i, Index j) const { return s_(i, j); }
