@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "cords/core/io.h"
@@ -122,6 +123,35 @@ TEST_F(SelectCli, GroupsCsvAndKnnOptionsWork) {
   r = run("select --features " + p("x.npy") + " --fraction 0.1 --knn 5 -q -o -");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("\"recall\""), std::string::npos);
+}
+
+// Known answer on real data: the bundled UCI handwritten digits (1797 x 64, 10 classes). Facility location
+// picks representatives of nearly every class; a random 10 covers about 6.5 classes on average.
+TEST_F(SelectCli, DigitsSampleRepresentativesCoverTheClasses) {
+  const std::string samples = std::string(CORDS_SOURCE_DIR) + "/samples/";
+  const std::vector<std::int64_t> labels = read_labels(samples + "digits-labels.txt");
+  ASSERT_EQ(labels.size(), 1797u);
+  for (auto [k, min_classes] : {std::pair{10, 9u}, std::pair{20, 10u}}) {
+    const CliRun r = run("select --features " + samples + "digits.csv --budget " + std::to_string(k) + " -q -o " + p("d.json"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string j = slurp(p("d.json"));
+    const auto open = j.find('[', j.find("\"selected\""));
+    std::stringstream ids(j.substr(open + 1, j.find(']', open) - open - 1));
+    std::set<std::int64_t> classes;
+    std::string tok;
+    int count = 0;
+    while (std::getline(ids, tok, ',')) {
+      classes.insert(labels.at(static_cast<std::size_t>(std::stoll(tok))));
+      ++count;
+    }
+    EXPECT_EQ(count, k);
+    EXPECT_GE(classes.size(), min_classes) << "k=" << k;
+  }
+  // Per-class selection gives every class its share.
+  const CliRun g = run("select --features " + samples + "digits.csv --budget 30 --groups " + samples +
+                       "digits-labels.txt -q -o " + p("g.json"));
+  ASSERT_EQ(g.code, 0) << g.out;
+  EXPECT_EQ(slurp(p("g.json")).find("\"budget\": 2"), std::string::npos) << "each class of ~180 gets 3 of 30";
 }
 
 }  // namespace

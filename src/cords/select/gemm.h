@@ -13,6 +13,21 @@ void syrk_lower(const float* a, Index n, Index d, float* c);
 
 /// Caps the threads the implementation uses (no-op where it has no own pool).
 void set_gemm_threads(int threads);
+/// The current cap (1 where it has no own pool).
+int gemm_threads();
+
+/// While alive, the BLAS runs single-threaded on its caller's thread, so that OpenMP threads can each call it
+/// on their own block without two thread pools competing for the cores. Restores the previous cap.
+class SingleThreadedGemm {
+ public:
+  SingleThreadedGemm() : saved_(gemm_threads()) { set_gemm_threads(1); }
+  ~SingleThreadedGemm() { set_gemm_threads(saved_); }
+  SingleThreadedGemm(const SingleThreadedGemm&) = delete;
+  SingleThreadedGemm& operator=(const SingleThreadedGemm&) = delete;
+
+ private:
+  int saved_;
+};
 
 /// Name of the implementation ("openblas", "fallback").
 const char* gemm_backend();

@@ -15,6 +15,7 @@ void syrk_lower(const float* a, Index n, Index d, float* c) {
 }
 
 void set_gemm_threads(int threads) { openblas_set_num_threads(threads); }
+int gemm_threads() { return openblas_get_num_threads(); }
 
 const char* gemm_backend() { return "openblas"; }
 

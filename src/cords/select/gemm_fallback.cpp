@@ -42,6 +42,7 @@ void syrk_lower(const float* a, Index n, Index d, float* c) {
 }
 
 void set_gemm_threads(int) {}  // uses the OpenMP thread count
+int gemm_threads() { return 1; }
 
 const char* gemm_backend() { return "fallback"; }
 

@@ -67,13 +67,13 @@ Space make_space(MatrixView x, Metric metric) {
   return sp;
 }
 
-// Scores query rows [q0, q0+m) (global ids `qid`) against candidate rows `cand` (contiguous, global ids `cid`).
+// Scores query rows (global ids `qid`) against candidate rows `cv` (contiguous, global ids `cid`) and updates
+// the top-k of queries top_offset.. . Runs on the calling thread; callers parallelise over blocks.
 void scan_block(const Space& sp, const float* qv, Index m, const std::int32_t* qid, const float* cv, Index nc,
                 const std::int32_t* cid, std::vector<float>& buf, TopK& top, Index top_offset) {
   if (m == 0 || nc == 0) return;
   buf.resize(static_cast<std::size_t>(m * nc));
   detail::gemm_abt(qv, m, cv, nc, sp.v.cols, buf.data(), nc);
-#pragma omp parallel for schedule(static)
   for (Index a = 0; a < m; ++a) {
     const float* row = buf.data() + a * nc;
     for (Index b = 0; b < nc; ++b) {
@@ -89,17 +89,22 @@ TopK exact_search(const Space& sp, const std::vector<std::int32_t>& queries, Ind
   const Index nq = static_cast<Index>(queries.size());
   TopK top(nq, kk);
   if (kk == 0) return top;
-  const Index qb = 512, cb = 8192;
-  std::vector<float> qbuf(static_cast<std::size_t>(qb * d)), buf;
-  std::vector<std::int32_t> cid(static_cast<std::size_t>(cb));
-  for (Index q0 = 0; q0 < nq; q0 += qb) {
-    const Index m = std::min(qb, nq - q0);
-    for (Index a = 0; a < m; ++a)
-      std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, qbuf.data() + a * d);
-    for (Index c0 = 0; c0 < n; c0 += cb) {
-      const Index nc = std::min(cb, n - c0);
-      for (Index b = 0; b < nc; ++b) cid[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
-      scan_block(sp, qbuf.data(), m, queries.data() + q0, sp.v.row(c0), nc, cid.data(), buf, top, q0);
+  const Index qb = 256, cb = 4096;
+  detail::SingleThreadedGemm single;
+#pragma omp parallel
+  {
+    std::vector<float> qbuf(static_cast<std::size_t>(qb * d)), buf;
+    std::vector<std::int32_t> cid(static_cast<std::size_t>(cb));
+#pragma omp for schedule(dynamic)
+    for (Index q0 = 0; q0 < nq; q0 += qb) {
+      const Index m = std::min(qb, nq - q0);
+      for (Index a = 0; a < m; ++a)
+        std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, qbuf.data() + a * d);
+      for (Index c0 = 0; c0 < n; c0 += cb) {
+        const Index nc = std::min(cb, n - c0);
+        for (Index b = 0; b < nc; ++b) cid[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
+        scan_block(sp, qbuf.data(), m, queries.data() + q0, sp.v.row(c0), nc, cid.data(), buf, top, q0);
+      }
     }
   }
   return top;
@@ -200,22 +205,29 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
     std::copy_n(order.begin(), P, probes.begin() + c * P);
   }
 
-  TopK top(n, kk);  // indexed by permuted position
-  std::vector<float> cand, buf;
-  std::vector<std::int32_t> cid;
-  for (Index c = 0; c < L; ++c) {
-    const Index q0 = start[static_cast<std::size_t>(c)], m = start[static_cast<std::size_t>(c) + 1] - q0;
-    if (m == 0) continue;
-    cand.clear();
-    cid.clear();
-    for (Index t = 0; t < P; ++t) {
-      const auto p = probes[static_cast<std::size_t>(c * P + t)];
-      const Index b0 = start[static_cast<std::size_t>(p)], b1 = start[static_cast<std::size_t>(p) + 1];
-      cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
-      cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
+  TopK top(n, kk);  // indexed by permuted position; lists own disjoint query rows, so threads never share one
+  {
+    detail::SingleThreadedGemm single;
+#pragma omp parallel
+    {
+      std::vector<float> cand, buf;
+      std::vector<std::int32_t> cid;
+#pragma omp for schedule(dynamic)
+      for (Index c = 0; c < L; ++c) {
+        const Index q0 = start[static_cast<std::size_t>(c)], m = start[static_cast<std::size_t>(c) + 1] - q0;
+        if (m == 0) continue;
+        cand.clear();
+        cid.clear();
+        for (Index t = 0; t < P; ++t) {
+          const auto p = probes[static_cast<std::size_t>(c * P + t)];
+          const Index b0 = start[static_cast<std::size_t>(p)], b1 = start[static_cast<std::size_t>(p) + 1];
+          cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
+          cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
+        }
+        scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(),
+                   buf, top, q0);
+      }
     }
-    scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(), buf,
-               top, q0);
   }
   // Back from permuted positions to element order.
   TopK out(n, kk);
