@@ -25,7 +25,7 @@ using namespace cords::select;
 namespace {
 
 struct Args {
-  Index n = 1000, d = 512, clusters = 0, knn = 0;
+  Index n = 1000, d = 512, clusters = 0, knn = 0, probes = 12;
   double fraction = 0.05;
   std::uint64_t seed = 1;
   std::string optimizers = "naive,lazy,stochastic,lazier-than-lazy,random";
@@ -53,6 +53,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--optimizers") a.optimizers = next();
     else if (k == "--knn") a.knn = std::stoll(next());
     else if (k == "--knn-method") a.knn_method = next();
+    else if (k == "--knn-probes") a.probes = std::stoll(next());
     else if (k == "--threads") a.threads = std::stoi(next());
     else if (k == "--sgemm") a.sgemm = true;
     else {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     KnnOptions o;
     o.k = a.knn;
     o.seed = a.seed;
+    o.nprobe = a.probes;
     o.method = a.knn_method == "exact" ? KnnMethod::Exact : a.knn_method == "ivf" ? KnnMethod::Ivf : KnnMethod::Auto;
     auto sk = std::make_shared<const SparseKernel>(make_knn_kernel(x.view(), o, &knn_stats));
     kernel_bytes = sk->nonzeros() * sizeof(SparseKernel::Entry);

@@ -14,7 +14,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== release build and tests"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" -LE gpu
 
 if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== sanitizer build (ASan + UBSan) of the selector and core tests"

@@ -58,6 +58,7 @@ int run_select_command(int argc, char** argv) {
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer)->value_name("NAME"), "optimizer (see below)")
     ("knn", po::value(&knn)->default_value(0)->value_name("K"), "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense")
     ("knn-method", po::value(&knn_method)->default_value(knn_method)->value_name("M"), "auto | exact | ivf (approximate, recall reported)")
+    ("knn-probes", po::value(&cfg.knn_options.nprobe)->default_value(cfg.knn_options.nprobe)->value_name("P"), "ivf: lists scanned per list; more = higher recall, slower")
     ("groups", po::value(&groups_path)->value_name("FILE"), "n integer labels (.npy or one per line): select per group, budget split by size")
     ("costs", po::value(&costs_path)->value_name("FILE"), "n positive costs: cost-aware greedy, needs --cost-budget")
     ("cost-budget", po::value(&cost_budget)->value_name("B"), "budget in cost units for --costs")
@@ -87,6 +88,7 @@ int run_select_command(int argc, char** argv) {
     throw invalid_argument("give --budget K or --fraction F (or --costs with --cost-budget)");
   if (vm.count("budget") && budget < 1) throw invalid_argument("--budget must be >= 1, got " + std::to_string(budget));
   if (knn < 0) throw invalid_argument("--knn must be >= 0");
+  if (cfg.knn_options.nprobe < 1) throw invalid_argument("--knn-probes must be >= 1");
   if (!costs_path.empty() && !(cost_budget > 0)) throw invalid_argument("--costs needs --cost-budget B > 0");
 
   cfg.budget = budget;
@@ -139,7 +141,10 @@ int run_select_command(int argc, char** argv) {
       g.push_back({{"label", gr.label}, {"size", gr.size}, {"budget", gr.budget}, {"selected", gr.selected}, {"objective", gr.objective}});
     j["groups"] = g;
   }
-  if (rep.used_knn) j["knn"] = {{"k", knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
+  if (rep.used_knn) {
+    j["knn"] = {{"k", knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
+    if (!rep.knn.exact) j["knn"]["probes"] = cfg.knn_options.nprobe;
+  }
   j["timings_s"] = {{"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
   j["peak_memory_bytes"] = peak_rss_bytes();
 

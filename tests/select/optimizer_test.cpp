@@ -57,6 +57,16 @@ std::vector<std::pair<std::string, Factory>> feature_functions() {
   };
 }
 
+// Every function, built on x; the feature functions get a non-negative version of x.
+std::vector<std::pair<std::string, std::unique_ptr<SetFunction>>> every_function(const Matrix& x) {
+  static Matrix p;
+  p = positive(x);
+  std::vector<std::pair<std::string, std::unique_ptr<SetFunction>>> out;
+  for (auto& [name, make] : all_functions()) out.emplace_back(name, make(x.view()));
+  for (auto& [name, make] : feature_functions()) out.emplace_back(name, make(p.view()));
+  return out;
+}
+
 GreedyOptions budget(Index k, std::uint64_t seed = 0) {
   GreedyOptions o;
   o.budget = k;
@@ -67,12 +77,7 @@ GreedyOptions budget(Index k, std::uint64_t seed = 0) {
 TEST(LazyGreedy, SelectsExactlyWhatNaiveGreedySelects) {
   for (std::uint64_t seed : {1, 2, 3}) {
     Matrix x = test::blobs(300, 16, 7, seed);
-    Matrix p = positive(x);
-    auto cases = all_functions();
-    for (auto& fc : feature_functions()) cases.push_back(fc);
-    for (auto& [name, make] : cases) {
-      const bool feats = name == "feature-based" || name == "set-cover" || name == "probabilistic-set-cover";
-      auto f = make(feats ? p.view() : x.view());
+    for (auto& [name, f] : every_function(x)) {
       const Selection naive = naive_greedy()->maximize(*f, budget(40));
       const Selection lazy = lazy_greedy()->maximize(*f, budget(40));
       EXPECT_EQ(naive.selected, lazy.selected) << name << " seed " << seed;
@@ -137,12 +142,7 @@ TEST(Greedy, ReachesOneMinusOneOverEOfTheOptimumOnSmallSets) {
   const double bound = 1.0 - std::exp(-1.0);
   for (std::uint64_t seed : {11, 12, 13, 14}) {
     Matrix x = test::blobs(14, 4, 3, seed);
-    Matrix p = positive(x);
-    auto cases = all_functions();
-    for (auto& fc : feature_functions()) cases.push_back(fc);
-    for (auto& [name, make] : cases) {
-      const bool feats = name == "feature-based" || name == "set-cover" || name == "probabilistic-set-cover";
-      auto f = make(feats ? p.view() : x.view());
+    for (auto& [name, f] : every_function(x)) {
       if (!(f->traits().monotone && f->traits().submodular)) continue;
       for (Index k : {2, 3, 4}) {
         const double opt = optimum(*f, k);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One short call on a machine with CUDA and a Python torch (no OpenCV/FFmpeg/Boost needed): builds the
+# torch-dependent parts against the Python torch's LibTorch, runs the gpu-labelled tests (the CPU library is the
+# oracle, tolerances stated in the tests) and the selector tests, then times the GPU gain sweep against the memory
+# floor and against plain PyTorch on the same card in the same call.
+#
+# GoogleTest: when the machine has none installed, copy Debian's sources first (here, in the repo root):
+#   echo /.gpu-deps/ >> .git/info/exclude && mkdir -p .gpu-deps && cp -r /usr/src/googletest .gpu-deps/
+# and carry .gpu-deps. Output: build logs and results under ${OUT:-gpu-out}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${OUT:-gpu-out}"
+mkdir -p "$out"
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+gtest=()
+[ -d .gpu-deps/googletest ] && gtest=(-DCORDS_GTEST_SOURCE_DIR="$PWD/.gpu-deps/googletest")
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
+
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCORDS_WITH_TORCH=ON -DCORDS_BUILD_CLI=OFF "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+cmake --build build-gpu -j "$(nproc)" --target select_test accel_test torch_sweep_bench \
+  > "$out/build.log" 2>&1 || { grep -E 'error' -A3 "$out/build.log" | head -60; exit 1; }
+
+ctest --test-dir build-gpu -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log" | tail -15
+ctest --test-dir build-gpu -R 'TorchFunctions|TorchDevices|LazyGreedy' -LE gpu --output-on-failure 2>&1 | tail -5
+
+for n in 20000 50000; do
+  ./build-gpu/bench/torch_sweep_bench --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
+  python3 bench/torch_naive_fl.py --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
+done
