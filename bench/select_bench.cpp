@@ -25,7 +25,7 @@ using namespace cords::select;
 namespace {
 
 struct Args {
-  Index n = 1000, d = 512, clusters = 0, knn = 0, probes = 12;
+  Index n = 1000, d = 512, clusters = 0, knn = 0, probes = 32;
   double fraction = 0.05;
   std::uint64_t seed = 1;
   std::string optimizers = "naive,lazy,stochastic,lazier-than-lazy,random";
@@ -123,10 +123,11 @@ int main(int argc, char** argv) {
     const Selection s = make_optimizer(name)->maximize(*f, o);
     const double greedy_s = gw.seconds();
     std::printf(
-        "{\"n\": %lld, \"d\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"optimizer\": \"%s\", \"kernel_s\": %.4f, "
+        "{\"n\": %lld, \"d\": %lld, \"clusters\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"optimizer\": \"%s\", \"kernel_s\": %.4f, "
         "\"greedy_s\": %.4f, \"objective\": %.6f, \"evaluations\": %lld, \"kernel_bytes\": %zu, "
         "\"peak_rss_bytes\": %lld, \"sgemm_s\": %.4f, \"gemm_backend\": \"%s\", \"knn_recall\": %.4f, \"knn_exact\": %s}\n",
-        static_cast<long long>(a.n), static_cast<long long>(a.d), static_cast<long long>(k),
+        static_cast<long long>(a.n), static_cast<long long>(a.d), static_cast<long long>(a.clusters),
+        static_cast<long long>(k),
         a.knn > 0 ? "knn" : "dense", name.c_str(), kernel_s, greedy_s, s.objective,
         static_cast<long long>(s.evaluations), kernel_bytes, peak_rss_bytes(), sgemm_s, detail::gemm_backend(),
         a.knn > 0 ? knn_stats.recall : 1.0, a.knn > 0 && !knn_stats.exact ? "false" : "true");

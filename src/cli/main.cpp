@@ -7,6 +7,9 @@
 
 #include "cli/common.h"
 #include "cli/select_command.h"
+#ifdef CORDS_HAVE_VIDEO
+#include "cli/summarize_command.h"
+#endif
 #include "cords/core/error.h"
 
 namespace {
@@ -16,8 +19,10 @@ constexpr const char* kVersion = "0.1.0";
 void print_usage() {
   std::printf(
       "cords-summarize %s: make video and training data smaller without losing what matters\n\n"
-      "Usage: cords-summarize COMMAND [options]\n\n"
+      "Usage: cords-summarize INPUT [options]        summarize a video (see cords-summarize --help-summarize)\n"
+      "       cords-summarize COMMAND [options]\n\n"
       "Commands:\n"
+      "  INPUT      summarize a video file: keyframes, contact sheet, summary clip, JSON manifest\n"
       "  select     select a representative subset of the rows of a feature matrix (.npy or CSV)\n"
       "  help       show this help\n\n"
       "Run 'cords-summarize COMMAND --help' for the options of a command.\n\n%s",
@@ -39,7 +44,17 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (cmd == "select") return cords::cli::run_select_command(argc - 1, argv + 1);
-  throw cords::invalid_argument("unknown command '" + cmd + "'; valid commands: select, help");
+#ifdef CORDS_HAVE_VIDEO
+  if (cmd == "--help-summarize") {
+    char help[] = "--help";
+    char* args[] = {argv[0], help};
+    return cords::cli::run_summarize_command(2, args);
+  }
+  if (cmd.empty() || cmd[0] != '-') return cords::cli::run_summarize_command(argc, argv);
+  throw cords::invalid_argument("unknown option '" + cmd + "'; see cords-summarize --help");
+#else
+  throw cords::invalid_argument("unknown command '" + cmd + "'; valid commands: select, help (this build has no video support)");
+#endif
 }
 
 }  // namespace

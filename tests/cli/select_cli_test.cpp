@@ -70,7 +70,7 @@ TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
   EXPECT_EQ(run("--help").code, 0);
   EXPECT_EQ(run("").code, 2);
-  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("--frobnicate").code, 2);
 }
 
 TEST_F(SelectCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {

@@ -86,3 +86,25 @@ TEST(RunSelection, ValidatesInputs) {
 
 }  // namespace
 }  // namespace cords::select
+
+namespace cords::select {
+namespace {
+
+TEST(RunSelection, RefusesADenseKernelThatCannotFitInMemory) {
+  // 4 n^2 bytes for n = 2^22 is 64 TiB: refused before any allocation, with the way out in the message.
+  const Index n = Index{1} << 22;
+  Matrix one(1, 1);
+  MatrixView huge{one.data(), n, 1};  // never read: the check comes first
+  SelectionConfig cfg;
+  cfg.budget = 1;
+  try {
+    run_selection(huge, cfg);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("--knn"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace cords::select

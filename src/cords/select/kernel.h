@@ -87,7 +87,7 @@ struct KnnOptions {
   KnnMethod method = KnnMethod::Auto;  ///< Auto: exact when n <= exact_limit, else IVF
   Index exact_limit = 50000;
   Index nlist = 0;               ///< IVF lists; 0 = about 2 sqrt(n)
-  Index nprobe = 12;             ///< IVF lists scanned per query cluster
+  Index nprobe = 32;             ///< IVF lists scanned per list (per query cluster)
   Index recall_queries = 1000;   ///< IVF: queries checked against exact search to estimate recall (0 = none)
   std::uint64_t seed = 0;
 };

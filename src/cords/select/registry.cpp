@@ -1,6 +1,9 @@
 #include "cords/select/registry.h"
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cstdio>
 
 #include "cords/core/error.h"
 #include "cords/core/timer.h"
@@ -14,8 +17,27 @@ FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index 
   knn_options_.rbf_kw = kernel.rbf_kw;
 }
 
+namespace {
+// A dense kernel needs 4 n^2 bytes: refuse up front, with the way out, when that cannot fit in memory.
+void check_dense_fits(Index n) {
+  const double need = 4.0 * static_cast<double>(n) * static_cast<double>(n);
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need > 0.9 * have) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "a dense kernel of %lld elements needs %.1f GiB but this machine has %.1f GiB of memory; use the "
+                  "sparse kernel (--knn 16) or select per group (--groups)",
+                  static_cast<long long>(n), need / (1 << 30), have / (1 << 30));
+    throw invalid_argument(msg);
+  }
+}
+}  // namespace
+
 std::shared_ptr<const DenseKernel> FunctionInputs::dense_kernel() {
   if (!dense_) {
+    check_dense_fits(x_.rows);
     Stopwatch sw;
     dense_ = std::make_shared<const DenseKernel>(make_dense_kernel(x_, kernel_));
     kernel_s_ += sw.seconds();

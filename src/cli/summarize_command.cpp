@@ -1,0 +1,91 @@
+#include "cli/summarize_command.h"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/common.h"
+#include "cords/core/error.h"
+#include "cords/decode/ffmpeg_source.h"
+#include "cords/pipeline/summarizer.h"
+#include "cords/select/registry.h"
+
+namespace cords::cli {
+namespace po = boost::program_options;
+
+int run_summarize_command(int argc, char** argv) {
+  pipeline::SummarizeConfig cfg;
+  bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false;
+  long long budget = 0;
+  po::options_description opts(
+      "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n\n"
+      "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
+      "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
+      "DIR/keyframes/*.jpg. The clip lasts about k x --clip-seconds (less where keyframes are close together).\n\nOptions");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help")
+    ("input", po::value(&cfg.input)->value_name("INPUT"), "video file")
+    ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
+    ("fraction,f", po::value(&cfg.fraction)->default_value(cfg.fraction), "share of the sampled frames kept as keyframes: k = ceil(F n)")
+    ("budget,k", po::value(&budget)->value_name("K"), "number of keyframes (instead of --fraction)")
+    ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps), "frames sampled per second of video")
+    ("fast", po::bool_switch(&cfg.keyframes_only), "decode only the key frames (far faster on long videos; coarser sampling)")
+    ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: histogram")
+    ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
+       "facility-location, graph-cut, log-determinant, disparity-sum, disparity-min, saturated-coverage, a mixture, uniform or random")
+    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), "naive, lazy, stochastic, lazier-than-lazy")
+    ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
+    ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
+    ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds), "seconds of video around each keyframe in the clip")
+    ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
+    ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
+    ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")
+    ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
+    ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
+    ("force", po::bool_switch(&cfg.force), "replace an existing output directory")
+    ("threads", po::value(&cfg.threads)->default_value(0), "worker threads; 0 = all cores")
+    ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
+    ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
+    ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
+  // clang-format on
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n" << exit_code_help();
+    return 0;
+  }
+  po::notify(vm);
+  if (cfg.input.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
+  if (vm.count("budget")) {
+    if (budget < 1) throw invalid_argument("--budget must be >= 1");
+    cfg.budget = budget;
+  }
+  decode::set_ffmpeg_verbose(verbose);
+  cfg.write_sheet = !no_sheet;
+  cfg.write_clip = !no_clip;
+  cfg.write_keyframes = !no_keyframes;
+
+  Progress decode("decoding", quiet), write("writing", quiet);
+  std::string stage;
+  const auto res = pipeline::run_summarize(cfg, [&](const std::string& s, std::int64_t done, std::int64_t total) {
+    if (s != stage) {
+      if (stage == "decode") decode.finish();
+      stage = s;
+    }
+    (s == "write" ? write : decode).update(done, total);
+  });
+  if (stage == "write") write.finish();
+  char line[512];
+  std::snprintf(line, sizeof line, "%zu keyframes from %lld sampled frames (%zu shots) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
+                res.keyframes.size(), static_cast<long long>(res.sampled), res.shots.size(), res.output_dir.c_str(),
+                res.total_s, res.decode_embed_s, res.select_s, res.write_s);
+  info(quiet, line);
+  if (res.decode_skipped > 0)
+    info(quiet, "warning: " + std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped in " + cfg.input);
+  return 0;
+}
+
+}  // namespace cords::cli

@@ -1,0 +1,21 @@
+#include "cords/core/timestamp.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace cords {
+
+std::string format_time(double seconds, bool for_file_name) {
+  if (!(seconds >= 0)) seconds = 0;
+  const long long ms = std::llround(seconds * 1000.0);
+  const long long h = ms / 3600000, m = (ms / 60000) % 60, s = (ms / 1000) % 60, r = ms % 1000;
+  char buf[64];
+  const char* sep = for_file_name ? "-" : ":";
+  if (h > 0)
+    std::snprintf(buf, sizeof buf, "%lld%s%02lld%s%02lld.%03lld", h, sep, m, sep, s, r);
+  else
+    std::snprintf(buf, sizeof buf, "%02lld%s%02lld.%03lld", m, sep, s, r);
+  return buf;
+}
+
+}  // namespace cords

@@ -1,0 +1,321 @@
+#include "cords/decode/ffmpeg_source.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "cords/core/error.h"
+
+namespace cords::decode {
+namespace {
+
+struct FormatClose {
+  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
+};
+struct CodecFree {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFree {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketFree {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwsFree {
+  void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+
+std::string av_error(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(err, buf, sizeof buf);
+  return buf;
+}
+
+[[noreturn]] void unreadable(const std::string& path, const std::string& why) {
+  throw input_unreadable("cannot read video '" + path + "': " + why);
+}
+
+// Clockwise degrees that turn decoded frames upright, from the stream's display matrix (0 when absent).
+int stream_rotation(const AVStream* st) {
+  const int32_t* matrix = nullptr;
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+  const AVPacketSideData* sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+                                                       AV_PKT_DATA_DISPLAYMATRIX);
+  if (sd) matrix = reinterpret_cast<const int32_t*>(sd->data);
+#else
+  matrix = reinterpret_cast<const int32_t*>(av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+#endif
+  if (!matrix) return 0;
+  const double ccw = av_display_rotation_get(matrix);
+  if (std::isnan(ccw)) return 0;
+  int cw = static_cast<int>(std::lround(-ccw));
+  cw = ((cw % 360) + 360) % 360;
+  return (cw + 45) / 90 * 90 % 360;  // nearest quarter turn
+}
+
+std::atomic<bool> g_verbose{false};
+void apply_log_level() { av_log_set_level(g_verbose ? AV_LOG_WARNING : AV_LOG_QUIET); }
+
+bool is_image_container(const AVFormatContext* fmt) {
+  const std::string name = fmt->iformat->name;
+  return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
+}
+
+}  // namespace
+
+struct FFmpegSource::Impl {
+  DecodeOptions opts;
+  VideoInfo info;
+  std::unique_ptr<AVFormatContext, FormatClose> fmt;
+  std::unique_ptr<AVCodecContext, CodecFree> dec;
+  std::unique_ptr<AVFrame, FrameFree> frame{av_frame_alloc()};
+  std::unique_ptr<AVPacket, PacketFree> pkt{av_packet_alloc()};
+  std::unique_ptr<SwsContext, SwsFree> sws;
+  struct AvFree {
+    void operator()(uint8_t* p) const { av_free(p); }
+  };
+  std::unique_ptr<uint8_t, AvFree> scratch;  // swscale's output, aligned and padded
+  std::size_t scratch_bytes = 0;
+  int stream = -1;
+  AVRational tb{1, 1};
+  bool flushing = false;
+  bool finished = false;
+  std::int64_t decoded = 0;
+  std::int64_t skipped = 0;
+  std::int64_t last_pts = AV_NOPTS_VALUE;
+  std::int64_t pts_step = 1;       // synthesised pts increment when a frame has none
+  double next_sample = -1e300;     // seconds; frames earlier than this are dropped
+  double drop_before = -1e300;     // after a seek
+
+  Impl(const std::string& path, const DecodeOptions& o) : opts(o) {
+    namespace fs = std::filesystem;
+    apply_log_level();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) unreadable(path, "no such file");
+    if (fs::is_directory(path, ec)) unreadable(path, "it is a directory");
+    if (fs::file_size(path, ec) == 0) unreadable(path, "the file is empty");
+    if (!frame || !pkt) throw std::bad_alloc();
+
+    AVFormatContext* raw = nullptr;
+    int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+    if (r < 0) unreadable(path, "not a recognised media file (" + av_error(r) + ")");
+    fmt.reset(raw);
+    r = avformat_find_stream_info(fmt.get(), nullptr);
+    if (r < 0) unreadable(path, "cannot find its streams (" + av_error(r) + ")");
+    if (is_image_container(fmt.get())) unreadable(path, "it is a still image, not a video");
+
+    bool has_audio = false;
+    for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+      const AVStream* st = fmt->streams[i];
+      if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) has_audio = true;
+      if (stream < 0 && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        stream = static_cast<int>(i);
+    }
+    if (stream < 0) unreadable(path, has_audio ? "it has no video stream (audio only)" : "it has no video stream");
+    AVStream* st = fmt->streams[stream];
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+      if (static_cast<int>(i) != stream) fmt->streams[i]->discard = AVDISCARD_ALL;
+    tb = st->time_base;
+
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec) unreadable(path, std::string("no decoder for its codec '") + avcodec_get_name(st->codecpar->codec_id) + "'");
+    dec.reset(avcodec_alloc_context3(codec));
+    if (!dec) throw std::bad_alloc();
+    r = avcodec_parameters_to_context(dec.get(), st->codecpar);
+    if (r < 0) unreadable(path, "bad codec parameters (" + av_error(r) + ")");
+    dec->thread_count = opts.threads;  // 0: FFmpeg picks
+    dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    dec->pkt_timebase = tb;
+    if (opts.keyframes_only) dec->skip_frame = AVDISCARD_NONKEY;
+    r = avcodec_open2(dec.get(), codec, nullptr);
+    if (r < 0) unreadable(path, "cannot open its decoder (" + av_error(r) + ")");
+
+    info.path = path;
+    info.container = fmt->iformat->name;
+    info.codec = avcodec_get_name(st->codecpar->codec_id);
+    const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(st->codecpar->format));
+    info.pixel_format = pf ? pf : "unknown";
+    info.rotation = stream_rotation(st);
+    const bool swap = info.rotation == 90 || info.rotation == 270;
+    info.width = swap ? st->codecpar->height : st->codecpar->width;
+    info.height = swap ? st->codecpar->width : st->codecpar->height;
+    const AVRational fr = av_guess_frame_rate(fmt.get(), st, nullptr);
+    info.frame_rate = {fr.num, fr.den};
+    info.time_base = {tb.num, tb.den};
+    if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+      info.duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
+    else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+      info.duration = static_cast<double>(st->duration) * av_q2d(tb);
+    info.frame_count = st->nb_frames;
+    if (fr.num > 0 && fr.den > 0) pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
+    if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
+  }
+
+  // Pulls the next decoded frame into `frame`; false at the end. Corrupt input is counted and skipped.
+  bool decode_next() {
+    while (!finished) {
+      int r = avcodec_receive_frame(dec.get(), frame.get());
+      if (r == 0) return true;
+      if (r == AVERROR_EOF) {
+        finished = true;
+        return false;
+      }
+      if (r != AVERROR(EAGAIN)) {  // a frame that failed to decode
+        ++skipped;
+        continue;
+      }
+      if (flushing) {  // EAGAIN while flushing should not happen; end rather than spin
+        finished = true;
+        return false;
+      }
+      r = av_read_frame(fmt.get(), pkt.get());
+      if (r < 0) {  // end of file, or a read error / truncation: flush what the decoder holds
+        if (r != AVERROR_EOF) ++skipped;
+        avcodec_send_packet(dec.get(), nullptr);
+        flushing = true;
+        continue;
+      }
+      if (pkt->stream_index == stream) {
+        r = avcodec_send_packet(dec.get(), pkt.get());
+        if (r < 0 && r != AVERROR(EAGAIN)) ++skipped;  // corrupt packet
+      }
+      av_packet_unref(pkt.get());
+    }
+    return false;
+  }
+
+  std::int64_t frame_pts() {
+    std::int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) pts = frame->pts;
+    if (pts == AV_NOPTS_VALUE) pts = last_pts == AV_NOPTS_VALUE ? 0 : last_pts + pts_step;
+    last_pts = pts;
+    return pts;
+  }
+
+  void convert(Image& out) {
+    const int rot = info.rotation;
+    const bool swap = rot == 90 || rot == 270;
+    // Requested displayed size -> size before rotation.
+    int dw = opts.out_width, dh = opts.out_height;
+    const int disp_w = swap ? frame->height : frame->width, disp_h = swap ? frame->width : frame->height;
+    if (dw <= 0 && dh <= 0) {
+      dw = disp_w;
+      dh = disp_h;
+    } else if (dw <= 0) {
+      dw = std::max(1, static_cast<int>(std::lround(static_cast<double>(dh) * disp_w / disp_h)));
+    } else if (dh <= 0) {
+      dh = std::max(1, static_cast<int>(std::lround(static_cast<double>(dw) * disp_h / disp_w)));
+    }
+    const int w = swap ? dh : dw, h = swap ? dw : dh;
+    sws.reset(sws_getCachedContext(sws.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                                   w, h, AV_PIX_FMT_RGB24, w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr,
+                                   nullptr));
+    if (!sws) throw Error(ErrorKind::InputUnreadable, "cannot convert frames of '" + info.path + "' (pixel format " +
+                                                          info.pixel_format + ")");
+    // swscale's SIMD paths write whole vectors: give it 64-byte aligned rows with slack at the end, then pack.
+    const int row = w * 3, stride = (row + 63) / 64 * 64;
+    const std::size_t bytes = static_cast<std::size_t>(stride) * h + 256;
+    if (!scratch || scratch_bytes < bytes) {
+      scratch.reset(static_cast<uint8_t*>(av_malloc(bytes)));
+      if (!scratch) throw std::bad_alloc();
+      scratch_bytes = bytes;
+    }
+    uint8_t* dst[4] = {scratch.get(), nullptr, nullptr, nullptr};
+    int dst_stride[4] = {stride, 0, 0, 0};
+    sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+    Image img;
+    img.width = w;
+    img.height = h;
+    img.data.resize(static_cast<std::size_t>(row) * h);
+    for (int y = 0; y < h; ++y)
+      std::memcpy(img.data.data() + static_cast<std::size_t>(y) * row, scratch.get() + static_cast<std::size_t>(y) * stride, row);
+    out = rot ? rotate_clockwise(img, rot) : std::move(img);
+  }
+
+  bool next(Frame& out) {
+    while (decode_next()) {
+      const std::int64_t index = decoded++;
+      const std::int64_t pts = frame_pts();
+      const double t = static_cast<double>(pts) * av_q2d(tb);
+#ifdef AV_FRAME_FLAG_KEY
+      const bool key = (frame->flags & AV_FRAME_FLAG_KEY) != 0;
+#else
+      const bool key = frame->key_frame != 0;
+#endif
+      if (t < drop_before) {
+        av_frame_unref(frame.get());
+        continue;
+      }
+      if (opts.sample_fps > 0) {
+        const double period = 1.0 / opts.sample_fps;
+        if (next_sample < -1e299) next_sample = t;
+        if (t + 1e-6 < next_sample) {
+          av_frame_unref(frame.get());
+          continue;
+        }
+        next_sample += period;
+        if (next_sample <= t) next_sample = t + period;  // after a gap, restart the grid here
+      }
+      out.ts = {pts, {tb.num, tb.den}};
+      out.index = index;
+      out.key = key;
+      convert(out.image);
+      av_frame_unref(frame.get());
+      return true;
+    }
+    return false;
+  }
+
+  void seek(double seconds) {
+    const auto ts = static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb)));
+    av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
+    avcodec_flush_buffers(dec.get());
+    flushing = finished = false;
+    drop_before = seconds - 1e-6;
+    next_sample = opts.sample_fps > 0 ? seconds : -1e300;
+    last_pts = AV_NOPTS_VALUE;
+  }
+};
+
+void set_ffmpeg_verbose(bool verbose) {
+  g_verbose = verbose;
+  apply_log_level();
+}
+
+FFmpegSource::FFmpegSource(const std::string& path, const DecodeOptions& opts)
+    : impl_(std::make_unique<Impl>(path, opts)) {}
+FFmpegSource::~FFmpegSource() = default;
+FFmpegSource::FFmpegSource(FFmpegSource&&) noexcept = default;
+FFmpegSource& FFmpegSource::operator=(FFmpegSource&&) noexcept = default;
+const VideoInfo& FFmpegSource::info() const { return impl_->info; }
+bool FFmpegSource::next(Frame& frame) { return impl_->next(frame); }
+std::int64_t FFmpegSource::skipped() const { return impl_->skipped; }
+void FFmpegSource::seek(double seconds) { impl_->seek(seconds); }
+
+std::int64_t FFmpegSource::drain() {
+  std::int64_t n = 0;
+  while (impl_->decode_next()) {
+    ++n;
+    ++impl_->decoded;
+    av_frame_unref(impl_->frame.get());
+  }
+  return n;
+}
+
+std::int64_t decode_only(const std::string& path, bool keyframes_only, int threads) {
+  DecodeOptions o;
+  o.keyframes_only = keyframes_only;
+  o.threads = threads;
+  return FFmpegSource(path, o).drain();
+}
+
+}  // namespace cords::decode

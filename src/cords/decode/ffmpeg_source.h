@@ -1,0 +1,44 @@
+#pragma once
+// FFmpegSource: decodes a video file with libavformat/libavcodec (frame threading), keeps frames at a sampling
+// rate using their exact pts, and converts only the kept frames with swscale (scaled first, then RGB).
+// Move-only; every FFmpeg object is owned through an RAII handle. Not thread-safe.
+#include <memory>
+
+#include "cords/decode/video_source.h"
+
+namespace cords::decode {
+
+class FFmpegSource final : public VideoSource {
+ public:
+  /// Opens `path`. Throws Error{InputUnreadable} naming the file: missing, a directory, empty, not a media
+  /// file, no video stream (e.g. audio only), or no decoder for its codec.
+  FFmpegSource(const std::string& path, const DecodeOptions& opts);
+  ~FFmpegSource() override;
+  FFmpegSource(FFmpegSource&&) noexcept;
+  FFmpegSource& operator=(FFmpegSource&&) noexcept;
+
+  const VideoInfo& info() const override;
+  bool next(Frame& frame) override;
+  std::int64_t skipped() const override;
+
+  /// Repositions to the last key frame at or before `seconds`, so that next() continues from there; frames
+  /// before `seconds` are then dropped. Sampling restarts at `seconds`.
+  void seek(double seconds);
+
+  /// Decodes to the end without converting any frame; returns the number of frames decoded.
+  std::int64_t drain();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// FFmpeg's own log lines (corrupt data, deprecated formats) are off by default: the library reports what matters
+/// through errors and FFmpegSource::skipped(). verbose = true shows FFmpeg's warnings and errors on stderr.
+void set_ffmpeg_verbose(bool verbose);
+
+/// Decodes the file once, fully, without converting frames: the cost FFmpeg itself pays (for benchmarks).
+/// Returns the number of decoded frames.
+std::int64_t decode_only(const std::string& path, bool keyframes_only, int threads);
+
+}  // namespace cords::decode

@@ -1,0 +1,54 @@
+#pragma once
+// Video sources: what the summarizer reads frames from. FFmpegSource (ffmpeg_source.h) decodes real files;
+// tests can provide their own sources.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "cords/core/image.h"
+#include "cords/core/timestamp.h"
+
+namespace cords::decode {
+
+/// What the container and the decoder say about a video stream. Unknown values are 0 (or -1 for duration).
+struct VideoInfo {
+  std::string path;
+  std::string container;      ///< e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  std::string codec;          ///< e.g. "h264"
+  std::string pixel_format;   ///< e.g. "yuv420p10le"
+  int width = 0;              ///< displayed size, after rotation
+  int height = 0;
+  int rotation = 0;           ///< clockwise degrees applied to decoded frames (0, 90, 180, 270)
+  Rational frame_rate;        ///< average (or guessed) frame rate, e.g. 30000/1001
+  Rational time_base;         ///< of the stream's timestamps
+  double duration = -1;       ///< seconds, from the container (may be wrong: never trusted for bounds)
+  std::int64_t frame_count = 0;  ///< from the container, 0 when it does not say
+};
+
+/// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the image.
+struct Frame {
+  Timestamp ts;
+  std::int64_t index = 0;
+  bool key = false;
+  Image image;  ///< RGB, at the size the source was asked for, rotation applied
+};
+
+struct DecodeOptions {
+  double sample_fps = 2.0;     ///< frames kept per second of video; 0 = every decoded frame
+  bool keyframes_only = false; ///< decode only key frames (AVDISCARD_NONKEY): far cheaper on long GOPs
+  int out_width = 0;           ///< output size; 0 = native; with one of them 0 the aspect ratio is kept
+  int out_height = 0;
+  int threads = 0;             ///< decoder threads; 0 = automatic
+};
+
+class VideoSource {
+ public:
+  virtual ~VideoSource() = default;
+  virtual const VideoInfo& info() const = 0;
+  /// Next sampled frame; false at the end of the stream. Throws cords::Error on a fatal read error.
+  virtual bool next(Frame& frame) = 0;
+  /// Corrupt packets or frames skipped so far (decoding goes on after them).
+  virtual std::int64_t skipped() const { return 0; }
+};
+
+}  // namespace cords::decode

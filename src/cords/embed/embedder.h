@@ -1,0 +1,33 @@
+#pragma once
+// Embedders turn frames into feature vectors for the selector. HistogramEmbedder (colour histograms, no model) is
+// here; the CNN embedder comes with the model. Embeddings are L2-normalised rows.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cords/core/image.h"
+
+namespace cords::embed {
+
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+  virtual std::string name() const = 0;
+  virtual int dim() const = 0;
+  /// The frame size the embedder wants from the decoder (0 keeps the aspect ratio for that side).
+  virtual int input_width() const = 0;
+  virtual int input_height() const = 0;
+  /// Writes one dim()-long row per image into out (images.size() x dim(), row-major).
+  virtual void embed(const std::vector<const Image*>& images, float* out) = 0;
+};
+
+/// HSV colour histograms: a global 16 (hue) x 4 (saturation) x 4 (value) histogram plus an 8 x 2 x 2 histogram
+/// for each cell of a 2 x 2 grid (coarse spatial layout): 384 dims. Each histogram is L1-normalised and
+/// square-rooted (so cosine similarity is the Bhattacharyya coefficient), then the row is L2-normalised.
+/// Frames are taken at 160 pixels wide.
+std::unique_ptr<Embedder> histogram_embedder();
+
+/// Mean luma (0..255) of an image: fades to or from black show as dark runs.
+double mean_luma(const Image& img);
+
+}  // namespace cords::embed

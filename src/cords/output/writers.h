@@ -1,0 +1,52 @@
+#pragma once
+// What a person looks at: keyframe images, the contact sheet and the summary clip (OpenCV). Images are encoded in
+// memory and written atomically; the clip is written to a temporary file and renamed on close().
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cords/core/image.h"
+
+namespace cords::output {
+
+/// Encodes by the extension of `path` (.jpg/.jpeg, .png, .webp) and writes atomically.
+/// Throws Error{InvalidArgument} for an unsupported extension, Error{OutputUnwritable} when it cannot write.
+void write_image(const std::string& path, const Image& img, int jpeg_quality = 90);
+
+struct SheetTile {
+  const Image* image = nullptr;
+  std::string caption;  ///< e.g. "01:23.500"
+};
+
+struct SheetOptions {
+  int columns = 0;        ///< 0: about square
+  int tile_width = 320;   ///< pixels; tile height follows the first tile's aspect ratio
+  std::vector<std::string> header;  ///< lines at the top (file, duration, resolution, codec, selector)
+};
+
+/// A grid of tiles with their captions under a header, on a dark background.
+Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
+
+/// Writes the summary clip. H.264 ('avc1') when the OpenCV/FFmpeg build offers an encoder for it, else MPEG-4
+/// Part 2 ('mp4v'). Frames of another size are resized to the clip's size.
+class ClipWriter {
+ public:
+  /// Throws Error{OutputUnwritable} when no encoder can open the file.
+  ClipWriter(const std::string& path, double fps, int width, int height);
+  ~ClipWriter();
+  ClipWriter(const ClipWriter&) = delete;
+  ClipWriter& operator=(const ClipWriter&) = delete;
+  void write(const Image& frame);
+  /// Finishes the file and renames it into place. Throws Error{OutputUnwritable}.
+  void close();
+  const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
+  std::int64_t frames() const { return frames_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string codec_;
+  std::int64_t frames_ = 0;
+};
+
+}  // namespace cords::output

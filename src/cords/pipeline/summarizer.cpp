@@ -1,0 +1,331 @@
+#include "cords/pipeline/summarizer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cords/core/atomic_file.h"
+#include "cords/core/bounded_queue.h"
+#include "cords/core/error.h"
+#include "cords/core/timer.h"
+#include "cords/decode/ffmpeg_source.h"
+#include "cords/embed/embedder.h"
+#include "cords/output/writers.h"
+#include "cords/select/selection.h"
+
+namespace cords::pipeline {
+namespace fs = std::filesystem;
+
+std::string default_output_dir(const std::string& input) {
+  return (fs::path(".") / (fs::path(input).stem().string() + ".summary")).string();
+}
+
+namespace {
+
+struct Samples {
+  std::vector<float> rows;  // n x dim
+  std::vector<Timestamp> ts;
+  std::vector<std::int64_t> frame;
+  std::vector<double> luma, seconds;
+  std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
+};
+
+std::unique_ptr<embed::Embedder> make_embedder(const std::string& name) {
+  if (name == "histogram") return embed::histogram_embedder();
+  throw invalid_argument("unknown --features '" + name + "'; available: histogram");
+}
+
+void validate(const SummarizeConfig& c) {
+  if (c.budget < 0) throw invalid_argument("--budget must be >= 1");
+  if (c.budget == 0 && !(c.fraction > 0 && c.fraction <= 1))
+    throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
+  if (!(c.sample_fps > 0)) throw invalid_argument("--sample-fps must be > 0");
+  if (!(c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be > 0");
+  if (c.selector != "uniform" && c.selector != "random") {
+    select::make_optimizer(c.optimizer);
+    select::parse_metric(c.metric);
+  }
+  make_embedder(c.features);
+}
+
+// Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
+Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const SummarizeConfig& cfg,
+                         const ProgressFn& progress) {
+  BoundedQueue<decode::Frame> queue(32);
+  std::thread producer([&] {
+    try {
+      decode::Frame f;
+      while (src.next(f))
+        if (!queue.push(std::move(f))) return;
+      queue.close();
+    } catch (...) {
+      queue.fail(std::current_exception());
+    }
+  });
+  struct Join {
+    std::thread& t;
+    BoundedQueue<decode::Frame>& q;
+    ~Join() {
+      q.close();  // unblocks the producer if we leave early
+      if (t.joinable()) t.join();
+    }
+  } join{producer, queue};
+
+  const double dur = src.info().duration;
+  const std::int64_t expected = dur > 0 ? static_cast<std::int64_t>(std::ceil(dur * cfg.sample_fps)) : 0;
+  Samples s;
+  std::vector<decode::Frame> batch;
+  std::vector<float> out;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    std::vector<const Image*> imgs;
+    for (auto& f : batch) imgs.push_back(&f.image);
+    out.resize(batch.size() * static_cast<std::size_t>(emb.dim()));
+    emb.embed(imgs, out.data());
+    s.rows.insert(s.rows.end(), out.begin(), out.end());
+    for (auto& f : batch) {
+      s.ts.push_back(f.ts);
+      s.frame.push_back(f.index);
+      s.seconds.push_back(f.ts.seconds());
+      s.luma.push_back(embed::mean_luma(f.image));
+    }
+    batch.clear();
+    if (progress) progress("decode", s.n(), std::max(expected, s.n()));
+  };
+  decode::Frame f;
+  while (queue.pop(f)) {
+    batch.push_back(std::move(f));
+    if (batch.size() == 16) flush();
+  }
+  flush();
+  return s;
+}
+
+std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg,
+                                 const std::vector<std::int64_t>& shot_of, std::vector<double>& gains, double& objective) {
+  const std::int64_t n = s.n();
+  if (cfg.selector == "uniform") {  // evenly spaced in sample order
+    std::vector<std::int64_t> idx;
+    for (std::int64_t t = 0; t < k; ++t) idx.push_back(std::min(n - 1, static_cast<std::int64_t>((t + 0.5) * n / k)));
+    gains.assign(idx.size(), 0.0);
+    objective = 0.0;
+    return idx;
+  }
+  select::SelectionConfig sc;
+  sc.function = cfg.selector == "random" ? "facility-location" : cfg.selector;
+  sc.optimizer = cfg.selector == "random" ? "random" : cfg.optimizer;
+  sc.kernel.metric = select::parse_metric(cfg.metric);
+  sc.budget = k;
+  sc.greedy.seed = cfg.seed;
+  sc.knn = n > 20000 ? 32 : 0;  // hours of footage at 2 fps: the sparse kernel keeps memory bounded
+  const MatrixView x{s.rows.data(), n, dim};
+  const select::SelectionReport r = select::run_selection(x, sc, cfg.per_shot ? &shot_of : nullptr);
+  gains = r.selection.gains;
+  objective = r.selection.objective;
+  return r.selection.selected;
+}
+
+std::string keyframe_name(double seconds, std::int64_t frame) {
+  return "keyframes/" + format_time(seconds, true) + "_f" + std::to_string(frame) + ".jpg";
+}
+
+// Pass 2: full-resolution frames at the keyframes, and the clip segments around them.
+void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
+  if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
+  decode::DecodeOptions o;
+  o.sample_fps = 0;  // every frame
+  o.threads = cfg.threads;
+  decode::FFmpegSource src(cfg.input, o);
+  const auto& info = src.info();
+  const double fps = info.frame_rate.valid() ? info.frame_rate.value() : 25.0;
+  std::unique_ptr<output::ClipWriter> clip;
+  if (cfg.write_clip) {
+    int h = std::min(info.height, cfg.clip_max_height), w = static_cast<int>(std::lround(1.0 * info.width * h / info.height));
+    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), fps, std::max(2, w), std::max(2, h));
+    res.clip_codec = clip->codec();
+  }
+  // Merge the clip windows of nearby keyframes so each stretch of video is decoded (and written) once.
+  struct Window {
+    double start, end;
+    std::vector<std::size_t> keys;
+  };
+  std::vector<Window> windows;
+  const double half = cfg.clip_seconds / 2;
+  for (std::size_t i = 0; i < res.keyframes.size(); ++i) {
+    const double t = res.keyframes[i].ts.seconds();
+    const double a = cfg.write_clip ? std::max(0.0, t - half) : t, b = cfg.write_clip ? t + half : t;
+    if (!windows.empty() && a <= windows.back().end) {
+      windows.back().end = std::max(windows.back().end, b);
+      windows.back().keys.push_back(i);
+    } else {
+      windows.push_back({a, b, {i}});
+    }
+  }
+  std::vector<Image> images(res.keyframes.size());
+  std::size_t done = 0;
+  for (const auto& w : windows) {
+    src.seek(w.start);
+    decode::Frame f;
+    std::size_t next_key = 0;
+    while (src.next(f)) {
+      const double t = f.ts.seconds();
+      if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
+      while (next_key < w.keys.size() && f.ts.pts >= res.keyframes[w.keys[next_key]].ts.pts) {
+        images[w.keys[next_key]] = f.image;  // the keyframe itself (or the first frame after a lost one)
+        ++next_key;
+        if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
+      }
+      if (clip && t <= w.end + 1e-6) clip->write(f.image);
+    }
+  }
+  if (clip) clip->close();
+  if (cfg.write_keyframes) {
+    fs::create_directories(fs::path(dir) / "keyframes");
+    for (std::size_t i = 0; i < images.size(); ++i)
+      if (!images[i].empty()) output::write_image((fs::path(dir) / res.keyframes[i].image).string(), images[i]);
+  }
+  if (cfg.write_sheet) {
+    std::vector<output::SheetTile> tiles;
+    for (std::size_t i = 0; i < images.size(); ++i)
+      if (!images[i].empty()) tiles.push_back({&images[i], format_time(res.keyframes[i].ts.seconds())});
+    output::SheetOptions so;
+    char line[512];
+    std::snprintf(line, sizeof line, "%s", fs::path(cfg.input).filename().string().c_str());
+    so.header.push_back(line);
+    std::snprintf(line, sizeof line, "%s  |  %dx%d  |  %s %s fps  |  %zu keyframes of %lld samples  |  %s",
+                  format_time(std::max(0.0, info.duration)).c_str(), info.width, info.height, info.codec.c_str(),
+                  info.frame_rate.str().c_str(), res.keyframes.size(), static_cast<long long>(res.sampled),
+                  cfg.selector.c_str());
+    so.header.push_back(line);
+    output::write_image((fs::path(dir) / cfg.sheet_name).string(), output::make_contact_sheet(tiles, so));
+  }
+}
+
+nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+  using nlohmann::json;
+  json kf = json::array();
+  for (const auto& k : r.keyframes)
+    kf.push_back({{"time", k.ts.seconds()}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
+                  {"shot", k.shot}, {"gain", k.gain}, {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
+  json shots = json::array();
+  for (const auto& s : r.shots) shots.push_back({{"start", s.start}, {"end", s.end}, {"first_sample", s.first}, {"last_sample", s.last}, {"fade_in", s.fade_in}});
+  const auto& i = r.info;
+  return {
+      {"input", {{"path", cfg.input}, {"container", i.container}, {"codec", i.codec}, {"pixel_format", i.pixel_format},
+                 {"width", i.width}, {"height", i.height}, {"rotation", i.rotation},
+                 {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
+                 {"time_base", i.time_base.str()}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
+      {"parameters", {{"fraction", cfg.fraction}, {"budget", cfg.budget}, {"sample_fps", cfg.sample_fps},
+                      {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"selector", cfg.selector},
+                      {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot},
+                      {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
+      {"sampled_frames", r.sampled},
+      {"skipped_corrupt", r.decode_skipped},
+      {"shots", shots},
+      {"keyframes", kf},
+      {"objective", r.objective},
+      {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
+                   {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
+                   {"clip_codec", r.clip_codec}}},
+      {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
+  };
+}
+
+// The destination directory: refuse to replace an existing one without force; its parent must be writable.
+void check_destination(const std::string& dir, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !force)
+    throw output_unwritable("output '" + dir + "' already exists; use --force to replace it");
+  fs::path parent = fs::absolute(dir).parent_path();
+  if (!fs::is_directory(parent, ec)) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
+  if (::access(parent.c_str(), W_OK) != 0) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' is not writable");
+}
+
+// Removes the temporary directory unless committed.
+struct TempDir {
+  std::string path;
+  bool keep = false;
+  ~TempDir() {
+    std::error_code ec;
+    if (!keep) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress) {
+  Stopwatch total;
+  validate(cfg);
+  SummaryResult res;
+  res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
+  check_destination(res.output_dir, cfg.force);
+  select::set_threads(cfg.threads);
+
+  auto emb = make_embedder(cfg.features);
+  decode::DecodeOptions dopt;
+  dopt.sample_fps = cfg.sample_fps;
+  dopt.keyframes_only = cfg.keyframes_only;
+  dopt.out_width = emb->input_width();
+  dopt.out_height = emb->input_height();
+  dopt.threads = cfg.threads;
+  decode::FFmpegSource src(cfg.input, dopt);
+  res.info = src.info();
+
+  Stopwatch sw;
+  const Samples s = decode_and_embed(src, *emb, cfg, progress);
+  res.decode_embed_s = sw.seconds();
+  res.sampled = s.n();
+  res.decode_skipped = src.skipped();
+  if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
+  if (s.n() < 2)
+    throw invalid_argument("video '" + cfg.input + "' has only one frame" + (cfg.keyframes_only ? " (key frame)" : "") +
+                           " to sample: nothing to summarize");
+  const std::int64_t k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
+
+  sw.restart();
+  const MatrixView x{s.rows.data(), s.n(), emb->dim()};
+  res.shots = segment::detect_shots(x, s.luma, s.seconds, cfg.shots);
+  const auto shot_of = segment::shot_labels(res.shots, s.n());
+  std::vector<double> gains;
+  const auto chosen = choose(s, emb->dim(), k, cfg, shot_of, gains, res.objective);
+  res.select_s = sw.seconds();
+
+  for (std::size_t t = 0; t < chosen.size(); ++t) {
+    const auto i = static_cast<std::size_t>(chosen[t]);
+    Keyframe kf{s.ts[i], s.frame[i], chosen[t], shot_of[i], gains[t], ""};
+    if (cfg.write_keyframes) kf.image = keyframe_name(s.seconds[i], s.frame[i]);
+    res.keyframes.push_back(kf);
+  }
+  std::sort(res.keyframes.begin(), res.keyframes.end(), [](const Keyframe& a, const Keyframe& b) { return a.sample < b.sample; });
+
+  // Everything is written into a temporary sibling directory, renamed into place at the end.
+  sw.restart();
+  TempDir tmp{res.output_dir + ".tmp-" + std::to_string(::getpid())};
+  std::error_code ec;
+  fs::remove_all(tmp.path, ec);
+  if (!fs::create_directories(tmp.path, ec)) throw output_unwritable("cannot create '" + tmp.path + "': " + ec.message());
+  write_visuals(cfg, res, tmp.path, progress);
+  res.write_s = sw.seconds();
+  res.total_s = total.seconds();
+  write_file_atomic((fs::path(tmp.path) / cfg.json_name).string(), to_json(cfg, res).dump(2) + "\n");
+
+  if (fs::exists(res.output_dir, ec)) {  // --force: swap the old summary out only now that the new one is whole
+    const std::string old = res.output_dir + ".old-" + std::to_string(::getpid());
+    fs::rename(res.output_dir, old, ec);
+    if (ec) throw output_unwritable("cannot replace '" + res.output_dir + "': " + ec.message());
+    fs::rename(tmp.path, res.output_dir, ec);
+    fs::remove_all(old);
+  } else {
+    fs::rename(tmp.path, res.output_dir, ec);
+  }
+  if (ec) throw output_unwritable("cannot move the summary into '" + res.output_dir + "': " + ec.message());
+  tmp.keep = true;
+  return res;
+}
+
+}  // namespace cords::pipeline

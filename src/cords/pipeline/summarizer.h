@@ -1,0 +1,69 @@
+#pragma once
+// Summarize one video: decode (own thread) -> bounded queue -> embed -> shots -> select -> write.
+// Outputs go to a temporary directory beside the destination that is renamed into place at the end, so a failed
+// or interrupted run leaves no partial summary (docs/video.md).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cords/decode/video_source.h"
+#include "cords/segment/shots.h"
+
+namespace cords::pipeline {
+
+struct SummarizeConfig {
+  std::string input;
+  std::string output_dir;                 ///< "" = ./<input stem>.summary
+  double fraction = 0.05;                 ///< k = ceil(fraction * sampled frames), at least 1 (when budget == 0)
+  std::int64_t budget = 0;                ///< k exactly
+  double sample_fps = 2.0;                ///< frames sampled per second of video
+  bool keyframes_only = false;            ///< fast mode: decode only key frames
+  std::string features = "histogram";
+  std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
+  std::string optimizer = "lazy";
+  std::string metric = "cosine";
+  bool per_shot = false;                  ///< split the budget over detected shots
+  double clip_seconds = 2.0;              ///< video around each keyframe in the summary clip
+  int clip_max_height = 720;              ///< the clip is scaled down to at most this height
+  int threads = 0;
+  std::uint64_t seed = 0;
+  bool write_sheet = true, write_clip = true, write_keyframes = true;
+  std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
+  bool force = false;                     ///< replace an existing output directory
+  segment::ShotOptions shots;
+};
+
+struct Keyframe {
+  Timestamp ts;
+  std::int64_t frame = 0;   ///< index among decoded frames
+  std::int64_t sample = 0;  ///< index among sampled frames
+  std::int64_t shot = 0;
+  double gain = 0.0;
+  std::string image;        ///< relative path, "" when keyframe images are off
+};
+
+struct SummaryResult {
+  std::string output_dir;
+  decode::VideoInfo info;
+  std::int64_t sampled = 0;
+  std::int64_t decode_skipped = 0;
+  std::vector<segment::Shot> shots;
+  std::vector<Keyframe> keyframes;  ///< sorted by time
+  double objective = 0.0;
+  std::string clip_codec;
+  double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
+};
+
+/// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
+using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
+
+/// Throws cords::Error: InputUnreadable (bad input file), InvalidArgument (bad options, budget larger than the
+/// sampled frames, a video with fewer than 2 frames), OutputUnwritable (existing output without force,
+/// unwritable directory).
+SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {});
+
+/// The default output directory for an input: ./<stem>.summary
+std::string default_output_dir(const std::string& input);
+
+}  // namespace cords::pipeline

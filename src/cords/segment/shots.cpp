@@ -1,0 +1,71 @@
+#include "cords/segment/shots.h"
+
+#include <algorithm>
+
+#include "cords/core/check.h"
+
+namespace cords::segment {
+
+std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, const std::vector<double>& times,
+                               const ShotOptions& o) {
+  const Index n = e.rows;
+  CORDS_CHECK(static_cast<Index>(luma.size()) == n && static_cast<Index>(times.size()) == n, "sizes differ");
+  std::vector<Shot> shots;
+  if (n == 0) return shots;
+
+  std::vector<double> d(static_cast<std::size_t>(n), 0.0);
+  for (Index t = 1; t < n; ++t) {
+    double dot = 0;
+    for (Index j = 0; j < e.cols; ++j) dot += static_cast<double>(e(t, j)) * e(t - 1, j);
+    d[static_cast<std::size_t>(t)] = 1.0 - dot;
+  }
+  auto dark = [&](Index t) { return luma[static_cast<std::size_t>(t)] < o.dark_luma; };
+
+  // Boundaries: t starts a new shot.
+  std::vector<char> starts(static_cast<std::size_t>(n), 0);
+  std::vector<char> after_fade(static_cast<std::size_t>(n), 0);
+  std::vector<double> local;
+  for (Index t = 1; t < n; ++t) {
+    if (dark(t - 1) && !dark(t)) {  // a fade (or a black gap) ends here
+      starts[static_cast<std::size_t>(t)] = 1;
+      after_fade[static_cast<std::size_t>(t)] = 1;
+      continue;
+    }
+    if (dark(t)) continue;  // inside a fade: its frames stay with the shot before
+    local.clear();
+    for (Index u = std::max<Index>(1, t - o.window); u <= std::min(n - 1, t + o.window); ++u)
+      if (u != t) local.push_back(d[static_cast<std::size_t>(u)]);
+    double median = 0;
+    if (!local.empty()) {
+      std::nth_element(local.begin(), local.begin() + static_cast<std::ptrdiff_t>(local.size() / 2), local.end());
+      median = local[local.size() / 2];
+    }
+    const double dt = d[static_cast<std::size_t>(t)];
+    if (dt > o.min_change && dt > o.ratio * median) starts[static_cast<std::size_t>(t)] = 1;
+  }
+
+  Shot cur{0, 0, times[0], times[0], false};
+  for (Index t = 1; t < n; ++t) {
+    if (starts[static_cast<std::size_t>(t)] &&
+        times[static_cast<std::size_t>(t)] - cur.start >= o.min_shot_seconds - 1e-9) {
+      cur.last = t - 1;
+      cur.end = times[static_cast<std::size_t>(t - 1)];
+      shots.push_back(cur);
+      cur = Shot{t, t, times[static_cast<std::size_t>(t)], times[static_cast<std::size_t>(t)],
+                 after_fade[static_cast<std::size_t>(t)] != 0};
+    }
+  }
+  cur.last = n - 1;
+  cur.end = times[static_cast<std::size_t>(n - 1)];
+  shots.push_back(cur);
+  return shots;
+}
+
+std::vector<std::int64_t> shot_labels(const std::vector<Shot>& shots, std::int64_t n) {
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n), 0);
+  for (std::size_t s = 0; s < shots.size(); ++s)
+    for (auto t = shots[s].first; t <= shots[s].last && t < n; ++t) labels[static_cast<std::size_t>(t)] = static_cast<std::int64_t>(s);
+  return labels;
+}
+
+}  // namespace cords::segment

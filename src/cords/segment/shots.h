@@ -1,0 +1,38 @@
+#pragma once
+// Shot segmentation over sampled frames, from their (L2-normalised) embeddings and mean luma:
+//   - hard cuts: the change d_t = 1 - <e_t, e_{t-1}> exceeds both an absolute threshold and `ratio` times the
+//     median change in a window around t (adapts to busy footage);
+//   - fades through black: a run of dark frames (mean luma < dark_luma) separates the shots on either side.
+// Shots shorter than min_shot_seconds are merged into the previous one. Cross-dissolves between similar scenes
+// can be missed (docs/video.md).
+#include <cstdint>
+#include <vector>
+
+#include "cords/core/matrix.h"
+
+namespace cords::segment {
+
+struct ShotOptions {
+  double min_change = 0.15;       ///< absolute threshold on 1 - cosine between consecutive samples
+  double ratio = 3.0;             ///< and this many times the local median change
+  int window = 8;                 ///< samples on each side for the local median
+  double dark_luma = 24.0;        ///< mean luma (0..255) below which a frame is black (fades)
+  double min_shot_seconds = 0.75; ///< shorter shots merge into the previous one
+};
+
+struct Shot {
+  std::int64_t first = 0;  ///< index of its first sampled frame
+  std::int64_t last = 0;   ///< inclusive
+  double start = 0.0;      ///< seconds of its first sample
+  double end = 0.0;        ///< seconds of its last sample
+  bool fade_in = false;    ///< it begins after a fade from black
+};
+
+/// REQUIRES: embeddings.rows == luma.size() == times.size(); times non-decreasing.
+std::vector<Shot> detect_shots(MatrixView embeddings, const std::vector<double>& luma, const std::vector<double>& times,
+                               const ShotOptions& opts = {});
+
+/// The shot index of every sample (for per-shot selection).
+std::vector<std::int64_t> shot_labels(const std::vector<Shot>& shots, std::int64_t n);
+
+}  // namespace cords::segment

@@ -1,0 +1,205 @@
+// End-to-end: the summarizer on small real media, and the CLI's errors and exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "cords/core/error.h"
+#include "cords/decode/ffmpeg_source.h"
+#include "cords/pipeline/summarizer.h"
+#include "media.h"
+
+namespace cords::pipeline {
+namespace {
+namespace fs = std::filesystem;
+using test::Media;
+
+class Summarize : public ::testing::Test {
+ protected:
+  fs::path out = fs::temp_directory_path() / ("cords_summary_" + std::to_string(::getpid()));
+  void SetUp() override { fs::create_directories(out); }
+  void TearDown() override { fs::remove_all(out); }
+  SummarizeConfig config(const std::string& media, const std::string& name) const {
+    SummarizeConfig c;
+    c.input = Media::get().path(media);
+    c.output_dir = (out / name).string();
+    c.threads = 2;
+    return c;
+  }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> v;
+    for (auto& e : fs::directory_iterator(out)) v.push_back(e.path().filename().string());
+    return v;
+  }
+};
+
+int shot_of(double t) { return static_cast<int>(t / Media::kShotSeconds); }
+
+TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
+  for (const char* selector : {"facility-location", "log-determinant", "disparity-min"}) {
+    SummarizeConfig c = config("slideshow.mp4", selector);
+    c.budget = Media::kShots;
+    c.selector = selector;
+    c.write_clip = false;
+    const SummaryResult r = run_summarize(c);
+    ASSERT_EQ(r.keyframes.size(), 5u) << selector;
+    std::set<int> shots;
+    for (const auto& k : r.keyframes) shots.insert(shot_of(k.ts.seconds()));
+    EXPECT_EQ(shots.size(), 5u) << selector << ": keyframes missed a shot";
+  }
+}
+
+TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
+  SummarizeConfig c = config("slideshow.mp4", "cuts");
+  c.budget = 5;
+  c.per_shot = true;
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.shots.size(), 5u);
+  for (std::size_t s = 0; s < r.shots.size(); ++s) EXPECT_NEAR(r.shots[s].start, 2.0 * static_cast<double>(s), 0.5 + 1e-9) << s;
+  std::set<std::int64_t> covered;
+  for (const auto& k : r.keyframes) covered.insert(k.shot);
+  EXPECT_EQ(covered.size(), 5u);
+}
+
+TEST_F(Summarize, KeyframeTimesAreThePtsOfTheDecodedFrames) {
+  for (const char* media : {"ntsc.mp4", "vfr.mp4", "slideshow.mp4"}) {
+    SummarizeConfig c = config(media, std::string("ts_") + media);
+    c.fraction = 0.3;
+    c.write_clip = c.write_sheet = false;
+    const SummaryResult r = run_summarize(c);
+    // Independent decode of every frame: frame index -> pts.
+    decode::DecodeOptions o;
+    o.sample_fps = 0;
+    decode::FFmpegSource src(c.input, o);
+    std::vector<std::int64_t> pts;
+    decode::Frame f;
+    while (src.next(f)) pts.push_back(f.ts.pts);
+    ASSERT_FALSE(r.keyframes.empty());
+    for (const auto& k : r.keyframes) {
+      ASSERT_LT(static_cast<std::size_t>(k.frame), pts.size()) << media;
+      EXPECT_EQ(k.ts.pts, pts[static_cast<std::size_t>(k.frame)]) << media << " frame " << k.frame;
+      EXPECT_DOUBLE_EQ(k.ts.seconds(), static_cast<double>(k.ts.pts) * k.ts.time_base.num / k.ts.time_base.den);
+    }
+    for (std::size_t t = 1; t < r.keyframes.size(); ++t) EXPECT_LT(r.keyframes[t - 1].ts.pts, r.keyframes[t].ts.pts);
+  }
+}
+
+TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
+  SummarizeConfig c = config("slideshow.mp4", "full");
+  c.budget = 5;
+  const SummaryResult r = run_summarize(c);
+  const fs::path d = c.output_dir;
+  EXPECT_TRUE(fs::exists(d / "summary.json"));
+  EXPECT_GT(fs::file_size(d / "sheet.jpg"), 1000u);
+  EXPECT_GT(fs::file_size(d / "summary.mp4"), 1000u);
+  std::size_t images = 0;
+  for (auto& e : fs::directory_iterator(d / "keyframes")) images += e.path().extension() == ".jpg";
+  EXPECT_EQ(images, 5u);
+  for (const auto& k : r.keyframes) EXPECT_TRUE(fs::exists(d / k.image)) << k.image;
+  // The clip holds the video within clip_seconds/2 of each keyframe (windows merged, cut at the video's ends).
+  double covered = 0, reach = -1;
+  for (const auto& k : r.keyframes) {
+    const double a = std::max({0.0, k.ts.seconds() - 1.0, reach}), b = std::min(10.0, k.ts.seconds() + 1.0);
+    if (b > a) covered += b - a;
+    reach = std::max(reach, b);
+  }
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  const auto frames = decode::FFmpegSource((d / "summary.mp4").string(), o).drain();
+  EXPECT_NEAR(static_cast<double>(frames), covered * 25, 2.0 * 5 + 2);
+  std::ifstream json(d / "summary.json");
+  std::stringstream ss;
+  ss << json.rdbuf();
+  for (const char* key : {"\"keyframes\"", "\"time\"", "\"pts\"", "\"frame\"", "\"image\"", "\"gain\"", "\"fps\"",
+                          "\"duration\"", "\"codec\"", "\"objective\"", "\"timings_s\"", "\"shots\""})
+    EXPECT_NE(ss.str().find(key), std::string::npos) << key;
+  EXPECT_EQ(entries(), std::vector<std::string>{"full"}) << "no temporary left beside the output";
+}
+
+TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
+  SummarizeConfig c = config("slideshow.mp4", "again");
+  c.budget = 2;
+  c.write_clip = false;
+  run_summarize(c);
+  try {
+    run_summarize(c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::OutputUnwritable);
+    EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos);
+  }
+  c.force = true;
+  c.budget = 3;
+  EXPECT_EQ(run_summarize(c).keyframes.size(), 3u);
+  EXPECT_EQ(entries(), std::vector<std::string>{"again"});
+}
+
+// ---- the CLI ---------------------------------------------------------------------------------------------------
+
+struct CliRun {
+  int code;
+  std::string out;
+};
+
+CliRun cli(const std::string& args) {
+  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
+  const auto& m = Media::get();
+  const std::string o = " -q -o " + (out / "x").string();
+  struct Case {
+    std::string args;
+    int code;
+    std::string needle;
+  };
+  fs::create_directories(out / "ro");
+  const std::vector<Case> cases = {
+      {m.path("missing.mp4") + o, 3, "no such file"},
+      {m.dir().string() + o, 3, "directory"},
+      {m.path("empty.mp4") + o, 3, "empty"},
+      {m.path("text.mp4") + o, 3, "not a recognised media file"},
+      {m.path("still.png") + o, 3, "still image"},
+      {m.path("audio.m4a") + o, 3, "audio only"},
+      {m.path("truncated.mp4") + o, 3, "truncated.mp4"},
+      {m.path("oneframe.mp4") + o, 2, "only one frame"},
+      {m.path("slideshow.mp4") + " --budget 21" + o, 2, "larger than the number of elements"},
+      {m.path("slideshow.mp4") + " --selector nope" + o, 2, "valid functions"},
+      {m.path("slideshow.mp4") + " --fraction 2" + o, 2, "fraction"},
+      {m.path("slideshow.mp4") + " -q -o /nonexistent/dir/x", 5, "does not exist"},
+  };
+  for (const auto& c : cases) {
+    const CliRun r = cli(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.needle), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line: " << r.out;
+  }
+  EXPECT_EQ(entries(), std::vector<std::string>{"ro"}) << "a failed run leaves nothing behind";
+  if (::geteuid() != 0) {  // root ignores permission bits
+    fs::permissions(out / "ro", fs::perms::owner_write, fs::perm_options::remove);
+    EXPECT_EQ(cli(m.path("slideshow.mp4") + " -q -o " + (out / "ro" / "x").string()).code, 5);
+  }
+}
+
+TEST_F(Summarize, CliSummarizesWithDefaults) {
+  const CliRun r = cli(Media::get().path("slideshow.mp4") + " -q --budget 5 -o " + (out / "cli").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(out / "cli" / "summary.json"));
+  EXPECT_TRUE(fs::exists(out / "cli" / "sheet.jpg"));
+  EXPECT_TRUE(fs::exists(out / "cli" / "summary.mp4"));
+}
+
+}  // namespace
+}  // namespace cords::pipeline
