@@ -140,6 +140,28 @@ TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
   EXPECT_EQ(entries(), std::vector<std::string>{"again"});
 }
 
+// Known answer on real footage: the bundled sample is a 1906 film (0-19.29 s) then a launch in two shots
+// (cut at 22.38 s). Three keyframes: one in each.
+TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
+  SummarizeConfig c;
+  c.input = std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4";
+  c.output_dir = (out / "sample").string();
+  c.budget = 3;
+  c.write_clip = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.keyframes.size(), 3u);
+  EXPECT_LT(r.keyframes[0].ts.seconds(), 19.29);
+  EXPECT_GT(r.keyframes[1].ts.seconds(), 19.29);
+  EXPECT_LT(r.keyframes[1].ts.seconds(), 22.38);
+  EXPECT_GT(r.keyframes[2].ts.seconds(), 22.38);
+  EXPECT_EQ(r.info.codec, "h264");
+  EXPECT_EQ(r.info.frame_rate.num, 24);
+  EXPECT_NEAR(r.info.duration, 27.3, 0.1);
+  ASSERT_EQ(r.shots.size(), 3u);
+  EXPECT_NEAR(r.shots[1].start, 19.29, 0.5);
+  EXPECT_NEAR(r.shots[2].start, 22.38, 0.5);
+}
+
 // ---- the CLI ---------------------------------------------------------------------------------------------------
 
 struct CliRun {
