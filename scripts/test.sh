@@ -19,7 +19,7 @@ ctest --test-dir build --output-on-failure -j "$jobs" -LE gpu
 if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== sanitizer build (ASan + UBSan) of the selector and core tests"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDS_SANITIZE=ON -DCORDS_BUILD_BENCH=OFF \
-    -DCORDS_BUILD_CLI=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+    -DCORDS_BUILD_CLI=OFF -DCORDS_WITH_TORCH=OFF -DCORDS_WITH_VIDEO=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
   cmake --build build-asan -j "$jobs" --target select_test core_test
   # LeakSanitizer cannot run under ptrace-restricted sandboxes; leaks are not what this build hunts.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \

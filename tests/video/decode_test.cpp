@@ -20,7 +20,7 @@ std::vector<Frame> all_frames(const std::string& path, DecodeOptions o) {
 }
 
 TEST(FFmpegSource, ReadsMetadataAndEveryFrame) {
-  FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0});
+  FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0, {}});
   const VideoInfo& i = src.info();
   EXPECT_EQ(i.codec, "h264");
   EXPECT_EQ(i.width, 320);
@@ -120,7 +120,7 @@ TEST(FFmpegSource, KeyframesOnlyDecodesKeyFrames) {
 }
 
 TEST(FFmpegSource, SeekLandsOnTheRequestedTime) {
-  FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0});
+  FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0, {}});
   src.seek(6.0);
   Frame f;
   ASSERT_TRUE(src.next(f));
@@ -153,7 +153,7 @@ TEST(FFmpegSource, BadInputsAreUnreadableWithTheReason) {
 }
 
 TEST(FFmpegSource, ACutShortFileDecodesWhatItHas) {
-  FFmpegSource src(Media::get().path("cut_short.mp4"), {0, false, 0, 0, 0});
+  FFmpegSource src(Media::get().path("cut_short.mp4"), {0, false, 0, 0, 0, {}});
   const auto n = src.drain();
   EXPECT_GT(n, 0);
   EXPECT_LT(n, 100);

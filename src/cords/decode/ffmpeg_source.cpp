@@ -95,6 +95,9 @@ struct FFmpegSource::Impl {
   std::int64_t pts_step = 1;       // synthesised pts increment when a frame has none
   double next_sample = -1e300;     // seconds; frames earlier than this are dropped
   double drop_before = -1e300;     // after a seek
+  double nonref_until = -1e300;    // packets earlier than this (minus a margin) skip non-reference frames
+  double position = -1e300;        // time of the last decoded frame
+  AVDiscard normal_skip = AVDISCARD_DEFAULT;
 
   Impl(const std::string& path, const DecodeOptions& o) : opts(o) {
     namespace fs = std::filesystem;
@@ -135,7 +138,7 @@ struct FFmpegSource::Impl {
     dec->thread_count = opts.threads;  // 0: FFmpeg picks
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
-    if (opts.keyframes_only) dec->skip_frame = AVDISCARD_NONKEY;
+    if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
     r = avcodec_open2(dec.get(), codec, nullptr);
     if (r < 0) unreadable(path, "cannot open its decoder (" + av_error(r) + ")");
 
@@ -185,6 +188,13 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (pkt->stream_index == stream) {
+        if (nonref_until > -1e299) {  // skipping ahead: B-frames are not needed to reach the target
+          const std::int64_t pt = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+          // A margin covers frame reordering and the decoder's frame-thread delay.
+          const bool near = pt == AV_NOPTS_VALUE || static_cast<double>(pt) * av_q2d(tb) >= nonref_until - 1.0;
+          dec->skip_frame = near ? normal_skip : std::max(normal_skip, AVDISCARD_NONREF);
+          if (near) nonref_until = -1e300;
+        }
         r = avcodec_send_packet(dec.get(), pkt.get());
         if (r < 0 && r != AVERROR(EAGAIN)) ++skipped;  // corrupt packet
       }
@@ -201,11 +211,11 @@ struct FFmpegSource::Impl {
     return pts;
   }
 
-  void convert(Image& out) {
+  void convert(Image& out, bool native) {
     const int rot = info.rotation;
     const bool swap = rot == 90 || rot == 270;
     // Requested displayed size -> size before rotation.
-    int dw = opts.out_width, dh = opts.out_height;
+    int dw = native ? 0 : opts.out_width, dh = native ? 0 : opts.out_height;
     const int disp_w = swap ? frame->height : frame->width, disp_h = swap ? frame->width : frame->height;
     if (dw <= 0 && dh <= 0) {
       dw = disp_w;
@@ -246,6 +256,7 @@ struct FFmpegSource::Impl {
       const std::int64_t index = decoded++;
       const std::int64_t pts = frame_pts();
       const double t = static_cast<double>(pts) * av_q2d(tb);
+      position = t;
 #ifdef AV_FRAME_FLAG_KEY
       const bool key = (frame->flags & AV_FRAME_FLAG_KEY) != 0;
 #else
@@ -268,7 +279,7 @@ struct FFmpegSource::Impl {
       out.ts = {pts, {tb.num, tb.den}};
       out.index = index;
       out.key = key;
-      convert(out.image);
+      convert(out.image, opts.native_size_for && opts.native_size_for(out.ts));
       av_frame_unref(frame.get());
       return true;
     }
@@ -280,9 +291,24 @@ struct FFmpegSource::Impl {
     av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
     avcodec_flush_buffers(dec.get());
     flushing = finished = false;
-    drop_before = seconds - 1e-6;
-    next_sample = opts.sample_fps > 0 ? seconds : -1e300;
     last_pts = AV_NOPTS_VALUE;
+    position = -1e300;
+    skip_to(seconds);
+  }
+
+  void skip_to(double seconds) {
+    drop_before = seconds - 1e-6;
+    nonref_until = seconds;
+    next_sample = opts.sample_fps > 0 ? seconds : -1e300;
+  }
+
+  double key_frame_before(double seconds) const {
+    const AVStream* st = fmt->streams[stream];
+    const auto ts = static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb)));
+    const int i = av_index_search_timestamp(const_cast<AVStream*>(st), ts, AVSEEK_FLAG_BACKWARD);
+    if (i < 0) return -1;
+    const AVIndexEntry* e = avformat_index_get_entry(const_cast<AVStream*>(st), i);
+    return e ? static_cast<double>(e->timestamp) * av_q2d(tb) : -1;
   }
 };
 
@@ -300,6 +326,9 @@ const VideoInfo& FFmpegSource::info() const { return impl_->info; }
 bool FFmpegSource::next(Frame& frame) { return impl_->next(frame); }
 std::int64_t FFmpegSource::skipped() const { return impl_->skipped; }
 void FFmpegSource::seek(double seconds) { impl_->seek(seconds); }
+void FFmpegSource::skip_to(double seconds) { impl_->skip_to(seconds); }
+double FFmpegSource::position() const { return impl_->position; }
+double FFmpegSource::key_frame_before(double seconds) const { return impl_->key_frame_before(seconds); }
 
 std::int64_t FFmpegSource::drain() {
   std::int64_t n = 0;

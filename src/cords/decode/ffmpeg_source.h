@@ -22,8 +22,16 @@ class FFmpegSource final : public VideoSource {
   std::int64_t skipped() const override;
 
   /// Repositions to the last key frame at or before `seconds`, so that next() continues from there; frames
-  /// before `seconds` are then dropped. Sampling restarts at `seconds`.
+  /// before `seconds` are then dropped (decoded without their non-reference frames). Sampling restarts there.
   void seek(double seconds);
+  /// Like seek() without repositioning: decoding goes on from where it is, cheaply, up to `seconds`.
+  /// REQUIRES: position() <= seconds.
+  void skip_to(double seconds);
+  /// Time of the last frame decoded (seconds), or -infinity before the first and after a seek.
+  double position() const;
+  /// Time of the last key frame at or before `seconds` according to the container's index, or -1 when the
+  /// container has no index.
+  double key_frame_before(double seconds) const;
 
   /// Decodes to the end without converting any frame; returns the number of frames decoded.
   std::int64_t drain();

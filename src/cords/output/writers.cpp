@@ -5,10 +5,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
 
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
@@ -109,55 +116,128 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   return from_bgr(sheet);
 }
 
-struct ClipWriter::Impl {
-  cv::VideoWriter writer;
-  std::string path, temp;
-  cv::Size size;
-  bool closed = false;
+namespace {
+struct FormatFree {
+  void operator()(AVFormatContext* c) const {
+    if (c && c->pb) avio_closep(&c->pb);
+    avformat_free_context(c);
+  }
 };
+struct CodecFree {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFree {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketFree {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwsFree {
+  void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+}  // namespace
 
-ClipWriter::ClipWriter(const std::string& path, double fps, int width, int height) : impl_(std::make_unique<Impl>()) {
-  impl_->path = path;
-  const std::filesystem::path p(path);
-  impl_->temp = (p.parent_path() / ("." + p.stem().string() + ".tmp-" + std::to_string(::getpid()) + p.extension().string())).string();
-  impl_->size = {width - width % 2, height - height % 2};  // encoders want even sizes
-  for (const auto& [fourcc, name] : {std::pair{cv::VideoWriter::fourcc('a', 'v', 'c', '1'), "h264"},
-                                     std::pair{cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "mpeg4"}}) {
-    try {
-      if (impl_->writer.open(impl_->temp, cv::CAP_FFMPEG, fourcc, fps, impl_->size, true)) {
-        codec_ = name;
-        return;
-      }
-    } catch (const cv::Exception&) {
+struct ClipWriter::Impl {
+  std::string path, temp;
+  std::unique_ptr<AVFormatContext, FormatFree> oc;
+  std::unique_ptr<AVCodecContext, CodecFree> enc;
+  std::unique_ptr<AVFrame, FrameFree> frame{av_frame_alloc()};
+  std::unique_ptr<AVPacket, PacketFree> pkt{av_packet_alloc()};
+  std::unique_ptr<SwsContext, SwsFree> sws;
+  AVStream* st = nullptr;
+  std::int64_t next_pts = 0;
+  bool done = false;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
+  }
+  // Sends one frame (or nullptr to flush) and writes the packets that come out.
+  void encode(AVFrame* f) {
+    if (avcodec_send_frame(enc.get(), f) < 0) fail("the encoder refused a frame");
+    while (true) {
+      const int r = avcodec_receive_packet(enc.get(), pkt.get());
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
+      if (r < 0) fail("encoding failed");
+      av_packet_rescale_ts(pkt.get(), enc->time_base, st->time_base);
+      pkt->stream_index = st->index;
+      if (av_interleaved_write_frame(oc.get(), pkt.get()) < 0) fail("writing failed (disk full?)");
     }
   }
-  std::remove(impl_->temp.c_str());
-  throw output_unwritable("cannot write the summary clip '" + path + "': no H.264 or MPEG-4 encoder, or the directory is not writable");
+};
+
+ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int height) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.path = path;
+  const std::filesystem::path p(path);
+  m.temp = (p.parent_path() / ("." + p.stem().string() + ".tmp-" + std::to_string(::getpid()) + p.extension().string())).string();
+  if (!fps.valid()) fps = {25, 1};
+  width -= width % 2;  // 4:2:0 wants even sizes
+  height -= height % 2;
+  AVFormatContext* raw = nullptr;
+  if (avformat_alloc_output_context2(&raw, nullptr, nullptr, m.temp.c_str()) < 0 || !raw)
+    m.fail("unknown container for its extension (use .mp4 or .mkv)");
+  m.oc.reset(raw);
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+  if (!codec) m.fail("no H.264 or MPEG-4 encoder in this FFmpeg build");
+  codec_ = codec->id == AV_CODEC_ID_H264 ? "h264" : "mpeg4";
+  m.enc.reset(avcodec_alloc_context3(codec));
+  m.enc->width = width;
+  m.enc->height = height;
+  m.enc->pix_fmt = AV_PIX_FMT_YUV420P;
+  m.enc->time_base = AVRational{static_cast<int>(fps.den), static_cast<int>(fps.num)};
+  m.enc->framerate = AVRational{static_cast<int>(fps.num), static_cast<int>(fps.den)};
+  m.enc->gop_size = static_cast<int>(std::max(1.0, 2 * fps.value()));
+  m.enc->thread_count = 0;
+  if (m.oc->oformat->flags & AVFMT_GLOBALHEADER) m.enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (codec->id == AV_CODEC_ID_H264) {
+    av_opt_set(m.enc->priv_data, "preset", "veryfast", 0);
+    av_opt_set(m.enc->priv_data, "crf", "23", 0);
+  } else {
+    m.enc->bit_rate = static_cast<std::int64_t>(width) * height * 4;  // about 4 bits per pixel per second
+  }
+  if (avcodec_open2(m.enc.get(), codec, nullptr) < 0) m.fail("cannot open the " + codec_ + " encoder");
+  m.st = avformat_new_stream(m.oc.get(), nullptr);
+  if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.fail("cannot add a video stream");
+  m.st->time_base = m.enc->time_base;
+  if (avio_open(&m.oc->pb, m.temp.c_str(), AVIO_FLAG_WRITE) < 0) m.fail("cannot create the file");
+  if (avformat_write_header(m.oc.get(), nullptr) < 0) m.fail("cannot write the header");
+  m.frame->format = AV_PIX_FMT_YUV420P;
+  m.frame->width = width;
+  m.frame->height = height;
+  if (av_frame_get_buffer(m.frame.get(), 0) < 0) throw std::bad_alloc();
 }
 
 ClipWriter::~ClipWriter() {
-  if (!impl_->closed) {
-    impl_->writer.release();
+  if (!impl_->done) {
+    impl_->oc.reset();  // closes the file
     std::remove(impl_->temp.c_str());
   }
 }
 
-void ClipWriter::write(const Image& frame) {
-  cv::Mat bgr = to_bgr(frame);
-  if (bgr.cols != impl_->size.width || bgr.rows != impl_->size.height) cv::resize(bgr, bgr, impl_->size, 0, 0, cv::INTER_AREA);
-  impl_->writer.write(bgr);
+void ClipWriter::write(const Image& img) {
+  Impl& m = *impl_;
+  if (av_frame_make_writable(m.frame.get()) < 0) throw std::bad_alloc();
+  m.sws.reset(sws_getCachedContext(m.sws.release(), img.width, img.height, AV_PIX_FMT_RGB24, m.frame->width,
+                                   m.frame->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
+  if (!m.sws) m.fail("cannot convert frames");
+  const uint8_t* src[4] = {img.data.data(), nullptr, nullptr, nullptr};
+  const int stride[4] = {img.width * 3, 0, 0, 0};
+  sws_scale(m.sws.get(), src, stride, 0, img.height, m.frame->data, m.frame->linesize);
+  m.frame->pts = m.next_pts++;
+  m.encode(m.frame.get());
   ++frames_;
 }
 
 void ClipWriter::close() {
-  impl_->writer.release();
-  impl_->closed = true;
-  std::error_code ec;
-  if (!std::filesystem::exists(impl_->temp, ec) || std::filesystem::file_size(impl_->temp, ec) == 0)
-    throw output_unwritable("cannot write the summary clip '" + impl_->path + "': the encoder produced nothing");
-  if (std::rename(impl_->temp.c_str(), impl_->path.c_str()) != 0) {
-    std::remove(impl_->temp.c_str());
-    throw output_unwritable("cannot write the summary clip '" + impl_->path + "': rename failed");
+  Impl& m = *impl_;
+  m.encode(nullptr);
+  if (av_write_trailer(m.oc.get()) < 0) m.fail("cannot finish the file");
+  m.oc.reset();  // closes the file
+  m.done = true;
+  if (std::rename(m.temp.c_str(), m.path.c_str()) != 0) {
+    std::remove(m.temp.c_str());
+    m.fail("rename failed");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cords/core/image.h"
+#include "cords/core/timestamp.h"
 
 namespace cords::output {
 
@@ -27,17 +28,18 @@ struct SheetOptions {
 /// A grid of tiles with their captions under a header, on a dark background.
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
 
-/// Writes the summary clip. H.264 ('avc1') when the OpenCV/FFmpeg build offers an encoder for it, else MPEG-4
-/// Part 2 ('mp4v'). Frames of another size are resized to the clip's size.
+/// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, CRF 23, yuv420p) when the
+/// FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv, ...). Frames of
+/// another size are scaled to the clip's size. Written to a temporary file and renamed into place by close().
 class ClipWriter {
  public:
-  /// Throws Error{OutputUnwritable} when no encoder can open the file.
-  ClipWriter(const std::string& path, double fps, int width, int height);
+  /// Throws Error{OutputUnwritable} when no encoder can be opened or the file cannot be created.
+  ClipWriter(const std::string& path, Rational fps, int width, int height);
   ~ClipWriter();
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
   void write(const Image& frame);
-  /// Finishes the file and renames it into place. Throws Error{OutputUnwritable}.
+  /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
   std::int64_t frames() const { return frames_; }

@@ -137,16 +137,24 @@ std::string keyframe_name(double seconds, std::int64_t frame) {
 // Pass 2: full-resolution frames at the keyframes, and the clip segments around them.
 void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
   if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
+  const auto& info = res.info;
+  const int clip_h = std::max(2, std::min(info.height, cfg.clip_max_height));
+  const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height)));
+  // Clip frames are converted straight to the clip's size; the keyframes themselves at full size.
+  std::vector<std::int64_t> key_pts;
+  for (const auto& k : res.keyframes) key_pts.push_back(k.ts.pts);
   decode::DecodeOptions o;
   o.sample_fps = 0;  // every frame
   o.threads = cfg.threads;
+  if (cfg.write_clip) {
+    o.out_width = clip_w;
+    o.out_height = clip_h;
+    o.native_size_for = [&key_pts](const Timestamp& ts) { return std::binary_search(key_pts.begin(), key_pts.end(), ts.pts); };
+  }
   decode::FFmpegSource src(cfg.input, o);
-  const auto& info = src.info();
-  const double fps = info.frame_rate.valid() ? info.frame_rate.value() : 25.0;
   std::unique_ptr<output::ClipWriter> clip;
   if (cfg.write_clip) {
-    int h = std::min(info.height, cfg.clip_max_height), w = static_cast<int>(std::lround(1.0 * info.width * h / info.height));
-    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), fps, std::max(2, w), std::max(2, h));
+    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h);
     res.clip_codec = clip->codec();
   }
   // Merge the clip windows of nearby keyframes so each stretch of video is decoded (and written) once.
@@ -155,10 +163,12 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     std::vector<std::size_t> keys;
   };
   std::vector<Window> windows;
-  const double half = cfg.clip_seconds / 2;
+  // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
+  // one needs no decoding before it.
+  const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
   for (std::size_t i = 0; i < res.keyframes.size(); ++i) {
     const double t = res.keyframes[i].ts.seconds();
-    const double a = cfg.write_clip ? std::max(0.0, t - half) : t, b = cfg.write_clip ? t + half : t;
+    const double a = cfg.write_clip ? std::max(0.0, t - before) : t, b = cfg.write_clip ? t + after : t;
     if (!windows.empty() && a <= windows.back().end) {
       windows.back().end = std::max(windows.back().end, b);
       windows.back().keys.push_back(i);
@@ -169,7 +179,12 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   std::vector<Image> images(res.keyframes.size());
   std::size_t done = 0;
   for (const auto& w : windows) {
-    src.seek(w.start);
+    // Go on decoding when that is cheaper than decoding from the key frame before the window; else seek.
+    const double pos = src.position(), key = src.key_frame_before(w.start);
+    if (pos > -1e299 && pos < w.start && (key < 0 ? w.start - pos < 2.0 : w.start - pos <= w.start - key))
+      src.skip_to(w.start);
+    else
+      src.seek(w.start);
     decode::Frame f;
     std::size_t next_key = 0;
     while (src.next(f)) {
