@@ -49,6 +49,10 @@ class Media {
         " -f lavfi -i color=c=0x1030c0:" + s + " -f lavfi -i \"mandelbrot=s=320x240:r=25,trim=duration=2\" " +
         "-filter_complex \"[0][1][2][3][4]concat=n=5:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast " +
         "-x264-params scenecut=0:keyint=250 " + path("slideshow.mp4"));
+    // The same picture before and after a fade through black (out over 1 s, in over 1 s): no hard cut to see.
+    run(f + "-f lavfi -i testsrc=s=320x240:r=25:d=3 -f lavfi -i testsrc=s=320x240:r=25:d=3 -filter_complex "
+            "\"[0]fade=t=out:st=2:d=1[a];[1]fade=t=in:st=0:d=1[b];[a][b]concat=n=2:v=1:a=0,format=yuv420p\" "
+            "-c:v libx264 -preset veryfast -x264-params scenecut=0 " + path("fade.mp4"));
     run(f + "-f lavfi -i testsrc2=s=320x240:r=30000/1001:d=4 -c:v libx264 -preset veryfast -pix_fmt yuv420p " + path("ntsc.mp4"));
     // Variable frame rate: 25 fps, then a 1.5 s hole in the timestamps, then 25 fps again.
     run(f + "-f lavfi -i testsrc2=s=320x240:r=25:d=4 -vf \"setpts='if(lt(N,50),N,N+38)/(25*TB)'\" -fps_mode vfr "

@@ -67,6 +67,21 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   EXPECT_EQ(covered.size(), 5u);
 }
 
+TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
+  SummarizeConfig c = config("fade.mp4", "fade");
+  c.budget = 2;
+  c.per_shot = true;
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.shots.size(), 2u);
+  EXPECT_FALSE(r.shots[0].fade_in);
+  EXPECT_TRUE(r.shots[1].fade_in);
+  EXPECT_GE(r.shots[1].start, 3.0);
+  EXPECT_LE(r.shots[1].start, 4.0);
+  ASSERT_EQ(r.keyframes.size(), 2u);
+  EXPECT_NE(r.keyframes[0].shot, r.keyframes[1].shot);
+}
+
 TEST_F(Summarize, KeyframeTimesAreThePtsOfTheDecodedFrames) {
   for (const char* media : {"ntsc.mp4", "vfr.mp4", "slideshow.mp4"}) {
     SummarizeConfig c = config(media, std::string("ts_") + media);

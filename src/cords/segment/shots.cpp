@@ -32,6 +32,12 @@ std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, co
       continue;
     }
     if (dark(t)) continue;  // inside a fade: its frames stay with the shot before
+    bool fading = false;      // a black frame nearby: this change is the fade, whose boundary is the dark run's
+    for (Index u = t - 1; u >= 0 && times[static_cast<std::size_t>(t)] - times[static_cast<std::size_t>(u)] <= o.fade_seconds && !fading; --u)
+      fading = dark(u);
+    for (Index u = t + 1; u < n && times[static_cast<std::size_t>(u)] - times[static_cast<std::size_t>(t)] <= o.fade_seconds && !fading; ++u)
+      fading = dark(u);
+    if (fading) continue;
     local.clear();
     for (Index u = std::max<Index>(1, t - o.window); u <= std::min(n - 1, t + o.window); ++u)
       if (u != t) local.push_back(d[static_cast<std::size_t>(u)]);

@@ -2,7 +2,8 @@
 // Shot segmentation over sampled frames, from their (L2-normalised) embeddings and mean luma:
 //   - hard cuts: the change d_t = 1 - <e_t, e_{t-1}> exceeds both an absolute threshold and `ratio` times the
 //     median change in a window around t (adapts to busy footage);
-//   - fades through black: a run of dark frames (mean luma < dark_luma) separates the shots on either side.
+//   - fades through black: a run of dark frames (mean luma < dark_luma) separates the shots on either side; the
+//     large changes of the fading frames around it (within fade_seconds) are not taken for cuts.
 // Shots shorter than min_shot_seconds are merged into the previous one. Cross-dissolves between similar scenes
 // can be missed (docs/video.md).
 #include <cstdint>
@@ -17,6 +18,7 @@ struct ShotOptions {
   double ratio = 3.0;             ///< and this many times the local median change
   int window = 8;                 ///< samples on each side for the local median
   double dark_luma = 24.0;        ///< mean luma (0..255) below which a frame is black (fades)
+  double fade_seconds = 1.0;      ///< changes this close to a black frame are the fade itself, not cuts
   double min_shot_seconds = 0.75; ///< shorter shots merge into the previous one
 };
 
