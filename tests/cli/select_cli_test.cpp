@@ -12,25 +12,14 @@
 
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
+#include "../support/run_cli.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out;  ///< stdout and stderr together
-};
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using test::CliRun;
+CliRun run(const std::string& args) { return test::run_cli(args); }
 
 class SelectCli : public ::testing::Test {
  protected:

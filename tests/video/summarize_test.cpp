@@ -13,6 +13,7 @@
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
+#include "../support/run_cli.h"
 
 namespace cords::pipeline {
 namespace {
@@ -179,20 +180,8 @@ TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
 
 // ---- the CLI ---------------------------------------------------------------------------------------------------
 
-struct CliRun {
-  int code;
-  std::string out;
-};
-
-CliRun cli(const std::string& args) {
-  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using test::CliRun;
+CliRun cli(const std::string& args) { return test::run_cli(args); }
 
 TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
   const auto& m = Media::get();

@@ -1,11 +1,8 @@
 #include "cords/decode/ffmpeg_source.h"
 
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 }
 
 #include <atomic>
@@ -14,31 +11,10 @@ extern "C" {
 #include <filesystem>
 
 #include "cords/core/error.h"
+#include "cords/decode/av_handles.h"
 
 namespace cords::decode {
 namespace {
-
-struct FormatClose {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
 
 [[noreturn]] void unreadable(const std::string& path, const std::string& why) {
   throw input_unreadable("cannot read video '" + path + "': " + why);
@@ -75,11 +51,11 @@ bool is_image_container(const AVFormatContext* fmt) {
 struct FFmpegSource::Impl {
   DecodeOptions opts;
   VideoInfo info;
-  std::unique_ptr<AVFormatContext, FormatClose> fmt;
-  std::unique_ptr<AVCodecContext, CodecFree> dec;
-  std::unique_ptr<AVFrame, FrameFree> frame{av_frame_alloc()};
-  std::unique_ptr<AVPacket, PacketFree> pkt{av_packet_alloc()};
-  std::unique_ptr<SwsContext, SwsFree> sws;
+  av::Input fmt;
+  av::Codec dec;
+  av::Frame frame{av_frame_alloc()};
+  av::Packet pkt{av_packet_alloc()};
+  av::Sws sws;
   struct AvFree {
     void operator()(uint8_t* p) const { av_free(p); }
   };
@@ -110,10 +86,10 @@ struct FFmpegSource::Impl {
 
     AVFormatContext* raw = nullptr;
     int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
-    if (r < 0) unreadable(path, "not a recognised media file (" + av_error(r) + ")");
+    if (r < 0) unreadable(path, "not a recognised media file (" + av::error_string(r) + ")");
     fmt.reset(raw);
     r = avformat_find_stream_info(fmt.get(), nullptr);
-    if (r < 0) unreadable(path, "cannot find its streams (" + av_error(r) + ")");
+    if (r < 0) unreadable(path, "cannot find its streams (" + av::error_string(r) + ")");
     if (is_image_container(fmt.get())) unreadable(path, "it is a still image, not a video");
 
     bool has_audio = false;
@@ -134,13 +110,13 @@ struct FFmpegSource::Impl {
     dec.reset(avcodec_alloc_context3(codec));
     if (!dec) throw std::bad_alloc();
     r = avcodec_parameters_to_context(dec.get(), st->codecpar);
-    if (r < 0) unreadable(path, "bad codec parameters (" + av_error(r) + ")");
+    if (r < 0) unreadable(path, "bad codec parameters (" + av::error_string(r) + ")");
     dec->thread_count = opts.threads;  // 0: FFmpeg picks
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
     r = avcodec_open2(dec.get(), codec, nullptr);
-    if (r < 0) unreadable(path, "cannot open its decoder (" + av_error(r) + ")");
+    if (r < 0) unreadable(path, "cannot open its decoder (" + av::error_string(r) + ")");
 
     info.path = path;
     info.container = fmt->iformat->name;

@@ -11,14 +11,12 @@
 #include <opencv2/imgproc.hpp>
 
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/opt.h>
-#include <libswscale/swscale.h>
 }
 
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
+#include "cords/decode/av_handles.h"
 
 namespace cords::output {
 namespace {
@@ -116,34 +114,13 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   return from_bgr(sheet);
 }
 
-namespace {
-struct FormatFree {
-  void operator()(AVFormatContext* c) const {
-    if (c && c->pb) avio_closep(&c->pb);
-    avformat_free_context(c);
-  }
-};
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-}  // namespace
-
 struct ClipWriter::Impl {
   std::string path, temp;
-  std::unique_ptr<AVFormatContext, FormatFree> oc;
-  std::unique_ptr<AVCodecContext, CodecFree> enc;
-  std::unique_ptr<AVFrame, FrameFree> frame{av_frame_alloc()};
-  std::unique_ptr<AVPacket, PacketFree> pkt{av_packet_alloc()};
-  std::unique_ptr<SwsContext, SwsFree> sws;
+  av::Output oc;
+  av::Codec enc;
+  av::Frame frame{av_frame_alloc()};
+  av::Packet pkt{av_packet_alloc()};
+  av::Sws sws;
   AVStream* st = nullptr;
   std::int64_t next_pts = 0;
   bool done = false;

@@ -1,0 +1,27 @@
+#pragma once
+// Runs the cords-summarize executable (CORDS_CLI_PATH) with arguments through the shell and captures its exit
+// code and its stdout and stderr together.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace cords::test {
+
+struct CliRun {
+  int code;         ///< exit status, -1 when it did not exit normally
+  std::string out;  ///< stdout and stderr together
+};
+
+inline CliRun run_cli(const std::string& args) {
+  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace cords::test
