@@ -71,6 +71,9 @@ class Media {
     run("head -c 20000 " + path("slideshow.mp4") + " > " + path("truncated.mp4"));
     run(f + "-f lavfi -i testsrc2=s=320x240:r=25:d=4 -c:v libx264 -preset veryfast -pix_fmt yuv420p -movflags +faststart " + path("faststart.mp4"));
     run("head -c 60000 " + path("faststart.mp4") + " > " + path("cut_short.mp4"));
+    // 4,000 bytes of 0xff over the middle of the slideshow's video data.
+    run("cp " + path("slideshow.mp4") + " " + path("corrupt.mp4") + " && head -c 4000 /dev/zero | tr '\\0' '\\377' | "
+        "dd of=" + path("corrupt.mp4") + " bs=1 seek=$(( $(stat -c %s " + path("corrupt.mp4") + ") / 2 )) conv=notrunc status=none");
     run("echo 'this is not a video' > " + path("text.mp4"));
     run(": > " + path("empty.mp4"));
   }

@@ -39,6 +39,9 @@ class Summarize : public ::testing::Test {
   }
 };
 
+using test::CliRun;
+CliRun cli(const std::string& args) { return test::run_cli(args); }
+
 int shot_of(double t) { return static_cast<int>(t / Media::kShotSeconds); }
 
 TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
@@ -66,6 +69,19 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   std::set<std::int64_t> covered;
   for (const auto& k : r.keyframes) covered.insert(k.shot);
   EXPECT_EQ(covered.size(), 5u);
+}
+
+TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
+  SummarizeConfig c = config("corrupt.mp4", "corrupt");
+  c.budget = 5;
+  c.write_clip = false;
+  const SummaryResult r = run_summarize(c);
+  EXPECT_GT(r.decode_skipped, 0);
+  EXPECT_EQ(r.keyframes.size(), 5u);
+  const CliRun cr = cli(Media::get().path("corrupt.mp4") + " --budget 5 --no-clip -o " + (out / "corrupt_cli").string());
+  EXPECT_EQ(cr.code, 0) << cr.out;
+  EXPECT_NE(cr.out.find("warning: "), std::string::npos) << cr.out;
+  EXPECT_NE(cr.out.find("corrupt"), std::string::npos) << cr.out;
 }
 
 TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
@@ -179,9 +195,6 @@ TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
 }
 
 // ---- the CLI ---------------------------------------------------------------------------------------------------
-
-using test::CliRun;
-CliRun cli(const std::string& args) { return test::run_cli(args); }
 
 TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
   const auto& m = Media::get();
