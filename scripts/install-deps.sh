@@ -13,7 +13,7 @@ PKGS=(
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   ffmpeg
-  python3-numpy
+  python3-numpy python3-torch
 )
 
 missing=()

@@ -14,6 +14,9 @@
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
 #include "../support/run_cli.h"
+#ifdef CORDS_TEST_HAVE_TORCH
+#include "../support/test_models.h"
+#endif
 
 namespace cords::pipeline {
 namespace {
@@ -231,6 +234,40 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
     EXPECT_EQ(cli(m.path("slideshow.mp4") + " -q -o " + (out / "ro" / "x").string()).code, 5);
   }
 }
+
+#ifdef CORDS_TEST_HAVE_TORCH
+TEST_F(Summarize, CnnFeaturesFromATorchScriptModel) {
+  const std::string models = test::test_models().string();
+  SummarizeConfig c = config("slideshow.mp4", "cnn");
+  c.features = "cnn";
+  c.model = models + "/tiny.pt";
+  c.device = "cpu";
+  c.budget = 5;
+  c.write_clip = false;
+  const SummaryResult r = run_summarize(c);
+  EXPECT_EQ(r.embedder, "cnn:torchscript");
+  ASSERT_EQ(r.keyframes.size(), 5u);
+  std::set<int> shots;
+  for (const auto& k : r.keyframes) shots.insert(shot_of(k.ts.seconds()));
+  EXPECT_GE(shots.size(), 4u) << "even random tiny-CNN features separate most of the stills";
+  const std::string s = Media::get().path("slideshow.mp4") + " -q --budget 2 -o " + (out / "m").string();
+  struct Case {
+    std::string args;
+    int code;
+    std::string needle;
+  };
+  for (const Case& k : {Case{" --model " + models + "/text.pt", 4, "not a TorchScript file"},
+                        Case{" --model " + models + "/flat.pt", 4, "does not map"},
+                        Case{" --model " + models + "/nothere.pt", 4, "no such file"},
+                        Case{" --features cnn", 2, "--model"},
+                        Case{" --model " + models + "/tiny.pt --device tpu", 2, "device"}}) {
+    const CliRun r2 = cli(s + k.args);
+    EXPECT_EQ(r2.code, k.code) << k.args << "\n" << r2.out;
+    EXPECT_NE(r2.out.find(k.needle), std::string::npos) << r2.out;
+  }
+  EXPECT_FALSE(fs::exists(out / "m"));
+}
+#endif
 
 TEST_F(Summarize, CliSummarizesWithDefaults) {
   const CliRun r = cli(Media::get().path("slideshow.mp4") + " -q --budget 5 -o " + (out / "cli").string());

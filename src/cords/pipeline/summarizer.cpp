@@ -15,6 +15,7 @@
 #include "cords/core/timer.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
+#include "cords/embed/factory.h"
 #include "cords/output/writers.h"
 #include "cords/select/selection.h"
 
@@ -35,9 +36,8 @@ struct Samples {
   std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
 };
 
-std::unique_ptr<embed::Embedder> make_embedder(const std::string& name) {
-  if (name == "histogram") return embed::histogram_embedder();
-  throw invalid_argument("unknown --features '" + name + "'; available: histogram");
+std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
+  return embed::make_embedder({c.features, c.model, c.device});
 }
 
 void validate(const SummarizeConfig& c) {
@@ -50,7 +50,8 @@ void validate(const SummarizeConfig& c) {
     select::make_optimizer(c.optimizer);
     select::parse_metric(c.metric);
   }
-  make_embedder(c.features);
+  if (c.features != "histogram" && c.features != "cnn")
+    throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());
 }
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
@@ -236,7 +237,8 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                  {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
                  {"time_base", i.time_base.str()}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
       {"parameters", {{"fraction", cfg.fraction}, {"budget", cfg.budget}, {"sample_fps", cfg.sample_fps},
-                      {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"selector", cfg.selector},
+                      {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
+                      {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
                       {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot},
                       {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
@@ -281,7 +283,8 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   check_destination(res.output_dir, cfg.force);
   select::set_threads(cfg.threads);
 
-  auto emb = make_embedder(cfg.features);
+  auto emb = make_embedder(cfg);
+  res.embedder = emb->name();
   decode::DecodeOptions dopt;
   dopt.sample_fps = cfg.sample_fps;
   dopt.keyframes_only = cfg.keyframes_only;

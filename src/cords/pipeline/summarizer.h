@@ -19,7 +19,9 @@ struct SummarizeConfig {
   std::int64_t budget = 0;                ///< k exactly
   double sample_fps = 2.0;                ///< frames sampled per second of video
   bool keyframes_only = false;            ///< fast mode: decode only key frames
-  std::string features = "histogram";
+  std::string features = "histogram";     ///< histogram | cnn
+  std::string model;                      ///< TorchScript image model for cnn features
+  std::string device = "auto";            ///< auto | cpu | cuda[:N] for cnn features
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   std::string metric = "cosine";
@@ -52,6 +54,7 @@ struct SummaryResult {
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
+  std::string embedder;             ///< e.g. "histogram", "cnn:mobilenet_v2"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
 };
 

@@ -1,0 +1,114 @@
+// The TorchScript embedder on tiny models made by make_test_models.py (fixed random weights, not the default
+// model), and its errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "cords/core/error.h"
+#include "cords/embed/factory.h"
+#include "cords/embed/torch_embedder.h"
+#include "../support/test_models.h"
+
+namespace cords::embed {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path& models() { return test::test_models(); }
+
+Image pattern(int w, int h, int seed) {
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.data.resize(static_cast<std::size_t>(w) * h * 3);
+  for (std::size_t i = 0; i < img.data.size(); ++i) img.data[i] = static_cast<std::uint8_t>((i * (seed + 3) + seed * 71) % 251);
+  return img;
+}
+
+std::unique_ptr<Embedder> load(const std::string& name) {
+  TorchEmbedderOptions o;
+  o.model_path = (models() / name).string();
+  o.device = "cpu";
+  o.batch = 4;
+  return torch_embedder(o);
+}
+
+TEST(TorchEmbedder, EmbedsFramesAsUnitRowsWhateverTheBatching) {
+  auto e = load("tiny.pt");
+  EXPECT_EQ(e->dim(), 16);
+  std::vector<Image> imgs;
+  for (int s = 0; s < 7; ++s) imgs.push_back(pattern(320 + 10 * s, 180, s));
+  std::vector<const Image*> ptrs;
+  for (auto& i : imgs) ptrs.push_back(&i);
+  std::vector<float> all(7 * 16), one(16);
+  e->embed(ptrs, all.data());  // batches of 4 and 3
+  for (int s = 0; s < 7; ++s) {
+    double norm = 0;
+    for (int j = 0; j < 16; ++j) norm += all[s * 16 + j] * all[s * 16 + j];
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+    e->embed({ptrs[static_cast<std::size_t>(s)]}, one.data());
+    for (int j = 0; j < 16; ++j) EXPECT_NEAR(one[static_cast<std::size_t>(j)], all[static_cast<std::size_t>(s * 16 + j)], 1e-5);
+  }
+  EXPECT_GT(std::fabs(all[0] - all[16]) + std::fabs(all[1] - all[17]), 1e-4) << "different frames, different features";
+}
+
+TEST(TorchEmbedder, PoolsFeatureMapsAndReadsTheSpecBesideTheModel) {
+  EXPECT_EQ(load("fmap.pt")->dim(), 16);
+  const CnnSpec spec = read_cnn_spec((models() / "tiny64.pt").string());
+  EXPECT_EQ(spec.input_size, 64);
+  EXPECT_FALSE(spec.center_crop);
+  EXPECT_EQ(spec.mean[0], 0.5);
+  auto e = load("tiny64.pt");
+  EXPECT_EQ(e->name(), "cnn:tiny64");
+  const Image img = pattern(100, 50, 1);
+  std::vector<float> f(16);
+  e->embed({&img}, f.data());
+  const CnnSpec def = read_cnn_spec((models() / "tiny.pt").string());
+  EXPECT_EQ(def.input_size, 224);  // no spec file: torchvision's convention
+}
+
+TEST(TorchEmbedder, UnusableModelsAreModelErrorsNamingTheFileAndTheProblem) {
+  struct Case {
+    const char* file;
+    const char* why;
+  };
+  for (const Case& c : {Case{"missing.pt", "no such file"}, Case{"text.pt", "not a TorchScript file"},
+                        Case{"flat.pt", "does not map a N x 3 x 224 x 224"}, Case{"pair.pt", "not a tensor"}}) {
+    try {
+      load(c.file);
+      FAIL() << c.file;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::ModelUnusable) << c.file;
+      EXPECT_NE(std::string(e.what()).find(c.file), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.why), std::string::npos) << e.what();
+    }
+  }
+  std::ofstream(models() / "badspec.pt.json") << "{ not json";
+  fs::copy_file(models() / "tiny.pt", models() / "badspec.pt", fs::copy_options::overwrite_existing);
+  try {
+    load("badspec.pt");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ModelUnusable);
+    EXPECT_NE(std::string(e.what()).find("malformed model spec"), std::string::npos) << e.what();
+  }
+}
+
+TEST(EmbedderFactory, NamesAndArguments) {
+  EXPECT_EQ(make_embedder({"histogram", "", "auto"})->name(), "histogram");
+  EXPECT_THROW(make_embedder({"cnn", "", "auto"}), Error);         // cnn needs a model
+  EXPECT_THROW(make_embedder({"sift", "", "auto"}), Error);
+  EXPECT_THROW(make_embedder({"cnn", (models() / "tiny.pt").string(), "tpu"}), Error);
+  if (!std::getenv("CORDS_TEST_DEVICE")) {
+    try {
+      make_embedder({"cnn", (models() / "tiny.pt").string(), "cuda"});
+    } catch (const Error& e) {  // on a machine without CUDA: a clear argument error
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cords::embed
