@@ -4,8 +4,9 @@
 # oracle, tolerances stated in the tests) and the selector tests, then times the GPU gain sweep against the memory
 # floor and against plain PyTorch on the same card in the same call.
 #
-# GoogleTest: when the machine has none installed, copy Debian's sources first (here, in the repo root):
-#   echo /.gpu-deps/ >> .git/info/exclude && mkdir -p .gpu-deps && cp -r /usr/src/googletest .gpu-deps/
+# GoogleTest and nlohmann-json: the GPU machine has neither; copy them first (here, in the repo root):
+#   echo /.gpu-deps/ >> .git/info/exclude && mkdir -p .gpu-deps/include \
+#     && cp -r /usr/src/googletest .gpu-deps/ && cp -r /usr/include/nlohmann .gpu-deps/include/
 # and carry .gpu-deps. Output: build logs and results under ${OUT:-gpu-out}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,15 +15,16 @@ mkdir -p "$out"
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 gtest=()
 [ -d .gpu-deps/googletest ] && gtest=(-DCORDS_GTEST_SOURCE_DIR="$PWD/.gpu-deps/googletest")
+[ -d .gpu-deps/include/nlohmann ] && gtest+=(-DCORDS_NLOHMANN_INCLUDE_DIR="$PWD/.gpu-deps/include")
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCORDS_WITH_TORCH=ON -DCORDS_BUILD_CLI=OFF "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
-cmake --build build-gpu -j "$(nproc)" --target select_test accel_test torch_sweep_bench \
+  -DCORDS_WITH_TORCH=ON -DCORDS_WITH_VIDEO=OFF -DCORDS_BUILD_CLI=OFF -DCORDS_PYTHON="$(command -v python3)" "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+cmake --build build-gpu -j "$(nproc)" --target select_test accel_test embed_test torch_sweep_bench \
   > "$out/build.log" 2>&1 || { grep -E 'error' -A3 "$out/build.log" | head -60; exit 1; }
 
 ctest --test-dir build-gpu -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log" | tail -15
-ctest --test-dir build-gpu -R 'TorchFunctions|TorchDevices|LazyGreedy' -LE gpu --output-on-failure 2>&1 | tail -5
+ctest --test-dir build-gpu -R 'TorchFunctions|TorchDevices|LazyGreedy|TorchEmbedder' -LE gpu --output-on-failure 2>&1 | tail -5
 
 for n in 20000 50000; do
   ./build-gpu/bench/torch_sweep_bench --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"

@@ -1,6 +1,7 @@
 #pragma once
 // Tiny TorchScript models for tests, made once per build directory (CORDS_TEST_MODEL_DIR) by
-// tests/embed/make_test_models.py with Debian's python3-torch: fixed random weights, not the default model.
+// tests/embed/make_test_models.py with a python3 that has torch (CORDS_TEST_PYTHON, found by CMake): fixed random
+// weights, not the default model.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,7 +20,7 @@ inline const std::filesystem::path& test_models() {
       const fs::path tmp = d.string() + ".tmp-" + std::to_string(::getpid());
       fs::create_directories(tmp);
       const std::string cmd =
-          "/usr/bin/python3 " + std::string(CORDS_SOURCE_DIR) + "/tests/embed/make_test_models.py " + tmp.string();
+          std::string(CORDS_TEST_PYTHON) + " " + std::string(CORDS_SOURCE_DIR) + "/tests/embed/make_test_models.py " + tmp.string();
       if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot make test models: " << cmd;
       std::ofstream(tmp / "complete") << "ok\n";
       std::error_code ec;
