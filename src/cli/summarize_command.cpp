@@ -83,6 +83,7 @@ int run_summarize_command(int argc, char** argv) {
     (s == "write" ? write : decode).update(done, total);
   });
   if (stage == "write") write.finish();
+  else if (stage == "decode") decode.finish();
   char line[512];
   std::snprintf(line, sizeof line, "%zu keyframes from %lld sampled frames (%zu shots) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
                 res.keyframes.size(), static_cast<long long>(res.sampled), res.shots.size(), res.output_dir.c_str(),

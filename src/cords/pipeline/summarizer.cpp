@@ -123,7 +123,9 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
   sc.kernel.metric = select::parse_metric(cfg.metric);
   sc.budget = k;
   sc.greedy.seed = cfg.seed;
-  sc.knn = n > 20000 ? 32 : 0;  // hours of footage at 2 fps: the sparse kernel keeps memory bounded
+  // Hours of footage at 2 fps: for facility location the sparse kernel keeps memory bounded; other functions
+  // need the dense kernel (refused with a hint when it cannot fit in memory).
+  sc.knn = n > 20000 && sc.function == "facility-location" ? 32 : 0;
   const MatrixView x{s.rows.data(), n, dim};
   const select::SelectionReport r = select::run_selection(x, sc, cfg.per_shot ? &shot_of : nullptr);
   gains = r.selection.gains;
@@ -303,6 +305,9 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   if (s.n() < 2)
     throw invalid_argument("video '" + cfg.input + "' has only one frame" + (cfg.keyframes_only ? " (key frame)" : "") +
                            " to sample: nothing to summarize");
+  if (cfg.budget > s.n())
+    throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
+                           std::to_string(s.n()) + "); lower --budget or raise --sample-fps");
   const std::int64_t k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
 
   sw.restart();
