@@ -66,6 +66,12 @@ void Progress::finish() {
   if (!quiet_ && tty_) std::fprintf(stderr, "\n");
 }
 
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 void info(bool quiet, const std::string& message) {
   if (!quiet) std::fprintf(stderr, "cords-summarize: %s\n", message.c_str());
 }

@@ -26,6 +26,12 @@ class Progress {
   double start_;
 };
 
+/// A number as a user would write it ("0.05", not "0.050000000000000003"), for --help defaults.
+std::string fmt(double v);
+
+/// Width of --help output.
+constexpr unsigned kHelpWidth = 110;
+
 /// Prints "cords-summarize: <message>" on stderr unless quiet.
 void info(bool quiet, const std::string& message);
 

@@ -45,7 +45,7 @@ int run_select_command(int argc, char** argv) {
   bool quiet = false;
 
   po::options_description opts("Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
-                               "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions");
+                               "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions", kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
@@ -54,7 +54,7 @@ int run_select_command(int argc, char** argv) {
     ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
     ("function", po::value(&cfg.function)->default_value(cfg.function)->value_name("NAME"), "set function or weighted mixture (see below)")
     ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot")
-    ("rbf-kw", po::value(&cfg.kernel.rbf_kw)->default_value(cfg.kernel.rbf_kw)->value_name("KW"), "rbf width: s = exp(-d2 / (kw mean d2))")
+    ("rbf-kw", po::value(&cfg.kernel.rbf_kw)->default_value(cfg.kernel.rbf_kw, fmt(cfg.kernel.rbf_kw))->value_name("KW"), "rbf width: s = exp(-d2 / (kw mean d2))")
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer)->value_name("NAME"), "optimizer (see below)")
     ("knn", po::value(&knn)->default_value(0)->value_name("K"), "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense")
     ("knn-method", po::value(&knn_method)->default_value(knn_method)->value_name("M"), "auto | exact | ivf (approximate, recall reported)")
@@ -62,12 +62,12 @@ int run_select_command(int argc, char** argv) {
     ("groups", po::value(&groups_path)->value_name("FILE"), "n integer labels (.npy or one per line): select per group, budget split by size")
     ("costs", po::value(&costs_path)->value_name("FILE"), "n positive costs: cost-aware greedy, needs --cost-budget")
     ("cost-budget", po::value(&cost_budget)->value_name("B"), "budget in cost units for --costs")
-    ("lambda", po::value(&cfg.params.lambda)->default_value(cfg.params.lambda), "graph-cut lambda")
-    ("regularizer", po::value(&cfg.params.regularizer)->default_value(cfg.params.regularizer), "log-determinant r in log det(L_S + r I)")
+    ("lambda", po::value(&cfg.params.lambda)->default_value(cfg.params.lambda, fmt(cfg.params.lambda)), "graph-cut lambda")
+    ("regularizer", po::value(&cfg.params.regularizer)->default_value(cfg.params.regularizer, fmt(cfg.params.regularizer)), "log-determinant r in log det(L_S + r I)")
     ("concave", po::value(&cfg.params.concave)->default_value(cfg.params.concave), "feature-based g: sqrt | log1p | inverse")
-    ("alpha", po::value(&cfg.params.alpha)->default_value(cfg.params.alpha), "saturated-coverage alpha")
-    ("threshold", po::value(&cfg.params.threshold)->default_value(cfg.params.threshold), "set-cover: feature > threshold covers the concept")
-    ("epsilon", po::value(&cfg.greedy.epsilon)->default_value(cfg.greedy.epsilon), "stochastic optimizers: sample (n/k) ln(1/eps)")
+    ("alpha", po::value(&cfg.params.alpha)->default_value(cfg.params.alpha, fmt(cfg.params.alpha)), "saturated-coverage alpha")
+    ("threshold", po::value(&cfg.params.threshold)->default_value(cfg.params.threshold, fmt(cfg.params.threshold)), "set-cover: feature > threshold covers the concept")
+    ("epsilon", po::value(&cfg.greedy.epsilon)->default_value(cfg.greedy.epsilon, fmt(cfg.greedy.epsilon)), "stochastic optimizers: sample (n/k) ln(1/eps)")
     ("stop-if-zero-gain", po::bool_switch(&cfg.greedy.stop_if_zero_gain), "stop when the best gain is <= 0")
     ("stop-if-negative-gain", po::bool_switch(&cfg.greedy.stop_if_negative_gain), "stop when the best gain is < 0")
     ("seed", po::value(&seed)->default_value(0), "random seed (stochastic, random, IVF)")

@@ -21,15 +21,15 @@ int run_summarize_command(int argc, char** argv) {
       "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
-      "DIR/keyframes/*.jpg. The clip lasts about k x --clip-seconds (less where keyframes are close together).\n\nOptions");
+      "DIR/keyframes/*.jpg. The clip lasts about k x --clip-seconds (less where keyframes are close together).\n\nOptions", kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
     ("input", po::value(&cfg.input)->value_name("INPUT"), "video file")
     ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
-    ("fraction,f", po::value(&cfg.fraction)->default_value(cfg.fraction), "share of the sampled frames kept as keyframes: k = ceil(F n)")
+    ("fraction,f", po::value(&cfg.fraction)->default_value(cfg.fraction, fmt(cfg.fraction)), "share of the sampled frames kept as keyframes: k = ceil(F n)")
     ("budget,k", po::value(&budget)->value_name("K"), "number of keyframes (instead of --fraction)")
-    ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps), "frames sampled per second of video")
+    ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
     ("fast", po::bool_switch(&cfg.keyframes_only), "decode only the key frames (far faster on long videos; coarser sampling)")
     ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: histogram, or cnn (with --model)")
     ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for --features cnn (its preprocessing from PATH.json, docs/models.md)")
@@ -39,7 +39,7 @@ int run_summarize_command(int argc, char** argv) {
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), "naive, lazy, stochastic, lazier-than-lazy")
     ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
     ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
-    ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds), "seconds of video around each keyframe in the clip")
+    ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds, fmt(cfg.clip_seconds)), "seconds of video around each keyframe in the clip")
     ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
     ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
     ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")
