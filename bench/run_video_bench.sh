@@ -26,9 +26,9 @@ printf '%-10s %10s %10s %10s %10s %10s %10s\n' clip decode_s full_s full/dec sel
 for c in v480 v1080 v1080g50; do
   f="$work/$c.mp4"
   t0=$(now); ffmpeg -nostdin -loglevel error -i "$f" -f null -; t1=$(now)
-  "$bin" "$f" -o "$work/o" --force -q; t2=$(now)
-  "$bin" "$f" -o "$work/o" --force -q --no-clip --no-sheet --no-keyframes; t3=$(now)
-  "$bin" "$f" -o "$work/o" --force -q --fast; t4=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram; t2=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram --no-clip --no-sheet --no-keyframes; t3=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram --fast; t4=$(now)
   python3 - "$c" "$t0" "$t1" "$t2" "$t3" "$t4" <<'PY' | tee -a "$out"
 import sys
 c, t0, t1, t2, t3, t4 = sys.argv[1], *map(float, sys.argv[2:])

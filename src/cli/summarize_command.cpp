@@ -31,8 +31,8 @@ int run_summarize_command(int argc, char** argv) {
     ("budget,k", po::value(&budget)->value_name("K"), "number of keyframes (instead of --fraction)")
     ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
     ("fast", po::bool_switch(&cfg.keyframes_only), "decode only the key frames (far faster on long videos; coarser sampling)")
-    ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: histogram, or cnn (with --model)")
-    ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for --features cnn (its preprocessing from PATH.json, docs/models.md)")
+    ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
+    ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
     ("device", po::value(&cfg.device)->default_value(cfg.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
     ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
        "facility-location, graph-cut, log-determinant, disparity-sum, disparity-min, saturated-coverage, a mixture, uniform or random")
@@ -61,7 +61,7 @@ int run_summarize_command(int argc, char** argv) {
   }
   po::notify(vm);
   if (cfg.input.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
-  if (!cfg.model.empty() && !vm["features"].defaulted() && cfg.features != "cnn")
+  if (!cfg.model.empty() && cfg.features == "histogram")
     throw invalid_argument("--model is used by --features cnn only");
   if (!cfg.model.empty() && vm["features"].defaulted()) cfg.features = "cnn";  // --model implies cnn features
   if (vm.count("budget")) {

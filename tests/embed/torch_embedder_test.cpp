@@ -98,7 +98,11 @@ TEST(TorchEmbedder, UnusableModelsAreModelErrorsNamingTheFileAndTheProblem) {
 
 TEST(EmbedderFactory, NamesAndArguments) {
   EXPECT_EQ(make_embedder({"histogram", "", "auto"})->name(), "histogram");
-  EXPECT_THROW(make_embedder({"cnn", "", "auto"}), Error);         // cnn needs a model
+  ::setenv("CORDS_MODEL", "/nonexistent/model.pt", 1);  // no default model: cnn needs --model, auto falls back
+  EXPECT_THROW(make_embedder({"cnn", "", "auto"}), Error);
+  EXPECT_EQ(make_embedder({"auto", "", "auto"})->name(), "histogram");
+  ::unsetenv("CORDS_MODEL");
+  EXPECT_EQ(make_embedder({"auto", "", "cpu"})->name(), "cnn:mobilenet_v2_imagenet_b10");  // the bundled model
   EXPECT_THROW(make_embedder({"sift", "", "auto"}), Error);
   EXPECT_THROW(make_embedder({"cnn", (models() / "tiny.pt").string(), "tpu"}), Error);
   if (!std::getenv("CORDS_TEST_DEVICE")) {
@@ -108,6 +112,45 @@ TEST(EmbedderFactory, NamesAndArguments) {
       EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
     }
   }
+}
+
+}  // namespace
+}  // namespace cords::embed
+
+// ---- the bundled default model -----------------------------------------------------------------------------------
+
+#include <torch/script.h>
+
+#include <nlohmann/json.hpp>
+
+namespace cords::embed {
+namespace {
+
+// Guards the conversion (models/convert/convert.sh): the TorchScript model, run by LibTorch from C++, must give
+// TensorFlow.js's embeddings of the original nsfwjs network for two stored frames of the sample video (224 x 224
+// RGB, pixels / 255). Tolerance 1e-4 on values up to about 3; conversion measured 2.9e-6.
+TEST(DefaultModel, MatchesTensorFlowJsOnStoredFrames) {
+  const std::string data = std::string(CORDS_SOURCE_DIR) + "/tests/data/";
+  const std::string model = default_model_path();
+  ASSERT_FALSE(model.empty()) << "models/mobilenet_v2_imagenet_b10.pt not found";
+  std::ifstream ref_in(data + "default_model_reference.json");
+  const auto ref = nlohmann::json::parse(ref_in);
+  std::ifstream px_in(data + "default_model_frames.rgb", std::ios::binary);
+  std::vector<std::uint8_t> px((std::istreambuf_iterator<char>(px_in)), std::istreambuf_iterator<char>());
+  const auto frames = ref["embeddings"].size();
+  ASSERT_EQ(px.size(), frames * 224 * 224 * 3);
+  torch::jit::Module m = torch::jit::load(model);
+  m.eval();
+  const torch::Tensor x = torch::from_blob(px.data(), {static_cast<long>(frames), 224, 224, 3}, torch::kUInt8)
+                              .permute({0, 3, 1, 2}).to(torch::kFloat).div(255.0);
+  c10::InferenceMode guard;
+  const torch::Tensor y = m.forward({x}).toTensor();
+  ASSERT_EQ(y.size(1), 96);
+  double worst = 0;
+  for (std::size_t f = 0; f < frames; ++f)
+    for (int j = 0; j < 96; ++j)
+      worst = std::max(worst, std::fabs(y[static_cast<long>(f)][j].item<double>() - ref["embeddings"][f][static_cast<std::size_t>(j)].get<double>()));
+  EXPECT_LT(worst, 1e-4);
 }
 
 }  // namespace

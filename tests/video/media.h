@@ -74,6 +74,13 @@ class Media {
     // 4,000 bytes of 0xff over the middle of the slideshow's video data.
     run("cp " + path("slideshow.mp4") + " " + path("corrupt.mp4") + " && head -c 4000 /dev/zero | tr '\\0' '\\377' | "
         "dd of=" + path("corrupt.mp4") + " bs=1 seek=$(( $(stat -c %s " + path("corrupt.mp4") + ") / 2 )) conv=notrunc status=none");
+    // Scenes A B A C B cut from the bundled sample (a 1906 film, then two shots of a launch): exact repeats.
+    const std::string sample = std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4";
+    run(f + "-ss 2 -t 3 -i " + sample + " -an -c:v libx264 -preset veryfast " + path("sceneA.mp4"));
+    run(f + "-ss 19.6 -t 2.5 -i " + sample + " -an -c:v libx264 -preset veryfast " + path("sceneB.mp4"));
+    run(f + "-ss 23 -t 3 -i " + sample + " -an -c:v libx264 -preset veryfast " + path("sceneC.mp4"));
+    run("printf 'file sceneA.mp4\\nfile sceneB.mp4\\nfile sceneA.mp4\\nfile sceneC.mp4\\nfile sceneB.mp4\\n' > " + path("scenes.txt"));
+    run(f + "-f concat -safe 0 -i " + path("scenes.txt") + " -c:v libx264 -preset veryfast -x264-params scenecut=0 " + path("repeats.mp4"));
     run("echo 'this is not a video' > " + path("text.mp4"));
     run(": > " + path("empty.mp4"));
   }

@@ -52,6 +52,7 @@ TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
     SummarizeConfig c = config("slideshow.mp4", selector);
     c.budget = Media::kShots;
     c.selector = selector;
+    c.features = "histogram";
     c.write_clip = false;
     const SummaryResult r = run_summarize(c);
     ASSERT_EQ(r.keyframes.size(), 5u) << selector;
@@ -236,6 +237,31 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
 }
 
 #ifdef CORDS_TEST_HAVE_TORCH
+// The bundled default model (models/): every shot found at k = shots, and exact repeats of a scene merged.
+TEST_F(Summarize, DefaultCnnFindsEveryShotAndMergesRepeatedScenes) {
+  SummarizeConfig c = config("slideshow.mp4", "default_cnn");
+  c.budget = Media::kShots;
+  c.device = "cpu";
+  c.write_clip = false;
+  SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.embedder, "cnn:mobilenet_v2_imagenet_b10") << "the default model should be found";
+  std::set<int> shots;
+  for (const auto& k : r.keyframes) shots.insert(shot_of(k.ts.seconds()));
+  EXPECT_EQ(shots.size(), 5u);
+  // repeats.mp4: scenes A B A C B (3 s, 2.5 s, 3 s, 3 s, 2.5 s) cut from the bundled sample.
+  c = config("repeats.mp4", "repeats");
+  c.budget = 3;
+  c.device = "cpu";
+  c.write_clip = false;
+  r = run_summarize(c);
+  std::set<char> scenes;
+  for (const auto& k : r.keyframes) {
+    const double t = k.ts.seconds();
+    scenes.insert(t < 3 || (t >= 5.5 && t < 8.5) ? 'A' : (t >= 8.5 && t < 11.5) ? 'C' : 'B');
+  }
+  EXPECT_EQ(scenes.size(), 3u) << "each distinct scene once";
+}
+
 TEST_F(Summarize, CnnFeaturesFromATorchScriptModel) {
   const std::string models = test::test_models().string();
   SummarizeConfig c = config("slideshow.mp4", "cnn");
@@ -259,7 +285,7 @@ TEST_F(Summarize, CnnFeaturesFromATorchScriptModel) {
   for (const Case& k : {Case{" --model " + models + "/text.pt", 4, "not a TorchScript file"},
                         Case{" --model " + models + "/flat.pt", 4, "does not map"},
                         Case{" --model " + models + "/nothere.pt", 4, "no such file"},
-                        Case{" --features cnn", 2, "--model"},
+                        Case{" --features histogram --model " + models + "/tiny.pt", 2, "--model"},
                         Case{" --model " + models + "/tiny.pt --device tpu", 2, "device"}}) {
     const CliRun r2 = cli(s + k.args);
     EXPECT_EQ(r2.code, k.code) << k.args << "\n" << r2.out;

@@ -9,8 +9,8 @@
 namespace cords::embed {
 
 struct EmbedderConfig {
-  std::string features = "histogram";  ///< histogram | cnn
-  std::string model;                   ///< TorchScript file for cnn
+  std::string features = "auto";       ///< auto (cnn with the default model when present, else histogram) | cnn | histogram
+  std::string model;                   ///< TorchScript file for cnn; empty = the default model
   std::string device = "auto";         ///< auto | cpu | cuda[:N]
 };
 
@@ -18,7 +18,11 @@ struct EmbedderConfig {
 /// Error{ModelUnusable} for a bad model.
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg);
 
-/// "histogram, cnn" or "histogram".
+/// "auto, histogram, cnn" or "auto, histogram".
 std::string embedder_names();
+
+/// The default model: $CORDS_MODEL when set, else the one in the source tree's models/ (compiled in), when that
+/// file exists and this build has LibTorch; "" otherwise.
+std::string default_model_path();
 
 }  // namespace cords::embed

@@ -1,22 +1,35 @@
+#include <cstdlib>
+#include <filesystem>
+
 #include "cords/core/error.h"
 #include "cords/embed/factory.h"
 #include "cords/embed/torch_embedder.h"
 
 namespace cords::embed {
 
+std::string default_model_path() {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("CORDS_MODEL");
+  const std::string path = env && *env ? env : CORDS_DEFAULT_MODEL_PATH;
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) ? path : "";
+}
+
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
   if (cfg.features == "histogram") return histogram_embedder();
-  if (cfg.features == "cnn") {
-    if (cfg.model.empty())
-      throw invalid_argument("--features cnn needs --model PATH (a TorchScript image model; no default model is bundled yet)");
+  if (cfg.features == "auto" && cfg.model.empty() && default_model_path().empty()) return histogram_embedder();
+  if (cfg.features == "cnn" || cfg.features == "auto") {
+    const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
+    if (model.empty())
+      throw invalid_argument("--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
     TorchEmbedderOptions o;
-    o.model_path = cfg.model;
+    o.model_path = model;
     o.device = cfg.device;
     return torch_embedder(o);
   }
   throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
 }
 
-std::string embedder_names() { return "histogram, cnn"; }
+std::string embedder_names() { return "auto, histogram, cnn"; }
 
 }  // namespace cords::embed

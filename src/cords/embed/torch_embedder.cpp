@@ -96,7 +96,7 @@ class TorchEmbedder final : public Embedder {
       x = x.narrow(1, (img.height - side) / 2, side).narrow(2, (img.width - side) / 2, side);
     }
     const int s = spec_.input_size;
-    x = at::upsample_bilinear2d(x.unsqueeze(0), {s, s}, false).squeeze(0);
+    x = at::upsample_bilinear2d(x.unsqueeze(0), {s, s}, spec_.align_corners).squeeze(0);
     const auto mean = torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}, torch::kFloat).view({3, 1, 1});
     const auto stdv = torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}, torch::kFloat).view({3, 1, 1});
     return (x / static_cast<float>(spec_.scale) - mean) / stdv;
@@ -136,6 +136,7 @@ CnnSpec read_cnn_spec(const std::string& model_path) {
     s.input_size = j.value("input_size", s.input_size);
     s.center_crop = j.value("resize", std::string("center-crop")) != "stretch";
     s.scale = j.value("scale", s.scale);
+    s.align_corners = j.value("align_corners", s.align_corners);
     if (j.contains("mean")) s.mean = j.at("mean").get<std::array<double, 3>>();
     if (j.contains("std")) s.std = j.at("std").get<std::array<double, 3>>();
   } catch (const std::exception& e) {

@@ -15,6 +15,7 @@ struct CnnSpec {
   std::string name = "torchscript";
   int input_size = 224;                      ///< square input side
   bool center_crop = true;                   ///< true: crop the central square, then resize; false: stretch
+  bool align_corners = false;                ///< bilinear resize convention (TensorFlow.js models often use true)
   double scale = 255.0;
   std::array<double, 3> mean{0.485, 0.456, 0.406};
   std::array<double, 3> std{0.229, 0.224, 0.225};

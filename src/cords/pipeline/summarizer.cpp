@@ -30,6 +30,7 @@ namespace {
 
 struct Samples {
   std::vector<float> rows;  // n x dim
+  std::vector<float> hist;  // n x histogram dim, for shot detection when rows are not histograms
   std::vector<Timestamp> ts;
   std::vector<std::int64_t> frame;
   std::vector<double> luma, seconds;
@@ -50,7 +51,7 @@ void validate(const SummarizeConfig& c) {
     select::make_optimizer(c.optimizer);
     select::parse_metric(c.metric);
   }
-  if (c.features != "histogram" && c.features != "cnn")
+  if (c.features != "histogram" && c.features != "cnn" && c.features != "auto")
     throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());
 }
 
@@ -81,7 +82,9 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
   const std::int64_t expected = dur > 0 ? static_cast<std::int64_t>(std::ceil(dur * cfg.sample_fps)) : 0;
   Samples s;
   std::vector<decode::Frame> batch;
-  std::vector<float> out;
+  std::vector<float> out, hout;
+  // Shots are found on colour histograms (their thresholds are calibrated for them), whatever the features.
+  std::unique_ptr<embed::Embedder> shots_emb = emb.name() == "histogram" ? nullptr : embed::histogram_embedder();
   auto flush = [&] {
     if (batch.empty()) return;
     std::vector<const Image*> imgs;
@@ -89,6 +92,11 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
     out.resize(batch.size() * static_cast<std::size_t>(emb.dim()));
     emb.embed(imgs, out.data());
     s.rows.insert(s.rows.end(), out.begin(), out.end());
+    if (shots_emb) {
+      hout.resize(batch.size() * static_cast<std::size_t>(shots_emb->dim()));
+      shots_emb->embed(imgs, hout.data());
+      s.hist.insert(s.hist.end(), hout.begin(), hout.end());
+    }
     for (auto& f : batch) {
       s.ts.push_back(f.ts);
       s.frame.push_back(f.index);
@@ -311,8 +319,10 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   const std::int64_t k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
 
   sw.restart();
-  const MatrixView x{s.rows.data(), s.n(), emb->dim()};
-  res.shots = segment::detect_shots(x, s.luma, s.seconds, cfg.shots);
+  const bool own_hist = s.hist.empty();
+  const MatrixView h{own_hist ? s.rows.data() : s.hist.data(), s.n(),
+                     own_hist ? emb->dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
+  res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
   const auto shot_of = segment::shot_labels(res.shots, s.n());
   std::vector<double> gains;
   const auto chosen = choose(s, emb->dim(), k, cfg, shot_of, gains, res.objective);

@@ -19,7 +19,7 @@ struct SummarizeConfig {
   std::int64_t budget = 0;                ///< k exactly
   double sample_fps = 2.0;                ///< frames sampled per second of video
   bool keyframes_only = false;            ///< fast mode: decode only key frames
-  std::string features = "histogram";     ///< histogram | cnn
+  std::string features = "auto";          ///< auto (the default CNN when present, else histogram) | cnn | histogram
   std::string model;                      ///< TorchScript image model for cnn features
   std::string device = "auto";            ///< auto | cpu | cuda[:N] for cnn features
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"

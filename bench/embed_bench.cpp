@@ -1,0 +1,53 @@
+// CNN embedding throughput (frames/s) of a TorchScript model through the TorchEmbedder (preprocessing included),
+// at a batch size, on a device. Prints one JSON line.
+//   embed_bench [--model PATH (default: the bundled model)] [--device cpu] [--batch 16] [--frames 256] [--threads 2]
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "cords/core/rng.h"
+#include "cords/embed/factory.h"
+#include "cords/embed/torch_embedder.h"
+
+using namespace cords;
+
+int main(int argc, char** argv) {
+  std::string model = embed::default_model_path(), device = "cpu";
+  int batch = 16, frames = 256, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--model") model = v;
+    else if (k == "--device") device = v;
+    else if (k == "--batch") batch = std::stoi(v);
+    else if (k == "--frames") frames = std::stoi(v);
+    else if (k == "--threads") threads = std::stoi(v);
+  }
+  at::set_num_threads(threads);
+  embed::TorchEmbedderOptions o{model, device, batch};
+  auto e = embed::torch_embedder(o);
+  // Frames as the decoder hands them over: 455 x 256 RGB.
+  Rng rng(1);
+  std::vector<Image> imgs(static_cast<std::size_t>(batch));
+  for (auto& im : imgs) {
+    im.width = 455;
+    im.height = 256;
+    im.data.resize(455 * 256 * 3);
+    for (auto& b : im.data) b = static_cast<std::uint8_t>(rng.uniform(256));
+  }
+  std::vector<const Image*> ptrs;
+  for (auto& im : imgs) ptrs.push_back(&im);
+  std::vector<float> out(static_cast<std::size_t>(batch * e->dim()));
+  e->embed(ptrs, out.data());  // warm-up
+  const auto t0 = std::chrono::steady_clock::now();
+  int done = 0;
+  while (done < frames) {
+    e->embed(ptrs, out.data());
+    done += batch;
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %d, \"threads\": %d, \"dim\": %d, \"frames_per_s\": %.1f}\n",
+              e->name().c_str(), device.c_str(), batch, threads, e->dim(), done / s);
+  return 0;
+}
