@@ -76,33 +76,45 @@ class TorchEmbedder final : public Embedder {
   int input_height() const override { return std::max(spec_.input_size, 256); }  // keep detail for the crop
 
   void embed(const std::vector<const Image*>& images, float* out) override {
+    c10::InferenceMode guard;
     const std::size_t b = static_cast<std::size_t>(std::max(1, opts_.batch));
     for (std::size_t i0 = 0; i0 < images.size(); i0 += b) {
       const std::size_t n = std::min(b, images.size() - i0);
-      std::vector<torch::Tensor> items;
-      for (std::size_t t = 0; t < n; ++t) items.push_back(preprocess(*images[i0 + t]));
-      const torch::Tensor feats = forward(torch::stack(items)).to(torch::kCPU, torch::kFloat).contiguous();
+      const torch::Tensor feats = forward(preprocess(images, i0, n)).to(torch::kCPU, torch::kFloat).contiguous();
       std::memcpy(out + i0 * static_cast<std::size_t>(dim_), feats.data_ptr<float>(), n * static_cast<std::size_t>(dim_) * sizeof(float));
     }
   }
 
  private:
-  // 3 x S x S float, normalised as the spec says.
-  torch::Tensor preprocess(const Image& img) const {
-    torch::Tensor x = torch::from_blob(const_cast<std::uint8_t*>(img.data.data()), {img.height, img.width, 3}, torch::kUInt8)
-                          .permute({2, 0, 1}).to(torch::kFloat);
-    if (spec_.center_crop) {
-      const int side = std::min(img.width, img.height);
-      x = x.narrow(1, (img.height - side) / 2, side).narrow(2, (img.width - side) / 2, side);
-    }
+  // images[i0, i0+n) -> n x 3 x S x S on the model's device, normalised as the spec says. The uint8 frames are
+  // uploaded as they are and cropped, resized and normalised there (one batch when they share a size).
+  torch::Tensor preprocess(const std::vector<const Image*>& images, std::size_t i0, std::size_t n) const {
     const int s = spec_.input_size;
-    x = at::upsample_bilinear2d(x.unsqueeze(0), {s, s}, spec_.align_corners).squeeze(0);
-    const auto mean = torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}, torch::kFloat).view({3, 1, 1});
-    const auto stdv = torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}, torch::kFloat).view({3, 1, 1});
-    return (x / static_cast<float>(spec_.scale) - mean) / stdv;
+    const auto mean = torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+    const auto stdv = torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+    std::vector<torch::Tensor> parts;
+    std::size_t t = 0;
+    while (t < n) {  // runs of frames of one size
+      const Image& first = *images[i0 + t];
+      std::size_t u = t + 1;
+      while (u < n && images[i0 + u]->width == first.width && images[i0 + u]->height == first.height) ++u;
+      const int w = first.width, h = first.height;
+      torch::Tensor raw = torch::empty({static_cast<long>(u - t), h, w, 3}, torch::kUInt8);
+      for (std::size_t k = t; k < u; ++k)
+        std::memcpy(raw[static_cast<long>(k - t)].data_ptr<std::uint8_t>(), images[i0 + k]->data.data(), images[i0 + k]->data.size());
+      torch::Tensor x = raw.to(device_).permute({0, 3, 1, 2}).to(torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+      if (spec_.center_crop) {
+        const int side = std::min(w, h);
+        x = x.narrow(2, (h - side) / 2, side).narrow(3, (w - side) / 2, side);
+      }
+      x = at::upsample_bilinear2d(x, {s, s}, spec_.align_corners);
+      parts.push_back((x / static_cast<float>(spec_.scale) - mean) / stdv);
+      t = u;
+    }
+    return parts.size() == 1 ? parts[0] : torch::cat(parts);
   }
 
-  // N x 3 x S x S (CPU float) -> N x D L2-normalised features on the CPU device's dtype.
+  // N x 3 x S x S float (any device) -> N x D L2-normalised float features.
   torch::Tensor forward(torch::Tensor batch) {
     c10::InferenceMode guard;
     batch = batch.to(device_, half_ ? torch::kHalf : torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
