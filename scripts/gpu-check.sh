@@ -30,3 +30,12 @@ for n in 20000 50000; do
   ./build-gpu/bench/torch_sweep_bench --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
   python3 bench/torch_naive_fl.py --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
 done
+
+# Embedding throughput (issue: default model and ResNet-50 in fp16, against Python PyTorch on the same card).
+cmake --build build-gpu -j "$(nproc)" --target embed_bench >> "$out/build.log" 2>&1
+python3 bench/torch_embed_reference.py --export-resnet50 "$out/resnet50.pt"
+for m in models/mobilenet_v2_imagenet_b10.pt "$out/resnet50.pt"; do
+  ./build-gpu/bench/embed_bench --model "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
+  python3 bench/torch_embed_reference.py "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
+done
+rm -f "$out/resnet50.pt"
