@@ -316,11 +316,5 @@ std::int64_t FFmpegSource::drain() {
   return n;
 }
 
-std::int64_t decode_only(const std::string& path, bool keyframes_only, int threads) {
-  DecodeOptions o;
-  o.keyframes_only = keyframes_only;
-  o.threads = threads;
-  return FFmpegSource(path, o).drain();
-}
 
 }  // namespace cords::decode

@@ -45,8 +45,5 @@ class FFmpegSource final : public VideoSource {
 /// through errors and FFmpegSource::skipped(). verbose = true shows FFmpeg's warnings and errors on stderr.
 void set_ffmpeg_verbose(bool verbose);
 
-/// Decodes the file once, fully, without converting frames: the cost FFmpeg itself pays (for benchmarks).
-/// Returns the number of decoded frames.
-std::int64_t decode_only(const std::string& path, bool keyframes_only, int threads);
 
 }  // namespace cords::decode

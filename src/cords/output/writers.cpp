@@ -203,7 +203,6 @@ void ClipWriter::write(const Image& img) {
   sws_scale(m.sws.get(), src, stride, 0, img.height, m.frame->data, m.frame->linesize);
   m.frame->pts = m.next_pts++;
   m.encode(m.frame.get());
-  ++frames_;
 }
 
 void ClipWriter::close() {

@@ -42,13 +42,11 @@ class ClipWriter {
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
-  std::int64_t frames() const { return frames_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string codec_;
-  std::int64_t frames_ = 0;
 };
 
 }  // namespace cords::output
