@@ -2,11 +2,14 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <iostream>
 
 #include "cli/common.h"
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
+#include "cords/pipeline/batch.h"
 #include "cords/pipeline/summarizer.h"
 #include "cords/select/registry.h"
 
@@ -15,17 +18,24 @@ namespace po = boost::program_options;
 
 int run_summarize_command(int argc, char** argv) {
   pipeline::SummarizeConfig cfg;
+  std::vector<std::string> inputs, extensions;
+  int jobs = 1;
+  std::string shard;
   bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false;
   long long budget = 0;
   po::options_description opts(
-      "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n\n"
+      "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n"
+      "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
       "DIR/keyframes/*.jpg. The clip lasts about k x --clip-seconds (less where keyframes are close together).\n\nOptions", kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
-    ("input", po::value(&cfg.input)->value_name("INPUT"), "video file")
+    ("input", po::value(&inputs)->value_name("INPUT"), "video file; or folders and files for batch mode")
+    ("jobs,j", po::value(&jobs)->default_value(1), "batch: videos summarized at once (one model load for all)")
+    ("shard", po::value(&shard)->value_name("I/N"), "batch: do shard I of N (default: from Slurm or Kubernetes, else all)")
+    ("extensions", po::value(&extensions)->multitoken()->value_name("EXT..."), "batch: video file extensions to look for (default: mp4 mkv mov avi webm mpg mpeg m4v ogv wmv flv ts 3gp)")
     ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
     ("fraction,f", po::value(&cfg.fraction)->default_value(cfg.fraction, fmt(cfg.fraction)), "share of the sampled frames kept as keyframes: k = ceil(F n)")
     ("budget,k", po::value(&budget)->value_name("K"), "number of keyframes (instead of --fraction)")
@@ -52,7 +62,7 @@ int run_summarize_command(int argc, char** argv) {
     ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
   // clang-format on
   po::positional_options_description pos;
-  pos.add("input", 1);
+  pos.add("input", -1);
   po::variables_map vm;
   po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
   if (vm.count("help")) {
@@ -60,7 +70,7 @@ int run_summarize_command(int argc, char** argv) {
     return 0;
   }
   po::notify(vm);
-  if (cfg.input.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
+  if (inputs.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
   if (!cfg.model.empty() && cfg.features == "histogram")
     throw invalid_argument("--model is used by --features cnn only");
   if (!cfg.model.empty() && vm["features"].defaulted()) cfg.features = "cnn";  // --model implies cnn features
@@ -72,6 +82,35 @@ int run_summarize_command(int argc, char** argv) {
   cfg.write_sheet = !no_sheet;
   cfg.write_clip = !no_clip;
   cfg.write_keyframes = !no_keyframes;
+
+  std::error_code ec;
+  if (inputs.size() > 1 || std::filesystem::is_directory(inputs[0], ec)) {  // batch mode
+    pipeline::BatchConfig b;
+    b.inputs = inputs;
+    b.output_dir = cfg.output_dir;
+    if (!extensions.empty()) b.extensions = extensions;
+    b.jobs = jobs;
+    b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
+    b.force = cfg.force;
+    b.video = cfg;
+    Progress bar("videos", quiet);
+    const auto rep = pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
+      if (item.status == "failed" && !quiet) std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
+      bar.update(done, total);
+    });
+    bar.finish();
+    std::map<std::string, int> counts;
+    for (const auto& i : rep.items) ++counts[i.status];
+    char line[512];
+    std::snprintf(line, sizeof line, "%zu videos%s: %d done, %d skipped (complete), %d locked by another process, %d failed -> %s",
+                  rep.items.size(), b.shard.count > 1 ? (" in shard " + std::to_string(b.shard.index) + "/" + std::to_string(b.shard.count)).c_str() : "",
+                  counts["done"], counts["skipped"], counts["locked"], counts["failed"], b.output_dir.c_str());
+    info(quiet, line);
+    return rep.failed > 0 ? exit_code(ErrorKind::BatchFailures) : 0;
+  }
+  if (jobs != 1 || !shard.empty() || !extensions.empty())
+    throw invalid_argument("--jobs, --shard and --extensions are for batch mode (a folder or several inputs)");
+  cfg.input = inputs[0];
 
   Progress decode("decoding", quiet), write("writing", quiet);
   std::string stage;

@@ -208,10 +208,10 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
     int code;
     std::string needle;
   };
-  fs::create_directories(out / "ro");
+  fs::create_directories(out / "ro" / "fake.mp4");
   const std::vector<Case> cases = {
       {m.path("missing.mp4") + o, 3, "no such file"},
-      {m.dir().string() + o, 3, "directory"},
+      {(out / "ro" / "fake.mp4").string() + o, 2, "no video files found"},  // a folder: batch mode, nothing in it
       {m.path("empty.mp4") + o, 3, "empty"},
       {m.path("text.mp4") + o, 3, "not a recognised media file"},
       {m.path("still.png") + o, 3, "still image"},

@@ -285,7 +285,7 @@ struct TempDir {
 
 }  // namespace
 
-SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress) {
+SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress, embed::Embedder* shared) {
   Stopwatch total;
   validate(cfg);
   SummaryResult res;
@@ -293,7 +293,8 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   check_destination(res.output_dir, cfg.force);
   select::set_threads(cfg.threads);
 
-  auto emb = make_embedder(cfg);
+  std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
+  embed::Embedder* emb = shared ? shared : owned.get();
   res.embedder = emb->name();
   decode::DecodeOptions dopt;
   dopt.sample_fps = cfg.sample_fps;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cords/decode/video_source.h"
+#include "cords/embed/embedder.h"
 #include "cords/segment/shots.h"
 
 namespace cords::pipeline {
@@ -63,8 +64,10 @@ using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int
 
 /// Throws cords::Error: InputUnreadable (bad input file), InvalidArgument (bad options, budget larger than the
 /// sampled frames, a video with fewer than 2 frames), OutputUnwritable (existing output without force,
-/// unwritable directory).
-SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {});
+/// unwritable directory). `embedder`, when given, is used instead of building one from cfg (batch mode shares one
+/// loaded model between videos and threads; its embed() must be safe to call concurrently, as both embedders are).
+SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {},
+                            embed::Embedder* embedder = nullptr);
 
 /// The default output directory for an input: ./<stem>.summary
 std::string default_output_dir(const std::string& input);

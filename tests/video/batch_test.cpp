@@ -1,0 +1,189 @@
+// Batch mode end to end: good and bad files, resume, shards as separate processes, kill -9 and rerun, locks.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "cords/core/error.h"
+#include "cords/pipeline/batch.h"
+#include "media.h"
+#include "../support/run_cli.h"
+
+namespace cords::pipeline {
+namespace {
+namespace fs = std::filesystem;
+using test::Media;
+
+class Batch : public ::testing::Test {
+ protected:
+  fs::path root = fs::temp_directory_path() / ("cords_batch_" + std::to_string(::getpid()));
+  fs::path in = root / "in";
+  void SetUp() override {
+    fs::create_directories(in / "sub" / "deeper");
+    const auto& m = Media::get();
+    for (const auto& [src, dst] : std::vector<std::pair<std::string, fs::path>>{
+             {"slideshow.mp4", in / "slideshow.mp4"}, {"fade.mp4", in / "sub" / "fade.mp4"},
+             {"ntsc.mp4", in / "sub" / "deeper" / "ntsc.mp4"}, {"vfr.mp4", in / "vfr.mkv.mp4"},
+             {"text.mp4", in / "sub" / "broken.mp4"}, {"truncated.mp4", in / "truncated.mp4"},
+             {"still.png", in / "still.png"}})
+      fs::copy_file(m.path(src), dst);
+  }
+  void TearDown() override { fs::remove_all(root); }
+  static nlohmann::json report(const fs::path& p) {
+    std::ifstream f(p);
+    return nlohmann::json::parse(f);
+  }
+  static std::map<std::string, std::string> statuses(const nlohmann::json& r) {
+    std::map<std::string, std::string> m;
+    for (const auto& i : r["items"]) m[i["relative"]] = i["status"];
+    return m;
+  }
+  // Every file under dir whose name says it is temporary or partial.
+  static std::vector<std::string> debris(const fs::path& dir) {
+    std::vector<std::string> v;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      const std::string n = e.path().filename().string();
+      if (n.find(".tmp-") != std::string::npos || n.find(".old-") != std::string::npos) v.push_back(e.path().string());
+    }
+    return v;
+  }
+  static std::string keyframes(const fs::path& summary) {
+    std::ifstream f(summary / "summary.json");
+    const auto j = nlohmann::json::parse(f);
+    std::string s;
+    for (const auto& k : j["keyframes"]) s += std::to_string(k["pts"].get<long long>()) + ",";
+    return s;
+  }
+  static const std::string kFast;  // keeps the test quick: histogram features, no clip
+};
+const std::string Batch::kFast = " -q --features histogram --no-clip";
+
+TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
+  const fs::path out = root / "out";
+  auto r = test::run_cli(in.string() + " -o " + out.string() + kFast + " --jobs 2");
+  EXPECT_EQ(r.code, 6) << r.out;
+  auto st = statuses(report(out / "report.json"));
+  EXPECT_EQ(st, (std::map<std::string, std::string>{{"slideshow.mp4", "done"}, {"sub/fade.mp4", "done"},
+                                                     {"sub/deeper/ntsc.mp4", "done"}, {"vfr.mkv.mp4", "done"},
+                                                     {"sub/broken.mp4", "failed"}, {"truncated.mp4", "failed"}}));
+  EXPECT_TRUE(fs::exists(out / "sub" / "deeper" / "ntsc.summary" / "summary.json")) << "outputs mirror the inputs";
+  EXPECT_TRUE(fs::exists(out / "vfr.mkv.summary" / "sheet.jpg"));
+  const auto first = report(out / "report.json");  // named: iterating a temporary's member would dangle
+  int failed = 0;
+  for (const auto& i : first["items"])
+    if (i["status"] == "failed") {
+      ++failed;
+      EXPECT_EQ(i["exit_code"], 3);
+      EXPECT_NE(i["error"].get<std::string>().find("cannot read video"), std::string::npos);
+    }
+  EXPECT_EQ(failed, 2);
+  // Rerun: the complete ones are skipped, the bad ones fail again.
+  r = test::run_cli(in.string() + " -o " + out.string() + kFast);
+  EXPECT_EQ(r.code, 6);
+  st = statuses(report(out / "report.json"));
+  EXPECT_EQ(st["slideshow.mp4"], "skipped");
+  EXPECT_EQ(st["sub/deeper/ntsc.mp4"], "skipped");
+  // Only good files: exit 0; --force redoes them.
+  r = test::run_cli((in / "slideshow.mp4").string() + " " + (in / "sub" / "fade.mp4").string() + " -o " + out.string() + kFast + " --force");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(statuses(report(out / "report.json"))["slideshow.mp4"], "done");
+  EXPECT_TRUE(debris(out).empty());
+}
+
+TEST_F(Batch, ShardsAsSeparateProcessesDoEveryVideoExactlyOnce) {
+  const fs::path out = root / "out";
+  std::vector<std::thread> procs;
+  std::vector<int> codes(3);
+  for (int s = 0; s < 3; ++s)
+    procs.emplace_back([&, s] {
+      codes[static_cast<std::size_t>(s)] =
+          test::run_cli(in.string() + " -o " + out.string() + kFast + " --shard " + std::to_string(s) + "/3").code;
+    });
+  for (auto& p : procs) p.join();
+  std::multiset<std::string> seen;
+  for (int s = 0; s < 3; ++s) {
+    const auto r = report(out / ("report-shard-" + std::to_string(s) + "-of-3.json"));
+    for (const auto& i : r["items"]) seen.insert(i["relative"].get<std::string>());
+    EXPECT_EQ(codes[static_cast<std::size_t>(s)], r["failed"].get<int>() > 0 ? 6 : 0);
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 6u) << "no video in two shards";
+  // The same split from a Slurm job array's environment (task ids 1..3): the child inherits these.
+  ::setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+  ::setenv("SLURM_ARRAY_TASK_MIN", "1", 1);
+  ::setenv("SLURM_ARRAY_TASK_COUNT", "3", 1);
+  test::run_cli(in.string() + " -o " + (root / "slurm").string() + kFast);
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
+  ::unsetenv("SLURM_ARRAY_TASK_MIN");
+  ::unsetenv("SLURM_ARRAY_TASK_COUNT");
+  const auto slurm = report(root / "slurm" / "report-shard-1-of-3.json");
+  std::set<std::string> a, b;
+  for (const auto& i : slurm["items"]) a.insert(i["relative"]);
+  const auto shard1 = report(out / "report-shard-1-of-3.json");
+  for (const auto& i : shard1["items"]) b.insert(i["relative"]);
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(Batch, KillNineThenRerunEqualsAnUninterruptedRun) {
+  // Eight copies of the slideshow under different names: long enough to be killed in the middle.
+  fs::remove_all(in);
+  fs::create_directories(in);
+  for (int i = 0; i < 8; ++i) fs::copy_file(Media::get().path("slideshow.mp4"), in / ("clip" + std::to_string(i) + ".mp4"));
+  const std::string args = in.string() + " -o " + (root / "killed").string() + " -q --features histogram --jobs 1";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", (std::string("exec ") + CORDS_CLI_PATH + " " + args).c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the batch finished before it could be killed; make it longer";
+  // Rerun, and an uninterrupted run elsewhere.
+  EXPECT_EQ(test::run_cli(args).code, 0);
+  EXPECT_EQ(test::run_cli(in.string() + " -o " + (root / "clean").string() + " -q --features histogram").code, 0);
+  EXPECT_TRUE(debris(root / "killed").empty()) << debris(root / "killed").front();
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = "clip" + std::to_string(i) + ".summary";
+    EXPECT_EQ(keyframes(root / "killed" / name), keyframes(root / "clean" / name)) << name;
+    EXPECT_TRUE(fs::exists(root / "killed" / name / "summary.mp4")) << name;
+  }
+}
+
+TEST_F(Batch, AVideoLockedByAnotherProcessIsLeftToIt) {
+  const fs::path out = root / "out";
+  BatchConfig cfg;
+  cfg.inputs = {(in / "slideshow.mp4").string()};
+  cfg.output_dir = out.string();
+  cfg.video.features = "histogram";
+  cfg.video.write_clip = false;
+  fs::create_directories(out / ".locks");
+  // The lock file of "slideshow.mp4" (named by the hash of its relative path), held as another process would.
+  run_batch(cfg);  // creates it
+  std::string lock;
+  for (const auto& e : fs::directory_iterator(out / ".locks")) lock = e.path().string();
+  const int fd = ::open(lock.c_str(), O_RDWR);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  cfg.force = true;
+  const BatchReport r = run_batch(cfg);
+  ::close(fd);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].status, "locked");
+  EXPECT_EQ(parse_shard("2/5").index, 2);
+  EXPECT_THROW(parse_shard("5/5"), Error);
+  EXPECT_THROW(parse_shard("x"), Error);
+}
+
+}  // namespace
+}  // namespace cords::pipeline
