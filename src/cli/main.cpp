@@ -9,6 +9,7 @@
 #include "cli/select_command.h"
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
+#include "cords/pipeline/report.h"
 #endif
 #include "cords/core/error.h"
 
@@ -23,6 +24,8 @@ void print_usage() {
       "       cords-summarize COMMAND [options]\n\n"
       "Commands:\n"
       "  INPUT      summarize a video file: keyframes, contact sheet, summary clip, JSON manifest\n"
+      "  DIR|FILE.. batch mode: summarize every video under folders (docs/batch.md)\n"
+      "  report     merge a batch's shard reports into OUT/report.json and OUT/index.html\n"
       "  select     select a representative subset of the rows of a feature matrix (.npy or CSV)\n"
       "  help       show this help\n\n"
       "Run 'cords-summarize COMMAND --help' for the options of a command.\n\n%s",
@@ -45,6 +48,17 @@ int dispatch(int argc, char** argv) {
   }
   if (cmd == "select") return cords::cli::run_select_command(argc - 1, argv + 1);
 #ifdef CORDS_HAVE_VIDEO
+  if (cmd == "report") {
+    if (argc != 3 || std::string(argv[2]).rfind("-", 0) == 0) {
+      std::printf("Usage: cords-summarize report OUT\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) into "
+                  "OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "
+                  "video failed.\n");
+      return argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") ? 0 : 2;
+    }
+    const int failed = cords::pipeline::merge_reports(argv[2]);
+    std::fprintf(stderr, "cords-summarize: wrote %s/report.json and %s/index.html (%d failed)\n", argv[2], argv[2], failed);
+    return failed > 0 ? cords::exit_code(cords::ErrorKind::BatchFailures) : 0;
+  }
   if (cmd == "--help-summarize") {
     char help[] = "--help";
     char* args[] = {argv[0], help};

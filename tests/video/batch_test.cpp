@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cords/core/error.h"
@@ -87,6 +88,18 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
       EXPECT_NE(i["error"].get<std::string>().find("cannot read video"), std::string::npos);
     }
   EXPECT_EQ(failed, 2);
+  // The gallery: a card per summarized video whose sheet exists (relative links), and the failures listed.
+  std::ifstream page(out / "index.html");
+  std::stringstream html;
+  html << page.rdbuf();
+  for (const auto& i : first["items"]) {
+    if (i["status"] != "done") continue;
+    const std::string sheet = fs::path(i["relative"].get<std::string>()).replace_extension(".summary").string() + "/sheet.jpg";
+    EXPECT_NE(html.str().find("src=\"" + sheet + "\""), std::string::npos) << sheet;
+    EXPECT_TRUE(fs::exists(out / sheet)) << sheet;
+  }
+  EXPECT_NE(html.str().find("sub/broken.mp4"), std::string::npos);
+  EXPECT_NE(html.str().find("4 videos summarized, 2 failed"), std::string::npos);
   // Rerun: the complete ones are skipped, the bad ones fail again.
   r = test::run_cli(in.string() + " -o " + out.string() + kFast);
   EXPECT_EQ(r.code, 6);
@@ -118,6 +131,13 @@ TEST_F(Batch, ShardsAsSeparateProcessesDoEveryVideoExactlyOnce) {
   }
   EXPECT_EQ(seen.size(), 6u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 6u) << "no video in two shards";
+  // Merged: one report of all six and a gallery; exit 6 because two videos failed.
+  EXPECT_EQ(test::run_cli("report " + out.string()).code, 6);
+  const auto merged = report(out / "report.json");
+  EXPECT_EQ(merged["videos"], 6);
+  EXPECT_EQ(merged["failed"], 2);
+  EXPECT_TRUE(fs::exists(out / "index.html"));
+  EXPECT_EQ(test::run_cli("report " + (root / "nothing").string()).code, 3);
   // The same split from a Slurm job array's environment (task ids 1..3): the child inherits these.
   ::setenv("SLURM_ARRAY_TASK_ID", "2", 1);
   ::setenv("SLURM_ARRAY_TASK_MIN", "1", 1);

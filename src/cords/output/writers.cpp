@@ -71,7 +71,7 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   int th = tw * 9 / 16;
   if (n > 0 && !tiles[0].image->empty()) th = std::max(16, tw * tiles[0].image->height / tiles[0].image->width);
   const int pad = 8, caption_h = 22, line_h = 24;
-  const int width = pad + cols * (tw + pad);
+  const int width = pad + std::max(cols, 2) * (tw + pad);  // at least two tiles wide, so the header reads well
   const int font = cv::FONT_HERSHEY_SIMPLEX;
   // Header lines wider than the sheet are wrapped at their "  |  " separators.
   struct Line {

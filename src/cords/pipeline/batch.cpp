@@ -19,6 +19,7 @@
 #include "cords/core/error.h"
 #include "cords/core/timer.h"
 #include "cords/embed/factory.h"
+#include "cords/pipeline/report.h"
 
 namespace cords::pipeline {
 namespace fs = std::filesystem;
@@ -261,6 +262,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
                                                 : "report-shard-" + std::to_string(cfg.shard.index) + "-of-" +
                                                       std::to_string(cfg.shard.count) + ".json";
   write_file_atomic((fs::path(cfg.output_dir) / name).string(), to_json(rep, cfg).dump(2) + "\n");
+  if (cfg.shard.count == 1) write_gallery(cfg.output_dir, rep.items, cfg.video.sheet_name, cfg.video.clip_name);
   return rep;
 }
 

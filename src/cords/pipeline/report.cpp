@@ -1,0 +1,173 @@
+#include "cords/pipeline/report.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+#include "cords/core/timestamp.h"
+
+namespace cords::pipeline {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string html(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+// A relative path as a URL path: each segment percent-encoded where needed.
+std::string url(const fs::path& rel) {
+  std::string o;
+  for (const auto& part : rel) {
+    if (!o.empty()) o += '/';
+    for (unsigned char c : part.string()) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') o += static_cast<char>(c);
+      else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        o += buf;
+      }
+    }
+  }
+  return o;
+}
+
+int rank(const std::string& status) {
+  if (status == "done" || status == "skipped") return 3;
+  if (status == "failed") return 2;
+  return 1;  // locked
+}
+
+BatchItem from_json(const nlohmann::json& j) {
+  BatchItem i;
+  i.input = j.value("input", "");
+  i.relative = j.value("relative", "");
+  i.output = j.value("output", "");
+  i.status = j.value("status", "");
+  i.error = j.value("error", "");
+  i.exit_code = j.value("exit_code", 0);
+  i.duration = j.value("duration", -1.0);
+  i.keyframes = j.value("keyframes", std::int64_t{0});
+  i.seconds = j.value("seconds", 0.0);
+  return i;
+}
+
+}  // namespace
+
+std::vector<BatchItem> read_reports(const std::string& out_dir) {
+  std::map<std::string, BatchItem> merged;
+  int reports = 0;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(out_dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n == "report.json" || (n.rfind("report-shard-", 0) == 0 && e.path().extension() == ".json")) files.push_back(e.path());
+  }
+  if (ec) throw input_unreadable("cannot read '" + out_dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      throw input_unreadable("cannot read report '" + f.string() + "': " + e.what());
+    }
+    ++reports;
+    for (const auto& it : j.value("items", nlohmann::json::array())) {
+      BatchItem i = from_json(it);
+      auto found = merged.find(i.relative);
+      if (found == merged.end() || rank(i.status) > rank(found->second.status)) merged[i.relative] = i;
+    }
+  }
+  if (reports == 0) throw input_unreadable("no batch report (report.json or report-shard-*.json) in '" + out_dir + "'");
+  std::vector<BatchItem> out;
+  for (auto& [rel, i] : merged) out.push_back(i);
+  return out;
+}
+
+void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items, const std::string& sheet_name,
+                   const std::string& clip_name) {
+  const fs::path root = fs::absolute(out_dir);
+  std::ostringstream h;
+  int ok = 0, failed = 0;
+  for (const auto& i : items) {
+    if (i.status == "failed") ++failed;
+    else if (i.status == "done" || i.status == "skipped") ++ok;
+  }
+  h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+       "<title>cords-summarize: " << html(root.filename().string()) << "</title>\n<style>\n"
+       "body{margin:0;font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;background:#16181d;color:#e6e6e6}\n"
+       "header{padding:20px 28px;border-bottom:1px solid #2c2f36}h1{margin:0 0 4px;font-size:22px}\n"
+       ".meta{color:#9aa0aa}main{padding:24px 28px}\n"
+       ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:20px}\n"
+       ".card{background:#1f2228;border:1px solid #2c2f36;border-radius:10px;overflow:hidden}\n"
+       ".card img{display:block;width:100%;aspect-ratio:16/10;object-fit:contain;background:#111}\n"
+       ".card .body{padding:10px 14px}.card h2{margin:0 0 4px;font-size:15px;word-break:break-all}\n"
+       ".card a{color:#8ab4ff;text-decoration:none;margin-right:14px}.card a:hover{text-decoration:underline}\n"
+       ".failed{margin-top:32px}.failed li{margin:6px 0}.failed code{color:#ff9a8a;word-break:break-all}\n"
+       "</style></head><body>\n<header><h1>" << html(root.filename().string()) << "</h1><div class=\"meta\">"
+    << ok << " videos summarized" << (failed ? ", " + std::to_string(failed) + " failed" : "")
+    << " &middot; cords-summarize</div></header>\n<main>\n<div class=\"grid\">\n";
+  for (const auto& i : items) {
+    if (i.status != "done" && i.status != "skipped") continue;
+    const fs::path dir = fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
+    h << "<div class=\"card\"><a href=\"" << url(dir / sheet_name) << "\"><img loading=\"lazy\" src=\"" << url(dir / sheet_name)
+      << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a><div class=\"body\"><h2>" << html(i.relative)
+      << "</h2><div class=\"meta\">" << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << i.keyframes
+      << " keyframes</div><div>";
+    // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
+    std::error_code ec;
+    if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
+    h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
+    if (fs::is_directory(root / dir / "keyframes", ec)) h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
+    h << "</div></div></div>\n";
+  }
+  h << "</div>\n";
+  if (failed) {
+    h << "<section class=\"failed\"><h2>Failed</h2><ul>\n";
+    for (const auto& i : items)
+      if (i.status == "failed") h << "<li>" << html(i.relative) << ": <code>" << html(i.error) << "</code></li>\n";
+    h << "</ul></section>\n";
+  }
+  h << "</main></body></html>\n";
+  write_file_atomic((root / "index.html").string(), h.str());
+}
+
+int merge_reports(const std::string& out_dir) {
+  const std::vector<BatchItem> items = read_reports(out_dir);
+  nlohmann::json list = nlohmann::json::array();
+  int failed = 0;
+  for (const auto& i : items) {
+    nlohmann::json e = {{"input", i.input}, {"relative", i.relative}, {"output", i.output}, {"status", i.status},
+                        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds}};
+    if (i.status == "failed") {
+      e["error"] = i.error;
+      e["exit_code"] = i.exit_code;
+      ++failed;
+    }
+    list.push_back(e);
+  }
+  const nlohmann::json j = {{"shard", nullptr}, {"output_dir", out_dir}, {"videos", items.size()}, {"failed", failed}, {"items", list}};
+  write_file_atomic((fs::path(out_dir) / "report.json").string(), j.dump(2) + "\n");
+  write_gallery(out_dir, items);
+  return failed;
+}
+
+}  // namespace cords::pipeline

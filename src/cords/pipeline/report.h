@@ -1,0 +1,24 @@
+#pragma once
+// Batch reports: merging the per-shard reports of a batch, and the HTML gallery of its contact sheets.
+#include <string>
+#include <vector>
+
+#include "cords/pipeline/batch.h"
+
+namespace cords::pipeline {
+
+/// Reads OUT/report.json and every OUT/report-shard-*.json, and returns their videos (one entry per relative
+/// path; where two reports name the same video, a completed one wins over locked, failed over nothing).
+/// Throws Error{InputUnreadable} when OUT holds no report.
+std::vector<BatchItem> read_reports(const std::string& out_dir);
+
+/// Writes OUT/index.html atomically: a gallery of every summarized video's contact sheet, with links to its clip and
+/// JSON manifest, and a list of the videos that failed with their errors. Paths are relative, so OUT can be moved.
+void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items, const std::string& sheet_name = "sheet.jpg",
+                   const std::string& clip_name = "summary.mp4");
+
+/// `cords-summarize report OUT`: merges the reports into OUT/report.json and writes OUT/index.html.
+/// Returns the number of failed videos.
+int merge_reports(const std::string& out_dir);
+
+}  // namespace cords::pipeline
