@@ -14,6 +14,7 @@ PKGS=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   ffmpeg
   python3-numpy python3-torch
+  chromium
 )
 
 missing=()

@@ -113,6 +113,25 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
   EXPECT_TRUE(debris(out).empty());
 }
 
+// The gallery in a real browser: headless Chromium loads OUT/index.html and the page's own script counts the sheets
+// that decoded; every card must have one.
+TEST_F(Batch, GalleryRendersEverySheetInChromium) {
+  if (::access("/usr/bin/chromium", X_OK) != 0) GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh installs it)";
+  const fs::path out = root / "out";
+  test::run_cli(in.string() + " -o " + out.string() + kFast);
+  const std::string cmd = "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                          "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
+                          (root / "chrome").string() + " --virtual-time-budget=10000 --dump-dom file://" +
+                          (out / "index.html").string() + " 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string dom;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) dom.append(buf, n);
+  ::pclose(p);
+  EXPECT_NE(dom.find("data-cards=\"4\""), std::string::npos) << dom.substr(0, 400);
+  EXPECT_NE(dom.find("data-sheets=\"4\""), std::string::npos) << "every sheet decoded in the browser";
+}
+
 TEST_F(Batch, ShardsAsSeparateProcessesDoEveryVideoExactlyOnce) {
   const fs::path out = root / "out";
   std::vector<std::thread> procs;

@@ -128,7 +128,7 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   for (const auto& i : items) {
     if (i.status != "done" && i.status != "skipped") continue;
     const fs::path dir = fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
-    h << "<div class=\"card\"><a href=\"" << url(dir / sheet_name) << "\"><img loading=\"lazy\" src=\"" << url(dir / sheet_name)
+    h << "<div class=\"card\"><a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
       << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a><div class=\"body\"><h2>" << html(i.relative)
       << "</h2><div class=\"meta\">" << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << i.keyframes
       << " keyframes</div><div>";
@@ -146,7 +146,10 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
       if (i.status == "failed") h << "<li>" << html(i.relative) << ": <code>" << html(i.error) << "</code></li>\n";
     h << "</ul></section>\n";
   }
-  h << "</main></body></html>\n";
+  // Once everything has loaded, record how many sheets really decoded: a browser test reads it from the DOM.
+  h << "</main><script>window.addEventListener('load',function(){var i=document.querySelectorAll('.card img'),n=0;"
+       "i.forEach(function(x){if(x.complete&&x.naturalWidth>0)n++;});document.body.dataset.sheets=n;"
+       "document.body.dataset.cards=i.length;});</script></body></html>\n";
   write_file_atomic((root / "index.html").string(), h.str());
 }
 
