@@ -128,6 +128,8 @@ int run_summarize_command(int argc, char** argv) {
                 res.keyframes.size(), static_cast<long long>(res.sampled), res.shots.size(), res.output_dir.c_str(),
                 res.total_s, res.decode_embed_s, res.select_s, res.write_s);
   info(quiet, line);
+  if (res.fast_fallback)
+    info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
   if (res.decode_skipped > 0)
     info(quiet, "warning: " + std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped in " + cfg.input);
   return 0;

@@ -88,6 +88,18 @@ TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
   EXPECT_NE(cr.out.find("corrupt"), std::string::npos) << cr.out;
 }
 
+TEST_F(Summarize, FastModeFallsBackToAllFramesWhenThereIsOneKeyFrame) {
+  SummarizeConfig c = config("slideshow.mp4", "fast_one_key");  // one key frame in 250 frames
+  c.keyframes_only = true;
+  c.budget = 3;
+  c.features = "histogram";
+  c.write_clip = false;
+  const SummaryResult r = run_summarize(c);
+  EXPECT_TRUE(r.fast_fallback);
+  EXPECT_EQ(r.sampled, 20);
+  EXPECT_EQ(r.keyframes.size(), 3u);
+}
+
 TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
   SummarizeConfig c = config("fade.mp4", "fade");
   c.budget = 2;

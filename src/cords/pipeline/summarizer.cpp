@@ -252,6 +252,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                       {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot},
                       {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
+      {"fast_fallback", r.fast_fallback},
       {"skipped_corrupt", r.decode_skipped},
       {"shots", shots},
       {"keyframes", kf},
@@ -306,7 +307,14 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   res.info = src.info();
 
   Stopwatch sw;
-  const Samples s = decode_and_embed(src, *emb, cfg, progress);
+  Samples s = decode_and_embed(src, *emb, cfg, progress);
+  if (cfg.keyframes_only && s.n() < 2) {
+    // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
+    dopt.keyframes_only = false;
+    decode::FFmpegSource full(cfg.input, dopt);
+    s = decode_and_embed(full, *emb, cfg, progress);
+    res.fast_fallback = true;
+  }
   res.decode_embed_s = sw.seconds();
   res.sampled = s.n();
   res.decode_skipped = src.skipped();

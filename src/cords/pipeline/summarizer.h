@@ -51,6 +51,7 @@ struct SummaryResult {
   decode::VideoInfo info;
   std::int64_t sampled = 0;
   std::int64_t decode_skipped = 0;
+  bool fast_fallback = false;       ///< --fast found fewer than 2 key frames and sampled all frames instead
   std::vector<segment::Shot> shots;
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
