@@ -303,21 +303,21 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   dopt.out_width = emb->input_width();
   dopt.out_height = emb->input_height();
   dopt.threads = cfg.threads;
-  decode::FFmpegSource src(cfg.input, dopt);
-  res.info = src.info();
+  auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+  res.info = src->info();
 
   Stopwatch sw;
-  Samples s = decode_and_embed(src, *emb, cfg, progress);
+  Samples s = decode_and_embed(*src, *emb, cfg, progress);
   if (cfg.keyframes_only && s.n() < 2) {
     // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
     dopt.keyframes_only = false;
-    decode::FFmpegSource full(cfg.input, dopt);
-    s = decode_and_embed(full, *emb, cfg, progress);
+    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+    s = decode_and_embed(*src, *emb, cfg, progress);
     res.fast_fallback = true;
   }
   res.decode_embed_s = sw.seconds();
   res.sampled = s.n();
-  res.decode_skipped = src.skipped();
+  res.decode_skipped = src->skipped();  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   if (s.n() < 2)
     throw invalid_argument("video '" + cfg.input + "' has only one frame" + (cfg.keyframes_only ? " (key frame)" : "") +
