@@ -60,10 +60,11 @@ std::string lower(std::string s) {
   return s;
 }
 
+// REQUIRES: dir is canonical.
 bool inside(const fs::path& p, const fs::path& dir) {
-  const auto a = fs::weakly_canonical(p), b = fs::weakly_canonical(dir);
-  auto it = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
-  return it.first == b.end();
+  const auto a = fs::weakly_canonical(p);
+  auto it = std::mismatch(dir.begin(), dir.end(), a.begin(), a.end());
+  return it.first == dir.end();
 }
 
 // An exclusive, non-blocking lock on a file; released when destroyed (or when the process dies).
@@ -103,21 +104,6 @@ void read_existing(BatchItem& item) {
     item.keyframes = static_cast<std::int64_t>(j["keyframes"].size());
   } catch (const std::exception&) {  // a summary we cannot read is still complete: counts stay unknown
   }
-}
-
-nlohmann::json to_json(const BatchReport& r, const BatchConfig& cfg) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& i : r.items) {
-    nlohmann::json e = {{"input", i.input}, {"relative", i.relative}, {"output", i.output}, {"status", i.status},
-                        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds}};
-    if (i.status == "failed") {
-      e["error"] = i.error;
-      e["exit_code"] = i.exit_code;
-    }
-    items.push_back(e);
-  }
-  return {{"shard", {{"index", r.shard.index}, {"count", r.shard.count}}}, {"output_dir", cfg.output_dir},
-          {"videos", r.items.size()}, {"failed", r.failed}, {"seconds", r.seconds}, {"items", items}};
 }
 
 }  // namespace
@@ -192,8 +178,9 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   fs::create_directories(fs::path(cfg.output_dir) / ".locks", ec);
   if (ec || ::access(cfg.output_dir.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write to '" + cfg.output_dir + "'" + (ec ? ": " + ec.message() : std::string()));
+  const fs::path out_canonical = fs::weakly_canonical(cfg.output_dir);
   for (const auto& [path, rel] : videos) {
-    if (inside(path, cfg.output_dir)) continue;  // never summarize our own outputs
+    if (inside(path, out_canonical)) continue;  // never summarize our own outputs
     if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index)) continue;
     BatchItem item;
     item.input = path;
@@ -261,7 +248,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   const std::string name = cfg.shard.count == 1 ? "report.json"
                                                 : "report-shard-" + std::to_string(cfg.shard.index) + "-of-" +
                                                       std::to_string(cfg.shard.count) + ".json";
-  write_file_atomic((fs::path(cfg.output_dir) / name).string(), to_json(rep, cfg).dump(2) + "\n");
+  write_report((fs::path(cfg.output_dir) / name).string(), cfg.output_dir, rep.items, cfg.shard, rep.seconds);
   if (cfg.shard.count == 1) write_gallery(cfg.output_dir, rep.items, cfg.video.sheet_name, cfg.video.clip_name);
   return rep;
 }

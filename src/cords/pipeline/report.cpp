@@ -153,8 +153,8 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   write_file_atomic((root / "index.html").string(), h.str());
 }
 
-int merge_reports(const std::string& out_dir) {
-  const std::vector<BatchItem> items = read_reports(out_dir);
+void write_report(const std::string& path, const std::string& out_dir, const std::vector<BatchItem>& items, Shard shard,
+                  double seconds) {
   nlohmann::json list = nlohmann::json::array();
   int failed = 0;
   for (const auto& i : items) {
@@ -167,10 +167,20 @@ int merge_reports(const std::string& out_dir) {
     }
     list.push_back(e);
   }
-  const nlohmann::json j = {{"shard", nullptr}, {"output_dir", out_dir}, {"videos", items.size()}, {"failed", failed}, {"items", list}};
-  write_file_atomic((fs::path(out_dir) / "report.json").string(), j.dump(2) + "\n");
+  const nlohmann::json shard_json =
+      shard.count > 0 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}} : nlohmann::json(nullptr);
+  const nlohmann::json j = {{"shard", shard_json}, {"output_dir", out_dir}, {"videos", items.size()},
+                            {"failed", failed}, {"seconds", seconds}, {"items", list}};
+  write_file_atomic(path, j.dump(2) + "\n");
+}
+
+int merge_reports(const std::string& out_dir) {
+  const std::vector<BatchItem> items = read_reports(out_dir);
+  double seconds = 0;
+  for (const auto& i : items) seconds += i.seconds;
+  write_report((fs::path(out_dir) / "report.json").string(), out_dir, items, Shard{0, 0}, seconds);
   write_gallery(out_dir, items);
-  return failed;
+  return static_cast<int>(std::count_if(items.begin(), items.end(), [](const BatchItem& i) { return i.status == "failed"; }));
 }
 
 }  // namespace cords::pipeline

@@ -7,6 +7,11 @@
 
 namespace cords::pipeline {
 
+/// Writes a batch report atomically: the videos, how many failed, and which shard it covers (shard.count == 0: a
+/// merged report of all shards). The one place the report's format is written (docs/batch.md).
+void write_report(const std::string& path, const std::string& out_dir, const std::vector<BatchItem>& items, Shard shard,
+                  double seconds);
+
 /// Reads OUT/report.json and every OUT/report-shard-*.json, and returns their videos (one entry per relative
 /// path; where two reports name the same video, a completed one wins over locked, failed over nothing).
 /// Throws Error{InputUnreadable} when OUT holds no report.
