@@ -34,12 +34,17 @@ struct SwsFree {
   void operator()(SwsContext* s) const { sws_freeContext(s); }
 };
 
+struct BufferFree {
+  void operator()(uint8_t* p) const { av_free(p); }
+};
+
 using Input = std::unique_ptr<AVFormatContext, InputClose>;
 using Output = std::unique_ptr<AVFormatContext, OutputFree>;
 using Codec = std::unique_ptr<AVCodecContext, CodecFree>;
 using Frame = std::unique_ptr<AVFrame, FrameFree>;
 using Packet = std::unique_ptr<AVPacket, PacketFree>;
 using Sws = std::unique_ptr<SwsContext, SwsFree>;
+using Buffer = std::unique_ptr<uint8_t, BufferFree>;  ///< av_malloc'ed memory
 
 /// FFmpeg's message for an error code.
 inline std::string error_string(int err) {

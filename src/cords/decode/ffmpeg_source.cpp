@@ -56,10 +56,7 @@ struct FFmpegSource::Impl {
   av::Frame frame{av_frame_alloc()};
   av::Packet pkt{av_packet_alloc()};
   av::Sws sws;
-  struct AvFree {
-    void operator()(uint8_t* p) const { av_free(p); }
-  };
-  std::unique_ptr<uint8_t, AvFree> scratch;  // swscale's output, aligned and padded
+  av::Buffer scratch;  // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
   int stream = -1;
   AVRational tb{1, 1};

@@ -296,7 +296,7 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
   sims.assign(static_cast<std::size_t>(n * k), 0.0f);
 #pragma omp parallel for schedule(static)
   for (Index j = 0; j < n; ++j) {
-    auto sim_of = [&](float score, float self_ip) -> float {
+    auto sim_of = [&](float score) -> float {
       switch (opts.metric) {
         case Metric::Cosine: return 0.5f + 0.5f * score;
         case Metric::Dot: return score;
@@ -304,15 +304,15 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
           const double d2 = std::max(0.0, static_cast<double>(sp.sqnorm[static_cast<std::size_t>(j)]) - score);
           return static_cast<float>(std::exp(-d2 * scale));
         }
-        case Metric::Euclidean: break;
+        case Metric::Euclidean: break;  // refused above
       }
-      (void)self_ip;
       return 0.0f;
     };
+    // Itself first, with its own similarity (the score of a row with itself is its inner product).
     float self_ip = 0.0f;
     for (Index t = 0; t < x.cols; ++t) self_ip += sp.v(j, t) * sp.v(j, t);
     nb[static_cast<std::size_t>(j * k)] = static_cast<std::int32_t>(j);
-    sims[static_cast<std::size_t>(j * k)] = opts.metric == Metric::Rbf ? 1.0f : sim_of(self_ip, self_ip);
+    sims[static_cast<std::size_t>(j * k)] = opts.metric == Metric::Rbf ? 1.0f : sim_of(self_ip);
     std::vector<std::pair<float, std::int32_t>> row;
     for (Index t = 0; t < others; ++t) {
       const auto id = top.id[static_cast<std::size_t>(j * others + t)];
@@ -321,7 +321,7 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
     std::sort(row.begin(), row.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     for (std::size_t t = 0; t < row.size(); ++t) {
       nb[static_cast<std::size_t>(j * k) + 1 + t] = row[t].second;
-      sims[static_cast<std::size_t>(j * k) + 1 + t] = sim_of(row[t].first, self_ip);
+      sims[static_cast<std::size_t>(j * k) + 1 + t] = sim_of(row[t].first);
     }
   }
   if (stats) {

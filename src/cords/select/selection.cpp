@@ -126,8 +126,7 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
     if (gr.budget > 0) {
       Matrix sub(gr.size, x.cols);
       for (Index t = 0; t < gr.size; ++t) std::copy_n(x.row(m[static_cast<std::size_t>(t)]), x.cols, sub.row(t));
-      KnnOptions ko = cfg.knn_options;
-      FunctionInputs in(sub.view(), cfg.kernel, std::min(cfg.knn, gr.size), ko);
+      FunctionInputs in(sub.view(), cfg.kernel, std::min(cfg.knn, gr.size), cfg.knn_options);
       auto f = make_function(cfg.function, in, cfg.params);
       rep.kernel_seconds += in.kernel_seconds();
       rep.kernel_bytes = std::max(rep.kernel_bytes, in.kernel_bytes());

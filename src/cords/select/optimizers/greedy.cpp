@@ -218,7 +218,7 @@ struct LazierPicker {
   void added(Index i) { rem.remove(i); }
 };
 
-template <class Picker, class... Args>
+template <class Picker>
 class GreedyOptimizer final : public Optimizer {
  public:
   explicit GreedyOptimizer(std::string name) : name_(std::move(name)) {}
