@@ -13,6 +13,7 @@
 
 #include "cords/core/rng.h"
 #include "cords/embed/factory.h"
+#include "cords/embed/torch_autocast.h"
 #include "cords/embed/torch_embedder.h"
 
 using namespace cords;
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   double fs = 0;
   {
     c10::InferenceMode guard;
+    const embed::AutocastCuda autocast(half);  // as the embedder runs it
     auto sync = [&] { if (dev.is_cuda()) torch::cuda::synchronize(); };
     for (int w = 0; w < 3; ++w) m.forward({x});
     sync();
@@ -76,8 +78,8 @@ int main(int argc, char** argv) {
     sync();
     fs = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
   }
-  std::printf("{\"model\": \"%s\", \"device\": \"%s\", \"batch\": %d, \"threads\": %d, \"dim\": %d, "
+  std::printf("{\"model\": \"%s\", \"file\": \"%s\", \"device\": \"%s\", \"batch\": %d, \"threads\": %d, \"dim\": %d, "
               "\"frames_per_s\": %.1f, \"forward_only_frames_per_s\": %.1f}\n",
-              e->name().c_str(), device.c_str(), batch, threads, e->dim(), done / s, fs);
+              e->name().c_str(), model.c_str(), device.c_str(), batch, threads, e->dim(), done / s, fs);
   return 0;
 }

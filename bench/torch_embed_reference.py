@@ -27,7 +27,8 @@ if half:
     m = m.half()
 x = torch.rand(a.batch, 3, a.size, a.size, device=dev, dtype=torch.half if half else torch.float)
 x = x.contiguous(memory_format=torch.channels_last)
-with torch.inference_mode():
+# autocast as the C++ embedder does: fp16 even for models whose weights are frozen float constants
+with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16, enabled=half):
     for _ in range(3):
         m(x)
     if half:

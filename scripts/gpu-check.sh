@@ -8,34 +8,42 @@
 #   echo /.gpu-deps/ >> .git/info/exclude && mkdir -p .gpu-deps/include \
 #     && cp -r /usr/src/googletest .gpu-deps/ && cp -r /usr/include/nlohmann .gpu-deps/include/
 # and carry .gpu-deps. Output: build logs and results under ${OUT:-gpu-out}.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-gpu-out}"
 mkdir -p "$out"
-prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)') || exit 1
+# LibTorch 2.13+ headers need C++20; older ones build as C++17.
+std=$(python3 -c 'import torch; v=tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print(20 if v >= (2, 13) else 17)')
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' | tee "$out/torch.txt"
 gtest=()
 [ -d .gpu-deps/googletest ] && gtest=(-DCORDS_GTEST_SOURCE_DIR="$PWD/.gpu-deps/googletest")
 [ -d .gpu-deps/include/nlohmann ] && gtest+=(-DCORDS_NLOHMANN_INCLUDE_DIR="$PWD/.gpu-deps/include")
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCORDS_WITH_TORCH=ON -DCORDS_WITH_VIDEO=OFF -DCORDS_BUILD_CLI=OFF -DCORDS_PYTHON="$(command -v python3)" "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
-cmake --build build-gpu -j "$(nproc)" --target select_test accel_test embed_test torch_sweep_bench \
+  -DCMAKE_CXX_STANDARD="$std" -DCORDS_WITH_TORCH=ON -DCORDS_WITH_VIDEO=OFF -DCORDS_BUILD_CLI=OFF -DCORDS_PYTHON="$(command -v python3)" "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+grep -E "LibTorch|CUDA" "$out/configure.log"
+cmake --build build-gpu -j "$(nproc)" --target select_test accel_test embed_test torch_sweep_bench embed_bench \
   > "$out/build.log" 2>&1 || { grep -E 'error' -A3 "$out/build.log" | head -60; exit 1; }
 
-ctest --test-dir build-gpu -L gpu --output-on-failure 2>&1 | tee "$out/ctest-gpu.log" | tail -15
-ctest --test-dir build-gpu -R 'TorchFunctions|TorchDevices|LazyGreedy|TorchEmbedder' -LE gpu --output-on-failure 2>&1 | tail -5
+status=0
+timeout 180 ctest --test-dir build-gpu -L gpu --output-on-failure > "$out/ctest-gpu.log" 2>&1 || status=1
+tail -15 "$out/ctest-gpu.log"
+timeout 120 ctest --test-dir build-gpu -R 'TorchFunctions|TorchDevices|LazyGreedy|TorchEmbedder' -LE gpu --output-on-failure \
+  > "$out/ctest-cpu.log" 2>&1 || status=1
+tail -5 "$out/ctest-cpu.log"
 
 for n in 20000 50000; do
-  ./build-gpu/bench/torch_sweep_bench --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
-  python3 bench/torch_naive_fl.py --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
+  timeout 60 ./build-gpu/bench/torch_sweep_bench --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
+  timeout 60 python3 bench/torch_naive_fl.py --n $n --d 512 --device cuda --dtype half --steps 20 | tee -a "$out/sweep.jsonl"
 done
 
 # Embedding throughput (issue: default model and ResNet-50 in fp16, against Python PyTorch on the same card).
-cmake --build build-gpu -j "$(nproc)" --target embed_bench >> "$out/build.log" 2>&1
-python3 bench/torch_embed_reference.py --export-resnet50 "$out/resnet50.pt"
-for m in models/mobilenet_v2_imagenet_b10.pt "$out/resnet50.pt"; do
-  ./build-gpu/bench/embed_bench --model "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
-  python3 bench/torch_embed_reference.py "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
+timeout 60 python3 bench/torch_embed_reference.py --export-resnet50 /tmp/resnet50.pt
+for m in models/mobilenet_v2_imagenet_b10.pt /tmp/resnet50.pt; do
+  timeout 90 ./build-gpu/bench/embed_bench --model "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
+  timeout 90 python3 bench/torch_embed_reference.py "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
 done
-rm -f "$out/resnet50.pt"
+echo "tests: $([ $status = 0 ] && echo passed || echo FAILED)"
+exit $status

@@ -1,10 +1,15 @@
 #include "cords/accel/torch_functions.h"
 
+#include <c10/core/GradMode.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "cords/core/error.h"
+#ifdef CORDS_HAVE_CUDA_SWEEP
+#include "cords/accel/cuda/sweep.h"
+#endif
 
 namespace cords::accel {
 namespace {
@@ -14,6 +19,9 @@ constexpr std::int64_t kChunkRows = 512;  // rows per fused sweep step: small te
 at::Tensor indices(const Index* cand, Index m, const at::Device& dev) {
   return at::from_blob(const_cast<Index*>(cand), {m}, at::kLong).to(dev);
 }
+
+/// A fused device sweep (cuda/sweep.h) or nullptr where there is none.
+using FusedSweep = int (*)(const void*, std::int64_t, const float*, const std::int64_t*, std::int64_t, float*, void*);
 
 // Common state: the kernel on the device and a float memo vector of length n.
 class TorchFunction : public select::SetFunction {
@@ -26,12 +34,24 @@ class TorchFunction : public select::SetFunction {
   Index size() const override { return n_; }
   select::FunctionTraits traits() const override { return {true, true}; }
 
-  /// gains of candidates: term(rows, memo) summed over columns, for rows of the kernel.
+  /// gains of candidates: term(rows, operand) summed over columns, for rows of the kernel. With a fused CUDA
+  /// sweep (fp16 kernel on a CUDA device) one launch reads each requested row once; otherwise chunked ATen ops.
   template <class Term>
-  void sweep(const Index* cand, Index m, double* out, Term term) const {
-    at::NoGradGuard no_grad;
+  void sweep(const Index* cand, Index m, double* out, Term term, FusedSweep fused, const at::Tensor& operand) const {
+    c10::NoGradGuard no_grad;
+    const bool most = m == n_ - static_cast<Index>(selected().size()) && m > n_ / 2;
     at::Tensor result;
-    if (m == n_ - static_cast<Index>(selected().size()) && m > n_ / 2) {
+    if (fused && k_.is_cuda() && k_.scalar_type() == at::kHalf && k_.is_contiguous()) {
+      const at::Tensor op = operand.to(at::kFloat).contiguous();
+      at::Tensor rows;
+      if (!most) rows = indices(cand, m, k_.device());
+      at::Tensor all = at::empty({most ? n_ : m}, memo_.options());
+      // nullptr stream: LibTorch's current stream is the legacy default stream unless a caller sets another.
+      const int rc = fused(k_.data_ptr(), n_, op.data_ptr<float>(), most ? nullptr : rows.data_ptr<std::int64_t>(),
+                           all.size(0), all.data_ptr<float>(), nullptr);
+      if (rc != 0) throw Error(ErrorKind::Internal, "CUDA gain sweep failed: " + cuda_error(rc));
+      result = most ? all.index_select(0, indices(cand, m, k_.device())) : all;
+    } else if (most) {
       // Most rows asked for: sweep every row in chunks (contiguous reads), then gather the candidates.
       at::Tensor all = at::empty({n_}, memo_.options());
       for (std::int64_t r0 = 0; r0 < n_; r0 += kChunkRows) {
@@ -45,6 +65,13 @@ class TorchFunction : public select::SetFunction {
     const at::Tensor host = result.to(at::kCPU, at::kDouble).contiguous();
     std::copy_n(host.data_ptr<double>(), m, out);
   }
+  static std::string cuda_error(int rc) {
+#ifdef CORDS_HAVE_CUDA_SWEEP
+    return cuda::error_string(rc);
+#else
+    return "error " + std::to_string(rc);
+#endif
+  }
   double single(Index i) const {
     double g = 0.0;
     gains(&i, 1, &g);
@@ -56,6 +83,14 @@ class TorchFunction : public select::SetFunction {
   at::Tensor memo_;
 };
 
+#ifdef CORDS_HAVE_CUDA_SWEEP
+constexpr auto fused_fl = [] { return &cuda::facility_location_sweep; };
+constexpr auto fused_sc = [] { return &cuda::saturated_coverage_sweep; };
+#else
+constexpr auto fused_fl = [] { return static_cast<FusedSweep>(nullptr); };
+constexpr auto fused_sc = fused_fl;
+#endif
+
 // m_j = max_{i in S} s_ij; gain(i) = sum_j max(0, s_ij - m_j).
 class TorchFacilityLocation final : public TorchFunction {
  public:
@@ -66,13 +101,14 @@ class TorchFacilityLocation final : public TorchFunction {
   std::string name() const override { return "facility-location"; }
   double evaluate(const std::vector<Index>& subset) const override {
     if (subset.empty()) return 0.0;
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     const at::Tensor rows = k_.index_select(0, indices(subset.data(), static_cast<Index>(subset.size()), k_.device()));
     return std::get<0>(rows.to(at::kFloat).max(0)).sum(at::kDouble).item<double>();
   }
   double gain(Index i) const override { return single(i); }
   void gains(const Index* cand, Index m, double* out) const override {
-    sweep(cand, m, out, [this](const at::Tensor& rows) { return (rows.to(at::kFloat) - memo_).clamp_min_(0); });
+    sweep(cand, m, out, [this](const at::Tensor& rows) { return (rows.to(at::kFloat) - memo_).clamp_min_(0); },
+          fused_fl(), memo_);
   }
 
  protected:
@@ -91,14 +127,15 @@ class TorchSaturatedCoverage final : public TorchFunction {
   std::string name() const override { return "saturated-coverage"; }
   double evaluate(const std::vector<Index>& subset) const override {
     if (subset.empty()) return 0.0;
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     const at::Tensor rows = k_.index_select(0, indices(subset.data(), static_cast<Index>(subset.size()), k_.device()));
     return at::minimum(rows.sum(0, false, at::kFloat), cap_).sum(at::kDouble).item<double>();
   }
   double gain(Index i) const override { return single(i); }
   void gains(const Index* cand, Index m, double* out) const override {
     const at::Tensor room = (cap_ - memo_).clamp_min(0);
-    sweep(cand, m, out, [&room](const at::Tensor& rows) { return at::minimum(rows.to(at::kFloat), room); });
+    sweep(cand, m, out, [&room](const at::Tensor& rows) { return at::minimum(rows.to(at::kFloat), room); },
+          fused_sc(), room);
   }
 
  protected:
@@ -125,7 +162,7 @@ at::Device resolve_device(const std::string& name) {
 at::Tensor torch_dense_kernel(MatrixView x, const TorchKernelOptions& opts) {
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot build a kernel of an empty matrix");
   const at::Device dev = resolve_device(opts.device);
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const at::Tensor xs =
       at::from_blob(const_cast<float*>(x.data), {x.rows, x.cols}, at::kFloat).to(dev, at::kFloat, false, true);
   at::Tensor s;

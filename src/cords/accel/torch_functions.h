@@ -1,8 +1,8 @@
 #pragma once
 // Set functions whose kernel and memo live on a LibTorch device (CUDA, or the CPU for tests). A batched gain
-// request is one sweep over the kernel rows, chunked so that temporaries stay small; this is what naive greedy
-// asks for every step. Definitions are those of the CPU functions (docs/selection.md); the CPU library is the
-// oracle in tests. Only this module includes torch headers (ATen).
+// request is one sweep over the kernel rows (on CUDA with an fp16 kernel one fused launch, cuda/sweep.cu; else
+// chunked ATen ops so that temporaries stay small); this is what naive greedy asks for every step. Definitions are
+// those of the CPU functions (docs/selection.md); the CPU library is the oracle in tests. Only this module includes torch headers (ATen).
 #include <ATen/ATen.h>
 
 #include <memory>

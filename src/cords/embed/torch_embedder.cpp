@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cords/core/error.h"
+#include "cords/embed/torch_autocast.h"
 
 namespace cords::embed {
 namespace {
@@ -117,6 +118,7 @@ class TorchEmbedder final : public Embedder {
   // N x 3 x S x S float (any device) -> N x D L2-normalised float features.
   torch::Tensor forward(torch::Tensor batch) {
     c10::InferenceMode guard;
+    const AutocastCuda autocast(half_);
     batch = batch.to(device_, half_ ? torch::kHalf : torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
     const torch::jit::IValue y = module_.forward({batch});
     if (!y.isTensor()) throw model_error(opts_.model_path, "its output is not a tensor (expected N x D or N x C x H x W)");
