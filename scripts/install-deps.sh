@@ -9,7 +9,8 @@ PKGS=(
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev nlohmann-json3-dev
-  libtorch-dev
+  libtorch-dev libgloo-dev zlib1g-dev
+  dataset-fashion-mnist
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   ffmpeg

@@ -7,6 +7,9 @@
 
 #include "cli/common.h"
 #include "cli/select_command.h"
+#ifdef CORDS_HAVE_TRAIN
+#include "cli/train_command.h"
+#endif
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
 #include "cords/pipeline/report.h"
@@ -27,6 +30,7 @@ void print_usage() {
       "  DIR|FILE.. batch mode: summarize every video under folders (docs/batch.md)\n"
       "  report     merge a batch's shard reports into OUT/report.json and OUT/index.html\n"
       "  select     select a representative subset of the rows of a feature matrix (.npy or CSV)\n"
+      "  train      train a classifier on subsets chosen by CORDS strategies (docs/training.md)\n"
       "  help       show this help\n\n"
       "Run 'cords-summarize COMMAND --help' for the options of a command.\n\n%s",
       kVersion, cords::cli::exit_code_help());
@@ -47,6 +51,11 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (cmd == "select") return cords::cli::run_select_command(argc - 1, argv + 1);
+#ifdef CORDS_HAVE_TRAIN
+  if (cmd == "train") return cords::cli::run_train_command(argc - 1, argv + 1);
+#else
+  if (cmd == "train") throw cords::invalid_argument("this build has no LibTorch, so no 'train' command");
+#endif
 #ifdef CORDS_HAVE_VIDEO
   if (cmd == "report") {
     if (argc != 3 || std::string(argv[2]).rfind("-", 0) == 0) {

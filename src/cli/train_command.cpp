@@ -1,0 +1,200 @@
+#include "cli/train_command.h"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/common.h"
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+#include "cords/train/models.h"
+#include "cords/train/trainer.h"
+
+namespace cords::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+namespace tr = cords::train;
+using json = nlohmann::json;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// Makes OUT (and checks that it is writable) before a long run starts.
+void prepare_out(const std::string& out) {
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out, ec)) throw output_unwritable("cannot create the output folder '" + out + "'" + (ec ? ": " + ec.message() : ""));
+  if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
+}
+
+struct Stats {
+  double mean = 0, sd = 0;
+};
+Stats stats(const std::vector<double>& v) {
+  Stats s;
+  for (double x : v) s.mean += x / static_cast<double>(v.size());
+  if (v.size() > 1) {
+    for (double x : v) s.sd += (x - s.mean) * (x - s.mean);
+    s.sd = std::sqrt(s.sd / static_cast<double>(v.size() - 1));
+  }
+  return s;
+}
+
+}  // namespace
+
+int run_train_command(int argc, char** argv) {
+  tr::TrainOptions o;
+  std::string compare, seeds_list;
+  unsigned long long seed = 0;
+  bool no_nesterov = false;
+  po::options_description opts(
+      "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
+      "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
+      "Trains a classifier on subsets chosen by a CORDS strategy and reports accuracy and time against full training\n"
+      "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png (one line per\n"
+      "run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).\n\nOptions",
+      kHelpWidth, kHelpWidth / 2);
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help")
+    ("dataset", po::value(&o.data.dataset)->value_name("NAME"), ("fashion-mnist | mnist | cifar10 | folder | features"))
+    ("data-dir", po::value(&o.data.data_dir)->value_name("DIR"), "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
+    ("model", po::value(&o.model)->value_name("NAME"), ("mnistnet | resnet18 | mlp | linear (default: by dataset)"))
+    ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
+     "full | random | random-online | craig | gradmatch | glister | facloc-embed (craig-pb, gradmatch-pb, glister-pb = per-batch)")
+    ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
+    ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
+    ("epochs", po::value(&o.epochs)->default_value(0)->value_name("E"), "epochs; 0 = CORDS' default (200, CIFAR-10 300)")
+    ("select-every", po::value(&o.select_every)->default_value(0)->value_name("R"), "reselect every R epochs; 0 = the strategy's CORDS default")
+    ("kappa", po::value(&o.kappa)->default_value(o.kappa, fmt(o.kappa))->value_name("K"), "warm start: share of the epochs before selection starts")
+    ("batch-size", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
+    ("lr", po::value(&o.lr)->default_value(o.lr, fmt(o.lr)), "SGD learning rate (cosine annealing over the epochs)")
+    ("momentum", po::value(&o.momentum)->default_value(o.momentum, fmt(o.momentum)), "SGD momentum")
+    ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay, fmt(o.weight_decay)), "SGD weight decay")
+    ("no-nesterov", po::bool_switch(&no_nesterov), "plain momentum instead of Nesterov's")
+    ("lambda", po::value(&o.lambda)->default_value(-1.0, "auto")->value_name("L"), "gradmatch ridge lambda (auto: 0.5; per-batch 0)")
+    ("pool", po::value(&o.pool)->default_value(0.0, "auto")->value_name("P"),
+     "share of the train set whose gradients each selection computes (auto: min(1, 2 x fraction); 1 = CORDS)")
+    ("linear-layer", po::value(&o.linear_layer)->default_value(o.linear_layer), "auto | on | off: last-layer weight gradients in the selection signal")
+    ("encoder", po::value(&o.encoder)->default_value(o.encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start)")
+    ("val-fraction", po::value(&o.data.val_fraction)->default_value(o.data.val_fraction, fmt(o.data.val_fraction)), "share of the train set held out for validation")
+    ("image-size", po::value(&o.data.image_size)->default_value(o.data.image_size), "folder: images resized to this square size")
+    ("limit", po::value(&o.data.limit)->default_value(0), "use only the first N training examples (quick runs)")
+    ("device", po::value(&o.device)->default_value(o.device), "auto | cpu | cuda | cuda:N")
+    ("seed", po::value(&seed)->default_value(0), "seed: initial weights, subsets, order")
+    ("threads", po::value(&o.threads)->default_value(0), "intra-op threads; 0 = all cores")
+    ("compare", po::value(&compare)->value_name("LIST"), "run these strategies (comma-separated) into OUT/<strategy>-seed<S>/ and print a table against full")
+    ("seeds", po::value(&seeds_list)->value_name("LIST"), "--compare: seeds to run each strategy with (comma-separated; default: --seed)")
+    ("world-size", po::value(&o.world)->default_value(1), "data-parallel processes (c10d Gloo); start one per rank")
+    ("rank", po::value(&o.rank)->default_value(0), "this process's rank in [0, world-size)")
+    ("dist-store", po::value(&o.store)->value_name("FILE"), "rendezvous file shared by the ranks (c10d FileStore)")
+    ("output,o", po::value(&o.out)->value_name("OUT"), "output folder")
+    ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
+  // clang-format on
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n" << exit_code_help();
+    return 0;
+  }
+  if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + joined(tr::dataset_names()) + ")");
+  if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
+  o.seed = seed;
+  o.nesterov = !no_nesterov;
+  const bool lead = o.rank == 0;
+  if (lead) prepare_out(o.out);
+  auto progress = [&](const std::string& label) {
+    return [label, quiet = o.quiet](int, int, const std::string& line) {
+      if (!quiet) std::fprintf(stderr, "cords-summarize train: %s%s\n", label.c_str(), line.c_str());
+    };
+  };
+
+  if (compare.empty()) {
+    tr::TrainOptions checked = tr::with_defaults(o);  // errors before any data is read
+    (void)checked;
+    const tr::RunSummary r = tr::run_training(o, progress(""));
+    if (lead) {
+      tr::write_accuracy_plot(o.out);
+      std::printf("%s: test accuracy %.2f%%, train time %.1f s (selection %.1f s); wrote %s\n", r.strategy.c_str(), 100 * r.test_accuracy,
+                  r.train_time_s, r.selection_time_s, r.metrics_path.c_str());
+    }
+    return 0;
+  }
+
+  if (o.world > 1) throw invalid_argument("--compare runs in one process; do not combine it with --world-size");
+  std::vector<std::uint64_t> seeds;
+  for (const auto& s : split_list(seeds_list)) seeds.push_back(std::stoull(s));
+  if (seeds.empty()) seeds.push_back(seed);
+  const auto strategies = split_list(compare);
+  if (strategies.empty()) throw invalid_argument("--compare needs a comma-separated list of strategies");
+  for (const auto& s : strategies) {  // all names checked before the first run
+    tr::TrainOptions t = o;
+    t.strategy = s;
+    tr::with_defaults(t);
+  }
+  fs::create_directories(fs::path(o.out) / "runs");
+  struct Row {
+    std::vector<double> acc, time, sel;
+  };
+  std::map<std::string, Row> rows;
+  std::vector<std::string> order;
+  for (const auto& s : strategies)
+    for (auto sd : seeds) {
+      tr::TrainOptions t = o;
+      t.strategy = s;
+      t.seed = sd;
+      const std::string label = s + "-seed" + std::to_string(sd);
+      t.out = (fs::path(o.out) / label).string();
+      const tr::RunSummary r = tr::run_training(t, progress(label + ": "));
+      std::ifstream in(r.metrics_path);
+      std::stringstream text;
+      text << in.rdbuf();
+      write_file_atomic((fs::path(o.out) / "runs" / (label + ".json")).string(), text.str());
+      if (!rows.count(s)) order.push_back(s);
+      rows[s].acc.push_back(100 * r.test_accuracy);
+      rows[s].time.push_back(r.train_time_s);
+      rows[s].sel.push_back(r.selection_time_s);
+      tr::write_accuracy_plot(o.out);
+    }
+  const bool have_full = rows.count("full") > 0;
+  const Stats full_acc = have_full ? stats(rows["full"].acc) : Stats{}, full_time = have_full ? stats(rows["full"].time) : Stats{};
+  json table = json::array();
+  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)", "speed-up", "acc drop");
+  for (const auto& s : order) {
+    const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel);
+    const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0, drop = have_full ? full_acc.mean - a.mean : 0;
+    std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
+                speedup, drop);
+    table.push_back({{"strategy", s}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
+                     {"train_time_s_mean", t.mean}, {"selection_time_s_mean", sl.mean}, {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
+                     {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}});
+  }
+  write_file_atomic((fs::path(o.out) / "comparison.json").string(), json{{"seeds", seeds}, {"strategies", table}}.dump(2) + "\n");
+  std::printf("\nwrote %s/comparison.json, %s/accuracy.png and one folder per run\n", o.out.c_str(), o.out.c_str());
+  return 0;
+}
+
+}  // namespace cords::cli

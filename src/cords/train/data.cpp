@@ -1,0 +1,292 @@
+#include "cords/train/data.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "cords/core/error.h"
+#include "cords/core/io.h"
+#include "cords/core/rng.h"
+
+namespace cords::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+Error unreadable(const std::string& path, const std::string& why) {
+  return Error(ErrorKind::InputUnreadable, "cannot read '" + path + "': " + why);
+}
+
+// Whole file, gunzipped when it is gzip (zlib reads plain files through unchanged).
+std::vector<std::uint8_t> read_maybe_gz(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw unreadable(path, "no such file");
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw unreadable(path, std::strerror(errno));
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[1 << 16];
+  for (;;) {
+    const int got = gzread(f, buf, sizeof buf);
+    if (got < 0) {
+      int code = 0;
+      const std::string msg = gzerror(f, &code);
+      gzclose(f);
+      throw unreadable(path, "corrupt compressed data (" + msg + ")");
+    }
+    if (got == 0) break;
+    out.insert(out.end(), buf, buf + got);
+  }
+  gzclose(f);
+  return out;
+}
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+
+// IDX header: 0 0 type(0x08 = ubyte) ndims, then ndims big-endian sizes.
+std::vector<std::int64_t> idx_header(const std::vector<std::uint8_t>& raw, const std::string& path, int want_dims) {
+  if (raw.size() < 4 || raw[0] != 0 || raw[1] != 0) throw unreadable(path, "not an IDX file");
+  if (raw[2] != 0x08) throw unreadable(path, "IDX element type " + std::to_string(raw[2]) + " is not unsigned byte");
+  const int dims = raw[3];
+  if (dims != want_dims) throw unreadable(path, "IDX file has " + std::to_string(dims) + " dimensions, expected " + std::to_string(want_dims));
+  if (raw.size() < 4 + 4 * static_cast<std::size_t>(dims)) throw unreadable(path, "truncated IDX header");
+  std::vector<std::int64_t> shape;
+  std::int64_t count = 1;
+  for (int i = 0; i < dims; ++i) {
+    shape.push_back(be32(&raw[4 + 4 * static_cast<std::size_t>(i)]));
+    count *= shape.back();
+  }
+  if (raw.size() != 4 + 4 * static_cast<std::size_t>(dims) + static_cast<std::size_t>(count))
+    throw unreadable(path, "IDX data is " + std::to_string(raw.size()) + " bytes, header says " +
+                               std::to_string(4 + 4 * dims + count) + " (truncated or corrupt)");
+  return shape;
+}
+
+std::string find_file(const std::string& dir, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    for (const std::string& cand : {dir + "/" + n, dir + "/" + n + ".gz"}) {
+      std::error_code ec;
+      if (fs::is_regular_file(cand, ec)) return cand;
+    }
+  }
+  throw unreadable(dir + "/" + names.front(), "not found (also tried .gz" + std::string(names.size() > 1 ? " and " + names[1] : "") + ")");
+}
+
+TensorData load_idx_pair(const std::string& dir, const std::string& prefix) {
+  TensorData d;
+  d.x = read_idx_images(find_file(dir, {prefix + "-images-idx3-ubyte", prefix + "-images.idx3-ubyte"}));
+  d.y = read_idx_labels(find_file(dir, {prefix + "-labels-idx1-ubyte", prefix + "-labels.idx1-ubyte"}));
+  if (d.x.size(0) != d.y.size(0))
+    throw Error(ErrorKind::InvalidArgument, "'" + dir + "': " + std::to_string(d.x.size(0)) + " " + prefix + " images but " +
+                                                std::to_string(d.y.size(0)) + " labels");
+  d.classes = static_cast<int>(d.y.max().item<std::int64_t>()) + 1;
+  return d;
+}
+
+at::Tensor take(const at::Tensor& t, const std::vector<std::int64_t>& idx) {
+  return t.index_select(0, at::tensor(idx, at::kLong)).contiguous();
+}
+
+TensorData subset(const TensorData& d, const std::vector<std::int64_t>& idx) {
+  TensorData s;
+  s.x = take(d.x, idx);
+  s.y = take(d.y, idx);
+  s.classes = d.classes;
+  s.class_names = d.class_names;
+  return s;
+}
+
+// Splits d into (rest, held) with `held_n` examples held out, by a seeded permutation; rest keeps permuted order.
+std::pair<TensorData, TensorData> split(const TensorData& d, std::int64_t held_n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<std::int64_t> perm = rng.sample_without_replacement(d.size(), d.size());
+  std::vector<std::int64_t> held(perm.begin(), perm.begin() + held_n), rest(perm.begin() + held_n, perm.end());
+  return {subset(d, rest), subset(d, held)};
+}
+
+std::string cifar_dir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::is_regular_file(dir + "/data_batch_1.bin", ec)) return dir;
+  if (fs::is_regular_file(dir + "/cifar-10-batches-bin/data_batch_1.bin", ec)) return dir + "/cifar-10-batches-bin";
+  throw unreadable(dir + "/data_batch_1.bin", "not found (expected the CIFAR-10 binary version: data_batch_1.bin .. "
+                                               "data_batch_5.bin and test_batch.bin, or a cifar-10-batches-bin folder)");
+}
+
+std::string labels_file(const std::string& dir, const std::string& stem) {
+  for (const char* ext : {".npy", ".txt", ".csv"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir + "/" + stem + ext, ec)) return dir + "/" + stem + ext;
+  }
+  throw unreadable(dir + "/" + stem + ".npy", "not found (labels: .npy, .txt or .csv)");
+}
+
+void normalise(Splits& s) {
+  const at::Tensor& x = s.train.x;
+  at::Tensor mean, stdv;
+  if (x.dim() == 4) {
+    mean = x.mean({0, 2, 3});
+    stdv = x.std({0, 2, 3});
+  } else {
+    mean = x.mean(0);
+    stdv = x.std(0);
+  }
+  stdv = at::where(stdv > 1e-8, stdv, at::ones_like(stdv));
+  const std::vector<std::int64_t> shape = x.dim() == 4 ? std::vector<std::int64_t>{1, -1, 1, 1} : std::vector<std::int64_t>{1, -1};
+  for (TensorData* d : {&s.train, &s.val, &s.test})
+    if (d->size() > 0) d->x = ((d->x - mean.view(shape)) / stdv.view(shape)).contiguous();
+  s.mean.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
+  s.std.assign(stdv.data_ptr<float>(), stdv.data_ptr<float>() + stdv.numel());
+}
+
+}  // namespace
+
+const std::vector<std::string>& dataset_names() {
+  static const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "folder", "features"};
+  return names;
+}
+
+at::Tensor read_idx_images(const std::string& path) {
+  const auto raw = read_maybe_gz(path);
+  const auto shape = idx_header(raw, path, 3);
+  if (shape[0] == 0) throw Error(ErrorKind::InvalidArgument, "'" + path + "' holds no images");
+  at::Tensor t = at::empty({shape[0], 1, shape[1], shape[2]}, at::kByte);
+  std::memcpy(t.data_ptr<std::uint8_t>(), raw.data() + 16, static_cast<std::size_t>(t.numel()));
+  return t.to(at::kFloat).div_(255.0);
+}
+
+at::Tensor read_idx_labels(const std::string& path) {
+  const auto raw = read_maybe_gz(path);
+  const auto shape = idx_header(raw, path, 1);
+  at::Tensor t = at::empty({shape[0]}, at::kByte);
+  std::memcpy(t.data_ptr<std::uint8_t>(), raw.data() + 8, static_cast<std::size_t>(shape[0]));
+  return t.to(at::kLong);
+}
+
+TensorData read_cifar10(const std::vector<std::string>& files) {
+  constexpr std::size_t kRecord = 1 + 3 * 32 * 32;
+  std::vector<at::Tensor> xs, ys;
+  for (const auto& f : files) {
+    const auto raw = read_maybe_gz(f);
+    if (raw.empty() || raw.size() % kRecord != 0)
+      throw unreadable(f, std::to_string(raw.size()) + " bytes is not a whole number of 3073-byte CIFAR-10 records");
+    const auto n = static_cast<std::int64_t>(raw.size() / kRecord);
+    at::Tensor x = at::empty({n, 3, 32, 32}, at::kByte), y = at::empty({n}, at::kLong);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::uint8_t* r = raw.data() + static_cast<std::size_t>(i) * kRecord;
+      if (r[0] > 9) throw unreadable(f, "record " + std::to_string(i) + " has label " + std::to_string(r[0]) + " (CIFAR-10 labels are 0-9)");
+      y[i] = static_cast<std::int64_t>(r[0]);
+      std::memcpy(x.data_ptr<std::uint8_t>() + i * 3072, r + 1, 3072);
+    }
+    xs.push_back(x.to(at::kFloat).div_(255.0));
+    ys.push_back(y);
+  }
+  TensorData d;
+  d.x = at::cat(xs);
+  d.y = at::cat(ys);
+  d.classes = 10;
+  d.class_names = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  return d;
+}
+
+TensorData read_features(const std::string& features, const std::string& labels) {
+  const Matrix m = read_matrix(features);
+  const std::vector<std::int64_t> raw = read_labels(labels);
+  if (static_cast<Index>(raw.size()) != m.rows())
+    throw Error(ErrorKind::InvalidArgument, "'" + labels + "' has " + std::to_string(raw.size()) + " labels for " +
+                                                std::to_string(m.rows()) + " rows of '" + features + "'");
+  TensorData d;
+  d.x = at::from_blob(const_cast<float*>(m.view().data), {m.rows(), m.cols()}, at::kFloat).clone();
+  std::map<std::int64_t, std::int64_t> ids;
+  for (auto l : raw) ids.emplace(l, 0);
+  std::int64_t next = 0;
+  for (auto& [label, id] : ids) {
+    id = next++;
+    d.class_names.push_back(std::to_string(label));
+  }
+  std::vector<std::int64_t> y;
+  for (auto l : raw) y.push_back(ids[l]);
+  d.y = at::tensor(y, at::kLong);
+  d.classes = static_cast<int>(ids.size());
+  return d;
+}
+
+Splits load_splits(const DataOptions& o) {
+  if (!(o.val_fraction >= 0 && o.val_fraction <= 0.5)) throw invalid_argument("--val-fraction must be in [0, 0.5]");
+  Splits s;
+  s.name = o.dataset;
+  TensorData train, test;
+  const bool have_dir = !o.data_dir.empty();
+  if (o.dataset == "fashion-mnist" || o.dataset == "mnist") {
+    std::string dir = o.data_dir;
+    if (!have_dir) {
+      if (o.dataset == "mnist") throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
+      dir = "/usr/share/datasets/fashion-mnist";  // Debian package dataset-fashion-mnist
+    }
+    train = load_idx_pair(dir, "train");
+    test = load_idx_pair(dir, "t10k");
+    if (o.dataset == "fashion-mnist")
+      train.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+    test.classes = train.classes = std::max(train.classes, test.classes);
+  } else if (o.dataset == "cifar10") {
+    if (!have_dir) throw invalid_argument("--dataset cifar10 needs --data-dir (the CIFAR-10 binary batches)");
+    const std::string dir = cifar_dir(o.data_dir);
+    std::vector<std::string> files;
+    for (int b = 1; b <= 5; ++b) files.push_back(dir + "/data_batch_" + std::to_string(b) + ".bin");
+    train = read_cifar10(files);
+    test = read_cifar10({dir + "/test_batch.bin"});
+  } else if (o.dataset == "folder") {
+    if (!have_dir) throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
+    std::error_code ec;
+    if (fs::is_directory(o.data_dir + "/train", ec) && fs::is_directory(o.data_dir + "/test", ec)) {
+      train = read_image_folder(o.data_dir + "/train", o.image_size);
+      test = read_image_folder(o.data_dir + "/test", o.image_size);
+      if (test.class_names != train.class_names)
+        throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': train/ and test/ have different class folders");
+    } else {
+      train = read_image_folder(o.data_dir, o.image_size);  // the test share is held out below
+    }
+  } else if (o.dataset == "features") {
+    if (!have_dir) throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
+    train = read_features(o.data_dir + "/train.npy", labels_file(o.data_dir, "train_labels"));
+    std::error_code ec;
+    if (fs::is_regular_file(o.data_dir + "/test.npy", ec)) {
+      test = read_features(o.data_dir + "/test.npy", labels_file(o.data_dir, "test_labels"));
+      if (test.x.size(1) != train.x.size(1))
+        throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "/test.npy' has " + std::to_string(test.x.size(1)) +
+                                                    " columns, train.npy has " + std::to_string(train.x.size(1)));
+      test.classes = train.classes = std::max(train.classes, test.classes);
+    }
+  } else {
+    std::string valid;
+    for (const auto& n : dataset_names()) valid += (valid.empty() ? "" : ", ") + n;
+    throw invalid_argument("unknown dataset '" + o.dataset + "'; valid: " + valid);
+  }
+  if (!test.x.defined()) {  // no test part: hold one out
+    const auto held = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(train.size()));
+    if (held < 1 || train.size() - held < 2)
+      throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "' has too few examples (" + std::to_string(train.size()) + ") to hold out a test set");
+    auto [rest, t] = split(train, held, o.seed + 1);
+    train = rest;
+    test = t;
+  }
+  if (train.classes < 2) throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': the training data has fewer than 2 classes");
+  if (o.limit > 0 && o.limit < train.size()) {
+    std::vector<std::int64_t> first(static_cast<std::size_t>(o.limit));
+    for (std::int64_t i = 0; i < o.limit; ++i) first[static_cast<std::size_t>(i)] = i;
+    train = subset(train, first);
+  }
+  const auto val_n = static_cast<std::int64_t>(o.val_fraction * static_cast<double>(train.size()));
+  auto [rest, val] = split(train, val_n, o.seed);
+  if (rest.size() < 2) throw Error(ErrorKind::InvalidArgument, "too few training examples after the validation split");
+  s.train = rest;
+  s.val = val;
+  s.test = test;
+  normalise(s);
+  return s;
+}
+
+}  // namespace cords::train

@@ -1,0 +1,47 @@
+#pragma once
+// Classifiers for `cords-summarize train`. Each exposes its logits and its penultimate embedding (the input of the
+// final linear layer, `head`), which is what the gradient-based strategies need (CORDS' forward(x, last=True)).
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cords::train {
+
+class Classifier : public torch::nn::Module {
+ public:
+  /// The penultimate embedding, N x embedding_dim().
+  virtual at::Tensor embed(const at::Tensor& x) = 0;
+  at::Tensor forward(const at::Tensor& x) { return head->forward(embed(x)); }
+  std::int64_t embedding_dim() const { return head->options.in_features(); }
+  std::int64_t classes() const { return head->options.out_features(); }
+  torch::nn::Linear head{nullptr};
+  /// Seeds this model's dropout masks (a counter makes every mask different; same seed, same masks).
+  void seed_dropout(std::uint64_t seed) {
+    dropout_seed_ = seed;
+    dropout_calls_ = 0;
+  }
+
+ protected:
+  /// Inverted dropout with p = drop probability, its mask drawn by xoshiro256** in parallel chunks (several times
+  /// faster than ATen's bernoulli_ on CPU builds without MKL); the same distribution as torch::dropout.
+  at::Tensor dropout(const at::Tensor& x, double p);
+
+ private:
+  std::uint64_t dropout_seed_ = 0x5eed, dropout_calls_ = 0;
+};
+
+/// Valid --model names: mnistnet (CORDS' MnistNet: 2 conv, max-pool, dropout, 128-d embedding), resnet18 (CIFAR
+/// stem: 3x3 conv, no max-pool; 512-d), mlp (one hidden layer of 256 with ReLU), linear (logistic regression).
+const std::vector<std::string>& model_names();
+
+/// The default model for a dataset kind (CORDS' configs: MnistNet for MNIST-like data, ResNet-18 for images,
+/// an MLP for features).
+std::string default_model(const std::string& dataset, const std::vector<std::int64_t>& example_shape);
+
+/// Builds a model for examples of `example_shape` (C x H x W, or D) and `classes` outputs, with weights from the
+/// current torch seed. Throws Error{InvalidArgument} for an unknown name or a shape the model cannot take.
+std::shared_ptr<Classifier> make_model(const std::string& name, const std::vector<std::int64_t>& example_shape, int classes);
+
+}  // namespace cords::train

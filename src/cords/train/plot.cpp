@@ -1,0 +1,116 @@
+// OUT/accuracy.png: test accuracy against training wall time, one line per run in OUT/runs/ (OpenCV).
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cords/core/atomic_file.h"
+#include "cords/train/trainer.h"
+
+namespace cords::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Line {
+  std::string label, strategy;
+  std::vector<std::pair<double, double>> pts;  // (train time s, test accuracy %)
+};
+
+double nice_step(double range, int ticks) {
+  const double raw = range / ticks, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * mag >= raw) return m * mag;
+  return 10 * mag;
+}
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, std::fabs(v - std::round(v)) < 1e-9 ? "%.0f" : "%.1f", v);
+  return b;
+}
+
+}  // namespace
+
+bool write_accuracy_plot(const std::string& out_dir) {
+  std::vector<Line> lines;
+  std::error_code ec;
+  const fs::path runs = fs::path(out_dir) / "runs";
+  if (!fs::is_directory(runs, ec)) return false;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(runs, ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("per_epoch")) continue;
+    Line l;
+    l.strategy = j.value("strategy", "?");
+    l.label = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")") + " seed " + std::to_string(j.value("seed", 0));
+    for (const auto& ep : j["per_epoch"]) l.pts.emplace_back(ep.value("train_time_s", 0.0), 100 * ep.value("test_accuracy", 0.0));
+    if (!l.pts.empty()) lines.push_back(std::move(l));
+  }
+  if (lines.empty()) return false;
+  double tmax = 0, amin = 100, amax = 0;
+  for (const auto& l : lines)
+    for (auto [t, a] : l.pts) {
+      tmax = std::max(tmax, t);
+      amin = std::min(amin, a);
+      amax = std::max(amax, a);
+    }
+  amin = std::max(0.0, std::floor(amin / 5) * 5);
+  amax = std::min(100.0, std::ceil(amax / 5) * 5);
+  if (amax <= amin) amax = amin + 5;
+  tmax = std::max(tmax, 1e-3);
+  const int W = 1100, H = 640, left = 80, right = 330, top = 50, bottom = 70;
+  const int pw = W - left - right, ph = H - top - bottom;
+  cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
+  auto X = [&](double t) { return left + static_cast<int>(std::lround(t / tmax * pw)); };
+  auto Y = [&](double a) { return top + ph - static_cast<int>(std::lround((a - amin) / (amax - amin) * ph)); };
+  const cv::Scalar grid(225, 225, 225), ink(40, 40, 40);
+  const double ts = nice_step(tmax, 8), as = nice_step(amax - amin, 8);
+  for (double t = 0; t <= tmax + 1e-9; t += ts) {
+    cv::line(img, {X(t), top}, {X(t), top + ph}, grid, 1);
+    cv::putText(img, num(t), {X(t) - 12, top + ph + 22}, cv::FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv::LINE_AA);
+  }
+  for (double a = amin; a <= amax + 1e-9; a += as) {
+    cv::line(img, {left, Y(a)}, {left + pw, Y(a)}, grid, 1);
+    cv::putText(img, num(a), {left - 42, Y(a) + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv::LINE_AA);
+  }
+  cv::rectangle(img, {left, top}, {left + pw, top + ph}, ink, 1);
+  cv::putText(img, "test accuracy (%) against training time (s; training + selection, evaluation excluded)", {left, 30},
+              cv::FONT_HERSHEY_SIMPLEX, 0.55, ink, 1, cv::LINE_AA);
+  cv::putText(img, "training wall time (s)", {left + pw / 2 - 80, H - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
+  static const cv::Scalar palette[] = {{0, 0, 0}, {180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
+                                       {189, 103, 148}, {75, 86, 140}, {194, 119, 227}, {34, 189, 188}, {207, 190, 23}};
+  std::map<std::string, int> colour;
+  int row = 0;
+  for (const auto& l : lines) {
+    if (!colour.count(l.strategy)) colour[l.strategy] = static_cast<int>(colour.size()) % 10;
+    const cv::Scalar c = palette[colour[l.strategy]];
+    for (std::size_t i = 0; i < l.pts.size(); ++i) {
+      const cv::Point p(X(l.pts[i].first), Y(l.pts[i].second));
+      cv::circle(img, p, 3, c, cv::FILLED, cv::LINE_AA);
+      if (i > 0) cv::line(img, {X(l.pts[i - 1].first), Y(l.pts[i - 1].second)}, p, c, 2, cv::LINE_AA);
+    }
+    if (row < 24) {
+      const int ly = top + 10 + 22 * row++;
+      cv::line(img, {left + pw + 15, ly}, {left + pw + 40, ly}, c, 3, cv::LINE_AA);
+      char acc[64];
+      std::snprintf(acc, sizeof acc, " %.2f%%", l.pts.back().second);
+      cv::putText(img, l.label + acc, {left + pw + 46, ly + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.42, ink, 1, cv::LINE_AA);
+    }
+  }
+  std::vector<std::uint8_t> png;
+  if (!cv::imencode(".png", img, png)) return false;
+  write_file_atomic((fs::path(out_dir) / "accuracy.png").string(), std::string(png.begin(), png.end()));
+  return true;
+}
+
+}  // namespace cords::train

@@ -1,0 +1,398 @@
+#include "cords/train/strategies.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+
+#include "cords/core/error.h"
+#include "cords/core/rng.h"
+#include "cords/select/functions.h"
+#include "cords/select/kernel.h"
+#include "cords/select/optimizer.h"
+#include "cords/select/selection.h"
+
+namespace cords::train {
+namespace {
+
+using Members = std::vector<std::vector<std::int64_t>>;
+
+Members by_class(const at::Tensor& y, int classes) {
+  Members m(static_cast<std::size_t>(classes));
+  const at::Tensor yc = y.to(at::kLong).contiguous();
+  const std::int64_t* p = yc.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < yc.size(0); ++i) m[static_cast<std::size_t>(p[i])].push_back(i);
+  return m;
+}
+
+std::vector<std::int64_t> class_budgets(const Members& m, std::int64_t k) {
+  std::vector<Index> sizes;
+  for (const auto& c : m) sizes.push_back(static_cast<Index>(c.size()));
+  const auto b = select::apportion(sizes, k);
+  return {b.begin(), b.end()};
+}
+
+std::int64_t batches_of(std::int64_t n, std::int64_t batch) { return (n + batch - 1) / batch; }
+
+// Chosen batches (with weights) -> their examples, each with its batch's weight.
+Subset expand_batches(const std::vector<std::int64_t>& batches, const std::vector<float>& w, std::int64_t n, std::int64_t batch) {
+  Subset s;
+  for (std::size_t t = 0; t < batches.size(); ++t)
+    for (std::int64_t i = batches[t] * batch; i < std::min(n, (batches[t] + 1) * batch); ++i) {
+      s.indices.push_back(i);
+      s.weights.push_back(w[t]);
+    }
+  return s;
+}
+
+Matrix to_matrix(const at::Tensor& rows) {
+  const at::Tensor c = rows.to(at::kFloat).contiguous();
+  Matrix m = Matrix::uninitialized(c.size(0), c.size(1));
+  for (std::int64_t i = 0; i < c.size(0); ++i) std::copy_n(c.data_ptr<float>() + i * c.size(1), c.size(1), m.row(i));
+  return m;
+}
+
+// Facility location (sim = max d2 - d2) over the rows, lazy greedy, budget k; returns chosen positions and the
+// cluster size of each (elements whose most similar chosen element it is, itself included).
+std::pair<std::vector<std::int64_t>, std::vector<float>> facloc_rows(const at::Tensor& rows, std::int64_t k) {
+  const std::int64_t m = rows.size(0);
+  k = std::min(k, m);
+  if (k <= 0) return {};
+  if (m > 40000)
+    throw invalid_argument("facility location over " + std::to_string(m) + " elements needs a " + std::to_string(m) + " x " +
+                           std::to_string(m) + " kernel; use a per-class or per-batch selection mode");
+  const Matrix x = to_matrix(rows);
+  auto kernel = std::make_shared<const select::DenseKernel>(select::make_dense_kernel(x.view(), {select::Metric::Euclidean, 0.1}));
+  auto f = select::facility_location(kernel);
+  select::GreedyOptions o;
+  o.budget = k;
+  const select::Selection sel = select::lazy_greedy()->maximize(*f, o);
+  std::vector<float> count(sel.selected.size(), 0.0f);
+  for (std::int64_t i = 0; i < m; ++i) {
+    const float* r = kernel->row(i);
+    std::size_t best = 0;
+    for (std::size_t t = 1; t < sel.selected.size(); ++t)
+      if (r[sel.selected[t]] > r[sel.selected[best]]) best = t;
+    count[best] += 1.0f;
+  }
+  return {std::vector<std::int64_t>(sel.selected.begin(), sel.selected.end()), count};
+}
+
+void need_per_example(const Gradients& g, const char* what) {
+  if (g.per_batch) throw invalid_argument(std::string(what) + " needs per-example gradients");
+}
+
+// Random unselected elements of [0, n) at weight 1 until there are `want`.
+void top_up(std::vector<std::int64_t>& idx, std::vector<float>& w, std::int64_t n, std::int64_t want, Rng& rng) {
+  if (static_cast<std::int64_t>(idx.size()) >= want) return;
+  std::vector<char> taken(static_cast<std::size_t>(n), 0);
+  for (auto i : idx) taken[static_cast<std::size_t>(i)] = 1;
+  std::vector<std::int64_t> free;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (!taken[static_cast<std::size_t>(i)]) free.push_back(i);
+  const auto need = std::min<std::int64_t>(want - static_cast<std::int64_t>(idx.size()), static_cast<std::int64_t>(free.size()));
+  for (auto p : rng.sample_without_replacement(static_cast<std::int64_t>(free.size()), need)) {
+    idx.push_back(free[static_cast<std::size_t>(p)]);
+    w.push_back(1.0f);
+  }
+}
+
+}  // namespace
+
+Mode parse_mode(const std::string& s) {
+  if (s == "per-class") return Mode::PerClass;
+  if (s == "per-class-per-gradient") return Mode::PerClassPerGradient;
+  if (s == "per-batch") return Mode::PerBatch;
+  if (s == "whole") return Mode::Whole;
+  throw invalid_argument("unknown selection mode '" + s + "'; valid: per-class, per-class-per-gradient, per-batch, whole");
+}
+
+std::string to_string(Mode m) {
+  switch (m) {
+    case Mode::PerClass: return "per-class";
+    case Mode::PerClassPerGradient: return "per-class-per-gradient";
+    case Mode::PerBatch: return "per-batch";
+    case Mode::Whole: return "whole";
+  }
+  return "?";
+}
+
+std::int64_t budget_of(std::int64_t n, double fraction) {
+  if (!(fraction > 0 && fraction <= 1)) throw invalid_argument("--fraction must be in (0, 1]");
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction * static_cast<double>(n)));
+}
+
+Subset random_subset(std::int64_t n, std::int64_t k, std::uint64_t seed) {
+  Rng rng(seed);
+  Subset s;
+  s.indices = rng.sample_without_replacement(n, std::min(k, n));
+  s.weights.assign(s.indices.size(), 1.0f);
+  return s;
+}
+
+Subset craig(const Gradients& g, std::int64_t k, Mode mode) {
+  const std::int64_t n = g.examples();
+  if (mode == Mode::PerBatch) {
+    if (!g.per_batch) throw invalid_argument("craig per-batch needs per-batch gradients");
+    const auto [chosen, w] = facloc_rows(g.g, batches_of(k, g.batch));
+    return expand_batches(chosen, w, n, g.batch);
+  }
+  need_per_example(g, "craig per-class/whole");
+  Subset s;
+  if (mode == Mode::Whole) {
+    const auto [chosen, w] = facloc_rows(g.g, k);
+    return {chosen, w};
+  }
+  const Members m = by_class(g.y, g.classes);
+  const auto kc = class_budgets(m, k);
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    if (kc[c] == 0) continue;
+    const at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
+    const auto [chosen, w] = facloc_rows(rows, kc[c]);
+    for (std::size_t t = 0; t < chosen.size(); ++t) {
+      s.indices.push_back(m[c][static_cast<std::size_t>(chosen[t])]);
+      s.weights.push_back(w[t]);
+    }
+  }
+  return s;
+}
+
+Subset gradmatch(const Gradients& g, std::int64_t k, Mode mode, double lambda, std::uint64_t seed) {
+  const std::int64_t n = g.examples();
+  Rng rng(seed);
+  if (mode == Mode::PerBatch) {
+    if (!g.per_batch) throw invalid_argument("gradmatch per-batch needs per-batch gradients");
+    const std::int64_t nb = batches_of(k, g.batch);
+    const OmpResult r = nn_omp(g.g, g.g.sum(0), nb, lambda);
+    std::vector<std::int64_t> idx = r.atoms;
+    std::vector<float> w(r.coef.begin(), r.coef.end());
+    top_up(idx, w, g.g.size(0), nb, rng);
+    return expand_batches(idx, w, n, g.batch);
+  }
+  need_per_example(g, "gradmatch per-class/whole");
+  Subset s;
+  auto solve = [&](const std::vector<std::int64_t>& members, const at::Tensor& rows, std::int64_t budget) {
+    const OmpResult r = nn_omp(rows, rows.sum(0), budget, lambda);
+    std::vector<std::int64_t> idx = r.atoms;
+    std::vector<float> w(r.coef.begin(), r.coef.end());
+    top_up(idx, w, rows.size(0), budget, rng);
+    for (std::size_t t = 0; t < idx.size(); ++t) {
+      s.indices.push_back(members.empty() ? idx[t] : members[static_cast<std::size_t>(idx[t])]);
+      s.weights.push_back(w[t]);
+    }
+  };
+  if (mode == Mode::Whole) {
+    solve({}, g.g, k);
+    return s;
+  }
+  if (mode == Mode::PerClassPerGradient && !g.linear)
+    throw invalid_argument("gradmatch per-class-per-gradient needs the last layer's weight gradients (linear layer)");
+  const Members m = by_class(g.y, g.classes);
+  const auto kc = class_budgets(m, k);
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    if (kc[c] == 0) continue;
+    at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
+    if (mode == Mode::PerClassPerGradient) {  // class c's own parameters: bias c and weight row c
+      const auto cc = static_cast<std::int64_t>(c);
+      rows = at::cat({rows.narrow(1, cc, 1), rows.narrow(1, g.classes + cc * g.emb_dim, g.emb_dim)}, 1);
+    }
+    solve(m[c], rows, kc[c]);
+  }
+  return s;
+}
+
+Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed) {
+  const std::int64_t n = g.examples();
+  const int C = g.classes;
+  const std::int64_t D = g.emb_dim;
+  Rng rng(seed);
+  // One greedy run over `rows` (candidates) against the validation rows `vidx`; returns chosen row positions.
+  auto run = [&](const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy, std::int64_t budget) {
+    const std::int64_t m = rows.size(0), V = vlogits.size(0);
+    budget = std::min(budget, m);
+    std::vector<std::int64_t> chosen;
+    if (budget <= 0) return chosen;
+    const at::Tensor G = rows.to(at::kDouble).contiguous();
+    const at::Tensor onehot = at::one_hot(vy, C).to(at::kDouble);
+    const at::Tensor out0 = vlogits.to(at::kDouble), e = vemb.to(at::kDouble);
+    auto val_grad = [&](const at::Tensor& out) {
+      const at::Tensor p = at::softmax(out, 1) - onehot;
+      at::Tensor gv = p.mean(0);
+      if (g.linear) gv = at::cat({gv, p.t().mm(e).div(static_cast<double>(V)).flatten()});
+      return gv;
+    };
+    at::Tensor gv = val_grad(out0);
+    at::Tensor gs = at::zeros({G.size(1)}, G.options());
+    std::vector<std::int64_t> remaining(static_cast<std::size_t>(m));
+    std::iota(remaining.begin(), remaining.end(), 0);
+    const auto sample = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(m) / static_cast<double>(budget) * std::log(100.0)));
+    for (std::int64_t step = 0; step < budget; ++step) {
+      const auto r = static_cast<std::int64_t>(remaining.size());
+      const std::int64_t s = std::min(sample, r);
+      const std::vector<std::int64_t> pos = s == r ? [&] { std::vector<std::int64_t> all(static_cast<std::size_t>(r)); std::iota(all.begin(), all.end(), 0); return all; }()
+                                                   : rng.sample_without_replacement(r, s);
+      std::vector<std::int64_t> cand;
+      for (auto p : pos) cand.push_back(remaining[static_cast<std::size_t>(p)]);
+      const at::Tensor gains = G.index_select(0, at::tensor(cand, at::kLong)).mv(gv).contiguous();
+      const double* gp = gains.data_ptr<double>();
+      std::size_t best = 0;
+      for (std::size_t t = 1; t < cand.size(); ++t)
+        if (gp[t] > gp[best] || (gp[t] == gp[best] && cand[t] < cand[best])) best = t;
+      const std::int64_t e_best = cand[best];
+      chosen.push_back(e_best);
+      remaining[static_cast<std::size_t>(pos[best])] = remaining.back();
+      remaining.pop_back();
+      gs += G[e_best];
+      at::Tensor out = out0 - eta * gs.narrow(0, 0, C).unsqueeze(0);
+      if (g.linear) out = out - eta * e.mm(gs.narrow(0, C, C * D).view({C, D}).t());
+      gv = val_grad(out);
+    }
+    return chosen;
+  };
+  Subset s;
+  if (mode == Mode::PerBatch) {
+    if (!g.per_batch) throw invalid_argument("glister per-batch needs per-batch gradients");
+    const auto chosen = run(g.g, val.logits, val.emb, val.y, batches_of(k, g.batch));
+    return expand_batches(chosen, std::vector<float>(chosen.size(), 1.0f), n, g.batch);
+  }
+  need_per_example(g, "glister per-class/whole");
+  if (mode == Mode::Whole) {
+    s.indices = run(g.g, val.logits, val.emb, val.y, k);
+    s.weights.assign(s.indices.size(), 1.0f);
+    return s;
+  }
+  const Members m = by_class(g.y, g.classes), mv = by_class(val.y, g.classes);
+  const auto kc = class_budgets(m, k);
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    if (kc[c] == 0) continue;
+    const at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
+    at::Tensor vl = val.logits, ve = val.emb, vy = val.y;
+    if (!mv[c].empty()) {  // the class's own validation examples (all of them when it has none)
+      const at::Tensor vi = at::tensor(mv[c], at::kLong);
+      vl = vl.index_select(0, vi);
+      ve = ve.index_select(0, vi);
+      vy = vy.index_select(0, vi);
+    }
+    for (auto p : run(rows, vl, ve, vy, kc[c])) {
+      s.indices.push_back(m[c][static_cast<std::size_t>(p)]);
+      s.weights.push_back(1.0f);
+    }
+  }
+  return s;
+}
+
+Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std::int64_t k) {
+  const Members m = by_class(y, classes);
+  const auto kc = class_budgets(m, k);
+  Subset s;
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    if (kc[c] == 0) continue;
+    const at::Tensor rows = emb.index_select(0, at::tensor(m[c], at::kLong));
+    for (auto p : facloc_rows(rows, kc[c]).first) {
+      s.indices.push_back(m[c][static_cast<std::size_t>(p)]);
+      s.weights.push_back(1.0f);
+    }
+  }
+  return s;
+}
+
+OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nnz, double lambda, double tol) {
+  if (a_in.dim() != 2 || b_in.dim() != 1 || a_in.size(1) != b_in.size(0)) throw invalid_argument("nn_omp: a must be n x d and b of length d");
+  if (lambda < 0) throw invalid_argument("OMP lambda must be >= 0");
+  const at::Tensor a = a_in.to(at::kDouble).contiguous(), b = b_in.to(at::kDouble).contiguous();
+  const std::int64_t n = a.size(0), d = a.size(1);
+  const double* A = a.data_ptr<double>();
+  const double* B = b.data_ptr<double>();
+  auto dot = [d](const double* x, const double* y) {
+    double s = 0;
+    for (std::int64_t t = 0; t < d; ++t) s += x[t] * y[t];
+    return s;
+  };
+  const double bnorm = std::sqrt(dot(B, B));
+  std::vector<char> excluded(static_cast<std::size_t>(n), 0);
+  std::vector<std::int64_t> S;
+  std::vector<double> x, rhs;       // coefficients and A_S b
+  std::vector<std::vector<double>> L;  // Cholesky factor of A_S A_S^T + lambda I, row by row (lower)
+  std::vector<double> r(B, B + d);
+  auto atom = [&](std::int64_t j) { return A + j * d; };
+  // Appends atom j to the factor; false when it is linearly dependent on S (with lambda = 0).
+  auto append = [&](std::int64_t j) {
+    const std::size_t s = S.size();
+    std::vector<double> l(s + 1);
+    for (std::size_t i = 0; i < s; ++i) {
+      double v = dot(atom(S[i]), atom(j));
+      for (std::size_t t = 0; t < i; ++t) v -= L[i][t] * l[t];
+      l[i] = v / L[i][i];
+    }
+    double diag = dot(atom(j), atom(j)) + lambda;
+    for (std::size_t t = 0; t < s; ++t) diag -= l[t] * l[t];
+    if (!(diag > 1e-12 * std::max(1.0, dot(atom(j), atom(j))))) return false;
+    l[s] = std::sqrt(diag);
+    L.push_back(std::move(l));
+    S.push_back(j);
+    rhs.push_back(dot(atom(j), B));
+    return true;
+  };
+  auto solve = [&] {
+    const std::size_t s = S.size();
+    std::vector<double> z(s);
+    for (std::size_t i = 0; i < s; ++i) {
+      double v = rhs[i];
+      for (std::size_t t = 0; t < i; ++t) v -= L[i][t] * z[t];
+      z[i] = v / L[i][i];
+    }
+    x.assign(s, 0.0);
+    for (std::size_t i = s; i-- > 0;) {
+      double v = z[i];
+      for (std::size_t t = i + 1; t < s; ++t) v -= L[t][i] * x[t];
+      x[i] = v / L[i][i];
+    }
+  };
+  auto rebuild = [&](std::vector<std::int64_t> keep) {
+    S.clear();
+    L.clear();
+    rhs.clear();
+    for (auto j : keep)
+      if (!append(j)) excluded[static_cast<std::size_t>(j)] = 1;
+  };
+  while (static_cast<std::int64_t>(S.size()) < nnz) {
+    double rn = std::sqrt(std::inner_product(r.begin(), r.end(), r.begin(), 0.0));
+    if (bnorm == 0 || rn <= tol * bnorm) break;
+    const at::Tensor corr = a.mv(at::from_blob(r.data(), {d}, at::kDouble)).contiguous();  // A r, one GEMV
+    const double* cp = corr.data_ptr<double>();
+    std::int64_t best = -1;
+    double best_p = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) {
+      if (excluded[static_cast<std::size_t>(j)]) continue;
+      if (cp[j] > best_p) {
+        best_p = cp[j];
+        best = j;
+      }
+    }
+    if (best < 0) break;  // no atom correlates positively with the residual
+    excluded[static_cast<std::size_t>(best)] = 1;  // never re-added (also after a drop): no cycling
+    if (!append(best)) continue;
+    solve();
+    while (!x.empty() && *std::min_element(x.begin(), x.end()) < 0) {
+      const auto worst = static_cast<std::size_t>(std::min_element(x.begin(), x.end()) - x.begin());
+      std::vector<std::int64_t> keep = S;
+      keep.erase(keep.begin() + static_cast<long>(worst));
+      rebuild(keep);
+      solve();
+    }
+    r.assign(B, B + d);
+    for (std::size_t i = 0; i < S.size(); ++i)
+      for (std::int64_t t = 0; t < d; ++t) r[static_cast<std::size_t>(t)] -= x[i] * atom(S[i])[t];
+  }
+  OmpResult out;
+  for (std::size_t i = 0; i < S.size(); ++i)
+    if (x.size() == S.size() && x[i] > 0) {
+      out.atoms.push_back(S[i]);
+      out.coef.push_back(x[i]);
+    }
+  out.residual = std::sqrt(std::inner_product(r.begin(), r.end(), r.begin(), 0.0));
+  return out;
+}
+
+}  // namespace cords::train

@@ -1,0 +1,499 @@
+#include "cords/train/trainer.h"
+
+#include <malloc.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "cords/core/atomic_file.h"
+#include "cords/core/error.h"
+#include "cords/core/rng.h"
+#include "cords/core/timer.h"
+#include "cords/train/dist.h"
+#include "cords/train/models.h"
+#include "cords/train/strategies.h"
+
+namespace cords::train {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+struct Kind {
+  bool adaptive = false;    // reselects on the schedule
+  bool model_based = false; // needs gradients of the live model
+};
+
+Kind kind_of(const std::string& s) {
+  if (s == "full" || s == "random" || s == "facloc-embed") return {false, false};
+  if (s == "random-online") return {true, false};
+  return {true, true};  // craig, gradmatch, glister
+}
+
+c10::Device pick_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
+  try {
+    c10::Device d(name);
+    if (d.is_cuda() && !torch::cuda::is_available()) throw invalid_argument("--device " + name + " requested but CUDA is not available");
+    return d;
+  } catch (const c10::Error&) {
+    throw invalid_argument("unknown --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
+  }
+}
+
+std::vector<std::int64_t> example_shape(const at::Tensor& x) {
+  auto s = x.sizes().vec();
+  s.erase(s.begin());
+  return s;
+}
+
+// Runs `f(start, len)` over [0, n) in chunks of `chunk`.
+template <class F>
+void chunks(std::int64_t n, std::int64_t chunk, F f) {
+  for (std::int64_t s = 0; s < n; s += chunk) f(s, std::min(chunk, n - s));
+}
+
+// "craig-per-batch", "random", ...: the name of a run in OUT/runs/.
+std::string run_label(const std::string& strategy, const std::string& mode) {
+  return mode.empty() ? strategy : strategy + "-" + mode;
+}
+
+struct Eval {
+  double loss = 0, accuracy = 0;
+};
+
+class Run {
+ public:
+  Run(const TrainOptions& o, Splits data) : o_(o), data_(std::move(data)), device_(pick_device(o.device)) {}
+
+  RunSummary go(const std::function<void(int, int, const std::string&)>& progress);
+
+ private:
+  at::Tensor batch_x(const at::Tensor& x) const {
+    at::Tensor b = x.to(device_, /*non_blocking=*/true);
+    if (b.dim() == 4 && device_.is_cpu()) b = b.contiguous(at::MemoryFormat::ChannelsLast);  // faster oneDNN convolutions
+    return b;
+  }
+  Eval evaluate(const TensorData& d);
+  Gradients gradients(bool linear, bool per_batch, const std::vector<std::int64_t>& pool);
+  std::vector<std::int64_t> candidate_pool(bool per_batch, std::uint64_t seed) const;
+  ValState val_state();
+  Subset select(std::uint64_t seed);
+  void train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen);
+  void sync_subset(Subset& s);
+
+  TrainOptions o_;
+  Splits data_;
+  c10::Device device_;
+  std::shared_ptr<Classifier> model_;
+  std::unique_ptr<torch::optim::SGD> opt_;
+  std::unique_ptr<Communicator> comm_;
+};
+
+Eval Run::evaluate(const TensorData& d) {
+  Eval e;
+  if (d.size() == 0) return e;
+  torch::NoGradGuard ng;
+  model_->eval();
+  double loss = 0;
+  std::int64_t correct = 0;
+  chunks(d.size(), 1024, [&](std::int64_t s, std::int64_t n) {
+    const at::Tensor out = model_->forward(batch_x(d.x.narrow(0, s, n)));
+    const at::Tensor y = d.y.narrow(0, s, n).to(device_);
+    loss += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
+  });
+  model_->train();
+  e.loss = loss / static_cast<double>(d.size());
+  e.accuracy = static_cast<double>(correct) / static_cast<double>(d.size());
+  return e;
+}
+
+// Last-layer gradients of the train set in sequential order, at the current model (eval mode: dropout off, batch
+// norm on running statistics, CORDS' recommended policy): p - onehot [, (p - onehot) (x) embedding].
+Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int64_t>& pool) {
+  torch::NoGradGuard ng;
+  model_->eval();
+  TensorData d;  // the pool, in the order given (per-batch: whole batches of the sequential train order)
+  const at::Tensor pidx = at::tensor(pool, at::kLong);
+  d.x = data_.train.x.index_select(0, pidx);
+  d.y = data_.train.y.index_select(0, pidx);
+  d.classes = data_.train.classes;
+  Gradients g;
+  g.y = d.y;
+  g.classes = d.classes;
+  g.emb_dim = model_->embedding_dim();
+  g.linear = linear;
+  g.per_batch = per_batch;
+  g.batch = o_.batch;
+  std::vector<at::Tensor> rows;
+  const std::int64_t chunk = o_.batch * std::max<std::int64_t>(1, 1024 / o_.batch);
+  chunks(d.size(), chunk, [&](std::int64_t s, std::int64_t n) {
+    const at::Tensor e = model_->embed(batch_x(d.x.narrow(0, s, n)));
+    const at::Tensor p = at::softmax(model_->head->forward(e), 1) - at::one_hot(d.y.narrow(0, s, n).to(device_), d.classes).to(e.scalar_type());
+    if (per_batch) {
+      chunks(n, o_.batch, [&](std::int64_t bs, std::int64_t bn) {
+        const at::Tensor pb = p.narrow(0, bs, bn), eb = e.narrow(0, bs, bn);
+        at::Tensor r = pb.mean(0);
+        if (linear) r = at::cat({r, pb.t().mm(eb).div(static_cast<double>(bn)).flatten()});
+        rows.push_back(r.unsqueeze(0).to(at::kCPU, at::kFloat));
+      });
+    } else {
+      at::Tensor r = linear ? at::cat({p, (p.unsqueeze(2) * e.unsqueeze(1)).flatten(1)}, 1) : p;
+      rows.push_back(r.to(at::kCPU, at::kFloat));
+    }
+  });
+  model_->train();
+  g.g = at::cat(rows).contiguous();
+  return g;
+}
+
+// The examples whose gradients a selection looks at: a seeded random share (--pool) of the train set, in train
+// order; per-batch modes draw whole batches of the sequential order (the last, partial batch placed last, so that
+// the pool's B-chunks are real batches).
+std::vector<std::int64_t> Run::candidate_pool(bool per_batch, std::uint64_t seed) const {
+  const std::int64_t n = data_.train.size();
+  std::vector<std::int64_t> pool;
+  Rng rng(seed);
+  if (per_batch) {
+    const std::int64_t nb = (n + o_.batch - 1) / o_.batch;
+    const std::int64_t want = std::min(nb, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(nb)))));
+    std::vector<std::int64_t> b = want == nb ? std::vector<std::int64_t>{} : rng.sample_without_replacement(nb, want);
+    if (want == nb) {
+      b.resize(static_cast<std::size_t>(nb));
+      std::iota(b.begin(), b.end(), 0);
+    }
+    std::sort(b.begin(), b.end());
+    for (auto id : b)
+      for (std::int64_t i = id * o_.batch; i < std::min(n, (id + 1) * o_.batch); ++i) pool.push_back(i);
+    return pool;
+  }
+  const std::int64_t want = std::min(n, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(n)))));
+  if (want == n) {
+    pool.resize(static_cast<std::size_t>(n));
+    std::iota(pool.begin(), pool.end(), 0);
+  } else {
+    pool = rng.sample_without_replacement(n, want);
+    std::sort(pool.begin(), pool.end());
+  }
+  return pool;
+}
+
+ValState Run::val_state() {
+  torch::NoGradGuard ng;
+  model_->eval();
+  ValState v;
+  std::vector<at::Tensor> logits, embs;
+  const TensorData& d = data_.val.size() > 0 ? data_.val : data_.train;  // no validation split: the train set
+  chunks(d.size(), 1024, [&](std::int64_t s, std::int64_t n) {
+    const at::Tensor e = model_->embed(batch_x(d.x.narrow(0, s, n)));
+    logits.push_back(model_->head->forward(e).to(at::kCPU, at::kFloat));
+    embs.push_back(e.to(at::kCPU, at::kFloat));
+  });
+  model_->train();
+  v.logits = at::cat(logits);
+  v.emb = at::cat(embs);
+  v.y = d.y;
+  return v;
+}
+
+Subset Run::select(std::uint64_t seed) {
+  const std::int64_t n = data_.train.size();
+  const std::int64_t k = budget_of(n, o_.fraction);
+  const Mode mode = parse_mode(o_.mode);
+  const bool per_batch = mode == Mode::PerBatch;
+  const std::string& s = o_.strategy;
+  if (s == "random" || s == "random-online") return random_subset(n, k, seed);
+  if (s == "facloc-embed") {
+    at::Tensor emb;
+    if (o_.encoder == "model") {
+      torch::NoGradGuard ng;
+      model_->eval();
+      std::vector<at::Tensor> parts;
+      chunks(n, 1024, [&](std::int64_t st, std::int64_t len) { parts.push_back(model_->embed(batch_x(data_.train.x.narrow(0, st, len))).to(at::kCPU, at::kFloat)); });
+      model_->train();
+      emb = at::cat(parts);
+    } else {  // pixels: the normalised input, average-pooled to at most 1024 values per example
+      emb = data_.train.x;
+      if (emb.dim() == 4) {
+        std::int64_t h = emb.size(2), w = emb.size(3);
+        while (emb.size(1) * h * w > 1024 && h > 1 && w > 1) {
+          h = (h + 1) / 2;
+          w = (w + 1) / 2;
+        }
+        if (h != emb.size(2)) emb = at::adaptive_avg_pool2d(emb, {h, w});
+      }
+      emb = emb.flatten(1).to(at::kFloat);
+    }
+    return facloc_embed(emb, data_.train.y, data_.train.classes, k);
+  }
+  const bool linear = o_.linear_layer == "on" || (o_.linear_layer == "auto" && (s == "gradmatch" || mode == Mode::PerClassPerGradient));
+  const std::vector<std::int64_t> pool = candidate_pool(per_batch, seed ^ 0x9e3779b97f4a7c15ULL);
+  const Gradients g = gradients(linear, per_batch, pool);
+  Subset chosen;
+  if (s == "craig") chosen = craig(g, k, mode);
+  else if (s == "gradmatch") chosen = gradmatch(g, k, mode, o_.lambda, seed);
+  else if (s == "glister") chosen = glister(g, val_state(), k, mode, o_.lr, seed);
+  else throw invalid_argument("unknown strategy '" + s + "'");
+  for (auto& i : chosen.indices) i = pool[static_cast<std::size_t>(i)];  // pool positions -> train indices
+  return chosen;
+}
+
+// Rank 0's subset to every rank.
+void Run::sync_subset(Subset& s) {
+  if (!comm_) return;
+  at::Tensor size = at::tensor(std::vector<std::int64_t>{static_cast<std::int64_t>(s.indices.size())}, at::kLong);
+  comm_->broadcast(size, 0);
+  const std::int64_t m = size.item<std::int64_t>();
+  at::Tensor idx = comm_->rank() == 0 ? at::tensor(s.indices, at::kLong) : at::empty({m}, at::kLong);
+  at::Tensor w = comm_->rank() == 0 ? at::tensor(s.weights, at::kFloat) : at::empty({m}, at::kFloat);
+  comm_->broadcast(idx, 0);
+  comm_->broadcast(w, 0);
+  s.indices.assign(idx.data_ptr<std::int64_t>(), idx.data_ptr<std::int64_t>() + m);
+  s.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + m);
+}
+
+// One pass over the subset in a shuffled order, mini-batches of B, loss sum(w l) / sum(w) per mini-batch. With
+// several ranks each takes a contiguous share of every mini-batch and the gradients are summed: the same update
+// as one process.
+void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen) {
+  const auto m = static_cast<std::int64_t>(s.indices.size());
+  std::vector<std::int64_t> order = rng.sample_without_replacement(m, m);
+  const at::Tensor idx_all = at::tensor(s.indices, at::kLong), w_all = at::tensor(s.weights, at::kFloat);
+  const at::Tensor perm = at::tensor(order, at::kLong);
+  const int world = comm_ ? comm_->world() : 1, rank = comm_ ? comm_->rank() : 0;
+  std::vector<at::Tensor> grads;
+  for (std::int64_t b0 = 0; b0 < m; b0 += o_.batch) {
+    const std::int64_t bn = std::min<std::int64_t>(o_.batch, m - b0);
+    const at::Tensor pos = perm.narrow(0, b0, bn);
+    const at::Tensor idx = idx_all.index_select(0, pos), w = w_all.index_select(0, pos);
+    const double wsum = w.sum().item<double>();
+    const std::int64_t share = (bn + world - 1) / world, lo = std::min(bn, rank * share), hi = std::min(bn, lo + share);
+    for (auto& p : model_->parameters())  // set_to_none: no memset of every gradient each step
+      if (p.grad().defined()) p.mutable_grad().reset();
+    if (hi > lo) {
+      const at::Tensor mine = idx.narrow(0, lo, hi - lo);
+      const at::Tensor x = batch_x(data_.train.x.index_select(0, mine));
+      const at::Tensor y = data_.train.y.index_select(0, mine).to(device_);
+      const at::Tensor losses = torch::nn::functional::cross_entropy(model_->forward(x), y,
+                                                                      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+      const at::Tensor loss = (losses * w.narrow(0, lo, hi - lo).to(device_)).sum() / wsum;
+      loss.backward();
+      loss_sum += loss.item<double>() * wsum;
+    }
+    if (comm_) {
+      grads.clear();
+      for (auto& p : model_->parameters()) {
+        if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+        grads.push_back(p.grad());
+      }
+      // Gloo works on CPU tensors: one flat buffer per step.
+      at::Tensor flat = at::cat([&] { std::vector<at::Tensor> f; for (auto& g : grads) f.push_back(g.flatten().to(at::kCPU)); return f; }());
+      std::vector<at::Tensor> one{flat};
+      comm_->allreduce_sum(one);
+      std::int64_t off = 0;
+      for (auto& g : grads) {
+        g.copy_(flat.narrow(0, off, g.numel()).view_as(g));
+        off += g.numel();
+      }
+    }
+    opt_->step();
+    seen += bn;
+  }
+  if (comm_) {  // each rank summed the loss of its share
+    std::vector<at::Tensor> total{at::tensor(std::vector<double>{loss_sum}, at::kDouble)};
+    comm_->allreduce_sum(total);
+    loss_sum = total[0].item<double>();
+  }
+}
+
+RunSummary Run::go(const std::function<void(int, int, const std::string&)>& progress) {
+  comm_ = make_communicator(o_.store, o_.rank, o_.world);
+  const bool lead = !comm_ || comm_->rank() == 0;
+  const TensorData& train = data_.train;
+  const std::int64_t n = train.size(), k = budget_of(n, o_.fraction);
+  torch::manual_seed(o_.seed);
+  const std::string model_name = o_.model.empty() ? default_model(o_.data.dataset, example_shape(train.x)) : o_.model;
+  model_ = make_model(model_name, example_shape(train.x), train.classes);
+  model_->to(device_);
+  if (comm_)  // identical initial weights on every rank
+    for (auto& p : model_->parameters()) {
+      at::Tensor c = p.detach().to(at::kCPU).contiguous();
+      comm_->broadcast(c, 0);
+      torch::NoGradGuard ng;
+      p.copy_(c);
+    }
+  torch::manual_seed(o_.seed + 7919ULL * static_cast<std::uint64_t>(o_.rank) + 1);
+  model_->seed_dropout(o_.seed * 0x2545f4914f6cdd1dULL + static_cast<std::uint64_t>(o_.rank) + 1);  // masks per rank
+  opt_ = std::make_unique<torch::optim::SGD>(
+      model_->parameters(), torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).nesterov(o_.nesterov).weight_decay(o_.weight_decay));
+
+  const Kind kind = kind_of(o_.strategy);
+  const int T = o_.epochs, R = o_.select_every;
+  const int select_after = kind.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * T) : 0;
+  const int warmup = kind.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(select_after * o_.fraction)) : 0;
+
+  Subset all;
+  all.indices.resize(static_cast<std::size_t>(n));
+  std::iota(all.indices.begin(), all.indices.end(), 0);
+  all.weights.assign(static_cast<std::size_t>(n), 1.0f);
+  Subset current;
+  if (o_.strategy != "full" && o_.strategy != "facloc-embed") {
+    current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
+    sync_subset(current);
+  }
+  Rng order_rng(o_.seed + 2);
+  std::vector<char> covered(static_cast<std::size_t>(n), 0);
+  json epochs = json::array();
+  double train_time = 0, selection_time = 0;
+  int selections = 0;
+  Eval val, test;
+  for (int e = 0; e < T; ++e) {
+    const double lr = 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));  // cosine annealing, T_max = epochs
+    for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    std::string phase;
+    double sel_s = 0;
+    Stopwatch clock;
+    const Subset* use = nullptr;
+    if (o_.strategy == "full") {
+      phase = "full";
+      use = &all;
+    } else if (warmup < e && e < select_after) {
+      phase = "skipped";  // CORDS' warm start: the rest of the first kappa*T epochs is skipped
+    } else if (e < warmup) {
+      phase = "warm-full";
+      use = &all;
+    } else {
+      phase = "subset";
+      const bool first_once = !kind.adaptive && current.indices.empty();  // facloc-embed: selected once, at the start
+      const bool scheduled = kind.adaptive && e % R == 0 && e > 1;
+      if (first_once || scheduled) {
+        Stopwatch sc;
+        if (lead) current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
+        sync_subset(current);
+        sel_s = sc.seconds();
+        ++selections;
+        phase = "selection";
+      }
+      use = &current;
+    }
+    double loss_sum = 0;
+    std::int64_t seen = 0;
+    if (use) {
+      train_epoch(*use, order_rng, loss_sum, seen);
+      for (auto i : use->indices) covered[static_cast<std::size_t>(i)] = 1;
+    }
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    const double epoch_s = clock.seconds();
+    train_time += epoch_s;
+    selection_time += sel_s;
+    if (lead) {  // evaluation: not timed
+      val = evaluate(data_.val);
+      test = evaluate(data_.test);
+      double wsum = 0;
+      if (use) wsum = std::accumulate(use->weights.begin(), use->weights.end(), 0.0);
+      json ep = {{"epoch", e + 1}, {"phase", phase}, {"examples", seen}, {"lr", lr},
+                 {"train_loss", seen > 0 && wsum > 0 ? loss_sum / wsum : 0.0}, {"val_accuracy", val.accuracy},
+                 {"val_loss", val.loss}, {"test_accuracy", test.accuracy}, {"test_loss", test.loss},
+                 {"epoch_time_s", epoch_s}, {"selection_time_s", sel_s}, {"train_time_s", train_time}};
+      epochs.push_back(ep);
+      if (progress) {
+        char line[256];
+        std::snprintf(line, sizeof line, "epoch %d/%d %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, T, phase.c_str(),
+                      static_cast<long long>(seen), ep["train_loss"].get<double>(), 100 * val.accuracy, 100 * test.accuracy, epoch_s,
+                      sel_s > 0 ? (" (selection " + std::to_string(sel_s).substr(0, 5) + " s)").c_str() : "");
+        progress(e + 1, T, line);
+      }
+    }
+  }
+  RunSummary r;
+  r.strategy = o_.strategy;
+  r.mode = kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "";
+  r.test_accuracy = test.accuracy;
+  r.val_accuracy = val.accuracy;
+  r.train_time_s = train_time;
+  r.selection_time_s = selection_time;
+  if (!lead) return r;
+  const auto coverage = static_cast<double>(std::count(covered.begin(), covered.end(), 1)) / static_cast<double>(n);
+  json m = {{"strategy", o_.strategy}, {"mode", r.mode}, {"dataset", o_.data.dataset}, {"model", model_name},
+            {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction}, {"budget", o_.strategy == "full" ? n : k},
+            {"epochs", T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
+            {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"seed", o_.seed},
+            {"device", device_.str()}, {"threads", at::get_num_threads()}, {"world_size", o_.world},
+            {"train_size", n}, {"val_size", data_.val.size()}, {"test_size", data_.test.size()}, {"classes", train.classes},
+            {"test_accuracy", test.accuracy}, {"val_accuracy", val.accuracy}, {"train_time_s", train_time},
+            {"selection_time_s", selection_time}, {"selections", selections}, {"coverage", coverage},
+            {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", epochs}};
+  if (o_.strategy == "gradmatch") m["lambda"] = o_.lambda;
+  if (kind.model_based) m["pool"] = o_.pool;
+  if (o_.strategy == "facloc-embed") m["encoder"] = o_.encoder;
+  fs::create_directories(fs::path(o_.out) / "runs");
+  const std::string text = m.dump(2) + "\n";
+  r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
+  write_file_atomic(r.metrics_path, text);
+  write_file_atomic((fs::path(o_.out) / "runs" / (run_label(o_.strategy, r.mode) + "-seed" + std::to_string(o_.seed) + ".json")).string(), text);
+  return r;
+}
+
+}  // namespace
+
+const std::vector<std::string>& strategy_names() {
+  static const std::vector<std::string> names = {"full", "random", "random-online", "craig", "gradmatch", "glister", "facloc-embed"};
+  return names;
+}
+
+TrainOptions with_defaults(TrainOptions o) {
+  // CORDS type strings with a per-batch suffix.
+  for (const std::string base : {"craig", "gradmatch", "glister"})
+    if (o.strategy == base + "-pb") {
+      o.strategy = base;
+      if (o.mode.empty()) o.mode = "per-batch";
+    }
+  if (std::find(strategy_names().begin(), strategy_names().end(), o.strategy) == strategy_names().end()) {
+    std::string valid;
+    for (const auto& s : strategy_names()) valid += (valid.empty() ? "" : ", ") + s;
+    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + valid + " (and craig-pb, gradmatch-pb, glister-pb)");
+  }
+  if (o.mode.empty()) {
+    if (o.strategy == "craig" || o.strategy == "facloc-embed") o.mode = "per-class";
+    else if (o.strategy == "gradmatch") o.mode = "per-class-per-gradient";
+    else if (o.strategy == "glister") o.mode = "whole";
+    else o.mode = "whole";
+  }
+  const Mode mode = parse_mode(o.mode);
+  if (o.strategy == "facloc-embed" && mode != Mode::PerClass) throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
+  if (o.strategy == "glister" && mode == Mode::PerClassPerGradient) throw invalid_argument("glister has no per-class-per-gradient mode");
+  if (o.strategy == "craig" && mode == Mode::PerClassPerGradient) throw invalid_argument("craig has no per-class-per-gradient mode");
+  if (o.epochs <= 0) o.epochs = o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
+  if (o.select_every <= 0)
+    o.select_every = o.strategy == "random-online" || (o.strategy == "gradmatch" && mode == Mode::PerBatch) ? 1 : 20;
+  if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);
+  if (o.pool > 1) throw invalid_argument("--pool must be in (0, 1]");
+  if (o.lambda < 0) o.lambda = o.strategy == "gradmatch" && mode == Mode::PerBatch ? 0.0 : 0.5;
+  if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument("--kappa must be in [0, 1)");
+  if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
+  if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
+  if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off") throw invalid_argument("--linear-layer must be auto, on or off");
+  if (o.encoder != "pixels" && o.encoder != "model") throw invalid_argument("--encoder must be pixels or model");
+  budget_of(1000, o.fraction);  // checks the fraction
+  if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
+  return o;
+}
+
+RunSummary run_training(const TrainOptions& opts, const std::function<void(int, int, const std::string&)>& progress) {
+  const TrainOptions o = with_defaults(opts);
+  // Training allocates and frees the same large activation buffers every step; glibc would return each to the
+  // kernel (mmap/munmap, then page faults to zero them again). Keep them in the heap instead.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  Run run(o, load_splits(o.data));
+  return run.go(progress);
+}
+
+}  // namespace cords::train

@@ -1,0 +1,61 @@
+#pragma once
+// `cords-summarize train`: subset training in the style of CORDS (docs/training.md). Loads a dataset, trains a
+// model on subsets chosen by a strategy on CORDS' schedule (warm start kappa, selection every R epochs), and
+// writes OUT/metrics.json (and OUT/runs/<strategy>-seed<S>.json, OUT/accuracy.png). Timing as CORDS defines it:
+// training plus selection wall time, evaluation excluded.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cords/train/data.h"
+
+namespace cords::train {
+
+struct TrainOptions {
+  DataOptions data;
+  std::string model;                  ///< empty: the dataset's default
+  std::string strategy = "full";      ///< full | random | random-online | craig | gradmatch | glister | facloc-embed
+  std::string mode;                   ///< selection mode; empty: the strategy's CORDS default
+  double fraction = 0.1;
+  int epochs = 0;                     ///< 0: CORDS' default for the dataset
+  int select_every = 0;               ///< 0: the strategy's CORDS default
+  double kappa = 0.0;                 ///< warm start share of the epochs
+  int batch = 128;
+  double lr = 0.05, momentum = 0.9, weight_decay = 5e-4;
+  bool nesterov = true;
+  double lambda = -1;                 ///< GradMatch ridge; < 0: CORDS' default for the mode
+  std::string linear_layer = "auto";  ///< auto | on | off: last-layer weight gradients in the selection signal
+  double pool = 0;                    ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
+  std::string encoder = "pixels";     ///< facloc-embed: pixels | model
+  std::string device = "auto";
+  std::uint64_t seed = 0;
+  int threads = 0;                    ///< intra-op threads; 0 = all cores
+  std::string out;                    ///< output folder
+  bool quiet = false;
+  // Data parallel (c10d): world > 1 runs one process per rank, rendezvous through a file store.
+  int world = 1, rank = 0;
+  std::string store;                  ///< FileStore path shared by the ranks
+};
+
+/// The outcome of one run (what metrics.json holds, in short).
+struct RunSummary {
+  std::string strategy, mode;
+  double test_accuracy = 0, val_accuracy = 0, train_time_s = 0, selection_time_s = 0;
+  std::string metrics_path;
+};
+
+/// Valid strategy names.
+const std::vector<std::string>& strategy_names();
+
+/// Fills CORDS' defaults into the fields left at 0/empty (documented in docs/training.md). Throws for bad values.
+TrainOptions with_defaults(TrainOptions o);
+
+/// Runs one training. `progress(epoch, epochs, line)` is called after each epoch (may be empty).
+RunSummary run_training(const TrainOptions& opts, const std::function<void(int, int, const std::string&)>& progress = {});
+
+/// Draws OUT/accuracy.png (test accuracy against training wall time, one line per run in OUT/runs/). False when
+/// this build cannot draw (no OpenCV) or there is nothing to draw.
+bool write_accuracy_plot(const std::string& out_dir);
+
+}  // namespace cords::train

@@ -1,0 +1,244 @@
+// The trainer on a tiny synthetic features dataset: CORDS' schedule (selection epochs, warm start, skipped epochs),
+// metrics.json, reproducibility, learning, data readers and their errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cords/core/error.h"
+#include "cords/core/io.h"
+#include "cords/core/rng.h"
+#include "cords/train/data.h"
+#include "cords/train/trainer.h"
+#include <torch/cuda.h>
+
+namespace cords::train {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("cords-train-test-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// 3 well-separated Gaussian classes in 8 dimensions.
+fs::path blobs_dataset(const std::string& name, Index n = 600) {
+  const fs::path d = temp_dir(name);
+  Rng rng(1);
+  for (const char* part : {"train", "test"}) {
+    const Index m = std::string(part) == "train" ? n : n / 3;
+    Matrix x(m, 8);
+    std::vector<std::int64_t> y;
+    for (Index i = 0; i < m; ++i) {
+      const auto c = static_cast<std::int64_t>(i % 3);
+      for (Index t = 0; t < 8; ++t) x(i, t) = static_cast<float>((t % 3 == c ? 4.0 : 0.0) + rng.normal());
+      y.push_back(c * 10 + 7);  // arbitrary label values: remapped to 0..2
+    }
+    write_npy((d / (std::string(part) + ".npy")).string(), x);
+    write_npy((d / (std::string(part) + "_labels.npy")).string(), y);
+  }
+  return d;
+}
+
+TrainOptions base(const fs::path& data, const fs::path& out) {
+  TrainOptions o;
+  o.data.dataset = "features";
+  o.data.data_dir = data.string();
+  o.model = "mlp";
+  o.device = "cpu";
+  o.fraction = 0.25;
+  o.epochs = 6;
+  o.batch = 32;
+  o.lr = 0.05;
+  o.out = out.string();
+  o.threads = 1;
+  return o;
+}
+
+json metrics(const fs::path& out) {
+  std::ifstream in(out / "metrics.json");
+  return json::parse(in);
+}
+
+std::vector<std::string> phases(const json& m) {
+  std::vector<std::string> p;
+  for (const auto& e : m["per_epoch"]) p.push_back(e["phase"]);
+  return p;
+}
+
+TEST(Trainer, FullTrainingLearnsAndWritesMetrics) {
+  const fs::path data = blobs_dataset("full"), out = temp_dir("full-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "full";
+  const RunSummary r = run_training(o);
+  EXPECT_GT(r.test_accuracy, 0.95);
+  const json m = metrics(out);
+  EXPECT_EQ(m["per_epoch"].size(), 6u);
+  EXPECT_DOUBLE_EQ(m["test_accuracy"].get<double>(), r.test_accuracy);
+  EXPECT_EQ(m["train_size"].get<int>() + m["val_size"].get<int>(), 600);
+  EXPECT_EQ(m["val_size"].get<int>(), 60) << "10% validation split";
+  EXPECT_GT(m["train_time_s"].get<double>(), 0.0);
+  EXPECT_EQ(m["selection_time_s"].get<double>(), 0.0);
+  EXPECT_EQ(m["classes"].get<int>(), 3);
+  EXPECT_TRUE(fs::exists(out / "runs" / "full-seed0.json"));
+  for (const auto& e : m["per_epoch"]) EXPECT_EQ(e["examples"].get<int>(), 540);
+}
+
+TEST(Trainer, RandomOnlineSelectsEveryREpochsFromEpochTwo) {
+  const fs::path data = blobs_dataset("ro"), out = temp_dir("ro-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "random-online";
+  o.select_every = 2;
+  run_training(o);
+  const json m = metrics(out);
+  // 0-based epochs 2 and 4 select (e % R == 0 and e > 1); the others train on the current subset.
+  EXPECT_EQ(phases(m), (std::vector<std::string>{"subset", "subset", "selection", "subset", "selection", "subset"}));
+  EXPECT_EQ(m["selections"].get<int>(), 2);
+  EXPECT_EQ(m["budget"].get<int>(), 135);  // 0.25 x 540
+  for (const auto& e : m["per_epoch"]) EXPECT_EQ(e["examples"].get<int>(), 135);
+}
+
+TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
+  const fs::path data = blobs_dataset("warm"), out = temp_dir("warm-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "craig";
+  o.epochs = 8;
+  o.kappa = 0.5;  // select_after = 4, warm-up = ceil(4 x 0.25) = 1 full epoch
+  o.select_every = 2;
+  run_training(o);
+  const json m = metrics(out);
+  EXPECT_EQ(phases(m), (std::vector<std::string>{"warm-full", "subset", "skipped", "skipped", "selection", "subset", "selection", "subset"}));
+  EXPECT_EQ(m["per_epoch"][0]["examples"].get<int>(), 540);
+  EXPECT_EQ(m["per_epoch"][2]["examples"].get<int>(), 0);
+  EXPECT_GT(m["selection_time_s"].get<double>(), 0.0);
+}
+
+TEST(Trainer, EveryStrategyRunsAndIsReproducible) {
+  const fs::path data = blobs_dataset("all");
+  for (const std::string s : {"random", "random-online", "craig", "craig-pb", "gradmatch", "gradmatch-pb", "glister", "glister-pb", "facloc-embed"}) {
+    const fs::path out1 = temp_dir("rep1-" + s), out2 = temp_dir("rep2-" + s);
+    TrainOptions o = base(data, out1);
+    o.strategy = s;
+    o.epochs = 4;
+    o.select_every = 1;
+    o.pool = 1.0;
+    const RunSummary a = run_training(o);
+    o.out = out2.string();
+    const RunSummary b = run_training(o);
+    EXPECT_EQ(a.test_accuracy, b.test_accuracy) << s;
+    EXPECT_GT(a.test_accuracy, 0.8) << s << ": separable blobs";
+    const json m = metrics(out1);
+    EXPECT_EQ(m["per_epoch"][3]["train_loss"], metrics(out2)["per_epoch"][3]["train_loss"]) << s;
+  }
+}
+
+TEST(Trainer, BadOptionsAreInvalidArguments) {
+  const fs::path data = blobs_dataset("bad"), out = temp_dir("bad-out");
+  TrainOptions o = base(data, out);
+  auto kind = [&](TrainOptions t) {
+    try {
+      run_training(t);
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::Internal;
+  };
+  o.strategy = "nope";
+  EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
+  o = base(data, out);
+  o.model = "resnet18";  // features are not images
+  EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
+  o = base(data, out);
+  o.fraction = 0;
+  EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
+  o = base(data, out);
+  o.data.data_dir = (out / "missing").string();
+  EXPECT_EQ(kind(o), ErrorKind::InputUnreadable);
+  o = base(data, out);
+  o.strategy = "glister";
+  o.mode = "per-class-per-gradient";
+  EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
+}
+
+// The trainer on CUDA (gpu label; skipped without a device) against the same run on the CPU (the oracle): same
+// data, same initial weights and subsets; float sums in another order, so accuracy within 2 points and loss 5%.
+TEST(TrainerOnCuda, MatchesTheCpuRun) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const fs::path data = blobs_dataset("cuda"), out_cpu = temp_dir("cuda-cpu"), out_gpu = temp_dir("cuda-gpu");
+  for (const std::string s : {"full", "gradmatch-pb", "craig"}) {
+    TrainOptions o = base(data, out_cpu);
+    o.strategy = s;
+    o.select_every = 2;
+    const RunSummary c = run_training(o);
+    o.device = "cuda";
+    o.out = out_gpu.string();
+    const RunSummary g = run_training(o);
+    EXPECT_NEAR(g.test_accuracy, c.test_accuracy, 0.02) << s;
+    EXPECT_EQ(metrics(out_gpu)["device"].get<std::string>().substr(0, 4), "cuda") << s;
+    const double lc = metrics(out_cpu)["per_epoch"][5]["train_loss"], lg = metrics(out_gpu)["per_epoch"][5]["train_loss"];
+    EXPECT_NEAR(lg, lc, 0.05 * lc + 1e-3) << s;
+  }
+}
+
+void write_gz(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+  gzFile f = gzopen(p.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+std::vector<std::uint8_t> idx_images(int n, int h, int w) {
+  std::vector<std::uint8_t> b = {0, 0, 8, 3, 0, 0, 0, static_cast<std::uint8_t>(n), 0, 0, 0, static_cast<std::uint8_t>(h), 0, 0, 0, static_cast<std::uint8_t>(w)};
+  for (int i = 0; i < n * h * w; ++i) b.push_back(static_cast<std::uint8_t>(i % 256));
+  return b;
+}
+
+TEST(Data, IdxFilesGzipOrPlainAndTheirErrors) {
+  const fs::path d = temp_dir("idx");
+  const auto img = idx_images(3, 4, 5);
+  write_gz(d / "a.gz", img);
+  std::ofstream(d / "b", std::ios::binary).write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
+  const at::Tensor a = read_idx_images((d / "a.gz").string()), b = read_idx_images((d / "b").string());
+  EXPECT_EQ(a.sizes(), (std::vector<std::int64_t>{3, 1, 4, 5}));
+  EXPECT_TRUE(a.equal(b));
+  EXPECT_FLOAT_EQ(a[0][0][0][1].item<float>(), 1.0f / 255);
+  auto truncated = img;
+  truncated.resize(img.size() - 7);
+  write_gz(d / "t.gz", truncated);
+  try {
+    read_idx_images((d / "t.gz").string());
+    ADD_FAILURE() << "truncated file accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InputUnreadable);
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  std::ofstream(d / "text", std::ios::binary) << "not an idx file at all";
+  EXPECT_THROW(read_idx_images((d / "text").string()), Error);
+  EXPECT_THROW(read_idx_images((d / "missing.gz").string()), Error);
+  EXPECT_THROW(read_cifar10({(d / "b").string()}), Error) << "not whole 3073-byte records";
+}
+
+TEST(Data, SplitsAreSeededAndNormalised) {
+  const fs::path data = blobs_dataset("split");
+  DataOptions o;
+  o.dataset = "features";
+  o.data_dir = data.string();
+  const Splits a = load_splits(o), b = load_splits(o);
+  EXPECT_TRUE(a.train.x.equal(b.train.x));
+  EXPECT_EQ(a.val.size(), 60);
+  EXPECT_NEAR(a.train.x.mean().item<double>(), 0.0, 1e-5);
+  EXPECT_NEAR(a.train.x.std(0).mean().item<double>(), 1.0, 1e-2);
+  o.seed = 43;
+  EXPECT_FALSE(load_splits(o).train.x.equal(a.train.x));
+  o.dataset = "imagenet";
+  EXPECT_THROW(load_splits(o), Error);
+}
+
+}  // namespace
+}  // namespace cords::train
