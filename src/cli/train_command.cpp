@@ -68,7 +68,7 @@ int run_train_command(int argc, char** argv) {
   tr::TrainOptions o;
   std::string compare, seeds_list;
   unsigned long long seed = 0;
-  bool no_nesterov = false;
+  bool no_nesterov = false, plot_only = false;
   po::options_description opts(
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
       "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
@@ -110,6 +110,7 @@ int run_train_command(int argc, char** argv) {
     ("world-size", po::value(&o.world)->default_value(1), "data-parallel processes (c10d Gloo); start one per rank")
     ("rank", po::value(&o.rank)->default_value(0), "this process's rank in [0, world-size)")
     ("dist-store", po::value(&o.store)->value_name("FILE"), "rendezvous file shared by the ranks (c10d FileStore)")
+    ("plot", po::bool_switch(&plot_only), "only redraw OUT/accuracy.png from the runs in OUT/runs/")
     ("output,o", po::value(&o.out)->value_name("OUT"), "output folder")
     ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
   // clang-format on
@@ -118,6 +119,12 @@ int run_train_command(int argc, char** argv) {
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << opts << "\n" << exit_code_help();
+    return 0;
+  }
+  if (plot_only) {
+    if (o.out.empty()) throw invalid_argument("--plot needs -o OUT");
+    if (!tr::write_accuracy_plot(o.out)) throw Error(ErrorKind::InputUnreadable, "no runs to plot in '" + o.out + "/runs' (or this build has no OpenCV)");
+    std::printf("wrote %s/accuracy.png\n", o.out.c_str());
     return 0;
   }
   if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + joined(tr::dataset_names()) + ")");

@@ -52,7 +52,8 @@ bool write_accuracy_plot(const std::string& out_dir) {
     if (j.is_discarded() || !j.contains("per_epoch")) continue;
     Line l;
     l.strategy = j.value("strategy", "?");
-    l.label = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")") + " seed " + std::to_string(j.value("seed", 0));
+    l.strategy = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")");  // one colour each
+    l.label = l.strategy + " s" + std::to_string(j.value("seed", 0));
     for (const auto& ep : j["per_epoch"]) l.pts.emplace_back(ep.value("train_time_s", 0.0), 100 * ep.value("test_accuracy", 0.0));
     if (!l.pts.empty()) lines.push_back(std::move(l));
   }
@@ -68,14 +69,32 @@ bool write_accuracy_plot(const std::string& out_dir) {
   amax = std::min(100.0, std::ceil(amax / 5) * 5);
   if (amax <= amin) amax = amin + 5;
   tmax = std::max(tmax, 1e-3);
-  const int W = 1100, H = 640, left = 80, right = 330, top = 50, bottom = 70;
+  double tmin = tmax;
+  for (const auto& l : lines)
+    for (auto [t, a] : l.pts)
+      if (t > 0) tmin = std::min(tmin, t);
+  // A log time axis when runs differ by more than 20x (subsets against full training), else linear.
+  const bool logx = tmax / std::max(tmin, 1e-9) > 20;
+  const double lo = logx ? std::pow(10.0, std::floor(std::log10(tmin))) : 0.0;
+  const int W = 1200, H = 640, left = 80, right = 430, top = 50, bottom = 70;
   const int pw = W - left - right, ph = H - top - bottom;
   cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
-  auto X = [&](double t) { return left + static_cast<int>(std::lround(t / tmax * pw)); };
+  auto X = [&](double t) {
+    const double f = logx ? (std::log10(std::max(t, lo)) - std::log10(lo)) / (std::log10(tmax) - std::log10(lo)) : t / tmax;
+    return left + static_cast<int>(std::lround(f * pw));
+  };
   auto Y = [&](double a) { return top + ph - static_cast<int>(std::lround((a - amin) / (amax - amin) * ph)); };
   const cv::Scalar grid(225, 225, 225), ink(40, 40, 40);
   const double ts = nice_step(tmax, 8), as = nice_step(amax - amin, 8);
-  for (double t = 0; t <= tmax + 1e-9; t += ts) {
+  std::vector<double> xticks;
+  if (logx) {
+    for (double dec = lo; dec <= tmax * 1.0001; dec *= 10)
+      for (double m : {1.0, 2.0, 5.0})
+        if (dec * m <= tmax * 1.0001) xticks.push_back(dec * m);
+  } else {
+    for (double t = 0; t <= tmax + 1e-9; t += ts) xticks.push_back(t);
+  }
+  for (double t : xticks) {
     cv::line(img, {X(t), top}, {X(t), top + ph}, grid, 1);
     cv::putText(img, num(t), {X(t) - 12, top + ph + 22}, cv::FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv::LINE_AA);
   }
@@ -86,7 +105,7 @@ bool write_accuracy_plot(const std::string& out_dir) {
   cv::rectangle(img, {left, top}, {left + pw, top + ph}, ink, 1);
   cv::putText(img, "test accuracy (%) against training time (s; training + selection, evaluation excluded)", {left, 30},
               cv::FONT_HERSHEY_SIMPLEX, 0.55, ink, 1, cv::LINE_AA);
-  cv::putText(img, "training wall time (s)", {left + pw / 2 - 80, H - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
+  cv::putText(img, logx ? "training wall time (s, log scale)" : "training wall time (s)", {left + pw / 2 - 110, H - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
   static const cv::Scalar palette[] = {{0, 0, 0}, {180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
                                        {189, 103, 148}, {75, 86, 140}, {194, 119, 227}, {34, 189, 188}, {207, 190, 23}};
   std::map<std::string, int> colour;
