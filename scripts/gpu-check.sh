@@ -7,7 +7,8 @@
 # GoogleTest and nlohmann-json: the GPU machine has neither; copy them first (here, in the repo root):
 #   echo /.gpu-deps/ >> .git/info/exclude && mkdir -p .gpu-deps/include \
 #     && cp -r /usr/src/googletest .gpu-deps/ && cp -r /usr/include/nlohmann .gpu-deps/include/
-# and carry .gpu-deps. Output: build logs and results under ${OUT:-gpu-out}.
+# and for the trainer's timing, Fashion-MNIST: mkdir -p .gpu-deps/fashion-mnist && cp /usr/share/datasets/fashion-mnist/*.gz
+# .gpu-deps/fashion-mnist/; carry .gpu-deps. Output: build logs and results under ${OUT:-gpu-out}.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-gpu-out}"
@@ -22,9 +23,9 @@ gtest=()
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt" || true
 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_CXX_STANDARD="$std" -DCORDS_WITH_TORCH=ON -DCORDS_WITH_VIDEO=OFF -DCORDS_BUILD_CLI=OFF -DCORDS_PYTHON="$(command -v python3)" "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
+  -DCMAKE_CXX_STANDARD="$std" -DCORDS_WITH_TORCH=ON -DCORDS_WITH_VIDEO=OFF -DCORDS_WITH_GLOO=OFF -DCORDS_BUILD_CLI=OFF -DCORDS_PYTHON="$(command -v python3)" "${gtest[@]}" > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
 grep -E "LibTorch|CUDA" "$out/configure.log"
-cmake --build build-gpu -j "$(nproc)" --target select_test accel_test embed_test torch_sweep_bench embed_bench \
+cmake --build build-gpu -j "$(nproc)" --target select_test accel_test embed_test train_test torch_sweep_bench embed_bench train_bench \
   > "$out/build.log" 2>&1 || { grep -E 'error' -A3 "$out/build.log" | head -60; exit 1; }
 
 status=0
@@ -45,5 +46,17 @@ for m in models/mobilenet_v2_imagenet_b10.pt /tmp/resnet50.pt; do
   timeout 90 ./build-gpu/bench/embed_bench --model "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
   timeout 90 python3 bench/torch_embed_reference.py "$m" --device cuda --batch 64 --frames 2048 | tee -a "$out/embed.jsonl"
 done
+# Trainer: MnistNet on Fashion-MNIST, batch 128, one full epoch (54,000 images) on the GPU, against plain PyTorch
+# on the same card (tensors preloaded on the device in both).
+if [ -d .gpu-deps/fashion-mnist ]; then
+  for r in 1 2; do
+    timeout 120 ./build-gpu/bench/train_bench --data-dir .gpu-deps/fashion-mnist --strategy full --epochs 2 --device cuda \
+      --out /tmp/train-bench | tee -a "$out/train.jsonl"
+    timeout 120 python3 bench/torch_train_reference.py --data-dir .gpu-deps/fashion-mnist --device cuda --batches 420 \
+      --threads "$(nproc)" | tee -a "$out/train.jsonl"
+  done
+  timeout 120 ./build-gpu/bench/train_bench --data-dir .gpu-deps/fashion-mnist --strategy gradmatch-pb --epochs 3 \
+    --select-every 1 --fraction 0.1 --device cuda --out /tmp/train-bench-gm | tee -a "$out/train.jsonl"
+fi
 echo "tests: $([ $status = 0 ] && echo passed || echo FAILED)"
 exit $status

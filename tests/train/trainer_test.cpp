@@ -2,7 +2,9 @@
 // metrics.json, reproducibility, learning, data readers and their errors.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#ifdef CORDS_TEST_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <cstdlib>
 #include <filesystem>
@@ -188,9 +190,15 @@ TEST(TrainerOnCuda, MatchesTheCpuRun) {
 }
 
 void write_gz(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+#ifdef CORDS_TEST_HAVE_ZLIB
   gzFile f = gzopen(p.c_str(), "wb");
   gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   gzclose(f);
+#else
+  const fs::path raw = p.string() + ".raw";
+  std::ofstream(raw, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+  ASSERT_EQ(std::system(("gzip -c '" + raw.string() + "' > '" + p.string() + "'").c_str()), 0);
+#endif
 }
 
 std::vector<std::uint8_t> idx_images(int n, int h, int w) {
@@ -233,7 +241,7 @@ TEST(Data, SplitsAreSeededAndNormalised) {
   EXPECT_TRUE(a.train.x.equal(b.train.x));
   EXPECT_EQ(a.val.size(), 60);
   EXPECT_NEAR(a.train.x.mean().item<double>(), 0.0, 1e-5);
-  EXPECT_NEAR(a.train.x.std(0).mean().item<double>(), 1.0, 1e-2);
+  EXPECT_NEAR(a.train.x.std(std::vector<std::int64_t>{0}, true, false).mean().item<double>(), 1.0, 1e-4);
   o.seed = 43;
   EXPECT_FALSE(load_splits(o).train.x.equal(a.train.x));
   o.dataset = "imagenet";

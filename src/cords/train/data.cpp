@@ -1,6 +1,11 @@
 #include "cords/train/data.h"
 
+#ifdef CORDS_HAVE_ZLIB
 #include <zlib.h>
+#endif
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
 
 #include <algorithm>
 #include <cstring>
@@ -20,14 +25,16 @@ Error unreadable(const std::string& path, const std::string& why) {
   return Error(ErrorKind::InputUnreadable, "cannot read '" + path + "': " + why);
 }
 
-// Whole file, gunzipped when it is gzip (zlib reads plain files through unchanged).
+// Whole file, gunzipped when it is gzip (zlib reads plain files through unchanged). Without zlib (a build on a
+// machine without its headers), .gz files go through `gzip -dc`.
 std::vector<std::uint8_t> read_maybe_gz(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw unreadable(path, "no such file");
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw unreadable(path, std::strerror(errno));
   std::vector<std::uint8_t> out;
   std::uint8_t buf[1 << 16];
+#ifdef CORDS_HAVE_ZLIB
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw unreadable(path, std::strerror(errno));
   for (;;) {
     const int got = gzread(f, buf, sizeof buf);
     if (got < 0) {
@@ -40,6 +47,22 @@ std::vector<std::uint8_t> read_maybe_gz(const std::string& path) {
     out.insert(out.end(), buf, buf + got);
   }
   gzclose(f);
+#else
+  const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+  if (gz) {
+    std::string quoted = "'";
+    for (char c : path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    FILE* p = ::popen(("gzip -dc -- " + quoted + " 2>/dev/null").c_str(), "r");
+    if (!p) throw unreadable(path, "cannot run gzip");
+    while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) out.insert(out.end(), buf, buf + got);
+    if (::pclose(p) != 0) throw unreadable(path, "corrupt compressed data (gzip failed)");
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw unreadable(path, std::strerror(errno));
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+#endif
   return out;
 }
 
@@ -129,10 +152,10 @@ void normalise(Splits& s) {
   at::Tensor mean, stdv;
   if (x.dim() == 4) {
     mean = x.mean({0, 2, 3});
-    stdv = x.std({0, 2, 3});
+    stdv = x.std(std::vector<std::int64_t>{0, 2, 3}, /*unbiased=*/true, /*keepdim=*/false);
   } else {
     mean = x.mean(0);
-    stdv = x.std(0);
+    stdv = x.std(std::vector<std::int64_t>{0}, /*unbiased=*/true, /*keepdim=*/false);
   }
   stdv = at::where(stdv > 1e-8, stdv, at::ones_like(stdv));
   const std::vector<std::int64_t> shape = x.dim() == 4 ? std::vector<std::int64_t>{1, -1, 1, 1} : std::vector<std::int64_t>{1, -1};

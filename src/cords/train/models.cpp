@@ -10,6 +10,7 @@ namespace nn = torch::nn;
 
 at::Tensor Classifier::dropout(const at::Tensor& x, double p) {
   if (!is_training() || p <= 0) return x;
+  if (!x.is_cpu()) return torch::dropout(x, p, true);  // on a GPU the native kernel is the fast one
   const std::uint64_t call = dropout_calls_++;
   at::Tensor mask = at::empty_like(x, x.options().dtype(at::kFloat).device(at::kCPU));
   float* m = mask.data_ptr<float>();

@@ -121,7 +121,7 @@ Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int
   model_->eval();
   TensorData d;  // the pool, in the order given (per-batch: whole batches of the sequential train order)
   const at::Tensor pidx = at::tensor(pool, at::kLong);
-  d.x = data_.train.x.index_select(0, pidx);
+  d.x = data_.train.x.index_select(0, pidx.to(data_.train.x.device()));
   d.y = data_.train.y.index_select(0, pidx);
   d.classes = data_.train.classes;
   Gradients g;
@@ -228,7 +228,7 @@ Subset Run::select(std::uint64_t seed) {
         }
         if (h != emb.size(2)) emb = at::adaptive_avg_pool2d(emb, {h, w});
       }
-      emb = emb.flatten(1).to(at::kFloat);
+      emb = emb.flatten(1).to(at::kCPU, at::kFloat);
     }
     return facloc_embed(emb, data_.train.y, data_.train.classes, k);
   }
@@ -268,6 +268,7 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
   const at::Tensor perm = at::tensor(order, at::kLong);
   const int world = comm_ ? comm_->world() : 1, rank = comm_ ? comm_->rank() : 0;
   std::vector<at::Tensor> grads;
+  at::Tensor loss_acc = at::zeros({}, at::TensorOptions().dtype(at::kDouble).device(device_));  // no sync per step
   for (std::int64_t b0 = 0; b0 < m; b0 += o_.batch) {
     const std::int64_t bn = std::min<std::int64_t>(o_.batch, m - b0);
     const at::Tensor pos = perm.narrow(0, b0, bn);
@@ -278,13 +279,13 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
       if (p.grad().defined()) p.mutable_grad().reset();
     if (hi > lo) {
       const at::Tensor mine = idx.narrow(0, lo, hi - lo);
-      const at::Tensor x = batch_x(data_.train.x.index_select(0, mine));
+      const at::Tensor x = batch_x(data_.train.x.index_select(0, mine.to(data_.train.x.device())));
       const at::Tensor y = data_.train.y.index_select(0, mine).to(device_);
       const at::Tensor losses = torch::nn::functional::cross_entropy(model_->forward(x), y,
                                                                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
       const at::Tensor loss = (losses * w.narrow(0, lo, hi - lo).to(device_)).sum() / wsum;
       loss.backward();
-      loss_sum += loss.item<double>() * wsum;
+      loss_acc += loss.detach().to(at::kDouble) * wsum;
     }
     if (comm_) {
       grads.clear();
@@ -305,6 +306,7 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
     opt_->step();
     seen += bn;
   }
+  loss_sum += loss_acc.item<double>();
   if (comm_) {  // each rank summed the loss of its share
     std::vector<at::Tensor> total{at::tensor(std::vector<double>{loss_sum}, at::kDouble)};
     comm_->allreduce_sum(total);
@@ -314,6 +316,9 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
 
 RunSummary Run::go(const std::function<void(int, int, const std::string&)>& progress) {
   comm_ = make_communicator(o_.store, o_.rank, o_.world);
+  if (device_.is_cuda())  // the inputs live on the device for the whole run (labels stay on the host)
+    for (TensorData* d : {&data_.train, &data_.val, &data_.test})
+      if (d->size() > 0) d->x = d->x.to(device_);
   const bool lead = !comm_ || comm_->rank() == 0;
   const TensorData& train = data_.train;
   const std::int64_t n = train.size(), k = budget_of(n, o_.fraction);
@@ -321,6 +326,13 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const std::string model_name = o_.model.empty() ? default_model(o_.data.dataset, example_shape(train.x)) : o_.model;
   model_ = make_model(model_name, example_shape(train.x), train.classes);
   model_->to(device_);
+  if (device_.is_cpu()) {
+    // Convolution weights in channels-last: oneDNN then keeps every activation channels-last (a 1-channel input
+    // alone cannot ask for it), which makes its convolutions and ATen's max-pool several times faster on CPU.
+    torch::NoGradGuard ng;
+    for (auto& p : model_->parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+  }
   if (comm_)  // identical initial weights on every rank
     for (auto& p : model_->parameters()) {
       at::Tensor c = p.detach().to(at::kCPU).contiguous();
