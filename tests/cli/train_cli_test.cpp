@@ -76,6 +76,39 @@ TEST(TrainCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line: " << r.out;
 }
 
+#ifdef CORDS_TEST_HAVE_PLOT
+// An image folder (one sub-folder per class, decoded with OpenCV): two classes of small PPM images, red-ish and
+// blue-ish, plus a file that is not an image (a clear error).
+TEST(TrainCli, ImageFolderDatasetTrainsAndRefusesUndecodableFiles) {
+  const fs::path dir = temp_dir("folder"), out = temp_dir("folder-out");
+  Rng rng(9);
+  for (int c = 0; c < 2; ++c) {
+    fs::create_directories(dir / (c == 0 ? "red" : "blue"));
+    for (int i = 0; i < 40; ++i) {
+      std::ofstream f(dir / (c == 0 ? "red" : "blue") / ("im" + std::to_string(i) + ".ppm"), std::ios::binary);
+      f << "P6\n12 10\n255\n";
+      for (int p = 0; p < 120; ++p) {
+        const int noise = static_cast<int>(rng.uniform(60));
+        const unsigned char px[3] = {static_cast<unsigned char>(c == 0 ? 180 + noise : noise), static_cast<unsigned char>(noise),
+                                     static_cast<unsigned char>(c == 0 ? noise : 180 + noise)};
+        f.write(reinterpret_cast<const char*>(px), 3);
+      }
+    }
+  }
+  auto r = run_cli("train --dataset folder --data-dir " + dir.string() + " --image-size 8 --model linear --strategy full --epochs 3 "
+                   "--batch-size 16 --threads 1 -q -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto m = read_json(out / "metrics.json");
+  EXPECT_EQ(m["classes"], 2);
+  EXPECT_EQ(m["test_size"], 16) << "20% of 80 held out";
+  EXPECT_GT(m["test_accuracy"].get<double>(), 0.9);
+  std::ofstream(dir / "red" / "broken.png") << "not a png";
+  r = run_cli("train --dataset folder --data-dir " + dir.string() + " --model linear -q -o " + out.string());
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("broken.png"), std::string::npos) << r.out;
+}
+#endif
+
 TEST(TrainCli, CompareRunsEveryStrategyAndTabulatesAgainstFull) {
   const fs::path out = temp_dir("compare");
   const auto r = run_cli("train " + common() + "--compare full,random,craig-pb --epochs 3 --select-every 1 --fraction 0.2 -q -o " + out.string());
