@@ -5,7 +5,7 @@
 #     tensors preloaded), alternating ROUNDS times in this run; the ratio of medians is reported.
 #  2. CORDS' protocol side by side: fraction 0.1, select every 5, kappa 0, EPOCHS epochs, --compare over STRATEGIES
 #     with SEEDS; time = training + selection, evaluation excluded.
-# Usage: bench/run_train_bench.sh [OUT]   (env: EPOCHS=6 SEEDS=0,1 ROUNDS=3 STRATEGIES=...)
+# Usage: bench/run_train_bench.sh [OUT]   (env: EPOCHS=6 SEEDS=0,1 ROUNDS=3 STRATEGIES=... SPEED_ONLY=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/train-$(date +%F)}
@@ -29,5 +29,6 @@ py = [r["images_per_s"] for r in rows if r["impl"] == "python-pytorch"]
 print(f"per-epoch speed: C++ {statistics.median(cpp):.0f} images/s, plain PyTorch {statistics.median(py):.0f} images/s, "
       f"ratio of medians {statistics.median(cpp) / statistics.median(py):.2f} (C++ {cpp}, Python {py})")
 PY
+[ "${SPEED_ONLY:-0}" = 1 ] && exit 0
 "$bin" train --dataset fashion-mnist --compare "$STRATEGIES" --seeds "$SEEDS" --epochs "$EPOCHS" --select-every 5 --kappa 0 \
   --fraction 0.1 --threads 2 --device cpu -q -o "$out/compare" | tee "$out/compare.txt"

@@ -29,7 +29,9 @@ std::unique_ptr<select::SetFunction> torch_facility_location(at::Tensor kernel);
 /// Saturated coverage over a device kernel.
 std::unique_ptr<select::SetFunction> torch_saturated_coverage(at::Tensor kernel, double alpha);
 
-/// Resolves "auto" | "cpu" | "cuda[:i]" to a device; "auto" is CUDA when available. Throws for CUDA without one.
+/// Resolves "auto" | "cpu" | "cuda[:i]" to a device; "auto" is CUDA when available. Throws Error{InvalidArgument}
+/// for CUDA without one, for other device types and for unknown names. The one parser of --device (embedder,
+/// trainer, selection).
 at::Device resolve_device(const std::string& name);
 
 }  // namespace cords::accel

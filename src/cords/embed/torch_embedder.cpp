@@ -8,6 +8,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "cords/accel/torch_functions.h"
 #include "cords/core/error.h"
 #include "cords/embed/torch_autocast.h"
 
@@ -29,22 +30,9 @@ std::string reason(const std::string& what) {
   return best;
 }
 
-c10::Device pick_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
-  try {
-    c10::Device d(name);
-    if (d.is_cuda() && !torch::cuda::is_available())
-      throw invalid_argument("--device " + name + " requested but no CUDA device is available (use auto or cpu)");
-    if (!d.is_cuda() && !d.is_cpu()) throw invalid_argument("unsupported --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
-    return d;
-  } catch (const c10::Error&) {
-    throw invalid_argument("unknown --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
-  }
-}
-
 class TorchEmbedder final : public Embedder {
  public:
-  explicit TorchEmbedder(const TorchEmbedderOptions& o) : opts_(o), spec_(read_cnn_spec(o.model_path)), device_(pick_device(o.device)) {
+  explicit TorchEmbedder(const TorchEmbedderOptions& o) : opts_(o), spec_(read_cnn_spec(o.model_path)), device_(accel::resolve_device(o.device)) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::is_regular_file(o.model_path, ec)) throw model_error(o.model_path, "no such file");

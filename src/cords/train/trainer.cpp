@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "cords/accel/torch_functions.h"
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
@@ -35,17 +36,6 @@ Kind kind_of(const std::string& s) {
   return {true, true};  // craig, gradmatch, glister
 }
 
-c10::Device pick_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA) : c10::Device(c10::kCPU);
-  try {
-    c10::Device d(name);
-    if (d.is_cuda() && !torch::cuda::is_available()) throw invalid_argument("--device " + name + " requested but CUDA is not available");
-    return d;
-  } catch (const c10::Error&) {
-    throw invalid_argument("unknown --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
-  }
-}
-
 std::vector<std::int64_t> example_shape(const at::Tensor& x) {
   auto s = x.sizes().vec();
   s.erase(s.begin());
@@ -69,7 +59,7 @@ struct Eval {
 
 class Run {
  public:
-  Run(const TrainOptions& o, Splits data) : o_(o), data_(std::move(data)), device_(pick_device(o.device)) {}
+  Run(const TrainOptions& o, Splits data) : o_(o), data_(std::move(data)), device_(accel::resolve_device(o.device)) {}
 
   RunSummary go(const std::function<void(int, int, const std::string&)>& progress);
 
@@ -504,6 +494,7 @@ RunSummary run_training(const TrainOptions& opts, const std::function<void(int, 
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (o.threads > 0) at::set_num_threads(o.threads);
+  accel::resolve_device(o.device);  // a bad --device fails before the data is read
   Run run(o, load_splits(o.data));
   return run.go(progress);
 }
