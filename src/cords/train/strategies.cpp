@@ -33,6 +33,24 @@ std::vector<std::int64_t> class_budgets(const Members& m, std::int64_t k) {
   return {b.begin(), b.end()};
 }
 
+using Chosen = std::pair<std::vector<std::int64_t>, std::vector<float>>;  // positions and their weights
+
+// Per-class selection: `choose(c, member_indices, budget)` picks positions among class c's members (rows in the
+// order of `member_indices`); they are mapped back to train indices. Classes without budget are skipped.
+template <class Choose>
+Subset per_class(const Members& m, const std::vector<std::int64_t>& budgets, Choose choose) {
+  Subset s;
+  for (std::size_t c = 0; c < m.size(); ++c) {
+    if (budgets[c] == 0) continue;
+    const auto [pos, w] = choose(c, at::tensor(m[c], at::kLong), budgets[c]);
+    for (std::size_t t = 0; t < pos.size(); ++t) {
+      s.indices.push_back(m[c][static_cast<std::size_t>(pos[t])]);
+      s.weights.push_back(w[t]);
+    }
+  }
+  return s;
+}
+
 std::int64_t batches_of(std::int64_t n, std::int64_t batch) { return (n + batch - 1) / batch; }
 
 // Chosen batches (with weights) -> their examples, each with its batch's weight.
@@ -55,7 +73,7 @@ Matrix to_matrix(const at::Tensor& rows) {
 
 // Facility location (sim = max d2 - d2) over the rows, lazy greedy, budget k; returns chosen positions and the
 // cluster size of each (elements whose most similar chosen element it is, itself included).
-std::pair<std::vector<std::int64_t>, std::vector<float>> facloc_rows(const at::Tensor& rows, std::int64_t k) {
+Chosen facloc_rows(const at::Tensor& rows, std::int64_t k) {
   const std::int64_t m = rows.size(0);
   k = std::min(k, m);
   if (k <= 0) return {};
@@ -139,23 +157,14 @@ Subset craig(const Gradients& g, std::int64_t k, Mode mode) {
     return expand_batches(chosen, w, n, g.batch);
   }
   need_per_example(g, "craig per-class/whole");
-  Subset s;
   if (mode == Mode::Whole) {
     const auto [chosen, w] = facloc_rows(g.g, k);
     return {chosen, w};
   }
   const Members m = by_class(g.y, g.classes);
-  const auto kc = class_budgets(m, k);
-  for (std::size_t c = 0; c < m.size(); ++c) {
-    if (kc[c] == 0) continue;
-    const at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
-    const auto [chosen, w] = facloc_rows(rows, kc[c]);
-    for (std::size_t t = 0; t < chosen.size(); ++t) {
-      s.indices.push_back(m[c][static_cast<std::size_t>(chosen[t])]);
-      s.weights.push_back(w[t]);
-    }
-  }
-  return s;
+  return per_class(m, class_budgets(m, k), [&](std::size_t, const at::Tensor& members, std::int64_t budget) {
+    return facloc_rows(g.g.index_select(0, members), budget);
+  });
 }
 
 Subset gradmatch(const Gradients& g, std::int64_t k, Mode mode, double lambda, std::uint64_t seed) {
@@ -171,35 +180,28 @@ Subset gradmatch(const Gradients& g, std::int64_t k, Mode mode, double lambda, s
     return expand_batches(idx, w, n, g.batch);
   }
   need_per_example(g, "gradmatch per-class/whole");
-  Subset s;
-  auto solve = [&](const std::vector<std::int64_t>& members, const at::Tensor& rows, std::int64_t budget) {
+  // OMP on the rows, then random rows at weight 1 up to the budget.
+  auto solve = [&](const at::Tensor& rows, std::int64_t budget) {
     const OmpResult r = nn_omp(rows, rows.sum(0), budget, lambda);
-    std::vector<std::int64_t> idx = r.atoms;
-    std::vector<float> w(r.coef.begin(), r.coef.end());
-    top_up(idx, w, rows.size(0), budget, rng);
-    for (std::size_t t = 0; t < idx.size(); ++t) {
-      s.indices.push_back(members.empty() ? idx[t] : members[static_cast<std::size_t>(idx[t])]);
-      s.weights.push_back(w[t]);
-    }
+    Chosen c{r.atoms, std::vector<float>(r.coef.begin(), r.coef.end())};
+    top_up(c.first, c.second, rows.size(0), budget, rng);
+    return c;
   };
   if (mode == Mode::Whole) {
-    solve({}, g.g, k);
-    return s;
+    const auto [idx, w] = solve(g.g, k);
+    return {idx, w};
   }
   if (mode == Mode::PerClassPerGradient && !g.linear)
     throw invalid_argument("gradmatch per-class-per-gradient needs the last layer's weight gradients (linear layer)");
   const Members m = by_class(g.y, g.classes);
-  const auto kc = class_budgets(m, k);
-  for (std::size_t c = 0; c < m.size(); ++c) {
-    if (kc[c] == 0) continue;
-    at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
+  return per_class(m, class_budgets(m, k), [&](std::size_t c, const at::Tensor& members, std::int64_t budget) {
+    at::Tensor rows = g.g.index_select(0, members);
     if (mode == Mode::PerClassPerGradient) {  // class c's own parameters: bias c and weight row c
       const auto cc = static_cast<std::int64_t>(c);
       rows = at::cat({rows.narrow(1, cc, 1), rows.narrow(1, g.classes + cc * g.emb_dim, g.emb_dim)}, 1);
     }
-    solve(m[c], rows, kc[c]);
-  }
-  return s;
+    return solve(rows, budget);
+  });
 }
 
 Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed) {
@@ -250,7 +252,6 @@ Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mod
     }
     return chosen;
   };
-  Subset s;
   if (mode == Mode::PerBatch) {
     if (!g.per_batch) throw invalid_argument("glister per-batch needs per-batch gradients");
     const auto chosen = run(g.g, val.logits, val.emb, val.y, batches_of(k, g.batch));
@@ -258,15 +259,13 @@ Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mod
   }
   need_per_example(g, "glister per-class/whole");
   if (mode == Mode::Whole) {
+    Subset s;
     s.indices = run(g.g, val.logits, val.emb, val.y, k);
     s.weights.assign(s.indices.size(), 1.0f);
     return s;
   }
   const Members m = by_class(g.y, g.classes), mv = by_class(val.y, g.classes);
-  const auto kc = class_budgets(m, k);
-  for (std::size_t c = 0; c < m.size(); ++c) {
-    if (kc[c] == 0) continue;
-    const at::Tensor rows = g.g.index_select(0, at::tensor(m[c], at::kLong));
+  return per_class(m, class_budgets(m, k), [&](std::size_t c, const at::Tensor& members, std::int64_t budget) {
     at::Tensor vl = val.logits, ve = val.emb, vy = val.y;
     if (!mv[c].empty()) {  // the class's own validation examples (all of them when it has none)
       const at::Tensor vi = at::tensor(mv[c], at::kLong);
@@ -274,27 +273,19 @@ Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mod
       ve = ve.index_select(0, vi);
       vy = vy.index_select(0, vi);
     }
-    for (auto p : run(rows, vl, ve, vy, kc[c])) {
-      s.indices.push_back(m[c][static_cast<std::size_t>(p)]);
-      s.weights.push_back(1.0f);
-    }
-  }
-  return s;
+    std::vector<std::int64_t> chosen = run(g.g.index_select(0, members), vl, ve, vy, budget);
+    std::vector<float> ones(chosen.size(), 1.0f);
+    return Chosen{std::move(chosen), std::move(ones)};
+  });
 }
 
 Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std::int64_t k) {
   const Members m = by_class(y, classes);
-  const auto kc = class_budgets(m, k);
-  Subset s;
-  for (std::size_t c = 0; c < m.size(); ++c) {
-    if (kc[c] == 0) continue;
-    const at::Tensor rows = emb.index_select(0, at::tensor(m[c], at::kLong));
-    for (auto p : facloc_rows(rows, kc[c]).first) {
-      s.indices.push_back(m[c][static_cast<std::size_t>(p)]);
-      s.weights.push_back(1.0f);
-    }
-  }
-  return s;
+  return per_class(m, class_budgets(m, k), [&](std::size_t, const at::Tensor& members, std::int64_t budget) {
+    Chosen c = facloc_rows(emb.index_select(0, members), budget);
+    c.second.assign(c.first.size(), 1.0f);  // weights 1, as CORDS' FacLoc
+    return c;
+  });
 }
 
 OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nnz, double lambda, double tol) {
