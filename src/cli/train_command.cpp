@@ -26,12 +26,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -127,7 +121,7 @@ int run_train_command(int argc, char** argv) {
     std::printf("wrote %s/accuracy.png\n", o.out.c_str());
     return 0;
   }
-  if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + joined(tr::dataset_names()) + ")");
+  if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + name_list(tr::dataset_names()) + ")");
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
   o.seed = seed;
   o.nesterov = !no_nesterov;
@@ -140,8 +134,6 @@ int run_train_command(int argc, char** argv) {
   };
 
   if (compare.empty()) {
-    tr::TrainOptions checked = tr::with_defaults(o);  // errors before any data is read
-    (void)checked;
     const tr::RunSummary r = tr::run_training(o, progress(""));
     if (lead) {
       tr::write_accuracy_plot(o.out);

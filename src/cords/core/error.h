@@ -8,6 +8,7 @@
 // Only main() catches everything and turns ErrorKind into the process exit code.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace cords {
 
@@ -40,5 +41,12 @@ class Error : public std::runtime_error {
 inline Error invalid_argument(const std::string& m) { return Error(ErrorKind::InvalidArgument, m); }
 inline Error input_unreadable(const std::string& m) { return Error(ErrorKind::InputUnreadable, m); }
 inline Error output_unwritable(const std::string& m) { return Error(ErrorKind::OutputUnwritable, m); }
+
+/// "a, b, c": the valid names an "unknown X; valid: ..." message lists.
+inline std::string name_list(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
 
 }  // namespace cords

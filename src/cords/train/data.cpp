@@ -284,9 +284,7 @@ Splits load_splits(const DataOptions& o) {
       test.classes = train.classes = std::max(train.classes, test.classes);
     }
   } else {
-    std::string valid;
-    for (const auto& n : dataset_names()) valid += (valid.empty() ? "" : ", ") + n;
-    throw invalid_argument("unknown dataset '" + o.dataset + "'; valid: " + valid);
+    throw invalid_argument("unknown dataset '" + o.dataset + "'; valid: " + name_list(dataset_names()));
   }
   if (!test.x.defined()) {  // no test part: hold one out
     const auto held = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(train.size()));

@@ -160,9 +160,7 @@ std::shared_ptr<Classifier> make_model(const std::string& name, const std::vecto
   }
   if (name == "mlp") return std::make_shared<Mlp>(numel(s), classes, 256);
   if (name == "linear") return std::make_shared<LinearModel>(numel(s), classes);
-  std::string valid;
-  for (const auto& n : model_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw invalid_argument("unknown model '" + name + "'; valid: " + valid);
+  throw invalid_argument("unknown model '" + name + "'; valid: " + name_list(model_names()));
 }
 
 }  // namespace cords::train

@@ -57,6 +57,20 @@ struct Eval {
   double loss = 0, accuracy = 0;
 };
 
+// Evaluation mode without autograd for one scope (dropout off, batch norm on running statistics); training mode
+// again at its end, also when the scope is left by an exception.
+class EvalScope {
+ public:
+  explicit EvalScope(torch::nn::Module& m) : m_(m) { m_.eval(); }
+  ~EvalScope() { m_.train(); }
+  EvalScope(const EvalScope&) = delete;
+  EvalScope& operator=(const EvalScope&) = delete;
+
+ private:
+  torch::NoGradGuard no_grad_;
+  torch::nn::Module& m_;
+};
+
 class Run {
  public:
   Run(const TrainOptions& o, Splits data) : o_(o), data_(std::move(data)), device_(accel::resolve_device(o.device)) {}
@@ -88,8 +102,7 @@ class Run {
 Eval Run::evaluate(const TensorData& d) {
   Eval e;
   if (d.size() == 0) return e;
-  torch::NoGradGuard ng;
-  model_->eval();
+  const EvalScope scope(*model_);
   double loss = 0;
   std::int64_t correct = 0;
   chunks(d.size(), 1024, [&](std::int64_t s, std::int64_t n) {
@@ -98,7 +111,6 @@ Eval Run::evaluate(const TensorData& d) {
     loss += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
     correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
   });
-  model_->train();
   e.loss = loss / static_cast<double>(d.size());
   e.accuracy = static_cast<double>(correct) / static_cast<double>(d.size());
   return e;
@@ -107,8 +119,7 @@ Eval Run::evaluate(const TensorData& d) {
 // Last-layer gradients of the train set in sequential order, at the current model (eval mode: dropout off, batch
 // norm on running statistics, CORDS' recommended policy): p - onehot [, (p - onehot) (x) embedding].
 Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int64_t>& pool) {
-  torch::NoGradGuard ng;
-  model_->eval();
+  const EvalScope scope(*model_);
   TensorData d;  // the pool, in the order given (per-batch: whole batches of the sequential train order)
   const at::Tensor pidx = at::tensor(pool, at::kLong);
   d.x = data_.train.x.index_select(0, pidx.to(data_.train.x.device()));
@@ -138,7 +149,6 @@ Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int
       rows.push_back(r.to(at::kCPU, at::kFloat));
     }
   });
-  model_->train();
   g.g = at::cat(rows).contiguous();
   return g;
 }
@@ -148,35 +158,25 @@ Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int
 // the pool's B-chunks are real batches).
 std::vector<std::int64_t> Run::candidate_pool(bool per_batch, std::uint64_t seed) const {
   const std::int64_t n = data_.train.size();
-  std::vector<std::int64_t> pool;
-  Rng rng(seed);
-  if (per_batch) {
-    const std::int64_t nb = (n + o_.batch - 1) / o_.batch;
-    const std::int64_t want = std::min(nb, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(nb)))));
-    std::vector<std::int64_t> b = want == nb ? std::vector<std::int64_t>{} : rng.sample_without_replacement(nb, want);
-    if (want == nb) {
-      b.resize(static_cast<std::size_t>(nb));
-      std::iota(b.begin(), b.end(), 0);
-    }
-    std::sort(b.begin(), b.end());
-    for (auto id : b)
-      for (std::int64_t i = id * o_.batch; i < std::min(n, (id + 1) * o_.batch); ++i) pool.push_back(i);
-    return pool;
-  }
-  const std::int64_t want = std::min(n, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(n)))));
-  if (want == n) {
-    pool.resize(static_cast<std::size_t>(n));
-    std::iota(pool.begin(), pool.end(), 0);
+  const std::int64_t units = per_batch ? (n + o_.batch - 1) / o_.batch : n;  // examples, or batches
+  const std::int64_t want = std::min(units, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(units)))));
+  std::vector<std::int64_t> chosen(static_cast<std::size_t>(units));
+  if (want == units) {
+    std::iota(chosen.begin(), chosen.end(), 0);
   } else {
-    pool = rng.sample_without_replacement(n, want);
-    std::sort(pool.begin(), pool.end());
+    Rng rng(seed);
+    chosen = rng.sample_without_replacement(units, want);
+    std::sort(chosen.begin(), chosen.end());
   }
+  if (!per_batch) return chosen;
+  std::vector<std::int64_t> pool;
+  for (auto id : chosen)
+    for (std::int64_t i = id * o_.batch; i < std::min(n, (id + 1) * o_.batch); ++i) pool.push_back(i);
   return pool;
 }
 
 ValState Run::val_state() {
-  torch::NoGradGuard ng;
-  model_->eval();
+  const EvalScope scope(*model_);
   ValState v;
   std::vector<at::Tensor> logits, embs;
   const TensorData& d = data_.val.size() > 0 ? data_.val : data_.train;  // no validation split: the train set
@@ -185,7 +185,6 @@ ValState Run::val_state() {
     logits.push_back(model_->head->forward(e).to(at::kCPU, at::kFloat));
     embs.push_back(e.to(at::kCPU, at::kFloat));
   });
-  model_->train();
   v.logits = at::cat(logits);
   v.emb = at::cat(embs);
   v.y = d.y;
@@ -202,11 +201,9 @@ Subset Run::select(std::uint64_t seed) {
   if (s == "facloc-embed") {
     at::Tensor emb;
     if (o_.encoder == "model") {
-      torch::NoGradGuard ng;
-      model_->eval();
+      const EvalScope scope(*model_);
       std::vector<at::Tensor> parts;
       chunks(n, 1024, [&](std::int64_t st, std::int64_t len) { parts.push_back(model_->embed(batch_x(data_.train.x.narrow(0, st, len))).to(at::kCPU, at::kFloat)); });
-      model_->train();
       emb = at::cat(parts);
     } else {  // pixels: the normalised input, average-pooled to at most 1024 values per example
       emb = data_.train.x;
@@ -456,16 +453,12 @@ TrainOptions with_defaults(TrainOptions o) {
       o.strategy = base;
       if (o.mode.empty()) o.mode = "per-batch";
     }
-  if (std::find(strategy_names().begin(), strategy_names().end(), o.strategy) == strategy_names().end()) {
-    std::string valid;
-    for (const auto& s : strategy_names()) valid += (valid.empty() ? "" : ", ") + s;
-    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + valid + " (and craig-pb, gradmatch-pb, glister-pb)");
-  }
+  if (std::find(strategy_names().begin(), strategy_names().end(), o.strategy) == strategy_names().end())
+    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + name_list(strategy_names()) + " (and craig-pb, gradmatch-pb, glister-pb)");
   if (o.mode.empty()) {
     if (o.strategy == "craig" || o.strategy == "facloc-embed") o.mode = "per-class";
     else if (o.strategy == "gradmatch") o.mode = "per-class-per-gradient";
-    else if (o.strategy == "glister") o.mode = "whole";
-    else o.mode = "whole";
+    else o.mode = "whole";  // glister (CORDS' "Supervised"); unused by the others
   }
   const Mode mode = parse_mode(o.mode);
   if (o.strategy == "facloc-embed" && mode != Mode::PerClass) throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
