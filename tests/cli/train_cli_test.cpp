@@ -1,7 +1,6 @@
 // `cords-summarize train` end to end through the executable: bad inputs with their documented exit codes,
 // --compare, and data-parallel training with two processes over c10d/Gloo.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,18 +10,14 @@
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
 #include "../support/run_cli.h"
+#include "../support/temp_dir.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("cords-train-cli-" + std::to_string(::getpid()) + "-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return test::fresh_temp_dir("cords-train-cli", name); }
 
 fs::path features_dataset() {
   static const fs::path d = [] {

@@ -1,7 +1,6 @@
 // The trainer on a tiny synthetic features dataset: CORDS' schedule (selection epochs, warm start, skipped epochs),
 // metrics.json, reproducibility, learning, data readers and their errors.
 #include <gtest/gtest.h>
-#include <unistd.h>
 #ifdef CORDS_TEST_HAVE_ZLIB
 #include <zlib.h>
 #endif
@@ -16,6 +15,7 @@
 #include "cords/core/rng.h"
 #include "cords/train/data.h"
 #include "cords/train/trainer.h"
+#include "../support/temp_dir.h"
 #include <torch/cuda.h>
 
 namespace cords::train {
@@ -23,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("cords-train-test-" + std::to_string(::getpid()) + "-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return test::fresh_temp_dir("cords-train-test", name); }
 
 // 3 well-separated Gaussian classes in 8 dimensions.
 fs::path blobs_dataset(const std::string& name, Index n = 600) {
