@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cords/core/blas_cpu.h"
 #include "cords/core/rng.h"
 #include "cords/embed/factory.h"
 #include "cords/embed/torch_autocast.h"
@@ -19,6 +20,7 @@
 using namespace cords;
 
 int main(int argc, char** argv) {
+  cords::tune_openblas_core();  // see cords/core/blas_cpu.h
   std::string model = embed::default_model_path(), device = "cpu";
   int batch = 16, frames = 256, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cords/core/blas_cpu.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
 #include "cords/select/functions.h"
@@ -80,6 +81,7 @@ Matrix blobs(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cords::tune_openblas_core();
   const Args a = parse(argc, argv);
   set_threads(a.threads);
   const Matrix x = blobs(a);
@@ -129,7 +131,7 @@ int main(int argc, char** argv) {
         static_cast<long long>(a.n), static_cast<long long>(a.d), static_cast<long long>(a.clusters),
         static_cast<long long>(k),
         a.knn > 0 ? "knn" : "dense", name.c_str(), kernel_s, greedy_s, s.objective,
-        static_cast<long long>(s.evaluations), kernel_bytes, peak_rss_bytes(), sgemm_s, detail::gemm_backend(),
+        static_cast<long long>(s.evaluations), kernel_bytes, peak_rss_bytes(), sgemm_s, detail::gemm_backend().c_str(),
         a.knn > 0 ? knn_stats.recall : 1.0, a.knn > 0 && !knn_stats.exact ? "false" : "true");
     std::fflush(stdout);
   }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cords/core/blas_cpu.h"
 #include "cords/accel/torch_functions.h"
 #include "cords/core/rng.h"
 #include "cords/select/optimizer.h"
@@ -21,6 +22,7 @@ void sync(const at::Tensor& t) { (void)t.sum().item<double>(); }  // forces the 
 }  // namespace
 
 int main(int argc, char** argv) {
+  cords::tune_openblas_core();  // see cords/core/blas_cpu.h
   Index n = 50000, d = 512, steps = 20;
   std::string device = "cuda", dtype = "half";
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 #include "cords/train/trainer.h"
 
 int main(int argc, char** argv) {
+  cords::tune_openblas_core();  // see cords/core/blas_cpu.h
   cords::train::TrainOptions o;
   o.data.dataset = "fashion-mnist";
   o.epochs = 1;

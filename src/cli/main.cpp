@@ -12,6 +12,7 @@
 #endif
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
+#include "cords/core/blas_cpu.h"
 #include "cords/pipeline/report.h"
 #endif
 #include "cords/core/error.h"
@@ -83,6 +84,8 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any BLAS call: OpenBLAS picks SSE3 kernels on CPUs it does not recognise (cords/core/blas_cpu.h).
+  cords::tune_openblas_core();
   try {
     return dispatch(argc, argv);
   } catch (const cords::Error& e) {

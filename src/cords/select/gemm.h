@@ -1,6 +1,8 @@
 #pragma once
 // The two dense products the kernels need. Implemented by gemm_blas.cpp (CBLAS, e.g. OpenBLAS) or by
 // gemm_fallback.cpp (portable blocked loops, OpenMP) as chosen in CMake. Row-major; a is m x d, b is n x d.
+#include <string>
+
 #include "cords/core/matrix.h"
 
 namespace cords::select::detail {
@@ -29,7 +31,8 @@ class SingleThreadedGemm {
   int saved_;
 };
 
-/// Name of the implementation ("openblas", "fallback").
-const char* gemm_backend();
+/// Name of the implementation: "openblas CORE" (the kernels OpenBLAS runs, e.g. "openblas SkylakeX"), "cblas" or
+/// "fallback".
+std::string gemm_backend();
 
 }  // namespace cords::select::detail

@@ -2,6 +2,10 @@
 
 #include "cords/select/gemm.h"
 
+#include <string>
+
+#include "cords/core/blas_cpu.h"
+
 namespace cords::select::detail {
 
 void gemm_abt(const float* a, Index m, const float* b, Index n, Index d, float* c, Index ldc) {
@@ -17,6 +21,9 @@ void syrk_lower(const float* a, Index n, Index d, float* c) {
 void set_gemm_threads(int threads) { openblas_set_num_threads(threads); }
 int gemm_threads() { return openblas_get_num_threads(); }
 
-const char* gemm_backend() { return "openblas"; }
+std::string gemm_backend() {
+  const std::string core = openblas_core();
+  return core.empty() ? "cblas" : "openblas " + core;
+}
 
 }  // namespace cords::select::detail
