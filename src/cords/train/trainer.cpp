@@ -12,6 +12,7 @@
 
 #include "cords/accel/torch_functions.h"
 #include "cords/core/atomic_file.h"
+#include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
@@ -316,9 +317,17 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   if (device_.is_cpu()) {
     // Convolution weights in channels-last: oneDNN then keeps every activation channels-last (a 1-channel input
     // alone cannot ask for it), which makes its convolutions and ATen's max-pool several times faster on CPU.
+    // Copied into a fresh channels-last tensor rather than .contiguous(ChannelsLast): for a 1-channel weight (the
+    // first layer on grey images) both layouts count as contiguous, .contiguous() keeps the NCHW strides and oneDNN
+    // then writes that layer's output as NCHW; the next layer converted it back each step, and the ReLU between them
+    // ran its backward on mismatched layouts (together about 20% of a MnistNet step).
     torch::NoGradGuard ng;
     for (auto& p : model_->parameters())
-      if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+      if (p.dim() == 4) {
+        at::Tensor q = at::empty(p.sizes(), p.options().memory_format(at::MemoryFormat::ChannelsLast));
+        q.copy_(p);
+        p.set_data(q);
+      }
   }
   if (comm_)  // identical initial weights on every rank
     for (auto& p : model_->parameters()) {
@@ -423,7 +432,7 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
             {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction}, {"budget", o_.strategy == "full" ? n : k},
             {"epochs", T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
             {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"seed", o_.seed},
-            {"device", device_.str()}, {"threads", at::get_num_threads()}, {"world_size", o_.world},
+            {"device", device_.str()}, {"threads", at::get_num_threads()}, {"blas_core", openblas_core()}, {"world_size", o_.world},
             {"train_size", n}, {"val_size", data_.val.size()}, {"test_size", data_.test.size()}, {"classes", train.classes},
             {"test_accuracy", test.accuracy}, {"val_accuracy", val.accuracy}, {"train_time_s", train_time},
             {"selection_time_s", selection_time}, {"selections", selections}, {"coverage", coverage},
