@@ -193,6 +193,25 @@ TEST(Glister, GreedyPicksTheExampleAlignedWithTheValidationGradient) {
   EXPECT_EQ(glister(g, v, 1, Mode::Whole, 0.1, 0).indices, std::vector<std::int64_t>{0});
 }
 
+TEST(Glister, FactorisedGreedyEqualsTheDirectEvaluation) {
+  // The bias-only fast path (factorised softmax) against the direct ATen evaluation: the same picks, for small and
+  // large steps, and for logits extreme enough that the factorised form underflows and falls back row by row.
+  at::manual_seed(5);
+  const int C = 6;
+  const at::Tensor rows = at::randn({240, C});
+  const at::Tensor vy = at::randint(0, C, {90}, at::kLong);
+  const at::Tensor vemb = at::randn({90, 3});
+  for (const double scale : {1.0, 400.0}) {
+    const at::Tensor vlogits = at::randn({90, C}) * scale;
+    for (const double eta : {0.05, 5.0}) {
+      const auto fast = glister_greedy(rows, vlogits, vemb, vy, C, false, 30, eta, 11, false);
+      const auto direct = glister_greedy(rows, vlogits, vemb, vy, C, false, 30, eta, 11, true);
+      EXPECT_EQ(fast.size(), 30u);
+      EXPECT_EQ(fast, direct) << "scale " << scale << ", eta " << eta;
+    }
+  }
+}
+
 TEST(FaclocEmbed, OneRepresentativePerClusterPerClass) {
   const Gradients g = synthetic({30, 30}, 8, 8, 3);
   const Subset s = facloc_embed(g.g, g.y, 2, 6);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
@@ -204,53 +205,151 @@ Subset gradmatch(const Gradients& g, std::int64_t k, Mode mode, double lambda, s
   });
 }
 
-Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed) {
-  const std::int64_t n = g.examples();
-  const int C = g.classes;
-  const std::int64_t D = g.emb_dim;
+namespace {
+
+// The validation gradient of the cross-entropy loss at logits `out` (V x C): [mean (p - onehot) | mean (p - onehot)
+// (x) e] (the second part only with the linear layer).
+at::Tensor glister_val_grad(const at::Tensor& out, const at::Tensor& onehot, const at::Tensor& e, bool linear) {
+  const at::Tensor p = at::softmax(out, 1) - onehot;
+  at::Tensor gv = p.mean(0);
+  if (linear) gv = at::cat({gv, p.t().mm(e).div(static_cast<double>(out.size(0))).flatten()});
+  return gv;
+}
+
+// Bias-only gradients (no linear layer): every validation row's logits move by the same -eta b, b = the bias part
+// of the chosen gradients' sum. With A[v][c] = exp(out0[v][c] - max_c out0[v][c]) computed once and
+// u[c] = exp(-eta b[c] - max), softmax(out0[v] - eta b)[c] = A[v][c] u[c] / sum_c' A[v][c'] u[c'], so the mean
+// validation gradient costs 2 V C multiply-adds and C exponentials per greedy step instead of V C exponentials.
+class BiasOnlyValGrad {
+ public:
+  BiasOnlyValGrad(const at::Tensor& out0, const at::Tensor& vy, int classes, double eta)
+      : v_(out0.size(0)), c_(classes), eta_(eta), a_(static_cast<std::size_t>(v_ * c_)), out0_(a_.size()), onehot_mean_(static_cast<std::size_t>(c_), 0.0) {
+    const at::Tensor o = out0.to(at::kDouble).contiguous();
+    const at::Tensor y = vy.to(at::kLong).contiguous();
+    const double* op = o.data_ptr<double>();
+    const std::int64_t* yp = y.data_ptr<std::int64_t>();
+    for (std::int64_t v = 0; v < v_; ++v) {
+      const double* row = op + v * c_;
+      const double mx = *std::max_element(row, row + c_);
+      for (int c = 0; c < c_; ++c) {
+        a_[static_cast<std::size_t>(v * c_ + c)] = std::exp(row[c] - mx);
+        out0_[static_cast<std::size_t>(v * c_ + c)] = row[c];
+      }
+      onehot_mean_[static_cast<std::size_t>(yp[v])] += 1.0 / static_cast<double>(v_);
+    }
+  }
+  // The mean validation gradient at logits out0 - eta b.
+  std::vector<double> at(const std::vector<double>& b) const {
+    std::vector<double> shift(static_cast<std::size_t>(c_)), u(static_cast<std::size_t>(c_)), sum(static_cast<std::size_t>(c_), 0.0);
+    for (int c = 0; c < c_; ++c) shift[static_cast<std::size_t>(c)] = -eta_ * b[static_cast<std::size_t>(c)];
+    const double mx = *std::max_element(shift.begin(), shift.end());
+    for (int c = 0; c < c_; ++c) u[static_cast<std::size_t>(c)] = std::exp(shift[static_cast<std::size_t>(c)] - mx);
+    for (std::int64_t v = 0; v < v_; ++v) {
+      const double* a = &a_[static_cast<std::size_t>(v * c_)];
+      double denom = 0;
+      for (int c = 0; c < c_; ++c) denom += a[c] * u[static_cast<std::size_t>(c)];
+      if (denom > 1e-280 && std::isfinite(denom)) {
+        const double inv = 1.0 / denom;
+        for (int c = 0; c < c_; ++c) sum[static_cast<std::size_t>(c)] += a[c] * inv;
+      } else {  // the factorised form under- or overflowed: this row the direct way (log-sum-exp)
+        const double* o = &out0_[static_cast<std::size_t>(v * c_)];
+        double m = -std::numeric_limits<double>::infinity();
+        for (int c = 0; c < c_; ++c) m = std::max(m, o[c] + shift[static_cast<std::size_t>(c)]);
+        double z = 0;
+        for (int c = 0; c < c_; ++c) z += std::exp(o[c] + shift[static_cast<std::size_t>(c)] - m);
+        for (int c = 0; c < c_; ++c) sum[static_cast<std::size_t>(c)] += std::exp(o[c] + shift[static_cast<std::size_t>(c)] - m) / z / u[static_cast<std::size_t>(c)];
+      }
+    }
+    std::vector<double> gv(static_cast<std::size_t>(c_));
+    for (int c = 0; c < c_; ++c)
+      gv[static_cast<std::size_t>(c)] = u[static_cast<std::size_t>(c)] * sum[static_cast<std::size_t>(c)] / static_cast<double>(v_) - onehot_mean_[static_cast<std::size_t>(c)];
+    return gv;
+  }
+
+ private:
+  std::int64_t v_;
+  int c_;
+  double eta_;
+  std::vector<double> a_, out0_, onehot_mean_;
+};
+
+}  // namespace
+
+std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy,
+                                         int classes, bool linear, std::int64_t budget, double eta, std::uint64_t seed, bool reference) {
+  const std::int64_t m = rows.size(0), C = classes;
+  budget = std::min(budget, m);
+  std::vector<std::int64_t> chosen;
+  if (budget <= 0) return chosen;
   Rng rng(seed);
-  // One greedy run over `rows` (candidates) against the validation rows `vidx`; returns chosen row positions.
-  auto run = [&](const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy, std::int64_t budget) {
-    const std::int64_t m = rows.size(0), V = vlogits.size(0);
-    budget = std::min(budget, m);
-    std::vector<std::int64_t> chosen;
-    if (budget <= 0) return chosen;
-    const at::Tensor G = rows.to(at::kDouble).contiguous();
-    const at::Tensor onehot = at::one_hot(vy, C).to(at::kDouble);
-    const at::Tensor out0 = vlogits.to(at::kDouble), e = vemb.to(at::kDouble);
-    auto val_grad = [&](const at::Tensor& out) {
-      const at::Tensor p = at::softmax(out, 1) - onehot;
-      at::Tensor gv = p.mean(0);
-      if (g.linear) gv = at::cat({gv, p.t().mm(e).div(static_cast<double>(V)).flatten()});
-      return gv;
-    };
-    at::Tensor gv = val_grad(out0);
-    at::Tensor gs = at::zeros({G.size(1)}, G.options());
-    std::vector<std::int64_t> remaining(static_cast<std::size_t>(m));
-    std::iota(remaining.begin(), remaining.end(), 0);
-    const auto sample = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(m) / static_cast<double>(budget) * std::log(100.0)));
-    for (std::int64_t step = 0; step < budget; ++step) {
-      const auto r = static_cast<std::int64_t>(remaining.size());
-      const std::int64_t s = std::min(sample, r);
-      const std::vector<std::int64_t> pos = s == r ? [&] { std::vector<std::int64_t> all(static_cast<std::size_t>(r)); std::iota(all.begin(), all.end(), 0); return all; }()
-                                                   : rng.sample_without_replacement(r, s);
-      std::vector<std::int64_t> cand;
-      for (auto p : pos) cand.push_back(remaining[static_cast<std::size_t>(p)]);
-      const at::Tensor gains = G.index_select(0, at::tensor(cand, at::kLong)).mv(gv).contiguous();
-      const double* gp = gains.data_ptr<double>();
-      std::size_t best = 0;
-      for (std::size_t t = 1; t < cand.size(); ++t)
-        if (gp[t] > gp[best] || (gp[t] == gp[best] && cand[t] < cand[best])) best = t;
-      const std::int64_t e_best = cand[best];
-      chosen.push_back(e_best);
-      remaining[static_cast<std::size_t>(pos[best])] = remaining.back();
-      remaining.pop_back();
+  const at::Tensor G = rows.to(at::kDouble).contiguous();
+  const std::int64_t P = G.size(1);
+  const double* gp = G.data_ptr<double>();
+  const bool fast = !linear && !reference;
+  std::optional<BiasOnlyValGrad> bias_only;
+  at::Tensor onehot, out0, e, gs;
+  std::vector<double> gv;
+  if (fast) {
+    bias_only.emplace(vlogits, vy, classes, eta);
+    gv = bias_only->at(std::vector<double>(static_cast<std::size_t>(C), 0.0));
+  } else {
+    onehot = at::one_hot(vy.to(at::kLong), C).to(at::kDouble);
+    out0 = vlogits.to(at::kDouble);
+    e = vemb.to(at::kDouble);
+    gs = at::zeros({P}, G.options());
+    const at::Tensor g0 = glister_val_grad(out0, onehot, e, linear).contiguous();
+    gv.assign(g0.data_ptr<double>(), g0.data_ptr<double>() + P);
+  }
+  std::vector<double> bsum(static_cast<std::size_t>(C), 0.0);  // fast path: the bias part of the chosen sum
+  std::vector<std::int64_t> remaining(static_cast<std::size_t>(m));
+  std::iota(remaining.begin(), remaining.end(), 0);
+  const auto sample = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(m) / static_cast<double>(budget) * std::log(100.0)));
+  std::vector<std::int64_t> pos;
+  for (std::int64_t step = 0; step < budget; ++step) {
+    const auto r = static_cast<std::int64_t>(remaining.size());
+    const std::int64_t s = std::min(sample, r);
+    if (s == r) {
+      pos.resize(static_cast<std::size_t>(r));
+      std::iota(pos.begin(), pos.end(), 0);
+    } else {
+      pos = rng.sample_without_replacement(r, s);
+    }
+    // The candidate with the largest gain <g_e, grad L_V> (ties: the smaller index).
+    std::size_t best = 0;
+    double best_gain = -std::numeric_limits<double>::infinity();
+    for (std::size_t t = 0; t < pos.size(); ++t) {
+      const std::int64_t cand = remaining[static_cast<std::size_t>(pos[t])];
+      const double* row = gp + cand * P;
+      double gain = 0;
+      for (std::int64_t j = 0; j < P; ++j) gain += row[j] * gv[static_cast<std::size_t>(j)];
+      if (t == 0 || gain > best_gain || (gain == best_gain && cand < remaining[static_cast<std::size_t>(pos[best])])) {
+        best = t;
+        best_gain = gain;
+      }
+    }
+    const std::int64_t e_best = remaining[static_cast<std::size_t>(pos[best])];
+    chosen.push_back(e_best);
+    remaining[static_cast<std::size_t>(pos[best])] = remaining.back();
+    remaining.pop_back();
+    if (fast) {
+      for (std::int64_t c = 0; c < C; ++c) bsum[static_cast<std::size_t>(c)] += gp[e_best * P + c];
+      gv = bias_only->at(bsum);
+    } else {
       gs += G[e_best];
       at::Tensor out = out0 - eta * gs.narrow(0, 0, C).unsqueeze(0);
-      if (g.linear) out = out - eta * e.mm(gs.narrow(0, C, C * D).view({C, D}).t());
-      gv = val_grad(out);
+      if (linear) out = out - eta * e.mm(gs.narrow(0, C, C * (P - C) / C).view({C, (P - C) / C}).t());
+      const at::Tensor g1 = glister_val_grad(out, onehot, e, linear).contiguous();
+      gv.assign(g1.data_ptr<double>(), g1.data_ptr<double>() + P);
     }
-    return chosen;
+  }
+  return chosen;
+}
+
+Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed) {
+  const std::int64_t n = g.examples();
+  Rng rng(seed);
+  auto run = [&](const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy, std::int64_t budget) {
+    return glister_greedy(rows, vlogits, vemb, vy, g.classes, g.linear, budget, eta, rng.next(), false);
   };
   if (mode == Mode::PerBatch) {
     if (!g.per_batch) throw invalid_argument("glister per-batch needs per-batch gradients");

@@ -64,6 +64,12 @@ Subset gradmatch(const Gradients& g, std::int64_t k, Mode mode, double lambda, s
 /// re-evaluated at the one-step-updated last layer (step eta times the sum of the chosen gradients). Weights 1.
 Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed);
 
+/// GLISTER's greedy over the candidate `rows` (gradient rows as in Gradients) against the validation state; returns
+/// the chosen row positions in order. Without the linear layer it runs a factorised softmax in plain loops (2 V C
+/// multiply-adds per step); `reference` forces the direct ATen evaluation (tests compare the two).
+std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy,
+                                         int classes, bool linear, std::int64_t budget, double eta, std::uint64_t seed, bool reference);
+
 /// Facility location once on fixed embeddings (N x D), per class, sim = max d2 - d2, lazy greedy. Weights 1.
 Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std::int64_t k);
 
