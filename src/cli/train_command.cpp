@@ -185,8 +185,11 @@ int run_train_command(int argc, char** argv) {
   for (const auto& s : order) {
     const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel);
     const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0, drop = have_full ? full_acc.mean - a.mean : 0;
-    std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
-                speedup, drop);
+    if (have_full)
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
+                  speedup, drop);
+    else  // nothing to compare against
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-");
     table.push_back({{"strategy", s}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
                      {"train_time_s_mean", t.mean}, {"selection_time_s_mean", sl.mean}, {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
                      {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}});
