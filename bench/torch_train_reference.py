@@ -74,4 +74,5 @@ for b in range(a.batches):
 sync()
 dt = time.perf_counter() - t
 print(json.dumps({"impl": "python-pytorch", "model": "MnistNet", "device": a.device, "batch": a.batch, "threads": a.threads,
-                  "images_per_s": round(a.batches * a.batch / dt, 1), "torch": torch.__version__}))
+                  "images_per_s": round(a.batches * a.batch / dt, 1), "torch": torch.__version__,
+                  "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}))

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     for (const auto& e : m["per_epoch"])
       if (e["epoch_time_s"].get<double>() > 0) rates.push_back(e["examples"].get<double>() / e["epoch_time_s"].get<double>());
     std::printf("%s\n", nlohmann::json{{"impl", "cords-summarize"}, {"strategy", m["strategy"]}, {"device", m["device"]},
-                                       {"threads", m["threads"]}, {"batch", m["batch_size"]}, {"images_per_s_per_epoch", rates},
+                                       {"threads", m["threads"]}, {"blas_core", m.value("blas_core", "")}, {"batch", m["batch_size"]}, {"images_per_s_per_epoch", rates},
                                        {"test_accuracy", m["test_accuracy"]}, {"train_time_s", m["train_time_s"]},
                                        {"selection_time_s", m["selection_time_s"]}}.dump().c_str());
   } catch (const cords::Error& e) {
