@@ -21,7 +21,7 @@ int run_summarize_command(int argc, char** argv) {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
-  bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false;
+  bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
   long long budget = 0;
   po::options_description opts(
       "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n"
@@ -54,6 +54,7 @@ int run_summarize_command(int argc, char** argv) {
     ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
     ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")
     ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
+    ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
     ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
     ("force", po::bool_switch(&cfg.force), "replace an existing output directory")
     ("threads", po::value(&cfg.threads)->default_value(0), "worker threads; 0 = all cores")
@@ -81,6 +82,7 @@ int run_summarize_command(int argc, char** argv) {
   decode::set_ffmpeg_verbose(verbose);
   cfg.write_sheet = !no_sheet;
   cfg.write_clip = !no_clip;
+  cfg.clip_copy = !clip_reencode;
   cfg.write_keyframes = !no_keyframes;
 
   std::error_code ec;

@@ -100,6 +100,52 @@ TEST_F(Summarize, FastModeFallsBackToAllFramesWhenThereIsOneKeyFrame) {
   EXPECT_EQ(r.keyframes.size(), 3u);
 }
 
+TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
+  SummarizeConfig c = config("gop2s.mp4", "fast_copy");  // key frames every 2 s, B-frames
+  c.keyframes_only = true;
+  c.budget = 3;
+  c.clip_seconds = 1.0;
+  c.features = "histogram";
+  const SummaryResult r = run_summarize(c);
+  ASSERT_FALSE(r.fast_fallback);
+  EXPECT_EQ(r.clip_mode, "copy");
+  EXPECT_EQ(r.clip_codec, "h264");
+  // Every copied frame decodes, at the input's size, in increasing time; three 1 s segments of 25 fps (a segment
+  // may end up to three B-frames short: they follow the cut in decode order).
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  decode::FFmpegSource clip((fs::path(c.output_dir) / "summary.mp4").string(), o);
+  EXPECT_EQ(clip.info().width, 320);
+  std::vector<Image> frames;
+  std::vector<std::int64_t> pts;
+  decode::Frame f;
+  while (clip.next(f)) {
+    frames.push_back(f.image);
+    pts.push_back(f.ts.pts);
+  }
+  EXPECT_EQ(clip.skipped(), 0);
+  EXPECT_GE(frames.size(), 3u * 25 - 9);
+  EXPECT_LE(frames.size(), 3u * 25);
+  for (std::size_t t = 1; t < pts.size(); ++t) EXPECT_LT(pts[t - 1], pts[t]);
+  // Bit-exact copy: the clip's first frame is the first keyframe, pixel for pixel.
+  decode::FFmpegSource src(c.input, o);
+  bool found = false;
+  while (src.next(f))
+    if (f.ts.pts == r.keyframes[0].ts.pts) {
+      found = true;
+      ASSERT_FALSE(frames.empty());
+      EXPECT_EQ(frames[0].data, f.image.data);
+      break;
+    }
+  EXPECT_TRUE(found);
+  // The same with re-encoding asked for.
+  c.clip_copy = false;
+  c.output_dir = (out / "fast_encode").string();
+  const SummaryResult e = run_summarize(c);
+  EXPECT_EQ(e.clip_mode, "encode");
+  EXPECT_NEAR(static_cast<double>(decode::FFmpegSource((fs::path(c.output_dir) / "summary.mp4").string(), o).drain()), 75.0, 4.0);
+}
+
 TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
   SummarizeConfig c = config("fade.mp4", "fade");
   c.budget = 2;

@@ -217,4 +217,124 @@ void ClipWriter::close() {
   }
 }
 
+struct ClipCopier::Impl {
+  std::string path, temp;
+  av::Input in;
+  av::Output oc;
+  av::Packet pkt{av_packet_alloc()};
+  int in_index = -1;
+  AVStream* ist = nullptr;
+  AVStream* ost = nullptr;
+  std::int64_t next_pts = INT64_MIN;  ///< where the next segment's first frame is shown (input time base)
+  std::int64_t last_dts = INT64_MIN;  ///< the last packet's decode time, shifted (input time base)
+  std::int64_t copied = 0;
+  bool done = false;
+  [[noreturn]] void fail(const std::string& why) const {
+    throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
+  }
+};
+
+ClipCopier::ClipCopier() : impl_(std::make_unique<Impl>()) {}
+
+ClipCopier::~ClipCopier() {
+  if (impl_ && !impl_->done && impl_->oc) {
+    impl_->oc.reset();
+    std::remove(impl_->temp.c_str());
+  }
+}
+
+std::int64_t ClipCopier::packets() const { return impl_->copied; }
+
+std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path) {
+  std::unique_ptr<ClipCopier> c(new ClipCopier());
+  Impl& m = *c->impl_;
+  m.path = path;
+  AVFormatContext* raw_in = nullptr;
+  if (avformat_open_input(&raw_in, input.c_str(), nullptr, nullptr) < 0) throw input_unreadable("cannot open '" + input + "'");
+  m.in.reset(raw_in);
+  if (avformat_find_stream_info(m.in.get(), nullptr) < 0) throw input_unreadable("cannot read the streams of '" + input + "'");
+  m.in_index = av_find_best_stream(m.in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (m.in_index < 0) throw input_unreadable("no video stream in '" + input + "'");
+  m.ist = m.in->streams[m.in_index];
+  const std::filesystem::path p(path);
+  m.temp = (p.parent_path() / ("." + p.stem().string() + ".tmp-" + std::to_string(::getpid()) + p.extension().string())).string();
+  AVFormatContext* raw = nullptr;
+  if (avformat_alloc_output_context2(&raw, nullptr, nullptr, m.temp.c_str()) < 0 || !raw)
+    m.fail("unknown container for its extension (use .mp4 or .mkv)");
+  m.oc.reset(raw);
+  // Only codecs the container declares it can hold; anything else is re-encoded by the caller.
+  if (avformat_query_codec(m.oc->oformat, m.ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1) return nullptr;
+  m.ost = avformat_new_stream(m.oc.get(), nullptr);
+  if (!m.ost || avcodec_parameters_copy(m.ost->codecpar, m.ist->codecpar) < 0) m.fail("cannot add a video stream");
+  m.ost->codecpar->codec_tag = 0;
+  m.ost->time_base = m.ist->time_base;
+  // Keep the rotation: phone footage stays upright in a player.
+  size_t side_size = 0;
+  if (const uint8_t* dm = av_stream_get_side_data(m.ist, AV_PKT_DATA_DISPLAYMATRIX, &side_size); dm && side_size > 0) {
+    if (uint8_t* out = av_stream_new_side_data(m.ost, AV_PKT_DATA_DISPLAYMATRIX, side_size)) std::copy(dm, dm + side_size, out);
+  }
+  const AVCodecDescriptor* d = avcodec_descriptor_get(m.ist->codecpar->codec_id);
+  c->codec_ = d ? d->name : "unknown";
+  if (avio_open(&m.oc->pb, m.temp.c_str(), AVIO_FLAG_WRITE) < 0) m.fail("cannot create the file");
+  if (avformat_write_header(m.oc.get(), nullptr) < 0) {
+    m.oc.reset();
+    std::remove(m.temp.c_str());
+    return nullptr;  // the muxer refused the stream's parameters after all
+  }
+  return c;  // (the muxer may have changed ost->time_base: packets are rescaled to it)
+}
+
+bool ClipCopier::append(double start, double end) {
+  Impl& m = *impl_;
+  const AVRational tb = m.ist->time_base;
+  const auto start_ts = static_cast<std::int64_t>(std::floor(start / av_q2d(tb)));
+  const auto end_ts = static_cast<std::int64_t>(std::ceil(end / av_q2d(tb)));
+  if (av_seek_frame(m.in.get(), m.in_index, start_ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
+  bool started = false;
+  std::int64_t offset = 0, max_pts = INT64_MIN;
+  while (av_read_frame(m.in.get(), m.pkt.get()) >= 0) {
+    std::unique_ptr<AVPacket, void (*)(AVPacket*)> unref(m.pkt.get(), av_packet_unref);
+    if (m.pkt->stream_index != m.in_index) continue;
+    if (!started) {
+      if (!(m.pkt->flags & AV_PKT_FLAG_KEY)) continue;  // the seek landed before the key frame's packet
+      if (m.pkt->dts == AV_NOPTS_VALUE || m.pkt->pts == AV_NOPTS_VALUE) return false;
+      started = true;
+      // Place the segment after the previous one: its first frame shown one frame after the last one shown,
+      // and decode times kept increasing.
+      offset = m.last_dts == INT64_MIN ? -m.pkt->dts : std::max(m.next_pts - m.pkt->pts, m.last_dts + 1 - m.pkt->dts);
+    }
+    if (m.pkt->dts == AV_NOPTS_VALUE || m.pkt->pts == AV_NOPTS_VALUE) return false;
+    // The first packet shown at or after the end closes the segment: everything before it in decode order is
+    // shown before the end, and all of their references are in (a reference precedes in decode order). B-frames
+    // that follow it in decode order are left out, so a segment may end a few frames short.
+    if (m.pkt->pts >= end_ts && max_pts != INT64_MIN) break;
+    m.pkt->pts += offset;
+    m.pkt->dts += offset;
+    if (m.pkt->dts <= m.last_dts) return false;  // not increasing: the input's timestamps are not copyable
+    m.last_dts = m.pkt->dts;
+    max_pts = std::max(max_pts, m.pkt->pts);
+    m.pkt->pos = -1;
+    m.pkt->stream_index = 0;
+    av_packet_rescale_ts(m.pkt.get(), tb, m.ost->time_base);
+    if (av_interleaved_write_frame(m.oc.get(), m.pkt.get()) < 0) m.fail("writing failed (disk full?)");
+    ++m.copied;
+  }
+  if (max_pts == INT64_MIN) return true;  // nothing at or after the start (end of the input)
+  const AVRational fr = m.ist->avg_frame_rate.num > 0 ? m.ist->avg_frame_rate : m.ist->r_frame_rate;
+  const std::int64_t step = fr.num > 0 ? std::max<std::int64_t>(1, av_rescale_q(1, AVRational{fr.den, fr.num}, tb)) : 1;
+  m.next_pts = max_pts + step;
+  return true;
+}
+
+void ClipCopier::close() {
+  Impl& m = *impl_;
+  if (av_write_trailer(m.oc.get()) < 0) m.fail("cannot finish the file");
+  m.oc.reset();
+  m.done = true;
+  if (std::rename(m.temp.c_str(), m.path.c_str()) != 0) {
+    std::remove(m.temp.c_str());
+    m.fail("rename failed");
+  }
+}
+
 }  // namespace cords::output

@@ -49,4 +49,32 @@ class ClipWriter {
   std::string codec_;
 };
 
+/// Cuts the summary clip out of the input without decoding or re-encoding it (a stream copy of the video stream):
+/// each segment starts at a key frame and takes the packets that follow in decode order up to the segment's end,
+/// so every copied frame has its references. Used by fast mode, whose keyframes are the input's key frames. The
+/// clip keeps the input's codec, resolution and rotation. Written to a temporary file and renamed by close().
+class ClipCopier {
+ public:
+  /// A copier for `input`'s best video stream into `path` (container by extension), or nullptr when that container
+  /// cannot hold the input's codec (the caller then re-encodes). Throws Error{OutputUnwritable} when the file
+  /// cannot be created, Error{InputUnreadable} when the input cannot be opened.
+  static std::unique_ptr<ClipCopier> open(const std::string& input, const std::string& path);
+  ~ClipCopier();
+  ClipCopier(const ClipCopier&) = delete;
+  ClipCopier& operator=(const ClipCopier&) = delete;
+  /// Appends [start, end) seconds, from the key frame at or before `start`. Returns false (and writes nothing more)
+  /// when the input's packets lack the timestamps a copy needs; the clip must then be re-encoded.
+  bool append(double start, double end);
+  /// Finishes the file and renames it into place. Throws Error{OutputUnwritable}.
+  void close();
+  const std::string& codec() const { return codec_; }  ///< the input's codec name
+  std::int64_t packets() const;  ///< packets copied so far
+
+ private:
+  ClipCopier();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string codec_;
+};
+
 }  // namespace cords::output

@@ -149,6 +149,34 @@ std::string keyframe_name(double seconds, std::int64_t frame) {
 void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
   if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
   const auto& info = res.info;
+  // Fast mode: the keyframes are the input's key frames, so each clip segment can start at one and be copied
+  // packet for packet (no decoding or encoding at all). Falls back to encoding when the container cannot hold the
+  // codec or the input's timestamps do not allow a copy.
+  bool encode_clip = cfg.write_clip;
+  if (cfg.write_clip && cfg.keyframes_only && !res.fast_fallback && cfg.clip_copy) {
+    if (auto copier = output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string())) {
+      bool ok = true;
+      double a = 0, b = -1;
+      for (const auto& k : res.keyframes) {  // keyframes are sorted by time; overlapping segments are merged
+        const double t = k.ts.seconds();
+        if (b >= a && t <= b) {
+          b = std::max(b, t + cfg.clip_seconds);
+          continue;
+        }
+        if (b >= a && !(ok = copier->append(a, b))) break;
+        a = t;
+        b = t + cfg.clip_seconds;
+      }
+      if (ok && b >= a) ok = copier->append(a, b);
+      if (ok && copier->packets() > 0) {
+        copier->close();
+        encode_clip = false;
+        res.clip_codec = copier->codec();
+        res.clip_mode = "copy";
+      }
+    }
+  }
+  if (!cfg.write_keyframes && !cfg.write_sheet && !encode_clip) return;
   const int clip_h = std::max(2, std::min(info.height, cfg.clip_max_height));
   const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height)));
   // Clip frames are converted straight to the clip's size; the keyframes themselves at full size.
@@ -157,16 +185,17 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   decode::DecodeOptions o;
   o.sample_fps = 0;  // every frame
   o.threads = cfg.threads;
-  if (cfg.write_clip) {
+  if (encode_clip) {
     o.out_width = clip_w;
     o.out_height = clip_h;
     o.native_size_for = [&key_pts](const Timestamp& ts) { return std::binary_search(key_pts.begin(), key_pts.end(), ts.pts); };
   }
   decode::FFmpegSource src(cfg.input, o);
   std::unique_ptr<output::ClipWriter> clip;
-  if (cfg.write_clip) {
+  if (encode_clip) {
     clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h);
     res.clip_codec = clip->codec();
+    res.clip_mode = "encode";
   }
   // Merge the clip windows of nearby keyframes so each stretch of video is decoded (and written) once.
   struct Window {
@@ -179,7 +208,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
   for (std::size_t i = 0; i < res.keyframes.size(); ++i) {
     const double t = res.keyframes[i].ts.seconds();
-    const double a = cfg.write_clip ? std::max(0.0, t - before) : t, b = cfg.write_clip ? t + after : t;
+    const double a = encode_clip ? std::max(0.0, t - before) : t, b = encode_clip ? t + after : t;
     if (!windows.empty() && a <= windows.back().end) {
       windows.back().end = std::max(windows.back().end, b);
       windows.back().keys.push_back(i);
@@ -259,7 +288,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"objective", r.objective},
       {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
                    {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
-                   {"clip_codec", r.clip_codec}}},
+                   {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode}}},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }

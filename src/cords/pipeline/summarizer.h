@@ -29,6 +29,9 @@ struct SummarizeConfig {
   bool per_shot = false;                  ///< split the budget over detected shots
   double clip_seconds = 2.0;              ///< video around each keyframe in the summary clip
   int clip_max_height = 720;              ///< the clip is scaled down to at most this height
+  /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
+  /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
+  bool clip_copy = true;
   int threads = 0;
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
@@ -56,6 +59,7 @@ struct SummaryResult {
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
+  std::string clip_mode;            ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
   std::string embedder;             ///< e.g. "histogram", "cnn:mobilenet_v2"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
 };
