@@ -5,8 +5,16 @@
 namespace cords::select {
 
 void SetFunction::gains(const Index* candidates, Index m, double* out) const {
-#pragma omp parallel for schedule(dynamic, 16) if (m > 64)
-  for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
+  if (m > 64) {
+#pragma omp parallel for schedule(dynamic, 16)
+    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
+  } else if (m > 1 && m * size() >= kParallelGainWork) {
+    // A lazy-greedy refresh batch (a few candidates, each a long kernel row): one candidate per thread.
+#pragma omp parallel for schedule(static, 1)
+    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
+  } else {
+    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
+  }
 }
 
 void SetFunction::add(Index i) {

@@ -31,8 +31,10 @@ class SetFunction {
   virtual double evaluate(const std::vector<Index>& subset) const = 0;
   /// f(S + i) - f(S) for the current set S. REQUIRES: 0 <= i < n and i not in S.
   virtual double gain(Index i) const = 0;
-  /// gains for m candidates at once (parallel over candidates by default).
+  /// gains for m candidates at once (parallel over candidates by default: large lists in dynamic chunks, small
+  /// ones - lazy greedy's refresh batches - one candidate per thread when m x n >= kParallelGainWork).
   virtual void gains(const Index* candidates, Index m, double* out) const;
+  static constexpr Index kParallelGainWork = 1 << 15;
 
   /// Adds i to S and updates the memoized state. REQUIRES: 0 <= i < n, i not in S (checked).
   void add(Index i);
