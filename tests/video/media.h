@@ -69,6 +69,7 @@ class Media {
     // A key frame every 2 s (50 frames), B-frames on: what fast mode cuts its clip from.
     run(f + "-f lavfi -i testsrc2=s=320x240:r=25:d=12 -c:v libx264 -preset veryfast -pix_fmt yuv420p "
             "-x264-params keyint=50:min-keyint=50:scenecut=0:bframes=3 " + path("gop2s.mp4"));
+    run(f + "-i " + path("gop2s.mp4") + " -c copy -metadata:s:v:0 rotate=90 " + path("gop2s_rotated.mp4"));
     run(f + "-f lavfi -i testsrc2=s=320x240 -frames:v 1 " + path("still.png"));
     run(f + "-f lavfi -i sine=frequency=440:duration=2 -c:a aac " + path("audio.m4a"));
     run("head -c 20000 " + path("slideshow.mp4") + " > " + path("truncated.mp4"));

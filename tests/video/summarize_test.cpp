@@ -138,6 +138,15 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
       break;
     }
   EXPECT_TRUE(found);
+  // A rotated input's copied clip keeps the rotation (phone footage stays upright).
+  SummarizeConfig rc = config("gop2s_rotated.mp4", "fast_copy_rotated");
+  rc.keyframes_only = true;
+  rc.budget = 2;
+  rc.features = "histogram";
+  const SummaryResult rr = run_summarize(rc);
+  EXPECT_EQ(rr.clip_mode, "copy");
+  ASSERT_NE(rr.info.rotation, 0);
+  EXPECT_EQ(decode::FFmpegSource((fs::path(rc.output_dir) / "summary.mp4").string(), o).info().rotation, rr.info.rotation);
   // The same with re-encoding asked for.
   c.clip_copy = false;
   c.output_dir = (out / "fast_encode").string();
