@@ -12,9 +12,9 @@
 #endif
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
-#include "cords/core/blas_cpu.h"
 #include "cords/pipeline/report.h"
 #endif
+#include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 
 namespace {
