@@ -114,49 +114,98 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   return from_bgr(sheet);
 }
 
-struct ClipWriter::Impl {
+namespace {
+
+// The file either clip writer produces: an output context whose container follows `path`'s extension, written to a
+// hidden temporary name beside `path` and renamed into place by finish(); removed when never finished.
+struct ClipFile {
   std::string path, temp;
   av::Output oc;
+  bool done = false;
+
+  explicit ClipFile(const std::string& p) : path(p) {
+    const std::filesystem::path fp(p);
+    temp = (fp.parent_path() / ("." + fp.stem().string() + ".tmp-" + std::to_string(::getpid()) + fp.extension().string())).string();
+    AVFormatContext* raw = nullptr;
+    if (avformat_alloc_output_context2(&raw, nullptr, nullptr, temp.c_str()) < 0 || !raw)
+      fail("unknown container for its extension (use .mp4 or .mkv)");
+    oc.reset(raw);
+  }
+  ~ClipFile() {
+    if (!done && oc) {
+      oc.reset();  // closes the file
+      std::remove(temp.c_str());
+    }
+  }
+  ClipFile(const ClipFile&) = delete;
+  ClipFile& operator=(const ClipFile&) = delete;
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
+  }
+  void create() {
+    if (avio_open(&oc->pb, temp.c_str(), AVIO_FLAG_WRITE) < 0) fail("cannot create the file");
+  }
+  void write(AVPacket* pkt) {
+    if (av_interleaved_write_frame(oc.get(), pkt) < 0) fail("writing failed (disk full?)");
+  }
+  // Writes the trailer, closes the file and renames it into place.
+  void finish() {
+    if (av_write_trailer(oc.get()) < 0) fail("cannot finish the file");
+    oc.reset();
+    done = true;
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+      std::remove(temp.c_str());
+      fail("rename failed");
+    }
+  }
+};
+
+// The input's best video stream, opened for reading packets. Throws Error{InputUnreadable}.
+av::Input open_video_input(const std::string& input, int& index) {
+  AVFormatContext* raw = nullptr;
+  if (avformat_open_input(&raw, input.c_str(), nullptr, nullptr) < 0) throw input_unreadable("cannot open '" + input + "'");
+  av::Input in(raw);
+  if (avformat_find_stream_info(in.get(), nullptr) < 0) throw input_unreadable("cannot read the streams of '" + input + "'");
+  index = av_find_best_stream(in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (index < 0) throw input_unreadable("no video stream in '" + input + "'");
+  return in;
+}
+
+}  // namespace
+
+struct ClipWriter::Impl {
+  ClipFile file;
   av::Codec enc;
   av::Frame frame{av_frame_alloc()};
   av::Packet pkt{av_packet_alloc()};
   av::Sws sws;
   AVStream* st = nullptr;
   std::int64_t next_pts = 0;
-  bool done = false;
 
-  [[noreturn]] void fail(const std::string& why) const {
-    throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
-  }
+  explicit Impl(const std::string& path) : file(path) {}
   // Sends one frame (or nullptr to flush) and writes the packets that come out.
   void encode(AVFrame* f) {
-    if (avcodec_send_frame(enc.get(), f) < 0) fail("the encoder refused a frame");
+    if (avcodec_send_frame(enc.get(), f) < 0) file.fail("the encoder refused a frame");
     while (true) {
       const int r = avcodec_receive_packet(enc.get(), pkt.get());
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      if (r < 0) fail("encoding failed");
+      if (r < 0) file.fail("encoding failed");
       av_packet_rescale_ts(pkt.get(), enc->time_base, st->time_base);
       pkt->stream_index = st->index;
-      if (av_interleaved_write_frame(oc.get(), pkt.get()) < 0) fail("writing failed (disk full?)");
+      file.write(pkt.get());
     }
   }
 };
 
-ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int height) : impl_(std::make_unique<Impl>()) {
+ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int height) : impl_(std::make_unique<Impl>(path)) {
   Impl& m = *impl_;
-  m.path = path;
-  const std::filesystem::path p(path);
-  m.temp = (p.parent_path() / ("." + p.stem().string() + ".tmp-" + std::to_string(::getpid()) + p.extension().string())).string();
   if (!fps.valid()) fps = {25, 1};
   width -= width % 2;  // 4:2:0 wants even sizes
   height -= height % 2;
-  AVFormatContext* raw = nullptr;
-  if (avformat_alloc_output_context2(&raw, nullptr, nullptr, m.temp.c_str()) < 0 || !raw)
-    m.fail("unknown container for its extension (use .mp4 or .mkv)");
-  m.oc.reset(raw);
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-  if (!codec) m.fail("no H.264 or MPEG-4 encoder in this FFmpeg build");
+  if (!codec) m.file.fail("no H.264 or MPEG-4 encoder in this FFmpeg build");
   codec_ = codec->id == AV_CODEC_ID_H264 ? "h264" : "mpeg4";
   m.enc.reset(avcodec_alloc_context3(codec));
   m.enc->width = width;
@@ -166,38 +215,33 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   m.enc->framerate = AVRational{static_cast<int>(fps.num), static_cast<int>(fps.den)};
   m.enc->gop_size = static_cast<int>(std::max(1.0, 2 * fps.value()));
   m.enc->thread_count = 0;
-  if (m.oc->oformat->flags & AVFMT_GLOBALHEADER) m.enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (m.file.oc->oformat->flags & AVFMT_GLOBALHEADER) m.enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   if (codec->id == AV_CODEC_ID_H264) {
     av_opt_set(m.enc->priv_data, "preset", "veryfast", 0);
     av_opt_set(m.enc->priv_data, "crf", "23", 0);
   } else {
     m.enc->bit_rate = static_cast<std::int64_t>(width) * height * 4;  // about 4 bits per pixel per second
   }
-  if (avcodec_open2(m.enc.get(), codec, nullptr) < 0) m.fail("cannot open the " + codec_ + " encoder");
-  m.st = avformat_new_stream(m.oc.get(), nullptr);
-  if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.fail("cannot add a video stream");
+  if (avcodec_open2(m.enc.get(), codec, nullptr) < 0) m.file.fail("cannot open the " + codec_ + " encoder");
+  m.st = avformat_new_stream(m.file.oc.get(), nullptr);
+  if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.file.fail("cannot add a video stream");
   m.st->time_base = m.enc->time_base;
-  if (avio_open(&m.oc->pb, m.temp.c_str(), AVIO_FLAG_WRITE) < 0) m.fail("cannot create the file");
-  if (avformat_write_header(m.oc.get(), nullptr) < 0) m.fail("cannot write the header");
+  m.file.create();
+  if (avformat_write_header(m.file.oc.get(), nullptr) < 0) m.file.fail("cannot write the header");
   m.frame->format = AV_PIX_FMT_YUV420P;
   m.frame->width = width;
   m.frame->height = height;
   if (av_frame_get_buffer(m.frame.get(), 0) < 0) throw std::bad_alloc();
 }
 
-ClipWriter::~ClipWriter() {
-  if (!impl_->done) {
-    impl_->oc.reset();  // closes the file
-    std::remove(impl_->temp.c_str());
-  }
-}
+ClipWriter::~ClipWriter() = default;
 
 void ClipWriter::write(const Image& img) {
   Impl& m = *impl_;
   if (av_frame_make_writable(m.frame.get()) < 0) throw std::bad_alloc();
   m.sws.reset(sws_getCachedContext(m.sws.release(), img.width, img.height, AV_PIX_FMT_RGB24, m.frame->width,
                                    m.frame->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
-  if (!m.sws) m.fail("cannot convert frames");
+  if (!m.sws) m.file.fail("cannot convert frames");
   const uint8_t* src[4] = {img.data.data(), nullptr, nullptr, nullptr};
   const int stride[4] = {img.width * 3, 0, 0, 0};
   sws_scale(m.sws.get(), src, stride, 0, img.height, m.frame->data, m.frame->linesize);
@@ -206,66 +250,37 @@ void ClipWriter::write(const Image& img) {
 }
 
 void ClipWriter::close() {
-  Impl& m = *impl_;
-  m.encode(nullptr);
-  if (av_write_trailer(m.oc.get()) < 0) m.fail("cannot finish the file");
-  m.oc.reset();  // closes the file
-  m.done = true;
-  if (std::rename(m.temp.c_str(), m.path.c_str()) != 0) {
-    std::remove(m.temp.c_str());
-    m.fail("rename failed");
-  }
+  impl_->encode(nullptr);
+  impl_->file.finish();
 }
 
 struct ClipCopier::Impl {
-  std::string path, temp;
-  av::Input in;
-  av::Output oc;
-  av::Packet pkt{av_packet_alloc()};
   int in_index = -1;
+  av::Input in;
+  ClipFile file;
+  av::Packet pkt{av_packet_alloc()};
   AVStream* ist = nullptr;
   AVStream* ost = nullptr;
   std::int64_t next_pts = INT64_MIN;  ///< where the next segment's first frame is shown (input time base)
   std::int64_t last_dts = INT64_MIN;  ///< the last packet's decode time, shifted (input time base)
   std::int64_t copied = 0;
-  bool done = false;
-  [[noreturn]] void fail(const std::string& why) const {
-    throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
-  }
+
+  Impl(const std::string& input, const std::string& path) : in(open_video_input(input, in_index)), file(path), ist(in->streams[in_index]) {}
 };
 
-ClipCopier::ClipCopier() : impl_(std::make_unique<Impl>()) {}
+ClipCopier::ClipCopier(const std::string& input, const std::string& path) : impl_(std::make_unique<Impl>(input, path)) {}
 
-ClipCopier::~ClipCopier() {
-  if (impl_ && !impl_->done && impl_->oc) {
-    impl_->oc.reset();
-    std::remove(impl_->temp.c_str());
-  }
-}
+ClipCopier::~ClipCopier() = default;
 
 std::int64_t ClipCopier::packets() const { return impl_->copied; }
 
 std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path) {
-  std::unique_ptr<ClipCopier> c(new ClipCopier());
+  std::unique_ptr<ClipCopier> c(new ClipCopier(input, path));
   Impl& m = *c->impl_;
-  m.path = path;
-  AVFormatContext* raw_in = nullptr;
-  if (avformat_open_input(&raw_in, input.c_str(), nullptr, nullptr) < 0) throw input_unreadable("cannot open '" + input + "'");
-  m.in.reset(raw_in);
-  if (avformat_find_stream_info(m.in.get(), nullptr) < 0) throw input_unreadable("cannot read the streams of '" + input + "'");
-  m.in_index = av_find_best_stream(m.in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (m.in_index < 0) throw input_unreadable("no video stream in '" + input + "'");
-  m.ist = m.in->streams[m.in_index];
-  const std::filesystem::path p(path);
-  m.temp = (p.parent_path() / ("." + p.stem().string() + ".tmp-" + std::to_string(::getpid()) + p.extension().string())).string();
-  AVFormatContext* raw = nullptr;
-  if (avformat_alloc_output_context2(&raw, nullptr, nullptr, m.temp.c_str()) < 0 || !raw)
-    m.fail("unknown container for its extension (use .mp4 or .mkv)");
-  m.oc.reset(raw);
   // Only codecs the container declares it can hold; anything else is re-encoded by the caller.
-  if (avformat_query_codec(m.oc->oformat, m.ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1) return nullptr;
-  m.ost = avformat_new_stream(m.oc.get(), nullptr);
-  if (!m.ost || avcodec_parameters_copy(m.ost->codecpar, m.ist->codecpar) < 0) m.fail("cannot add a video stream");
+  if (avformat_query_codec(m.file.oc->oformat, m.ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1) return nullptr;
+  m.ost = avformat_new_stream(m.file.oc.get(), nullptr);
+  if (!m.ost || avcodec_parameters_copy(m.ost->codecpar, m.ist->codecpar) < 0) m.file.fail("cannot add a video stream");
   m.ost->codecpar->codec_tag = 0;
   m.ost->time_base = m.ist->time_base;
   // Keep the rotation: phone footage stays upright in a player.
@@ -275,13 +290,11 @@ std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std
   }
   const AVCodecDescriptor* d = avcodec_descriptor_get(m.ist->codecpar->codec_id);
   c->codec_ = d ? d->name : "unknown";
-  if (avio_open(&m.oc->pb, m.temp.c_str(), AVIO_FLAG_WRITE) < 0) m.fail("cannot create the file");
-  if (avformat_write_header(m.oc.get(), nullptr) < 0) {
-    m.oc.reset();
-    std::remove(m.temp.c_str());
-    return nullptr;  // the muxer refused the stream's parameters after all
-  }
-  return c;  // (the muxer may have changed ost->time_base: packets are rescaled to it)
+  m.file.create();
+  // The muxer may still refuse the stream's parameters (the unfinished file is removed with the copier). It may
+  // also change ost->time_base: packets are rescaled to it.
+  if (avformat_write_header(m.file.oc.get(), nullptr) < 0) return nullptr;
+  return c;
 }
 
 bool ClipCopier::append(double start, double end) {
@@ -316,7 +329,7 @@ bool ClipCopier::append(double start, double end) {
     m.pkt->pos = -1;
     m.pkt->stream_index = 0;
     av_packet_rescale_ts(m.pkt.get(), tb, m.ost->time_base);
-    if (av_interleaved_write_frame(m.oc.get(), m.pkt.get()) < 0) m.fail("writing failed (disk full?)");
+    m.file.write(m.pkt.get());
     ++m.copied;
   }
   if (max_pts == INT64_MIN) return true;  // nothing at or after the start (end of the input)
@@ -326,15 +339,6 @@ bool ClipCopier::append(double start, double end) {
   return true;
 }
 
-void ClipCopier::close() {
-  Impl& m = *impl_;
-  if (av_write_trailer(m.oc.get()) < 0) m.fail("cannot finish the file");
-  m.oc.reset();
-  m.done = true;
-  if (std::rename(m.temp.c_str(), m.path.c_str()) != 0) {
-    std::remove(m.temp.c_str());
-    m.fail("rename failed");
-  }
-}
+void ClipCopier::close() { impl_->file.finish(); }
 
 }  // namespace cords::output

@@ -71,7 +71,7 @@ class ClipCopier {
   std::int64_t packets() const;  ///< packets copied so far
 
  private:
-  ClipCopier();
+  ClipCopier(const std::string& input, const std::string& path);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string codec_;
