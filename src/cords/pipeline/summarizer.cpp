@@ -145,6 +145,28 @@ std::string keyframe_name(double seconds, std::int64_t frame) {
   return "keyframes/" + format_time(seconds, true) + "_f" + std::to_string(frame) + ".jpg";
 }
 
+// The stretches [t - before, t + after] around the keyframes (sorted by time), clamped at 0 when `before` > 0, with
+// overlapping stretches merged so that each part of the video is decoded (and written) once; `keys` lists the
+// keyframes each holds.
+struct Window {
+  double start, end;
+  std::vector<std::size_t> keys;
+};
+std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before, double after) {
+  std::vector<Window> windows;
+  for (std::size_t i = 0; i < keyframes.size(); ++i) {
+    const double t = keyframes[i].ts.seconds();
+    const double a = before > 0 ? std::max(0.0, t - before) : t, b = t + after;
+    if (!windows.empty() && a <= windows.back().end) {
+      windows.back().end = std::max(windows.back().end, b);
+      windows.back().keys.push_back(i);
+    } else {
+      windows.push_back({a, b, {i}});
+    }
+  }
+  return windows;
+}
+
 // Pass 2: full-resolution frames at the keyframes, and the clip segments around them.
 void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
   if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
@@ -156,18 +178,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   if (cfg.write_clip && cfg.keyframes_only && !res.fast_fallback && cfg.clip_copy) {
     if (auto copier = output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string())) {
       bool ok = true;
-      double a = 0, b = -1;
-      for (const auto& k : res.keyframes) {  // keyframes are sorted by time; overlapping segments are merged
-        const double t = k.ts.seconds();
-        if (b >= a && t <= b) {
-          b = std::max(b, t + cfg.clip_seconds);
-          continue;
-        }
-        if (b >= a && !(ok = copier->append(a, b))) break;
-        a = t;
-        b = t + cfg.clip_seconds;
-      }
-      if (ok && b >= a) ok = copier->append(a, b);
+      for (const auto& w : merged_windows(res.keyframes, 0.0, cfg.clip_seconds))
+        if (!(ok = copier->append(w.start, w.end))) break;
       if (ok && copier->packets() > 0) {
         copier->close();
         encode_clip = false;
@@ -197,25 +209,10 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     res.clip_codec = clip->codec();
     res.clip_mode = "encode";
   }
-  // Merge the clip windows of nearby keyframes so each stretch of video is decoded (and written) once.
-  struct Window {
-    double start, end;
-    std::vector<std::size_t> keys;
-  };
-  std::vector<Window> windows;
   // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
-  // one needs no decoding before it.
+  // one needs no decoding before it. Without a clip to encode, each keyframe is a point.
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
-  for (std::size_t i = 0; i < res.keyframes.size(); ++i) {
-    const double t = res.keyframes[i].ts.seconds();
-    const double a = encode_clip ? std::max(0.0, t - before) : t, b = encode_clip ? t + after : t;
-    if (!windows.empty() && a <= windows.back().end) {
-      windows.back().end = std::max(windows.back().end, b);
-      windows.back().keys.push_back(i);
-    } else {
-      windows.push_back({a, b, {i}});
-    }
-  }
+  const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after) : merged_windows(res.keyframes, 0.0, 0.0);
   std::vector<Image> images(res.keyframes.size());
   std::size_t done = 0;
   for (const auto& w : windows) {
