@@ -5,16 +5,12 @@
 namespace cords::select {
 
 void SetFunction::gains(const Index* candidates, Index m, double* out) const {
-  if (m > 64) {
-#pragma omp parallel for schedule(dynamic, 16)
-    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
-  } else if (m > 1 && m * size() >= kParallelGainWork) {
-    // A lazy-greedy refresh batch (a few candidates, each a long kernel row): one candidate per thread.
-#pragma omp parallel for schedule(static, 1)
-    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
-  } else {
-    for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
-  }
+  // Long lists in chunks of 16; a lazy-greedy refresh batch (a few candidates, each a long kernel row) one
+  // candidate per thread; anything smaller on the calling thread.
+  const bool long_list = m > 64, batch = m > 1 && m * size() >= kParallelGainWork;
+  const int chunk = long_list ? 16 : 1;
+#pragma omp parallel for schedule(dynamic, chunk) if (long_list || batch)
+  for (Index t = 0; t < m; ++t) out[t] = gain(candidates[t]);
 }
 
 void SetFunction::add(Index i) {
