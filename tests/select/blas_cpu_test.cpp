@@ -5,29 +5,22 @@
 #include <vector>
 
 #include "cords/core/blas_cpu.h"
-#include "cords/core/rng.h"
 #include "cords/select/gemm.h"
+#include "test_data.h"
 
 namespace cords {
 namespace {
 
-std::vector<float> random_matrix(Index rows, Index cols, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> m(static_cast<std::size_t>(rows * cols));
-  for (float& v : m) v = static_cast<float>(rng.uniform01() * 2 - 1);
-  return m;
-}
-
 // The product through whatever kernels the BLAS uses now, against a double-precision loop.
 void expect_gemm_correct() {
   const Index m = 37, n = 53, d = 300;
-  const auto a = random_matrix(m, d, 1), b = random_matrix(n, d, 2);
+  const Matrix a = test::uniform(m, d, 1, -1, 1), b = test::uniform(n, d, 2, -1, 1);
   std::vector<float> c(static_cast<std::size_t>(m * n), -1.0f);
   select::detail::gemm_abt(a.data(), m, b.data(), n, d, c.data(), n);
   for (Index i = 0; i < m; ++i)
     for (Index j = 0; j < n; ++j) {
       double s = 0;
-      for (Index t = 0; t < d; ++t) s += static_cast<double>(a[i * d + t]) * b[j * d + t];
+      for (Index t = 0; t < d; ++t) s += static_cast<double>(a(i, t)) * b(j, t);
       ASSERT_NEAR(c[i * n + j], s, 1e-4) << i << "," << j;
     }
 }
