@@ -337,7 +337,7 @@ std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tenso
     } else {
       gs += G[e_best];
       at::Tensor out = out0 - eta * gs.narrow(0, 0, C).unsqueeze(0);
-      if (linear) out = out - eta * e.mm(gs.narrow(0, C, C * (P - C) / C).view({C, (P - C) / C}).t());
+      if (linear) out = out - eta * e.mm(gs.narrow(0, C, P - C).view({C, (P - C) / C}).t());
       const at::Tensor g1 = glister_val_grad(out, onehot, e, linear).contiguous();
       gv.assign(g1.data_ptr<double>(), g1.data_ptr<double>() + P);
     }
