@@ -20,10 +20,13 @@ py=${PYTHON:-/usr/bin/python3}
 mkdir -p "$out"
 : > "$out/speed.jsonl"
 for r in $(seq "$ROUNDS"); do
-  build/bench/train_bench --strategy full --epochs 1 --limit 20000 --threads 2 --device cpu --out "$out/speed-run" | tee -a "$out/speed.jsonl"
+  cpp=$(build/bench/train_bench --strategy full --epochs 1 --limit 20000 --threads 2 --device cpu --out "$out/speed-run")
+  echo "$cpp" | tee -a "$out/speed.jsonl"
   "$py" bench/torch_train_reference.py --batches 141 --threads 2 | tee -a "$out/speed.jsonl"
-  core=$(tail -n 2 "$out/speed.jsonl" | head -n 1 | "$py" -c 'import json,sys; print(json.load(sys.stdin).get("blas_core", ""))')
-  [ -n "$core" ] && OPENBLAS_CORETYPE=$core "$py" bench/torch_train_reference.py --batches 141 --threads 2 | tee -a "$out/speed.jsonl"
+  core=$(echo "$cpp" | "$py" -c 'import json,sys; print(json.load(sys.stdin).get("blas_core", ""))')
+  if [ -n "$core" ]; then
+    OPENBLAS_CORETYPE=$core "$py" bench/torch_train_reference.py --batches 141 --threads 2 | tee -a "$out/speed.jsonl"
+  fi
 done
 "$py" - "$out/speed.jsonl" <<'PY'
 import json, statistics, sys
