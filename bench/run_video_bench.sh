@@ -31,9 +31,9 @@ for c in v480 v1080 v1080g50 v1080long; do
   "$bin" "$f" -o "$work/o" --force -q --features histogram --no-clip --no-sheet --no-keyframes; t3=$(now)
   "$bin" "$f" -o "$work/o" --force -q --features histogram --fast; t4=$(now)
   "$bin" "$f" -o "$work/o" --force -q --features histogram --fast --no-clip --no-sheet --no-keyframes; t5=$(now)
-  python3 - "$c" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$work/o/summary.json" <<'PY' | tee -a "$out"
-import json, sys
-c, t0, t1, t2, t3, t4, t5 = sys.argv[1], *map(float, sys.argv[2:8])
+  python3 - "$c" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" <<'PY' | tee -a "$out"
+import sys
+c, t0, t1, t2, t3, t4, t5 = sys.argv[1], *map(float, sys.argv[2:])
 dec, full, sel, fast, fast_bare = t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4
 print(f"{c:<10} {dec:10.2f} {full:10.2f} {full/dec:10.2f} {sel:10.2f} {sel/dec:10.2f} {dec/fast:10.1f} {dec/fast_bare:12.1f}")
 PY
