@@ -17,6 +17,8 @@ if(CORDS_NATIVE)
 endif()
 # OpenMP SIMD reductions are allowed to reassociate (deterministically for one build).
 target_compile_options(cords_optimize INTERFACE -fopenmp-simd)
+# -fPIC (see CMAKE_POSITION_INDEPENDENT_CODE) would otherwise forbid inlining exported functions within a file.
+add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fno-semantic-interposition>)
 
 if(CORDS_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -7,19 +7,17 @@
 
 #include "cli/common.h"
 #include "cli/select_command.h"
-#ifdef CORDS_HAVE_TRAIN
-#include "cli/train_command.h"
-#endif
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
 #include "cords/pipeline/report.h"
 #endif
 #include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
+#include "cords/plugin/torch_plugin.h"
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = CORDS_VERSION_STRING;
 
 void print_usage() {
   std::printf(
@@ -52,11 +50,8 @@ int dispatch(int argc, char** argv) {
     return 0;
   }
   if (cmd == "select") return cords::cli::run_select_command(argc - 1, argv + 1);
-#ifdef CORDS_HAVE_TRAIN
-  if (cmd == "train") return cords::cli::run_train_command(argc - 1, argv + 1);
-#else
-  if (cmd == "train") throw cords::invalid_argument("this build has no LibTorch, so no 'train' command");
-#endif
+  // LibTorch is loaded (libcords-torch.so) only here and for CNN features.
+  if (cmd == "train") return cords::plugin::run_train_command(argc - 1, argv + 1);
 #ifdef CORDS_HAVE_VIDEO
   if (cmd == "report") {
     if (argc != 3 || std::string(argv[2]).rfind("-", 0) == 0) {

@@ -2,6 +2,7 @@
 // --compare, and data-parallel training with two processes over c10d/Gloo.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -45,6 +46,28 @@ std::string common() { return "--dataset features --data-dir " + features_datase
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
   return nlohmann::json::parse(in);
+}
+
+// LibTorch lives in libcords-torch.so, loaded only by commands that need it (cords/plugin/torch_plugin.h).
+TEST(TrainCli, LibTorchIsLoadedOnlyByCommandsThatNeedIt) {
+  const auto loads_torch = [](const test::CliRun& r) { return r.out.find("libtorch_cpu") != std::string::npos; };
+  const test::CliRun version = run_cli("--version", "LD_DEBUG=libs");
+  EXPECT_EQ(version.code, 0);
+  EXPECT_FALSE(loads_torch(version)) << "--version loaded LibTorch";
+  const test::CliRun help = run_cli("train --help", "LD_DEBUG=libs");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_TRUE(loads_torch(help)) << "train --help did not load LibTorch: is LD_DEBUG honoured?";
+
+  // A missing or foreign plugin: one line naming the file, exit code 1.
+  const fs::path dir = temp_dir("plugin");
+  const test::CliRun missing = run_cli("train --help", "CORDS_TORCH_PLUGIN=" + (dir / "libcords-torch.so").string());
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_NE(missing.out.find("libcords-torch.so was not found"), std::string::npos) << missing.out;
+  EXPECT_EQ(std::count(missing.out.begin(), missing.out.end(), '\n'), 1) << missing.out;
+  std::ofstream(dir / "not-a-library.so") << "not an ELF file\n";
+  const test::CliRun foreign = run_cli("train --help", "CORDS_TORCH_PLUGIN=" + (dir / "not-a-library.so").string());
+  EXPECT_EQ(foreign.code, 1) << foreign.out;
+  EXPECT_NE(foreign.out.find("cannot load the LibTorch plugin"), std::string::npos) << foreign.out;
 }
 
 TEST(TrainCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {

@@ -14,8 +14,9 @@ struct CliRun {
   std::string out;  ///< stdout and stderr together
 };
 
-inline CliRun run_cli(const std::string& args) {
-  const std::string cmd = std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
+/// `env` (optional) is put before the program: "VAR=value VAR2=value2".
+inline CliRun run_cli(const std::string& args, const std::string& env = "") {
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + std::string(CORDS_CLI_PATH) + " " + args + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;

@@ -1,6 +1,6 @@
 #pragma once
-// Embedders by name, for the summarizer and the CLI. Built from factory_torch.cpp when LibTorch is available,
-// else from factory_plain.cpp (histogram only).
+// Embedders by name, for the summarizer and the CLI. The CNN comes from the LibTorch plugin
+// (cords/plugin/torch_plugin.h), loaded only when a CNN is asked for.
 #include <memory>
 #include <string>
 

@@ -1,35 +1,45 @@
+#include "cords/embed/factory.h"
+
 #include <cstdlib>
 #include <filesystem>
 
 #include "cords/core/error.h"
-#include "cords/embed/factory.h"
 #include "cords/embed/torch_embedder.h"
+#include "cords/plugin/torch_plugin.h"
 
 namespace cords::embed {
 
 std::string default_model_path() {
+#ifdef CORDS_DEFAULT_MODEL_PATH
+  if (!plugin::torch_plugin_built()) return "";
   namespace fs = std::filesystem;
   const char* env = std::getenv("CORDS_MODEL");
   const std::string path = env && *env ? env : CORDS_DEFAULT_MODEL_PATH;
   std::error_code ec;
   return fs::is_regular_file(path, ec) ? path : "";
+#else
+  return "";
+#endif
 }
 
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
   if (cfg.features == "histogram") return histogram_embedder();
-  if (cfg.features == "auto" && cfg.model.empty() && default_model_path().empty()) return histogram_embedder();
+  if (cfg.features == "auto" && (!plugin::torch_plugin_built() || (cfg.model.empty() && default_model_path().empty())))
+    return histogram_embedder();
   if (cfg.features == "cnn" || cfg.features == "auto") {
+    if (!plugin::torch_plugin_built())
+      throw invalid_argument("--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
     const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
     if (model.empty())
       throw invalid_argument("--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
     TorchEmbedderOptions o;
     o.model_path = model;
     o.device = cfg.device;
-    return torch_embedder(o);
+    return plugin::torch_embedder(o);  // loads LibTorch (libcords-torch.so) on first use
   }
   throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
 }
 
-std::string embedder_names() { return "auto, histogram, cnn"; }
+std::string embedder_names() { return plugin::torch_plugin_built() ? "auto, histogram, cnn" : "auto, histogram"; }
 
 }  // namespace cords::embed
