@@ -119,6 +119,31 @@ TEST(FFmpegSource, KeyframesOnlyDecodesKeyFrames) {
   for (const auto& f : frames) EXPECT_TRUE(f.key);
 }
 
+TEST(FFmpegSource, DecodeKeyFrameGivesTheFrameThatFullDecodingGives) {
+  const std::string path = Media::get().path("gop2s.mp4");  // key frames at 0, 2, 4, ... s; B-frames on
+  DecodeOptions every;
+  every.sample_fps = 0;
+  const auto frames = all_frames(path, every);
+  ASSERT_EQ(frames.size(), 300u);
+  FFmpegSource src(path, every);
+  for (int k : {4, 0, 2}) {  // out of order: each call seeks
+    const Frame& want = frames[static_cast<std::size_t>(k) * 50];
+    ASSERT_TRUE(want.key);
+    Frame got;
+    ASSERT_TRUE(src.decode_key_frame(want.ts.pts, got)) << k;
+    EXPECT_EQ(got.ts.pts, want.ts.pts);
+    EXPECT_TRUE(got.key);
+    EXPECT_EQ(got.image.width, 320);
+    EXPECT_EQ(got.image.data, want.image.data) << "key frame at " << k * 2 << " s";
+  }
+  // Not a key frame: false, and the source decodes on from there as after seek().
+  Frame f;
+  EXPECT_FALSE(src.decode_key_frame(frames[60].ts.pts, f));
+  ASSERT_TRUE(src.next(f));
+  EXPECT_EQ(f.ts.pts, frames[60].ts.pts);
+  EXPECT_EQ(f.image.data, frames[60].image.data);
+}
+
 TEST(FFmpegSource, SeekLandsOnTheRequestedTime) {
   FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0, {}});
   src.seek(6.0);

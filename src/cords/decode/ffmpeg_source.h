@@ -33,6 +33,11 @@ class FFmpegSource final : public VideoSource {
   /// container has no index.
   double key_frame_before(double seconds) const;
 
+  /// Decodes just the key frame whose pts is `pts` (fast mode's keyframes are key frames): seeks to it, sends
+  /// that one packet and drains the decoder, so nothing after it is decoded, and converts it at full size. Returns
+  /// false, leaving the source repositioned as after seek(), when no key packet has that pts.
+  bool decode_key_frame(std::int64_t pts, Frame& frame);
+
   /// Decodes to the end without converting any frame; returns the number of frames decoded.
   std::int64_t drain();
 

@@ -215,7 +215,21 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after) : merged_windows(res.keyframes, 0.0, 0.0);
   std::vector<Image> images(res.keyframes.size());
   std::size_t done = 0;
+  // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
+  const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
   for (const auto& w : windows) {
+    if (single_key_frames) {
+      bool all = true;
+      for (std::size_t key : w.keys) {
+        decode::Frame f;
+        if (images[key].empty() && src.decode_key_frame(res.keyframes[key].ts.pts, f)) {
+          images[key] = std::move(f.image);
+          if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
+        }
+        all = all && !images[key].empty();
+      }
+      if (all) continue;  // else decode the window as below (the source was repositioned there)
+    }
     // Go on decoding when that is cheaper than decoding from the key frame before the window; else seek.
     const double pos = src.position(), key = src.key_frame_before(w.start);
     if (pos > -1e299 && pos < w.start && (key < 0 ? w.start - pos < 2.0 : w.start - pos <= w.start - key))
@@ -228,6 +242,10 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
       while (next_key < w.keys.size() && f.ts.pts >= res.keyframes[w.keys[next_key]].ts.pts) {
+        if (!images[w.keys[next_key]].empty()) {  // already decoded alone
+          ++next_key;
+          continue;
+        }
         images[w.keys[next_key]] = f.image;  // the keyframe itself (or the first frame after a lost one)
         ++next_key;
         if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
