@@ -144,6 +144,31 @@ TEST(FFmpegSource, DecodeKeyFrameGivesTheFrameThatFullDecodingGives) {
   EXPECT_EQ(f.image.data, frames[60].image.data);
 }
 
+// Sparse sampling does not decode the non-reference frames it does not keep; what it returns must still be
+// exactly what decoding every frame returns: same frames, same display-order indices, same pixels.
+TEST(FFmpegSource, SparseSamplingReturnsWhatFullDecodingReturns) {
+  const std::string path = Media::get().path("gop2s.mp4");  // B-frames, 25 fps
+  DecodeOptions every;
+  every.sample_fps = 0;
+  every.out_width = 64;
+  const auto all = all_frames(path, every);
+  for (double fps : {2.0, 3.0, 7.0}) {
+    DecodeOptions sparse = every;
+    sparse.sample_fps = fps;
+    const auto got = all_frames(path, sparse);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(std::ceil(12.0 * fps - 1e-9))) << fps;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      ASSERT_LT(got[i].index, static_cast<std::int64_t>(all.size()));
+      const Frame& want = all[static_cast<std::size_t>(got[i].index)];
+      EXPECT_EQ(got[i].ts.pts, want.ts.pts) << fps << " fps, sample " << i;
+      std::size_t first = 0;  // the first frame shown at or after the sample time
+      while (all[first].ts.seconds() < static_cast<double>(i) / fps - 1e-6) ++first;
+      EXPECT_EQ(got[i].index, static_cast<std::int64_t>(first)) << fps << " fps, sample " << i;
+      EXPECT_EQ(got[i].image.data, want.image.data) << fps << " fps, sample " << i;
+    }
+  }
+}
+
 TEST(FFmpegSource, SeekLandsOnTheRequestedTime) {
   FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0, {}});
   src.seek(6.0);

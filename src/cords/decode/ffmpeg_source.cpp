@@ -8,6 +8,7 @@ extern "C" {
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <queue>
 #include <filesystem>
 
 #include "cords/core/error.h"
@@ -71,6 +72,14 @@ struct FFmpegSource::Impl {
   double nonref_until = -1e300;    // packets earlier than this (minus a margin) skip non-reference frames
   double position = -1e300;        // time of the last decoded frame
   AVDiscard normal_skip = AVDISCARD_DEFAULT;
+  // Sparse sampling (pass 1): a non-reference frame (one no other frame is predicted from) that is not the frame
+  // shown at a sample time is not decoded at all. sample_margin > 0 enables it: a packet is decoded when its pts
+  // falls within sample_margin after a sample time of the grid that next() follows.
+  double sample_margin = 0;
+  // The display-order index of each frame (what Frame::index reports) is the number of packets with a smaller pts,
+  // skipped ones included: pts of the packets sent and not yet passed, smallest first.
+  std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> sent_pts;
+  std::int64_t passed = 0;
 
   Impl(const std::string& path, const DecodeOptions& o) : opts(o) {
     namespace fs = std::filesystem;
@@ -133,6 +142,10 @@ struct FFmpegSource::Impl {
       info.duration = static_cast<double>(st->duration) * av_q2d(tb);
     info.frame_count = st->nb_frames;
     if (fr.num > 0 && fr.den > 0) pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
+    // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
+    if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 && !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) &&
+        1.0 / opts.sample_fps >= 3.0 * av_q2d(av_inv_q(fr)))
+      sample_margin = 1.5 * av_q2d(av_inv_q(fr));
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
   }
 
@@ -168,6 +181,16 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (pkt->stream_index == stream) {
+        if (sample_margin > 0 && nonref_until <= -1e299) {
+          if (pkt->pts == AV_NOPTS_VALUE) {
+            sample_margin = 0;  // no timestamps to sample by after all: decode everything from here
+            dec->skip_frame = normal_skip;
+          } else {
+            sent_pts.push(pkt->pts);
+            dec->skip_frame = sampled_soon(static_cast<double>(pkt->pts) * av_q2d(tb)) ? normal_skip
+                                                                                     : std::max(normal_skip, AVDISCARD_NONREF);
+          }
+        }
         if (nonref_until > -1e299) {  // skipping ahead: B-frames are not needed to reach the target
           const std::int64_t pt = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
           // A margin covers frame reordering and the decoder's frame-thread delay.
@@ -181,6 +204,26 @@ struct FFmpegSource::Impl {
       av_packet_unref(pkt.get());
     }
     return false;
+  }
+
+  // Whether a frame shown at t may be the one next() samples: at or after a sample time of the grid (next_sample,
+  // next_sample + period, ...) and within sample_margin of it. Before the first frame the grid is unknown: yes.
+  bool sampled_soon(double t) const {
+    if (next_sample < -1e299) return true;
+    const double period = 1.0 / opts.sample_fps, d = t - next_sample + 1e-6;
+    if (d < 0) return false;  // shown before the next sample time: next() drops it
+    return std::fmod(d, period) < sample_margin + 1e-6;
+  }
+
+  // Display-order index of the frame just received (pts), counting the frames that were not decoded.
+  std::int64_t display_index(std::int64_t pts) {
+    if (sample_margin <= 0 && sent_pts.empty()) return decoded;
+    while (!sent_pts.empty() && sent_pts.top() < pts) {
+      sent_pts.pop();
+      ++passed;
+    }
+    if (!sent_pts.empty() && sent_pts.top() == pts) sent_pts.pop();
+    return passed++;
   }
 
   std::int64_t frame_pts() {
@@ -233,8 +276,9 @@ struct FFmpegSource::Impl {
 
   bool next(Frame& out) {
     while (decode_next()) {
-      const std::int64_t index = decoded++;
       const std::int64_t pts = frame_pts();
+      const std::int64_t index = display_index(pts);
+      ++decoded;
       const double t = static_cast<double>(pts) * av_q2d(tb);
       position = t;
 #ifdef AV_FRAME_FLAG_KEY
@@ -270,6 +314,7 @@ struct FFmpegSource::Impl {
     const auto ts = static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb)));
     av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
     avcodec_flush_buffers(dec.get());
+    sent_pts = {};
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
     position = -1e300;
@@ -285,6 +330,7 @@ struct FFmpegSource::Impl {
   bool decode_key_frame(std::int64_t want, Frame& out) {
     av_seek_frame(fmt.get(), stream, want, AVSEEK_FLAG_BACKWARD);
     avcodec_flush_buffers(dec.get());
+    sent_pts = {};
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
     position = -1e300;
