@@ -174,17 +174,26 @@ TEST_F(Batch, ShardsAsSeparateProcessesDoEveryVideoExactlyOnce) {
 }
 
 TEST_F(Batch, KillNineThenRerunEqualsAnUninterruptedRun) {
-  // Eight copies of the slideshow under different names: long enough to be killed in the middle.
+  // Copies of the slideshow under different names; killed as soon as the first summary is in place, so in the middle.
+  constexpr int kClips = 16;
   fs::remove_all(in);
   fs::create_directories(in);
-  for (int i = 0; i < 8; ++i) fs::copy_file(Media::get().path("slideshow.mp4"), in / ("clip" + std::to_string(i) + ".mp4"));
+  for (int i = 0; i < kClips; ++i) fs::copy_file(Media::get().path("slideshow.mp4"), in / ("clip" + std::to_string(i) + ".mp4"));
   const std::string args = in.string() + " -o " + (root / "killed").string() + " -q --features histogram --jobs 1";
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::execl("/bin/sh", "sh", "-c", (std::string("exec ") + CORDS_CLI_PATH + " " + args).c_str(), nullptr);
     ::_exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto started = std::chrono::steady_clock::now();
+  const auto first_done = [&] {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(root / "killed", ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().filename() == "summary.json") return true;
+    return false;
+  };
+  while (!first_done() && std::chrono::steady_clock::now() - started < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -193,7 +202,7 @@ TEST_F(Batch, KillNineThenRerunEqualsAnUninterruptedRun) {
   EXPECT_EQ(test::run_cli(args).code, 0);
   EXPECT_EQ(test::run_cli(in.string() + " -o " + (root / "clean").string() + " -q --features histogram").code, 0);
   EXPECT_TRUE(debris(root / "killed").empty()) << debris(root / "killed").front();
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < kClips; ++i) {
     const std::string name = "clip" + std::to_string(i) + ".summary";
     EXPECT_EQ(keyframes(root / "killed" / name), keyframes(root / "clean" / name)) << name;
     EXPECT_TRUE(fs::exists(root / "killed" / name / "summary.mp4")) << name;
