@@ -92,7 +92,7 @@ int run_train_command(int argc, char** argv) {
     ("pool", po::value(&o.pool)->default_value(0.0, "auto")->value_name("P"),
      "share of the train set whose gradients each selection computes (auto: min(1, 2 x fraction); 1 = CORDS)")
     ("linear-layer", po::value(&o.linear_layer)->default_value(o.linear_layer), "auto | on | off: last-layer weight gradients in the selection signal")
-    ("encoder", po::value(&o.encoder)->default_value(o.encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start)")
+    ("encoder", po::value(&o.encoder)->default_value(o.encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start) | cnn (the bundled video CNN, fixed) | cnn:PATH (a TorchScript image model)")
     ("val-fraction", po::value(&o.data.val_fraction)->default_value(o.data.val_fraction, fmt(o.data.val_fraction)), "share of the train set held out for validation")
     ("image-size", po::value(&o.data.image_size)->default_value(o.data.image_size), "folder: images resized to this square size")
     ("limit", po::value(&o.data.limit)->default_value(0), "use only the first N training examples (quick runs)")

@@ -5,6 +5,8 @@
 #include <zlib.h>
 #endif
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
 #include "cords/train/data.h"
+#include "cords/embed/factory.h"
 #include "cords/train/trainer.h"
 #include "../support/temp_dir.h"
 #include <torch/cuda.h>
@@ -200,6 +203,67 @@ std::vector<std::uint8_t> idx_images(int n, int h, int w) {
   std::vector<std::uint8_t> b = {0, 0, 8, 3, 0, 0, 0, static_cast<std::uint8_t>(n), 0, 0, 0, static_cast<std::uint8_t>(h), 0, 0, 0, static_cast<std::uint8_t>(w)};
   for (int i = 0; i < n * h * w; ++i) b.push_back(static_cast<std::uint8_t>(i % 256));
   return b;
+}
+
+// An MNIST-format image dataset: 3 classes of 12 x 12 grey images (a bright bar: horizontal, vertical or
+// diagonal, at a random place) with noise.
+fs::path bars_dataset(const std::string& name) {
+  const fs::path d = temp_dir(name);
+  Rng rng(4);
+  for (const auto& [prefix, n] : {std::pair<std::string, int>{"train", 240}, {"t10k", 90}}) {
+    std::vector<std::uint8_t> img = {0, 0, 8, 3, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255),
+                                     0, 0, 0, 12, 0, 0, 0, 12};
+    std::vector<std::uint8_t> lab = {0, 0, 8, 1, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255)};
+    for (int i = 0; i < n; ++i) {
+      const int c = i % 3, at = 2 + static_cast<int>(rng.uniform01() * 8);
+      for (int y = 0; y < 12; ++y)
+        for (int x = 0; x < 12; ++x) {
+          const bool bar = c == 0 ? (y == at || y == at + 1) : c == 1 ? (x == at || x == at + 1) : std::abs(x - y) <= 1;
+          img.push_back(static_cast<std::uint8_t>(std::clamp(rng.normal() * 20 + (bar ? 220 : 30), 0.0, 255.0)));
+        }
+      lab.push_back(static_cast<std::uint8_t>(c));
+    }
+    std::ofstream(d / (prefix + "-images-idx3-ubyte"), std::ios::binary).write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
+    std::ofstream(d / (prefix + "-labels-idx1-ubyte"), std::ios::binary).write(reinterpret_cast<const char*>(lab.data()), static_cast<long>(lab.size()));
+  }
+  return d;
+}
+
+// facloc-embed on a fixed image CNN: the bundled video model (any TorchScript with cnn:PATH).
+TEST(Trainer, FaclocEmbedWithTheBundledCnn) {
+  if (embed::default_model_path().empty()) GTEST_SKIP() << "the bundled model is not in this tree";
+  const fs::path data = bars_dataset("bars"), out = temp_dir("bars-out");
+  TrainOptions o = base(data, out);
+  o.data.dataset = "mnist";
+  o.model = "mnistnet";
+  o.strategy = "facloc-embed";
+  o.encoder = "cnn";
+  o.epochs = 3;
+  const RunSummary r = run_training(o);
+  const json m = metrics(out);
+  EXPECT_EQ(m["encoder"], "cnn");
+  const auto train_n = m["train_size"].get<std::int64_t>();
+  EXPECT_EQ(m["budget"].get<std::int64_t>(), train_n / 4);  // fraction 0.25
+  EXPECT_GT(r.selection_time_s, 0.0);
+  EXPECT_GT(r.test_accuracy, 0.6) << "bars are easy";
+  // Reproducible: the same subset, so the same run.
+  o.out = temp_dir("bars-out2").string();
+  EXPECT_EQ(run_training(o).test_accuracy, r.test_accuracy);
+
+  auto kind = [](TrainOptions t) {
+    try {
+      run_training(t);
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::Internal;
+  };
+  o.encoder = "cnn:" + (out / "missing.pt").string();
+  EXPECT_EQ(kind(o), ErrorKind::ModelUnusable);
+  TrainOptions f = base(blobs_dataset("bars-features"), temp_dir("bars-f"));
+  f.strategy = "facloc-embed";
+  f.encoder = "cnn";
+  EXPECT_EQ(kind(f), ErrorKind::InvalidArgument) << "features are not images";
 }
 
 TEST(Data, IdxFilesGzipOrPlainAndTheirErrors) {

@@ -43,6 +43,10 @@ class TorchEmbedder final : public Embedder {
     } catch (const std::exception& e) {
       throw model_error(o.model_path, std::string("cannot load it (") + first_line(e.what()) + ")");
     }
+    if (o.input_size > 0) {
+      if (o.input_size < 8 || o.input_size > 4096) throw invalid_argument("the CNN input size must be in [8, 4096]");
+      spec_.input_size = o.input_size;
+    }
     module_.eval();
     half_ = device_.is_cuda();
     if (half_) module_.to(torch::kHalf);

@@ -29,6 +29,8 @@ struct TorchEmbedderOptions {
   std::string model_path;
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N; CUDA runs in fp16
   int batch = 16;
+  int input_size = 0;           ///< > 0: this input side instead of the spec's (a fully convolutional trunk takes
+                                ///< any size; 28 x 28 images need no 224 x 224 input)
 };
 
 /// Loads the model and checks it on a dummy batch. Throws Error{ModelUnusable} (exit code 4) naming the file for

@@ -16,6 +16,8 @@
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
+#include "cords/embed/factory.h"
+#include "cords/embed/torch_embedder.h"
 #include "cords/train/dist.h"
 #include "cords/train/models.h"
 #include "cords/train/strategies.h"
@@ -57,6 +59,45 @@ std::string run_label(const std::string& strategy, const std::string& mode) {
 struct Eval {
   double loss = 0, accuracy = 0;
 };
+
+// facloc-embed with --encoder cnn[:PATH]: a fixed image CNN (the bundled video model by default) on the training
+// images, turned back into 0-255 RGB (grey images on three channels) and fed at 4x their side (at least 32, at most
+// the model's own input size); one L2-normalised row per example.
+at::Tensor cnn_embeddings(const Splits& d, const std::string& encoder, const std::string& device) {
+  const at::Tensor& x = d.train.x;
+  if (x.dim() != 4 || (x.size(1) != 1 && x.size(1) != 3))
+    throw invalid_argument("--encoder " + encoder + " needs an image dataset (1 or 3 channels)");
+  embed::TorchEmbedderOptions eo;
+  eo.model_path = encoder == "cnn" ? embed::default_model_path() : encoder.substr(4);
+  if (eo.model_path.empty())
+    throw invalid_argument("--encoder cnn: the bundled model was not found (set CORDS_MODEL, or use cnn:PATH)");
+  eo.device = device;
+  eo.batch = 128;
+  const auto side = static_cast<int>(std::max(x.size(2), x.size(3)));
+  eo.input_size = std::min(embed::read_cnn_spec(eo.model_path).input_size, std::max(32, 4 * side));
+  const auto e = embed::torch_embedder(eo);
+  const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor out = at::empty({n, e->dim()}, at::kFloat);
+  at::Tensor mean = at::tensor(d.mean, at::kFloat).view({1, -1, 1, 1}), stdv = at::tensor(d.std, at::kFloat).view({1, -1, 1, 1});
+  chunks(n, 2048, [&](std::int64_t st, std::int64_t len) {
+    at::Tensor px = (x.narrow(0, st, len).to(at::kCPU) * stdv + mean).mul_(255.0).clamp_(0, 255).round_().to(at::kByte);
+    if (c == 1) px = px.expand({len, 3, h, w});
+    px = px.permute({0, 2, 3, 1}).contiguous();  // N x H x W x 3
+    std::vector<Image> images(static_cast<std::size_t>(len));
+    std::vector<const Image*> ptrs;
+    const auto bytes = static_cast<std::size_t>(h * w * 3);
+    for (std::int64_t i = 0; i < len; ++i) {
+      Image& im = images[static_cast<std::size_t>(i)];
+      im.width = static_cast<int>(w);
+      im.height = static_cast<int>(h);
+      const std::uint8_t* src = px[i].data_ptr<std::uint8_t>();
+      im.data.assign(src, src + bytes);
+      ptrs.push_back(&im);
+    }
+    e->embed(ptrs, out[st].data_ptr<float>());
+  });
+  return out;
+}
 
 // Evaluation mode without autograd for one scope (dropout off, batch norm on running statistics); training mode
 // again at its end, also when the scope is left by an exception.
@@ -206,6 +247,8 @@ Subset Run::select(std::uint64_t seed) {
       std::vector<at::Tensor> parts;
       chunks(n, 1024, [&](std::int64_t st, std::int64_t len) { parts.push_back(model_->embed(batch_x(data_.train.x.narrow(0, st, len))).to(at::kCPU, at::kFloat)); });
       emb = at::cat(parts);
+    } else if (o_.encoder.rfind("cnn", 0) == 0) {
+      emb = cnn_embeddings(data_, o_.encoder, o_.device);
     } else {  // pixels: the normalised input, average-pooled to at most 1024 values per example
       emb = data_.train.x;
       if (emb.dim() == 4) {
@@ -483,7 +526,8 @@ TrainOptions with_defaults(TrainOptions o) {
   if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
   if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
   if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off") throw invalid_argument("--linear-layer must be auto, on or off");
-  if (o.encoder != "pixels" && o.encoder != "model") throw invalid_argument("--encoder must be pixels or model");
+  if (o.encoder != "pixels" && o.encoder != "model" && o.encoder != "cnn" && o.encoder.rfind("cnn:", 0) != 0)
+    throw invalid_argument("--encoder must be pixels, model, cnn or cnn:PATH");
   budget_of(1000, o.fraction);  // checks the fraction
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
   return o;

@@ -27,7 +27,7 @@ struct TrainOptions {
   double lambda = -1;                 ///< GradMatch ridge; < 0: CORDS' default for the mode
   std::string linear_layer = "auto";  ///< auto | on | off: last-layer weight gradients in the selection signal
   double pool = 0;                    ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
-  std::string encoder = "pixels";     ///< facloc-embed: pixels | model
+  std::string encoder = "pixels";     ///< facloc-embed: pixels | model | cnn (the bundled video CNN) | cnn:PATH (TorchScript)
   std::string device = "auto";
   std::uint64_t seed = 0;
   int threads = 0;                    ///< intra-op threads; 0 = all cores
