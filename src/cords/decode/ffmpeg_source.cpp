@@ -94,7 +94,7 @@ struct FFmpegSource::Impl {
     int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
     if (r < 0) unreadable(path, "not a recognised media file (" + av::error_string(r) + ")");
     fmt.reset(raw);
-    r = avformat_find_stream_info(fmt.get(), nullptr);
+    r = av::probe_streams(fmt.get());
     if (r < 0) unreadable(path, "cannot find its streams (" + av::error_string(r) + ")");
     if (is_image_container(fmt.get())) unreadable(path, "it is a still image, not a video");
 
@@ -153,7 +153,11 @@ struct FFmpegSource::Impl {
   bool decode_next() {
     while (!finished) {
       int r = avcodec_receive_frame(dec.get(), frame.get());
-      if (r == 0) return true;
+      if (r == 0) {
+        if (info.pixel_format == "unknown" && frame->format >= 0)  // the header did not say (av::probe_streams)
+          if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))) info.pixel_format = pf;
+        return true;
+      }
       if (r == AVERROR_EOF) {
         finished = true;
         return false;
@@ -310,14 +314,18 @@ struct FFmpegSource::Impl {
     return false;
   }
 
-  void seek(double seconds) {
-    const auto ts = static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb)));
+  // To the last key frame at or before `ts` (time-base units), with the decoder emptied.
+  void reposition(std::int64_t ts) {
     av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
     avcodec_flush_buffers(dec.get());
     sent_pts = {};
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
     position = -1e300;
+  }
+
+  void seek(double seconds) {
+    reposition(static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb))));
     skip_to(seconds);
   }
 
@@ -328,12 +336,7 @@ struct FFmpegSource::Impl {
   }
 
   bool decode_key_frame(std::int64_t want, Frame& out) {
-    av_seek_frame(fmt.get(), stream, want, AVSEEK_FLAG_BACKWARD);
-    avcodec_flush_buffers(dec.get());
-    sent_pts = {};
-    flushing = finished = false;
-    last_pts = AV_NOPTS_VALUE;
-    position = -1e300;
+    reposition(want);
     drop_before = nonref_until = next_sample = -1e300;
     bool found = false;
     for (int packets = 0; packets < 100000 && !found; ++packets) {  // the seek lands on it or on a key frame before

@@ -360,6 +360,7 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
     res.fast_fallback = true;
   }
   res.decode_embed_s = sw.seconds();
+  res.info.pixel_format = src->info().pixel_format;  // known from the first frame when the header did not say
   res.sampled = s.n();
   res.decode_skipped = src->skipped();  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");

@@ -1,0 +1,80 @@
+// Image files written with libavcodec's encoders: each must decode (here with OpenCV's imgcodecs, an independent
+// decoder) to the image that was written, at its size and in its colours.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+
+#include "cords/core/error.h"
+#include "cords/output/writers.h"
+#include "../support/temp_dir.h"
+
+namespace cords::output {
+namespace {
+namespace fs = std::filesystem;
+
+// An odd-sized test card: a smooth gradient with a pure red, green and blue block.
+Image test_card(int w, int h) {
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.data.resize(static_cast<std::size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      std::uint8_t* p = img.data.data() + (static_cast<std::size_t>(y) * w + x) * 3;
+      const int block = y >= h / 4 && y < 3 * h / 4 ? x * 3 / w : -1;  // 0 red, 1 green, 2 blue
+      for (int c = 0; c < 3; ++c)
+        p[c] = static_cast<std::uint8_t>(block >= 0 ? (c == block ? 235 : 20) : (x * 255 / w + c * y * 80 / h) % 256);
+    }
+  return img;
+}
+
+// Mean absolute difference per channel value between `img` (RGB) and what OpenCV reads back (BGR).
+double mean_abs_diff(const Image& img, const cv::Mat& bgr) {
+  double sum = 0;
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) {
+      const cv::Vec3b v = bgr.at<cv::Vec3b>(y, x);
+      const std::uint8_t* p = img.pixel(x, y);
+      for (int c = 0; c < 3; ++c) sum += std::abs(static_cast<int>(p[c]) - static_cast<int>(v[2 - c]));
+    }
+  return sum / (3.0 * img.width * img.height);
+}
+
+TEST(WriteImage, JpegPngAndWebpDecodeToTheImageWritten) {
+  const fs::path dir = test::fresh_temp_dir("cords-writers", "images");
+  const Image img = test_card(181, 97);
+  for (const auto& [name, tolerance] : {std::pair<const char*, double>{"a.png", 0.0}, {"b.jpg", 6.0}, {"c.JPEG", 6.0}, {"d.webp", 6.0}}) {
+    const fs::path p = dir / name;
+    write_image(p.string(), img);
+    const cv::Mat back = cv::imread(p.string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(back.empty()) << name << " does not decode";
+    EXPECT_EQ(back.cols, img.width) << name;
+    EXPECT_EQ(back.rows, img.height) << name;
+    EXPECT_LE(mean_abs_diff(img, back), tolerance) << name;
+    const cv::Vec3b red = back.at<cv::Vec3b>(img.height / 2, img.width / 6);  // BGR
+    EXPECT_GT(red[2], 180) << name;
+    EXPECT_LT(red[1], 80) << name;
+  }
+  // Quality reaches the JPEG encoder: lower quality, smaller file.
+  write_image((dir / "q30.jpg").string(), img, 30);
+  EXPECT_LT(fs::file_size(dir / "q30.jpg"), fs::file_size(dir / "b.jpg"));
+  // Only complete files, and clear errors.
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+  try {
+    write_image((dir / "x.bmp").string(), img);
+    ADD_FAILURE() << ".bmp accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+  }
+  try {
+    write_image((dir / "missing" / "x.jpg").string(), img);
+    ADD_FAILURE() << "a missing folder accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::OutputUnwritable);
+  }
+}
+
+}  // namespace
+}  // namespace cords::output
