@@ -50,6 +50,7 @@ int run_summarize_command(int argc, char** argv) {
     ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
     ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
     ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds, fmt(cfg.clip_seconds)), "seconds of video around each keyframe in the clip")
+    ("clip-height", po::value(&cfg.clip_max_height)->default_value(cfg.clip_max_height), "an encoded clip is scaled down to at most this many lines (a copied --fast clip keeps the input's size)")
     ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
     ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
     ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")

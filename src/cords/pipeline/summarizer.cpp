@@ -47,6 +47,7 @@ void validate(const SummarizeConfig& c) {
     throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
   if (!(c.sample_fps > 0)) throw invalid_argument("--sample-fps must be > 0");
   if (!(c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be > 0");
+  if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
   if (c.selector != "uniform" && c.selector != "random") {
     select::make_optimizer(c.optimizer);
     select::parse_metric(c.metric);
