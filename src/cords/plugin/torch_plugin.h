@@ -29,9 +29,6 @@ std::unique_ptr<embed::Embedder> torch_embedder(const embed::TorchEmbedderOption
 /// `cords-summarize train` (argv[0] is "train"), from the plugin.
 int run_train_command(int argc, char** argv);
 
-/// The file the plugin was loaded from ("" before it is loaded).
-std::string torch_plugin_path();
-
 /// The identity string both sides compare before any call: plugin interface version, project version and compiler.
 /// Defined inline so that the executable and the module each compile their own copy.
 inline const char* plugin_identity() {

@@ -106,13 +106,4 @@ std::unique_ptr<embed::Embedder> torch_embedder(const embed::TorchEmbedderOption
 
 int run_train_command(int argc, char** argv) { return loaded().train(argc, argv); }
 
-std::string torch_plugin_path() {
-  if (!kBuilt) return "";
-  try {
-    return loaded().path;
-  } catch (const Error&) {
-    return "";
-  }
-}
-
 }  // namespace cords::plugin
