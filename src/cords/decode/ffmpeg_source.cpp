@@ -8,8 +8,8 @@ extern "C" {
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <queue>
 #include <filesystem>
+#include <queue>
 
 #include "cords/core/error.h"
 #include "cords/decode/av_handles.h"
@@ -338,17 +338,16 @@ struct FFmpegSource::Impl {
   bool decode_key_frame(std::int64_t want, Frame& out) {
     reposition(want);
     drop_before = nonref_until = next_sample = -1e300;
-    bool found = false;
-    for (int packets = 0; packets < 100000 && !found; ++packets) {  // the seek lands on it or on a key frame before
-      if (av_read_frame(fmt.get(), pkt.get()) < 0) break;
-      if (pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE) {
-        if (pkt->pts == want) {
-          found = true;
-          break;
-        }
-        if (pkt->pts > want) packets = 100000;
+    bool found = false;  // the seek lands on its packet or on a key frame before it
+    while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
+      const bool key = pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
+      if (key && pkt->pts == want) {
+        found = true;
+        break;
       }
+      const bool past = key && pkt->pts > want;
       av_packet_unref(pkt.get());
+      if (past) break;
     }
     if (!found) {
       seek(static_cast<double>(want) * av_q2d(tb));

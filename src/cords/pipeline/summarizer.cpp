@@ -216,6 +216,10 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after) : merged_windows(res.keyframes, 0.0, 0.0);
   std::vector<Image> images(res.keyframes.size());
   std::size_t done = 0;
+  const auto keep = [&](std::size_t key, Image image) {
+    images[key] = std::move(image);
+    if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
+  };
   // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
   const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
   for (const auto& w : windows) {
@@ -223,10 +227,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
       bool all = true;
       for (std::size_t key : w.keys) {
         decode::Frame f;
-        if (images[key].empty() && src.decode_key_frame(res.keyframes[key].ts.pts, f)) {
-          images[key] = std::move(f.image);
-          if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
-        }
+        if (images[key].empty() && src.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, std::move(f.image));
         all = all && !images[key].empty();
       }
       if (all) continue;  // else decode the window as below (the source was repositioned there)
@@ -243,13 +244,9 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
       while (next_key < w.keys.size() && f.ts.pts >= res.keyframes[w.keys[next_key]].ts.pts) {
-        if (!images[w.keys[next_key]].empty()) {  // already decoded alone
-          ++next_key;
-          continue;
-        }
-        images[w.keys[next_key]] = f.image;  // the keyframe itself (or the first frame after a lost one)
+        // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
+        if (images[w.keys[next_key]].empty()) keep(w.keys[next_key], f.image);
         ++next_key;
-        if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
       }
       if (clip && t <= w.end + 1e-6) clip->write(f.image);
     }
