@@ -109,6 +109,44 @@ TEST(FFmpegSource, OddSizesConvertWithoutOverrunningTheirBuffers) {
     }
 }
 
+// The luma an RGB pixel has in limited-range BT.601, what swscale uses for both conversions by default.
+double luma(const std::uint8_t* rgb) { return 16 + (65.481 * rgb[0] + 128.553 * rgb[1] + 24.966 * rgb[2]) / 255; }
+
+TEST(FFmpegSource, Yuv420FramesAreTheRgbFramesInAnotherFormat) {
+  // What the clip writer takes: the same frames, sizes and rotation as the RGB ones, as 4:2:0 planes.
+  for (const char* name : {"upright.mp4", "rotated.mp4", "tenbit.mkv", "odd.mp4"}) {
+    DecodeOptions o;
+    o.sample_fps = 0;
+    o.out_height = 120;
+    const auto rgb = all_frames(Media::get().path(name), o);
+    o.yuv420 = true;
+    std::int64_t native = -1;
+    o.native_size_for = [&native](const Timestamp& ts) { return ts.pts == native; };
+    FFmpegSource src(Media::get().path(name), o);
+    ASSERT_GE(rgb.size(), 3u) << name;
+    Frame f;
+    for (std::size_t t = 0; t < rgb.size(); ++t) {
+      if (t == 2) native = rgb[t].ts.pts;  // this one also comes as RGB at the input's size
+      ASSERT_TRUE(src.next(f)) << name;
+      EXPECT_EQ(f.ts.pts, rgb[t].ts.pts);
+      ASSERT_EQ(f.yuv.width, rgb[t].image.width) << name;
+      ASSERT_EQ(f.yuv.height, rgb[t].image.height) << name;
+      ASSERT_EQ(f.yuv.data.size(), static_cast<std::size_t>(f.yuv.width) * f.yuv.height + 2u * f.yuv.chroma_width() * f.yuv.chroma_height());
+      if (t == 2) {
+        EXPECT_EQ(f.image.width, src.info().width) << name;
+        EXPECT_EQ(f.image.height, src.info().height) << name;
+      } else {
+        EXPECT_TRUE(f.image.empty()) << name;
+      }
+      double diff = 0;
+      const Image& im = rgb[t].image;
+      for (int y = 0; y < im.height; ++y)
+        for (int x = 0; x < im.width; ++x) diff += std::abs(f.yuv.plane(0)[y * f.yuv.width + x] - luma(im.pixel(x, y)));
+      EXPECT_LT(diff / (im.width * im.height), 2.5) << name << " frame " << t;  // rounding of the two conversions
+    }
+  }
+}
+
 TEST(FFmpegSource, KeyframesOnlyDecodesKeyFrames) {
   DecodeOptions o;
   o.sample_fps = 0;

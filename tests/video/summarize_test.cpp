@@ -155,6 +155,39 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   EXPECT_NEAR(static_cast<double>(decode::FFmpegSource((fs::path(c.output_dir) / "summary.mp4").string(), o).drain()), 75.0, 4.0);
 }
 
+TEST_F(Summarize, TheEncodedClipShowsTheWindowsUpright) {
+  // Encoded from the decoder's YUV frames: a rotated input gives an upright (portrait) clip whose frames are the
+  // input's frames in the windows around the keyframes, in order.
+  SummarizeConfig c = config("rotated.mp4", "encoded_rotated");
+  c.budget = 1;
+  c.clip_seconds = 1.0;
+  c.features = "histogram";
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.clip_mode, "encode");
+  ASSERT_EQ(r.keyframes.size(), 1u);
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  decode::FFmpegSource clip((fs::path(c.output_dir) / "summary.mp4").string(), o);
+  EXPECT_EQ(clip.info().width, 240);
+  EXPECT_EQ(clip.info().height, 320);
+  std::vector<Image> frames;
+  decode::Frame f;
+  while (clip.next(f)) frames.push_back(f.image);
+  // The input's frames within 0.5 s of the keyframe.
+  const double t = r.keyframes[0].ts.seconds();
+  std::vector<Image> expected;
+  decode::FFmpegSource src(c.input, o);
+  while (src.next(f))
+    if (f.ts.seconds() >= t - 0.5 - 1e-6 && f.ts.seconds() <= t + 0.5 + 1e-6) expected.push_back(f.image);
+  ASSERT_EQ(frames.size(), expected.size());
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    ASSERT_EQ(frames[k].data.size(), expected[k].data.size());
+    double diff = 0;
+    for (std::size_t b = 0; b < frames[k].data.size(); ++b) diff += std::abs(frames[k].data[b] - expected[k].data[b]);
+    EXPECT_LT(diff / static_cast<double>(frames[k].data.size()), 8.0) << "clip frame " << k;  // H.264 at CRF 23
+  }
+}
+
 TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
   SummarizeConfig c = config("fade.mp4", "fade");
   c.budget = 2;

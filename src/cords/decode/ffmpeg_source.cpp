@@ -56,7 +56,7 @@ struct FFmpegSource::Impl {
   av::Codec dec;
   av::Frame frame{av_frame_alloc()};
   av::Packet pkt{av_packet_alloc()};
-  av::Sws sws;
+  av::Sws sws, sws_yuv;  // to RGB, to YUV 4:2:0
   av::Buffer scratch;  // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
   int stream = -1;
@@ -238,10 +238,10 @@ struct FFmpegSource::Impl {
     return pts;
   }
 
-  void convert(Image& out, bool native) {
-    const int rot = info.rotation;
-    const bool swap = rot == 90 || rot == 270;
-    // Requested displayed size -> size before rotation.
+  // The size to scale the current frame to, before rotation: the size asked for (displayed, so swapped for a
+  // quarter turn), with a missing side from the aspect ratio; native size when nothing is asked or `native`.
+  void target_size(bool native, int& w, int& h) const {
+    const bool swap = info.rotation == 90 || info.rotation == 270;
     int dw = native ? 0 : opts.out_width, dh = native ? 0 : opts.out_height;
     const int disp_w = swap ? frame->height : frame->width, disp_h = swap ? frame->width : frame->height;
     if (dw <= 0 && dh <= 0) {
@@ -252,30 +252,71 @@ struct FFmpegSource::Impl {
     } else if (dh <= 0) {
       dh = std::max(1, static_cast<int>(std::lround(static_cast<double>(dw) * disp_h / disp_w)));
     }
-    const int w = swap ? dh : dw, h = swap ? dw : dh;
-    sws.reset(sws_getCachedContext(sws.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
-                                   w, h, AV_PIX_FMT_RGB24, w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr,
-                                   nullptr));
-    if (!sws) throw Error(ErrorKind::InputUnreadable, "cannot convert frames of '" + info.path + "' (pixel format " +
+    w = swap ? dh : dw;
+    h = swap ? dw : dh;
+  }
+
+  // Scales the current frame to w x h in `to` (RGB24 or YUV420P) into `scratch`, one plane per pointer.
+  // swscale's SIMD paths write whole vectors: its rows are 64-byte aligned with slack at the end; the caller packs.
+  void scale(av::Sws& ctx, AVPixelFormat to, int w, int h, uint8_t* dst[4], int dst_stride[4]) {
+    ctx.reset(sws_getCachedContext(ctx.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                                   w, h, to, w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr));
+    if (!ctx) throw Error(ErrorKind::InputUnreadable, "cannot convert frames of '" + info.path + "' (pixel format " +
                                                           info.pixel_format + ")");
-    // swscale's SIMD paths write whole vectors: give it 64-byte aligned rows with slack at the end, then pack.
-    const int row = w * 3, stride = (row + 63) / 64 * 64;
-    const std::size_t bytes = static_cast<std::size_t>(stride) * h + 256;
+    const auto aligned = [](int bytes) { return (bytes + 63) / 64 * 64; };
+    int heights[4] = {h, 0, 0, 0};
+    for (int p = 0; p < 4; ++p) dst_stride[p] = 0;
+    if (to == AV_PIX_FMT_RGB24) {
+      dst_stride[0] = aligned(w * 3);
+    } else {
+      dst_stride[0] = aligned(w);
+      dst_stride[1] = dst_stride[2] = aligned((w + 1) / 2);
+      heights[1] = heights[2] = (h + 1) / 2;
+    }
+    std::size_t bytes = 256;
+    for (int p = 0; p < 4; ++p) bytes += static_cast<std::size_t>(dst_stride[p]) * heights[p];
     if (!scratch || scratch_bytes < bytes) {
       scratch.reset(static_cast<uint8_t*>(av_malloc(bytes)));
       if (!scratch) throw std::bad_alloc();
       scratch_bytes = bytes;
     }
-    uint8_t* dst[4] = {scratch.get(), nullptr, nullptr, nullptr};
-    int dst_stride[4] = {stride, 0, 0, 0};
-    sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+    uint8_t* at = scratch.get();
+    for (int p = 0; p < 4; ++p) {
+      dst[p] = dst_stride[p] ? at : nullptr;
+      at += static_cast<std::size_t>(dst_stride[p]) * heights[p];
+    }
+    sws_scale(ctx.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+  }
+
+  void convert(Image& out, bool native) {
+    int w = 0, h = 0;
+    target_size(native, w, h);
+    uint8_t* dst[4];
+    int dst_stride[4];
+    scale(sws, AV_PIX_FMT_RGB24, w, h, dst, dst_stride);
+    const int row = w * 3;
     Image img;
     img.width = w;
     img.height = h;
     img.data.resize(static_cast<std::size_t>(row) * h);
     for (int y = 0; y < h; ++y)
-      std::memcpy(img.data.data() + static_cast<std::size_t>(y) * row, scratch.get() + static_cast<std::size_t>(y) * stride, row);
-    out = rot ? rotate_clockwise(img, rot) : std::move(img);
+      std::memcpy(img.data.data() + static_cast<std::size_t>(y) * row, dst[0] + static_cast<std::size_t>(y) * dst_stride[0], row);
+    out = info.rotation ? rotate_clockwise(img, info.rotation) : std::move(img);
+  }
+
+  void convert(Yuv420& out) {
+    int w = 0, h = 0;
+    target_size(false, w, h);
+    uint8_t* dst[4];
+    int dst_stride[4];
+    scale(sws_yuv, AV_PIX_FMT_YUV420P, w, h, dst, dst_stride);
+    Yuv420 pic;
+    pic.resize(w, h);
+    for (int p = 0; p < 3; ++p)
+      for (int y = 0; y < pic.plane_height(p); ++y)
+        std::memcpy(pic.plane(p) + static_cast<std::size_t>(y) * pic.plane_width(p),
+                    dst[p] + static_cast<std::size_t>(y) * dst_stride[p], static_cast<std::size_t>(pic.plane_width(p)));
+    out = info.rotation ? rotate_clockwise(pic, info.rotation) : std::move(pic);
   }
 
   bool next(Frame& out) {
@@ -307,7 +348,10 @@ struct FFmpegSource::Impl {
       out.ts = {pts, {tb.num, tb.den}};
       out.index = index;
       out.key = key;
-      convert(out.image, opts.native_size_for && opts.native_size_for(out.ts));
+      const bool native = opts.native_size_for && opts.native_size_for(out.ts);
+      if (opts.yuv420) convert(out.yuv);
+      if (!opts.yuv420 || native) convert(out.image, native);
+      else out.image = Image{};
       av_frame_unref(frame.get());
       return true;
     }

@@ -25,12 +25,13 @@ struct VideoInfo {
   std::int64_t frame_count = 0;  ///< from the container, 0 when it does not say
 };
 
-/// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the image.
+/// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.
 struct Frame {
   Timestamp ts;
   std::int64_t index = 0;
   bool key = false;
-  Image image;  ///< RGB, at the size the source was asked for, rotation applied
+  Image image;  ///< RGB, at the size the source was asked for, rotation applied (empty when only yuv was asked for)
+  Yuv420 yuv;   ///< with DecodeOptions::yuv420: planar 4:2:0 at the size asked for, rotation applied
 };
 
 struct DecodeOptions {
@@ -42,6 +43,10 @@ struct DecodeOptions {
   /// When set and true for a frame's timestamp, that frame is converted at its native size instead (e.g. the
   /// keyframes among clip frames: full-resolution stills without converting every clip frame at full size).
   std::function<bool(const Timestamp&)> native_size_for;
+  /// Frames come as Frame::yuv (planar 4:2:0 at the size asked for) instead of RGB: what a video encoder takes,
+  /// scaled straight from the decoder's format. Frames that native_size_for selects come as both: the RGB image at
+  /// native size and the YUV picture at the size asked for.
+  bool yuv420 = false;
 };
 
 class VideoSource {

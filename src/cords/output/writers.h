@@ -29,8 +29,8 @@ struct SheetOptions {
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
 
 /// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, CRF 23, yuv420p) when the
-/// FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv, ...). Frames of
-/// another size are scaled to the clip's size. Written to a temporary file and renamed into place by close().
+/// FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv, ...). Frames come
+/// in YUV 4:2:0 as decoded (no RGB round trip); frames of another size are scaled to the clip's size, made even. Written to a temporary file and renamed into place by close().
 class ClipWriter {
  public:
   /// Throws Error{OutputUnwritable} when no encoder can be opened or the file cannot be created.
@@ -38,7 +38,9 @@ class ClipWriter {
   ~ClipWriter();
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
-  void write(const Image& frame);
+  /// Queues a frame for encoding on the writer's own thread (a few are buffered). Throws Error{OutputUnwritable}
+  /// when an earlier frame could not be encoded or written.
+  void write(Yuv420 frame);
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"

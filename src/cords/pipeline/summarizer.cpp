@@ -190,18 +190,23 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     }
   }
   if (!cfg.write_keyframes && !cfg.write_sheet && !encode_clip) return;
-  const int clip_h = std::max(2, std::min(info.height, cfg.clip_max_height));
-  const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height)));
-  // Clip frames are converted straight to the clip's size; the keyframes themselves at full size.
-  std::vector<std::int64_t> key_pts;
-  for (const auto& k : res.keyframes) key_pts.push_back(k.ts.pts);
+  // The clip's size: at most clip_max_height lines, the input's aspect ratio, even sides (4:2:0).
+  const int clip_h = std::max(2, std::min(info.height, cfg.clip_max_height)) / 2 * 2;
+  const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height))) / 2 * 2;
+  const Window* window = nullptr;  // the one being decoded
+  std::size_t next_key = 0;        // its first keyframe not yet seen
+  // Clip frames are converted straight to the clip's size in YUV; the keyframes themselves (the first frame at or
+  // after each keyframe's pts: the keyframe, or the one after it if it was lost) at full size in RGB.
   decode::DecodeOptions o;
   o.sample_fps = 0;  // every frame
   o.threads = cfg.threads;
   if (encode_clip) {
     o.out_width = clip_w;
     o.out_height = clip_h;
-    o.native_size_for = [&key_pts](const Timestamp& ts) { return std::binary_search(key_pts.begin(), key_pts.end(), ts.pts); };
+    o.yuv420 = true;
+    o.native_size_for = [&](const Timestamp& ts) {
+      return window && next_key < window->keys.size() && ts.pts >= res.keyframes[window->keys[next_key]].ts.pts;
+    };
   }
   decode::FFmpegSource src(cfg.input, o);
   std::unique_ptr<output::ClipWriter> clip;
@@ -223,6 +228,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
   const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
   for (const auto& w : windows) {
+    window = &w;
+    next_key = 0;
     if (single_key_frames) {
       bool all = true;
       for (std::size_t key : w.keys) {
@@ -239,7 +246,6 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     else
       src.seek(w.start);
     decode::Frame f;
-    std::size_t next_key = 0;
     while (src.next(f)) {
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
@@ -248,7 +254,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
         if (images[w.keys[next_key]].empty()) keep(w.keys[next_key], f.image);
         ++next_key;
       }
-      if (clip && t <= w.end + 1e-6) clip->write(f.image);
+      if (clip && t <= w.end + 1e-6) clip->write(std::move(f.yuv));
     }
   }
   if (clip) clip->close();
