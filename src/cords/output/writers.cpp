@@ -322,6 +322,7 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   m.st = avformat_new_stream(m.file.oc.get(), nullptr);
   if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.file.fail("cannot add a video stream");
   m.st->time_base = m.enc->time_base;
+  m.st->avg_frame_rate = m.enc->framerate;  // without it the MP4 edit list ends one frame early (B-frames)
   m.file.create();
   if (avformat_write_header(m.file.oc.get(), nullptr) < 0) m.file.fail("cannot write the header");
   m.frame->format = AV_PIX_FMT_YUV420P;
