@@ -216,6 +216,35 @@ TEST(FFmpegSource, SeekLandsOnTheRequestedTime) {
   EXPECT_EQ(f.ts.pts * 25 * f.ts.time_base.num / f.ts.time_base.den, 150);
 }
 
+TEST(FFmpegSource, SeekAndSkipGiveWhatFullDecodingGives) {
+  // Before the target, non-reference frames are not decoded: what follows must still be every frame, pixel for
+  // pixel, as decoding from the start gives it (gop2s.mp4 has B-frames and a key frame every 2 s).
+  DecodeOptions o;
+  o.sample_fps = 0;
+  o.out_width = 80;
+  const auto all = all_frames(Media::get().path("gop2s.mp4"), o);
+  ASSERT_GE(all.size(), 150u);
+  FFmpegSource src(Media::get().path("gop2s.mp4"), o);
+  Frame f;
+  const auto check_from = [&](double target, int count) {
+    std::size_t i = 0;
+    while (i < all.size() && all[i].ts.seconds() < target - 1e-6) ++i;
+    ASSERT_LT(i + count, all.size()) << target;
+    for (int n = 0; n < count; ++n, ++i) {
+      ASSERT_TRUE(src.next(f)) << target;
+      EXPECT_EQ(f.ts.pts, all[i].ts.pts) << target << " frame " << n;
+      EXPECT_EQ(f.image.data, all[i].image.data) << target << " frame " << n;
+    }
+  };
+  for (double t : {1.9, 0.5, 3.3, 5.0}) {  // mid-GOP, early, just after a key frame, another GOP
+    src.seek(t);
+    check_from(t, 12);
+  }
+  const double ahead = src.position() + 0.9;  // going on from where it is
+  src.skip_to(ahead);
+  check_from(ahead, 12);
+}
+
 TEST(FFmpegSource, BadInputsAreUnreadableWithTheReason) {
   struct Case {
     const char* file;

@@ -67,6 +67,7 @@ struct FFmpegSource::Impl {
   std::int64_t skipped = 0;
   std::int64_t last_pts = AV_NOPTS_VALUE;
   std::int64_t pts_step = 1;       // synthesised pts increment when a frame has none
+  double frame_seconds = 0.04;     // one frame at the average frame rate (25 fps when unknown)
   double next_sample = -1e300;     // seconds; frames earlier than this are dropped
   double drop_before = -1e300;     // after a seek
   double nonref_until = -1e300;    // packets earlier than this (minus a margin) skip non-reference frames
@@ -141,7 +142,10 @@ struct FFmpegSource::Impl {
     else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
       info.duration = static_cast<double>(st->duration) * av_q2d(tb);
     info.frame_count = st->nb_frames;
-    if (fr.num > 0 && fr.den > 0) pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
+    if (fr.num > 0 && fr.den > 0) {
+      pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
+      frame_seconds = av_q2d(av_inv_q(fr));
+    }
     // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
     if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 && !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) &&
         1.0 / opts.sample_fps >= 3.0 * av_q2d(av_inv_q(fr)))
@@ -196,9 +200,13 @@ struct FFmpegSource::Impl {
           }
         }
         if (nonref_until > -1e299) {  // skipping ahead: B-frames are not needed to reach the target
-          const std::int64_t pt = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-          // A margin covers frame reordering and the decoder's frame-thread delay.
-          const bool near = pt == AV_NOPTS_VALUE || static_cast<double>(pt) * av_q2d(tb) >= nonref_until - 1.0;
+          // A non-reference frame shown before the target is never needed: next() drops it. With a pts that is
+          // exact (the decoder reads skip_frame per packet, frame threads included; a margin of two frames guards
+          // against rounding); with only a dts, which runs ahead of the pts by the reordering delay, 1 s of margin.
+          const bool has_pts = pkt->pts != AV_NOPTS_VALUE;
+          const std::int64_t pt = has_pts ? pkt->pts : pkt->dts;
+          const double margin = has_pts ? 2 * frame_seconds : 1.0;
+          const bool near = pt == AV_NOPTS_VALUE || static_cast<double>(pt) * av_q2d(tb) >= nonref_until - margin;
           dec->skip_frame = near ? normal_skip : std::max(normal_skip, AVDISCARD_NONREF);
           if (near) nonref_until = -1e300;
         }
