@@ -10,6 +10,7 @@ extern "C" {
 #include <cstring>
 #include <filesystem>
 #include <queue>
+#include <thread>
 
 #include "cords/core/error.h"
 #include "cords/decode/av_handles.h"
@@ -118,7 +119,11 @@ struct FFmpegSource::Impl {
     if (!dec) throw std::bad_alloc();
     r = avcodec_parameters_to_context(dec.get(), st->codecpar);
     if (r < 0) unreadable(path, "bad codec parameters (" + av::error_string(r) + ")");
-    dec->thread_count = opts.threads;  // 0: FFmpeg picks
+    // Frame threads: FFmpeg's own choice (cores + 1) leaves the cores a third idle when non-reference frames are
+    // skipped (sparse sampling, seeks): the frames left depend on one another, so more must be in flight. Three
+    // per core, as FFmpeg caps automatic counts at 16 (measured: docs/benchmarks.md).
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    dec->thread_count = opts.threads > 0 ? opts.threads : std::min(16, 3 * cores);
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
