@@ -241,7 +241,8 @@ TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   // The clip holds the video within clip_seconds/2 of each keyframe (windows merged, cut at the video's ends).
   double covered = 0, reach = -1;
   for (const auto& k : r.keyframes) {
-    const double a = std::max({0.0, k.ts.seconds() - 1.0, reach}), b = std::min(10.0, k.ts.seconds() + 1.0);
+    const double half = c.clip_seconds / 2;
+    const double a = std::max({0.0, k.ts.seconds() - half, reach}), b = std::min(10.0, k.ts.seconds() + half);
     if (b > a) covered += b - a;
     reach = std::max(reach, b);
   }
