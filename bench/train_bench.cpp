@@ -1,7 +1,8 @@
 // The trainer without the CLI (for the torch-only GPU build, which has no Boost): one run, one JSON line with the
 // images/s of each epoch and the totals.
 //   train_bench --dataset fashion-mnist --data-dir DIR [--strategy full] [--epochs 1] [--fraction 0.1]
-//               [--select-every 5] [--device auto] [--limit 0] [--threads 0] [--batch 128] [--out DIR]
+//               [--select-every 5] [--kappa 0] [--seed 0] [--device auto] [--limit 0] [--threads 0] [--batch 128]
+//               [--out DIR]
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") o.epochs = std::stoi(v);
     else if (k == "--fraction") o.fraction = std::stod(v);
     else if (k == "--select-every") o.select_every = std::stoi(v);
+    else if (k == "--kappa") o.kappa = std::stod(v);
+    else if (k == "--seed") o.seed = std::stoull(v);
     else if (k == "--device") o.device = v;
     else if (k == "--limit") o.data.limit = std::stoll(v);
     else if (k == "--threads") o.threads = std::stoi(v);
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
       if (e["epoch_time_s"].get<double>() > 0) rates.push_back(e["examples"].get<double>() / e["epoch_time_s"].get<double>());
     std::printf("%s\n", nlohmann::json{{"impl", "cords-summarize"}, {"strategy", m["strategy"]}, {"device", m["device"]},
                                        {"threads", m["threads"]}, {"blas_core", m.value("blas_core", "")}, {"batch", m["batch_size"]}, {"images_per_s_per_epoch", rates},
+                                       {"epochs", m["epochs"]}, {"seed", o.seed},
                                        {"test_accuracy", m["test_accuracy"]}, {"train_time_s", m["train_time_s"]},
                                        {"selection_time_s", m["selection_time_s"]}}.dump().c_str());
   } catch (const cords::Error& e) {
