@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "cords/core/error.h"
 #include "cords/embed/torch_embedder.h"
@@ -10,16 +11,25 @@
 namespace cords::embed {
 
 std::string default_model_path() {
-#ifdef CORDS_DEFAULT_MODEL_PATH
+#ifdef CORDS_DEFAULT_MODEL_FILE
   if (!plugin::torch_plugin_built()) return "";
   namespace fs = std::filesystem;
-  const char* env = std::getenv("CORDS_MODEL");
-  const std::string path = env && *env ? env : CORDS_DEFAULT_MODEL_PATH;
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) ? path : "";
-#else
-  return "";
+  // $CORDS_MODEL is the only one tried when set; else the installed model (<prefix>/share/cords-summarize/models
+  // beside <prefix>/bin), then the source tree's.
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("CORDS_MODEL"); env && *env) {
+    candidates.emplace_back(env);
+  } else {
+    if (const fs::path dir = plugin::executable_dir(); !dir.empty())
+      candidates.push_back(dir / CORDS_MODEL_INSTALL_REL / CORDS_DEFAULT_MODEL_FILE);
+    candidates.push_back(fs::path(CORDS_MODEL_SOURCE_DIR) / CORDS_DEFAULT_MODEL_FILE);
+  }
+  for (const fs::path& p : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
 #endif
+  return "";
 }
 
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
@@ -31,7 +41,9 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
       throw invalid_argument("--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
     const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
     if (model.empty())
-      throw invalid_argument("--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
+      throw invalid_argument(std::getenv("CORDS_MODEL") && *std::getenv("CORDS_MODEL")
+                                 ? "--features cnn: CORDS_MODEL='" + std::string(std::getenv("CORDS_MODEL")) + "' is not a file"
+                                 : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
     TorchEmbedderOptions o;
     o.model_path = model;
     o.device = cfg.device;

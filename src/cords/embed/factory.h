@@ -21,8 +21,9 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg);
 /// "auto, histogram, cnn" or "auto, histogram".
 std::string embedder_names();
 
-/// The default model: $CORDS_MODEL when set, else the one in the source tree's models/ (compiled in), when that
-/// file exists and this build has LibTorch; "" otherwise.
+/// The default model: $CORDS_MODEL when set, else the installed one (<prefix>/share/cords-summarize/models, found
+/// from the executable's folder), else the one in the source tree's models/ (compiled in); the first that is a file,
+/// when this build has LibTorch; "" otherwise.
 std::string default_model_path();
 
 }  // namespace cords::embed

@@ -7,6 +7,7 @@
 //
 // Search order for the module: $CORDS_TORCH_PLUGIN (a file), the executable's own folder, <prefix>/lib/cords-summarize
 // beside an installed executable, then the build tree it was built in.
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,9 @@ namespace cords::plugin {
 
 /// True when this build made the plugin (LibTorch was found at configure time).
 bool torch_plugin_built();
+
+/// The folder of the running executable (from /proc/self/exe), or empty when it cannot be told.
+std::filesystem::path executable_dir();
 
 /// The CNN embedder, from the plugin (loaded on first use). Throws what torch_embedder() throws, and
 /// Error{InvalidArgument} when this build has no LibTorch, Error{Internal} naming the file when the plugin cannot be

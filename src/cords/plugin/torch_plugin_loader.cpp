@@ -34,12 +34,6 @@ struct Loaded {
   int (*train)(int, char**) = nullptr;
 };
 
-fs::path executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
-}
-
 std::vector<fs::path> candidates() {
   std::vector<fs::path> out;
   if (const char* env = std::getenv("CORDS_TORCH_PLUGIN"); env && *env) {
@@ -54,6 +48,16 @@ std::vector<fs::path> candidates() {
   out.push_back(fs::path(kBuildDir) / kFileName);
   return out;
 }
+
+}  // namespace
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+namespace {
 
 Loaded load() {
   if (!kBuilt)
