@@ -1,6 +1,7 @@
 #include "cords/decode/ffmpeg_source.h"
 
 extern "C" {
+#include <libavutil/cpu.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
 }
@@ -10,7 +11,6 @@ extern "C" {
 #include <cstring>
 #include <filesystem>
 #include <queue>
-#include <thread>
 
 #include "cords/core/error.h"
 #include "cords/decode/av_handles.h"
@@ -122,7 +122,7 @@ struct FFmpegSource::Impl {
     // Frame threads: FFmpeg's own choice (cores + 1) leaves the cores a third idle when non-reference frames are
     // skipped (sparse sampling, seeks): the frames left depend on one another, so more must be in flight. Three
     // per core, as FFmpeg caps automatic counts at 16 (measured: docs/benchmarks.md).
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = std::max(1, av_cpu_count());  // the CPUs this process may run on (affinity), as FFmpeg counts
     dec->thread_count = opts.threads > 0 ? opts.threads : std::min(16, 3 * cores);
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
