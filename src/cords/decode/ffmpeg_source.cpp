@@ -121,7 +121,7 @@ struct FFmpegSource::Impl {
     if (r < 0) unreadable(path, "bad codec parameters (" + av::error_string(r) + ")");
     // Frame threads: FFmpeg's own choice (cores + 1) leaves the cores a third idle when non-reference frames are
     // skipped (sparse sampling, seeks): the frames left depend on one another, so more must be in flight. Three
-    // per core, as FFmpeg caps automatic counts at 16 (measured: docs/benchmarks.md).
+    // per core, at most 16, FFmpeg's own cap on automatic counts (measured: docs/benchmarks.md).
     const int cores = std::max(1, av_cpu_count());  // the CPUs this process may run on (affinity), as FFmpeg counts
     dec->thread_count = opts.threads > 0 ? opts.threads : std::min(16, 3 * cores);
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
@@ -207,7 +207,7 @@ struct FFmpegSource::Impl {
         if (nonref_until > -1e299) {  // skipping ahead: B-frames are not needed to reach the target
           // A non-reference frame shown before the target is never needed: next() drops it. With a pts that is
           // exact (the decoder reads skip_frame per packet, frame threads included; a margin of two frames guards
-          // against rounding); with only a dts, which runs ahead of the pts by the reordering delay, 1 s of margin.
+          // against rounding); with only a dts, which may precede the pts by the reordering delay, 1 s of margin.
           const bool has_pts = pkt->pts != AV_NOPTS_VALUE;
           const std::int64_t pt = has_pts ? pkt->pts : pkt->dts;
           const double margin = has_pts ? 2 * frame_seconds : 1.0;
