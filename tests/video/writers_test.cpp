@@ -2,11 +2,13 @@
 // decoder) to the image that was written, at its size and in its colours.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
 #include "cords/core/error.h"
+#include "cords/decode/ffmpeg_source.h"
 #include "cords/output/writers.h"
 #include "../support/temp_dir.h"
 
@@ -74,6 +76,68 @@ TEST(WriteImage, JpegPngAndWebpDecodeToTheImageWritten) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::OutputUnwritable);
   }
+}
+
+}  // namespace
+}  // namespace cords::output
+
+namespace cords::output {
+namespace {
+
+// A YUV picture whose luma encodes the frame number (a flat field of 40 + 4 n) with neutral chroma.
+Yuv420 numbered_frame(int w, int h, int n) {
+  Yuv420 pic;
+  pic.resize(w, h);
+  std::fill(pic.plane(0), pic.plane(0) + static_cast<std::ptrdiff_t>(w) * h, static_cast<std::uint8_t>(40 + 4 * n));
+  std::fill(pic.plane(1), pic.data.data() + pic.data.size(), static_cast<std::uint8_t>(128));
+  return pic;
+}
+
+TEST(ClipWriter, EncodesEveryFrameInOrderAndRenamesOnClose) {
+  const fs::path dir = test::fresh_temp_dir("cords-writers", "clip");
+  const std::string path = (dir / "clip.mp4").string();
+  {
+    ClipWriter clip(path, {25, 1}, 64, 48);
+    for (int n = 0; n < 30; ++n) clip.write(numbered_frame(64, 48, n));
+    EXPECT_FALSE(fs::exists(path)) << "the clip appears only when it is whole";
+    clip.close();
+  }
+  ASSERT_TRUE(fs::exists(path));
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  o.yuv420 = true;
+  decode::FFmpegSource src(path, o);
+  EXPECT_EQ(src.info().width, 64);
+  EXPECT_EQ(src.info().height, 48);
+  decode::Frame f;
+  int n = 0;
+  for (; src.next(f); ++n) EXPECT_NEAR(f.yuv.plane(0)[24 * 64 + 32], 40 + 4 * n, 3) << "frame " << n;
+  EXPECT_EQ(n, 30) << "every frame, the last one included";
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename(), "clip.mp4");
+  fs::remove_all(dir);
+}
+
+TEST(ClipWriter, AbandonedOrMisusedLeavesNothingBehind) {
+  const fs::path dir = test::fresh_temp_dir("cords-writers", "clip-bad");
+  const std::string path = (dir / "clip.mp4").string();
+  {
+    ClipWriter clip(path, {30000, 1001}, 64, 48);
+    for (int n = 0; n < 20; ++n) clip.write(numbered_frame(64, 48, n));
+    try {
+      clip.write(numbered_frame(32, 48, 0));
+      FAIL() << "a frame of another size";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Internal);
+    }
+  }  // destroyed without close(): the queued frames are dropped and the temporary file removed
+  EXPECT_TRUE(fs::is_empty(dir));
+  try {
+    ClipWriter clip((dir / "missing" / "clip.mp4").string(), {25, 1}, 64, 48);
+    FAIL() << "a clip in a folder that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::OutputUnwritable);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -230,7 +230,6 @@ struct ClipWriter::Impl {
   av::Codec enc;
   av::Frame frame{av_frame_alloc()};
   av::Packet pkt{av_packet_alloc()};
-  av::Sws sws;
   AVStream* st = nullptr;
   std::int64_t next_pts = 0;
   // Frames are encoded on their own thread, so that decoding the next ones goes on meanwhile; a few frames
@@ -259,21 +258,12 @@ struct ClipWriter::Impl {
       queue.close();
     }
   }
-  // Copies (or scales) a picture into the encoder's frame and encodes it.
+  // Copies a picture into the encoder's frame and encodes it.
   void encode_picture(const Yuv420& pic) {
     if (av_frame_make_writable(frame.get()) < 0) throw std::bad_alloc();
-    if (pic.width == frame->width && pic.height == frame->height) {
-      for (int p = 0; p < 3; ++p)
-        av_image_copy_plane(frame->data[p], frame->linesize[p], pic.plane(p), pic.plane_width(p), pic.plane_width(p),
-                            pic.plane_height(p));
-    } else {
-      sws.reset(sws_getCachedContext(sws.release(), pic.width, pic.height, AV_PIX_FMT_YUV420P, frame->width,
-                                     frame->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
-      if (!sws) file.fail("cannot convert frames");
-      const uint8_t* src[4] = {pic.plane(0), pic.plane(1), pic.plane(2), nullptr};
-      const int stride[4] = {pic.plane_width(0), pic.plane_width(1), pic.plane_width(2), 0};
-      sws_scale(sws.get(), src, stride, 0, pic.height, frame->data, frame->linesize);
-    }
+    for (int p = 0; p < 3; ++p)
+      av_image_copy_plane(frame->data[p], frame->linesize[p], pic.plane(p), pic.plane_width(p), pic.plane_width(p),
+                          pic.plane_height(p));
     frame->pts = next_pts++;
     encode(frame.get());
   }
@@ -336,7 +326,9 @@ ClipWriter::~ClipWriter() = default;
 
 void ClipWriter::write(Yuv420 pic) {
   Impl& m = *impl_;
-  if (pic.empty()) m.file.fail("an empty frame");
+  if (pic.width != m.frame->width || pic.height != m.frame->height)
+    throw Error(ErrorKind::Internal, "clip frame of " + std::to_string(pic.width) + "x" + std::to_string(pic.height) +
+                                         " for a clip of " + std::to_string(m.frame->width) + "x" + std::to_string(m.frame->height));
   if (!m.queue.push(std::move(pic))) {  // the worker stopped: its error
     m.stop();
     if (m.error) std::rethrow_exception(m.error);

@@ -30,7 +30,7 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
 
 /// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, me=dia, subme=1, CRF 23, yuv420p) when the
 /// FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv, ...). Frames come
-/// in YUV 4:2:0 as decoded (no RGB round trip); frames of another size are scaled to the clip's size, made even. Written to a temporary file and renamed into place by close().
+/// in YUV 4:2:0 as decoded (no RGB round trip), at the clip's size (width and height rounded down to even). Written to a temporary file and renamed into place by close().
 class ClipWriter {
  public:
   /// Throws Error{OutputUnwritable} when no encoder can be opened or the file cannot be created.
@@ -39,7 +39,7 @@ class ClipWriter {
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
   /// Queues a frame for encoding on the writer's own thread (a few are buffered). Throws Error{OutputUnwritable}
-  /// when an earlier frame could not be encoded or written.
+  /// when an earlier frame could not be encoded or written, Error{Internal} for a frame of another size.
   void write(Yuv420 frame);
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
