@@ -3,12 +3,12 @@
 extern "C" {
 #include <libavutil/cpu.h>
 #include <libavutil/display.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
 
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <queue>
 
@@ -153,8 +153,8 @@ struct FFmpegSource::Impl {
     }
     // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
     if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 && !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) &&
-        1.0 / opts.sample_fps >= 3.0 * av_q2d(av_inv_q(fr)))
-      sample_margin = 1.5 * av_q2d(av_inv_q(fr));
+        1.0 / opts.sample_fps >= 3.0 * frame_seconds)
+      sample_margin = 1.5 * frame_seconds;
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
   }
 
@@ -307,13 +307,11 @@ struct FFmpegSource::Impl {
     uint8_t* dst[4];
     int dst_stride[4];
     scale(sws, AV_PIX_FMT_RGB24, w, h, dst, dst_stride);
-    const int row = w * 3;
     Image img;
     img.width = w;
     img.height = h;
-    img.data.resize(static_cast<std::size_t>(row) * h);
-    for (int y = 0; y < h; ++y)
-      std::memcpy(img.data.data() + static_cast<std::size_t>(y) * row, dst[0] + static_cast<std::size_t>(y) * dst_stride[0], row);
+    img.data.resize(static_cast<std::size_t>(w) * 3 * h);
+    av_image_copy_plane(img.data.data(), w * 3, dst[0], dst_stride[0], w * 3, h);
     out = info.rotation ? rotate_clockwise(img, info.rotation) : std::move(img);
   }
 
@@ -326,9 +324,7 @@ struct FFmpegSource::Impl {
     Yuv420 pic;
     pic.resize(w, h);
     for (int p = 0; p < 3; ++p)
-      for (int y = 0; y < pic.plane_height(p); ++y)
-        std::memcpy(pic.plane(p) + static_cast<std::size_t>(y) * pic.plane_width(p),
-                    dst[p] + static_cast<std::size_t>(y) * dst_stride[p], static_cast<std::size_t>(pic.plane_width(p)));
+      av_image_copy_plane(pic.plane(p), pic.plane_width(p), dst[p], dst_stride[p], pic.plane_width(p), pic.plane_height(p));
     out = info.rotation ? rotate_clockwise(pic, info.rotation) : std::move(pic);
   }
 

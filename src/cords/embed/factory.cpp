@@ -40,10 +40,11 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
     if (!plugin::torch_plugin_built())
       throw invalid_argument("--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
     const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
-    if (model.empty())
-      throw invalid_argument(std::getenv("CORDS_MODEL") && *std::getenv("CORDS_MODEL")
-                                 ? "--features cnn: CORDS_MODEL='" + std::string(std::getenv("CORDS_MODEL")) + "' is not a file"
-                                 : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
+    if (model.empty()) {
+      const char* env = std::getenv("CORDS_MODEL");
+      throw invalid_argument(env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
+                                         : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
+    }
     TorchEmbedderOptions o;
     o.model_path = model;
     o.device = cfg.device;

@@ -28,9 +28,10 @@ struct SheetOptions {
 /// A grid of tiles with their captions under a header, on a dark background.
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
 
-/// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, me=dia, subme=1, CRF 23, yuv420p) when the
-/// FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv, ...). Frames come
-/// in YUV 4:2:0 as decoded (no RGB round trip), at the clip's size (width and height rounded down to even). Written to a temporary file and renamed into place by close().
+/// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, me=dia, subme=1, CRF 23,
+/// yuv420p) when the FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv,
+/// ...). Frames come in YUV 4:2:0 as decoded (no RGB round trip), at the clip's size (width and height rounded down to
+/// even). Written to a temporary file and renamed into place by close().
 class ClipWriter {
  public:
   /// Throws Error{OutputUnwritable} when no encoder can be opened or the file cannot be created.

@@ -195,6 +195,10 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height))) / 2 * 2;
   const Window* window = nullptr;  // the one being decoded
   std::size_t next_key = 0;        // its first keyframe not yet seen
+  // Whether a frame shown at `pts` is the window's next keyframe (or the first frame after it, if it was lost).
+  const auto reaches_next_key = [&](std::int64_t pts) {
+    return window && next_key < window->keys.size() && pts >= res.keyframes[window->keys[next_key]].ts.pts;
+  };
   // Clip frames are converted straight to the clip's size in YUV; the keyframes themselves (the first frame at or
   // after each keyframe's pts: the keyframe, or the one after it if it was lost) at full size in RGB.
   decode::DecodeOptions o;
@@ -204,9 +208,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     o.out_width = clip_w;
     o.out_height = clip_h;
     o.yuv420 = true;
-    o.native_size_for = [&](const Timestamp& ts) {
-      return window && next_key < window->keys.size() && ts.pts >= res.keyframes[window->keys[next_key]].ts.pts;
-    };
+    o.native_size_for = [&](const Timestamp& ts) { return reaches_next_key(ts.pts); };
   }
   decode::FFmpegSource src(cfg.input, o);
   std::unique_ptr<output::ClipWriter> clip;
@@ -249,7 +251,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     while (src.next(f)) {
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
-      while (next_key < w.keys.size() && f.ts.pts >= res.keyframes[w.keys[next_key]].ts.pts) {
+      while (reaches_next_key(f.ts.pts)) {
         // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
         if (images[w.keys[next_key]].empty()) keep(w.keys[next_key], f.image);
         ++next_key;

@@ -13,8 +13,15 @@
 #include "cords/plugin/torch_plugin.h"
 
 namespace cords::plugin {
-namespace {
 namespace fs = std::filesystem;
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+namespace {
 
 #ifdef CORDS_TORCH_PLUGIN_FILE
 constexpr bool kBuilt = true;
@@ -48,16 +55,6 @@ std::vector<fs::path> candidates() {
   out.push_back(fs::path(kBuildDir) / kFileName);
   return out;
 }
-
-}  // namespace
-
-fs::path executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
-}
-
-namespace {
 
 Loaded load() {
   if (!kBuilt)
