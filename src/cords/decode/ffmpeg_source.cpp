@@ -269,25 +269,33 @@ struct FFmpegSource::Impl {
     h = swap ? dw : dh;
   }
 
-  // Scales the current frame to w x h in `to` (RGB24 or YUV420P) into `scratch`, one plane per pointer.
-  // swscale's SIMD paths write whole vectors: its rows are 64-byte aligned with slack at the end; the caller packs.
-  void scale(av::Sws& ctx, AVPixelFormat to, int w, int h, uint8_t* dst[4], int dst_stride[4]) {
+  // The current frame scaled into `scratch`: its size (before rotation) and one plane per pointer.
+  struct Scaled {
+    int w = 0, h = 0;
+    uint8_t* data[4] = {nullptr, nullptr, nullptr, nullptr};
+    int stride[4] = {0, 0, 0, 0};
+  };
+
+  // Scales the current frame to target_size(native) in `to` (RGB24 or YUV420P). swscale's SIMD paths write whole
+  // vectors: its rows are 64-byte aligned with slack at the end; the caller packs them.
+  Scaled scale(av::Sws& ctx, AVPixelFormat to, bool native) {
+    Scaled s;
+    target_size(native, s.w, s.h);
     ctx.reset(sws_getCachedContext(ctx.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
-                                   w, h, to, w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr));
+                                   s.w, s.h, to, s.w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!ctx) throw Error(ErrorKind::InputUnreadable, "cannot convert frames of '" + info.path + "' (pixel format " +
                                                           info.pixel_format + ")");
     const auto aligned = [](int bytes) { return (bytes + 63) / 64 * 64; };
-    int heights[4] = {h, 0, 0, 0};
-    for (int p = 0; p < 4; ++p) dst_stride[p] = 0;
+    int heights[4] = {s.h, 0, 0, 0};
     if (to == AV_PIX_FMT_RGB24) {
-      dst_stride[0] = aligned(w * 3);
+      s.stride[0] = aligned(s.w * 3);
     } else {
-      dst_stride[0] = aligned(w);
-      dst_stride[1] = dst_stride[2] = aligned((w + 1) / 2);
-      heights[1] = heights[2] = (h + 1) / 2;
+      s.stride[0] = aligned(s.w);
+      s.stride[1] = s.stride[2] = aligned((s.w + 1) / 2);
+      heights[1] = heights[2] = (s.h + 1) / 2;
     }
     std::size_t bytes = 256;
-    for (int p = 0; p < 4; ++p) bytes += static_cast<std::size_t>(dst_stride[p]) * heights[p];
+    for (int p = 0; p < 4; ++p) bytes += static_cast<std::size_t>(s.stride[p]) * heights[p];
     if (!scratch || scratch_bytes < bytes) {
       scratch.reset(static_cast<uint8_t*>(av_malloc(bytes)));
       if (!scratch) throw std::bad_alloc();
@@ -295,36 +303,29 @@ struct FFmpegSource::Impl {
     }
     uint8_t* at = scratch.get();
     for (int p = 0; p < 4; ++p) {
-      dst[p] = dst_stride[p] ? at : nullptr;
-      at += static_cast<std::size_t>(dst_stride[p]) * heights[p];
+      s.data[p] = s.stride[p] ? at : nullptr;
+      at += static_cast<std::size_t>(s.stride[p]) * heights[p];
     }
-    sws_scale(ctx.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+    sws_scale(ctx.get(), frame->data, frame->linesize, 0, frame->height, s.data, s.stride);
+    return s;
   }
 
   void convert(Image& out, bool native) {
-    int w = 0, h = 0;
-    target_size(native, w, h);
-    uint8_t* dst[4];
-    int dst_stride[4];
-    scale(sws, AV_PIX_FMT_RGB24, w, h, dst, dst_stride);
+    const Scaled s = scale(sws, AV_PIX_FMT_RGB24, native);
     Image img;
-    img.width = w;
-    img.height = h;
-    img.data.resize(static_cast<std::size_t>(w) * 3 * h);
-    av_image_copy_plane(img.data.data(), w * 3, dst[0], dst_stride[0], w * 3, h);
+    img.width = s.w;
+    img.height = s.h;
+    img.data.resize(static_cast<std::size_t>(s.w) * 3 * s.h);
+    av_image_copy_plane(img.data.data(), s.w * 3, s.data[0], s.stride[0], s.w * 3, s.h);
     out = info.rotation ? rotate_clockwise(img, info.rotation) : std::move(img);
   }
 
   void convert(Yuv420& out) {
-    int w = 0, h = 0;
-    target_size(false, w, h);
-    uint8_t* dst[4];
-    int dst_stride[4];
-    scale(sws_yuv, AV_PIX_FMT_YUV420P, w, h, dst, dst_stride);
+    const Scaled s = scale(sws_yuv, AV_PIX_FMT_YUV420P, false);
     Yuv420 pic;
-    pic.resize(w, h);
+    pic.resize(s.w, s.h);
     for (int p = 0; p < 3; ++p)
-      av_image_copy_plane(pic.plane(p), pic.plane_width(p), dst[p], dst_stride[p], pic.plane_width(p), pic.plane_height(p));
+      av_image_copy_plane(pic.plane(p), pic.plane_width(p), s.data[p], s.stride[p], pic.plane_width(p), pic.plane_height(p));
     out = info.rotation ? rotate_clockwise(pic, info.rotation) : std::move(pic);
   }
 
