@@ -58,7 +58,8 @@ int run_summarize_command(int argc, char** argv) {
     ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
     ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
     ("force", po::bool_switch(&cfg.force), "replace an existing output directory")
-    ("threads", po::value(&cfg.threads)->default_value(0), "worker threads; 0 = all cores")
+    ("threads", po::value(&cfg.threads)->default_value(0),
+        "cores to use (selection threads; three decoder frame threads each); 0 = all")
     ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
     ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
     ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");

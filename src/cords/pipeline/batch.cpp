@@ -189,9 +189,10 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
     rep.items.push_back(item);
   }
 
-  // One model for the whole batch, shared by the jobs; the machine's cores split between them.
+  // One model for the whole batch, shared by the jobs; the cores (--threads, else the machine's) split between them.
   auto embedder = embed::make_embedder({cfg.video.features, cfg.video.model, cfg.video.device});
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores =
+      cfg.video.threads > 0 ? cfg.video.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> done{0};
   std::mutex m;

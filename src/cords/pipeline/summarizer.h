@@ -32,7 +32,7 @@ struct SummarizeConfig {
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
   bool clip_copy = true;
-  int threads = 0;
+  int threads = 0;                       ///< cores to use: selection threads, three decoder frame threads each; 0 = all
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
