@@ -165,7 +165,7 @@ int run_train_command(int argc, char** argv) {
       tr::TrainOptions t = o;
       t.strategy = s;
       t.seed = sd;
-      const std::string label = s + "-seed" + std::to_string(sd);
+      const std::string label = s + tr::warm_tag(o.kappa) + "-seed" + std::to_string(sd);
       t.out = (fs::path(o.out) / label).string();
       const tr::RunSummary r = tr::run_training(t, progress(label + ": "));
       std::ifstream in(r.metrics_path);

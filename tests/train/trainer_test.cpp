@@ -117,7 +117,13 @@ TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
   EXPECT_EQ(phases(m), (std::vector<std::string>{"warm-full", "subset", "skipped", "skipped", "selection", "subset", "selection", "subset"}));
   EXPECT_EQ(m["per_epoch"][0]["examples"].get<int>(), 540);
   EXPECT_EQ(m["per_epoch"][2]["examples"].get<int>(), 0);
+  for (int e : {2, 3})  // skipped epochs leave the model as it was: the last evaluation stands
+    for (const char* k : {"val_accuracy", "val_loss", "test_accuracy", "test_loss"})
+      EXPECT_EQ(m["per_epoch"][e][k], m["per_epoch"][1][k]) << e << " " << k;
   EXPECT_GT(m["selection_time_s"].get<double>(), 0.0);
+  EXPECT_TRUE(fs::exists(out / "runs" / "craig-per-class-warm0.5-seed0.json")) << "named apart from a cold run";
+  EXPECT_EQ(warm_tag(0), "");
+  EXPECT_EQ(warm_tag(0.25), "-warm0.25");
 }
 
 TEST(Trainer, EveryStrategyRunsAndIsReproducible) {

@@ -404,6 +404,7 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   double train_time = 0, selection_time = 0;
   int selections = 0;
   Eval val, test;
+  bool evaluated = false;
   for (int e = 0; e < T; ++e) {
     const double lr = 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));  // cosine annealing, T_max = epochs
     for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
@@ -443,9 +444,12 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     const double epoch_s = clock.seconds();
     train_time += epoch_s;
     selection_time += sel_s;
-    if (lead) {  // evaluation: not timed
-      val = evaluate(data_.val);
-      test = evaluate(data_.test);
+    if (lead) {  // evaluation: not timed; a skipped epoch left the model as the last evaluation saw it
+      if (use || !evaluated) {
+        val = evaluate(data_.val);
+        test = evaluate(data_.test);
+        evaluated = true;
+      }
       double wsum = 0;
       if (use) wsum = std::accumulate(use->weights.begin(), use->weights.end(), 0.0);
       json ep = {{"epoch", e + 1}, {"phase", phase}, {"examples", seen}, {"lr", lr},
@@ -487,11 +491,18 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const std::string text = m.dump(2) + "\n";
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
   write_file_atomic(r.metrics_path, text);
-  write_file_atomic((fs::path(o_.out) / "runs" / (run_label(o_.strategy, r.mode) + "-seed" + std::to_string(o_.seed) + ".json")).string(), text);
+  write_file_atomic((fs::path(o_.out) / "runs" / (run_label(o_.strategy, r.mode) + warm_tag(o_.kappa) + "-seed" + std::to_string(o_.seed) + ".json")).string(), text);
   return r;
 }
 
 }  // namespace
+
+std::string warm_tag(double kappa) {
+  if (!(kappa > 0)) return "";
+  char b[32];
+  std::snprintf(b, sizeof b, "-warm%g", kappa);
+  return b;
+}
 
 const std::vector<std::string>& strategy_names() {
   static const std::vector<std::string> names = {"full", "random", "random-online", "craig", "gradmatch", "glister", "facloc-embed"};

@@ -48,6 +48,10 @@ struct RunSummary {
 /// Valid strategy names.
 const std::vector<std::string>& strategy_names();
 
+/// What a run's file and folder names add for a warm start, so that it does not replace the cold run of the same
+/// strategy and seed in a shared OUT: "-warm0.5" for kappa 0.5, empty for none.
+std::string warm_tag(double kappa);
+
 /// Fills CORDS' defaults into the fields left at 0/empty (documented in docs/training.md). Throws for bad values.
 TrainOptions with_defaults(TrainOptions o);
 
