@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "cords/core/atomic_file.h"
@@ -19,6 +21,7 @@ namespace {
 
 struct Line {
   std::string label, strategy;
+  int seed = 0, select_every = 0;
   std::vector<std::pair<double, double>> pts;  // (train time s, test accuracy %)
 };
 
@@ -52,12 +55,22 @@ bool write_accuracy_plot(const std::string& out_dir) {
     if (j.is_discarded() || !j.contains("per_epoch")) continue;
     Line l;
     l.strategy = j.value("strategy", "?");
-    l.strategy = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")");  // one colour each
-    l.label = l.strategy + " s" + std::to_string(j.value("seed", 0));
+    l.strategy = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")");
+    // A warm start is another curve (and colour) of its strategy.
+    if (const double kappa = j.value("kappa", 0.0); kappa > 0) l.strategy += " warm " + num(kappa);
+    l.seed = j.value("seed", 0);
+    l.select_every = j.value("select_every", 0);
     for (const auto& ep : j["per_epoch"]) l.pts.emplace_back(ep.value("train_time_s", 0.0), 100 * ep.value("test_accuracy", 0.0));
     if (!l.pts.empty()) lines.push_back(std::move(l));
   }
   if (lines.empty()) return false;
+  // One colour per strategy; the selection interval joins the name only where runs of a strategy differ in it.
+  std::map<std::string, std::set<int>> intervals;
+  for (const auto& l : lines) intervals[l.strategy].insert(l.select_every);
+  for (auto& l : lines) {
+    if (intervals[l.strategy].size() > 1) l.strategy += " every " + std::to_string(l.select_every);
+    l.label = l.strategy + " s" + std::to_string(l.seed);
+  }
   double tmax = 0, amin = 100, amax = 0;
   for (const auto& l : lines)
     for (auto [t, a] : l.pts) {
