@@ -122,8 +122,9 @@ struct FFmpegSource::Impl {
     // Frame threads: FFmpeg's own choice (cores + 1) leaves the cores a third idle when non-reference frames are
     // skipped (sparse sampling, seeks): the frames left depend on one another, so more must be in flight. Three
     // per core, at most 16, FFmpeg's own cap on automatic counts (measured: docs/benchmarks.md).
-    const int cores = std::max(1, av_cpu_count());  // the CPUs this process may run on (affinity), as FFmpeg counts
-    dec->thread_count = opts.threads > 0 ? opts.threads : std::min(16, 3 * cores);
+    // By default all the CPUs this process may run on (affinity), as FFmpeg counts them.
+    const int cores = opts.threads > 0 ? opts.threads : std::max(1, av_cpu_count());
+    dec->thread_count = std::min(16, 3 * cores);
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;

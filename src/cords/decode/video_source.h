@@ -39,7 +39,7 @@ struct DecodeOptions {
   bool keyframes_only = false; ///< decode only key frames (AVDISCARD_NONKEY): far cheaper on long GOPs
   int out_width = 0;           ///< output size; 0 = native; with one of them 0 the aspect ratio is kept
   int out_height = 0;
-  int threads = 0;             ///< decoder threads; 0 = automatic
+  int threads = 0;             ///< cores to decode on (three frame threads each, at most 16); 0 = all this process may use
   /// When set and true for a frame's timestamp, that frame is converted at its native size instead (e.g. the
   /// keyframes among clip frames: full-resolution stills without converting every clip frame at full size).
   std::function<bool(const Timestamp&)> native_size_for;

@@ -41,9 +41,6 @@ std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
   return embed::make_embedder({c.features, c.model, c.device});
 }
 
-// Decoder frame threads for `threads` cores: three per core, as the decoder's automatic count (0) gives for all cores.
-int decoder_threads(int threads) { return threads > 0 ? std::min(16, 3 * threads) : 0; }
-
 void validate(const SummarizeConfig& c) {
   if (c.budget < 0) throw invalid_argument("--budget must be >= 1");
   if (c.budget == 0 && !(c.fraction > 0 && c.fraction <= 1))
@@ -206,7 +203,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // after each keyframe's pts: the keyframe, or the one after it if it was lost) at full size in RGB.
   decode::DecodeOptions o;
   o.sample_fps = 0;  // every frame
-  o.threads = decoder_threads(cfg.threads);
+  o.threads = cfg.threads;
   if (encode_clip) {
     o.out_width = clip_w;
     o.out_height = clip_h;
@@ -355,7 +352,7 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   dopt.keyframes_only = cfg.keyframes_only;
   dopt.out_width = emb->input_width();
   dopt.out_height = emb->input_height();
-  dopt.threads = decoder_threads(cfg.threads);
+  dopt.threads = cfg.threads;
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
 
