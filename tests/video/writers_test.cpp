@@ -78,12 +78,6 @@ TEST(WriteImage, JpegPngAndWebpDecodeToTheImageWritten) {
   }
 }
 
-}  // namespace
-}  // namespace cords::output
-
-namespace cords::output {
-namespace {
-
 // A YUV picture whose luma encodes the frame number (a flat field of 40 + 4 n) with neutral chroma.
 Yuv420 numbered_frame(int w, int h, int n) {
   Yuv420 pic;

@@ -404,7 +404,6 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   double train_time = 0, selection_time = 0;
   int selections = 0;
   Eval val, test;
-  bool evaluated = false;
   for (int e = 0; e < T; ++e) {
     const double lr = 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));  // cosine annealing, T_max = epochs
     for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
@@ -445,10 +444,9 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     train_time += epoch_s;
     selection_time += sel_s;
     if (lead) {  // evaluation: not timed; a skipped epoch left the model as the last evaluation saw it
-      if (use || !evaluated) {
+      if (use || epochs.empty()) {
         val = evaluate(data_.val);
         test = evaluate(data_.test);
-        evaluated = true;
       }
       double wsum = 0;
       if (use) wsum = std::accumulate(use->weights.begin(), use->weights.end(), 0.0);
