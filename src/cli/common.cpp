@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 #include "cords/core/error.h"
@@ -28,16 +29,14 @@ const char* exit_code_help() {
          "  6  batch finished with failures\n";
 }
 
-void check_output_writable(const std::string& path) {
-  namespace fs = std::filesystem;
-  if (path.empty() || path == "-") return;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw output_unwritable("cannot write '" + path + "': it is a directory");
-  fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::is_directory(dir, ec)) throw output_unwritable("cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw output_unwritable("cannot write '" + path + "': directory '" + dir.string() + "' is not writable: " + std::strerror(errno));
+int resolve_threads(long long requested, const char* option) {
+  if (requested < 0) throw invalid_argument(std::string(option) + " must be >= 0 (0 = all cores), got " + std::to_string(requested));
+  const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  return static_cast<int>(std::min<long long>(requested, cpus));
+}
+
+void check_fraction_or_budget(bool fraction_given, bool budget_given) {
+  if (fraction_given && budget_given) throw invalid_argument("give either --budget or --fraction, not both");
 }
 
 Progress::Progress(std::string label, bool quiet)

@@ -7,9 +7,12 @@ namespace cords::cli {
 /// The exit-code table printed by --help (docs/cli.md holds the same table).
 const char* exit_code_help();
 
-/// Throws Error{OutputUnwritable} naming `path` when its directory does not exist or is not writable, so a
-/// long run fails before it starts rather than after.
-void check_output_writable(const std::string& path);
+/// The value of a --threads option: 0 stays 0 (all cores); more than the processors online is clamped to them
+/// (libgomp fails on tens of thousands of threads); negative throws Error{InvalidArgument}.
+int resolve_threads(long long requested, const char* option = "--threads");
+
+/// One rule for every subcommand: --budget and --fraction exclude each other (Error{InvalidArgument}).
+void check_fraction_or_budget(bool fraction_given, bool budget_given);
 
 /// Progress on stderr: a redrawn bar when stderr is a terminal, a line every ~10% otherwise; silent if quiet.
 class Progress {

@@ -12,6 +12,7 @@
 #include "cords/pipeline/report.h"
 #endif
 #include "cords/core/blas_cpu.h"
+#include "cords/core/cleanup.h"
 #include "cords/core/error.h"
 #include "cords/plugin/torch_plugin.h"
 
@@ -69,8 +70,8 @@ int dispatch(int argc, char** argv) {
     char* args[] = {argv[0], help};
     return cords::cli::run_summarize_command(2, args);
   }
-  if (cmd.empty() || cmd[0] != '-') return cords::cli::run_summarize_command(argc, argv);
-  throw cords::invalid_argument("unknown option '" + cmd + "'; see cords-summarize --help");
+  // Anything else is the summarize command, options before or after INPUT ("--" ends the options).
+  return cords::cli::run_summarize_command(argc, argv);
 #else
   throw cords::invalid_argument("unknown command '" + cmd + "'; valid commands: select, help (this build has no video support)");
 #endif
@@ -79,6 +80,8 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts: SIGINT, SIGTERM and SIGHUP remove the run's temporary files, then end the process.
+  cords::install_interrupt_cleanup();
   // Before any BLAS call: OpenBLAS picks SSE3 kernels on CPUs it does not recognise (cords/core/blas_cpu.h).
   cords::tune_openblas_core();
   try {
@@ -90,7 +93,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cords-summarize: error: %s (see --help)\n", e.what());
     return cords::exit_code(cords::ErrorKind::InvalidArgument);
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "cords-summarize: error: out of memory (try --knn for large inputs)\n");
+    std::fprintf(stderr, "cords-summarize: error: out of memory (for select on large inputs, try --knn)\n");
     return cords::exit_code(cords::ErrorKind::Internal);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cords-summarize: internal error: %s\n", e.what());

@@ -6,10 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "cords/core/atomic_file.h"
+#include "cords/core/output_file.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
 #include "cords/core/timer.h"
+#include "cords/select/registry.h"
 #include "cords/select/selection.h"
 
 namespace cords::cli {
@@ -41,7 +42,7 @@ int run_select_command(int argc, char** argv) {
   double cost_budget = 0.0;
   long long budget = 0, knn = 0;
   unsigned long long seed = 0;
-  int threads = 0;
+  long long threads = 0;
   bool quiet = false;
 
   po::options_description opts("Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
@@ -71,7 +72,7 @@ int run_select_command(int argc, char** argv) {
     ("stop-if-zero-gain", po::bool_switch(&cfg.greedy.stop_if_zero_gain), "stop when the best gain is <= 0")
     ("stop-if-negative-gain", po::bool_switch(&cfg.greedy.stop_if_negative_gain), "stop when the best gain is < 0")
     ("seed", po::value(&seed)->default_value(0), "random seed (stochastic, random, IVF)")
-    ("threads", po::value(&threads)->default_value(0), "worker threads; 0 = all cores")
+    ("threads", po::value(&threads)->default_value(0), "worker threads; 0 = all cores (at most the processors online)")
     ("output,o", po::value(&output)->default_value(output)->value_name("FILE"), "JSON output file, - for stdout (written atomically)")
     ("quiet,q", po::bool_switch(&quiet), "no progress or timing lines on stderr");
   // clang-format on
@@ -84,6 +85,7 @@ int run_select_command(int argc, char** argv) {
   }
   po::notify(vm);
   if (features.empty()) throw invalid_argument("--features is required (see cords-summarize select --help)");
+  check_fraction_or_budget(vm.count("fraction") > 0, vm.count("budget") > 0);
   if (!vm.count("budget") && !vm.count("fraction") && costs_path.empty())
     throw invalid_argument("give --budget K or --fraction F (or --costs with --cost-budget)");
   if (vm.count("budget") && budget < 1) throw invalid_argument("--budget must be >= 1, got " + std::to_string(budget));
@@ -98,8 +100,12 @@ int run_select_command(int argc, char** argv) {
   cfg.knn_options.seed = seed;
   cfg.greedy.seed = seed;
   sel::make_optimizer(cfg.optimizer);  // fail fast on a bad name
-  check_output_writable(output);
-  sel::set_threads(threads);
+  sel::check_function_spec(cfg.function);
+  std::vector<std::string> inputs{features};
+  for (const auto* p : {&groups_path, &costs_path})
+    if (!p->empty()) inputs.push_back(*p);
+  check_output_file(output, inputs);  // never the features file itself, a folder or a device to rename over
+  sel::set_threads(resolve_threads(threads));
 
   Stopwatch total;
   Matrix x = read_matrix(features);
@@ -148,12 +154,7 @@ int run_select_command(int argc, char** argv) {
   j["timings_s"] = {{"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
   j["peak_memory_bytes"] = peak_rss_bytes();
 
-  const std::string text = j.dump(2) + "\n";
-  if (output == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-  } else {
-    write_file_atomic(output, text);
-  }
+  write_output_file(output, j.dump(2) + "\n", inputs);
   char line[256];
   std::snprintf(line, sizeof line, "selected %zu of %lld (objective %.6g) in %.2fs: kernel %.2fs, optimize %.2fs",
                 rep.selection.selected.size(), static_cast<long long>(x.rows()), rep.selection.objective, total.seconds(),

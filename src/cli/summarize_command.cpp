@@ -22,7 +22,7 @@ int run_summarize_command(int argc, char** argv) {
   int jobs = 1;
   std::string shard;
   bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
-  long long budget = 0;
+  long long budget = 0, threads = 0;
   po::options_description opts(
       "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n"
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
@@ -57,9 +57,9 @@ int run_summarize_command(int argc, char** argv) {
     ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
     ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
     ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
-    ("force", po::bool_switch(&cfg.force), "replace an existing output directory")
-    ("threads", po::value(&cfg.threads)->default_value(0),
-        "cores to use (selection threads; three decoder frame threads each); 0 = all")
+    ("force", po::bool_switch(&cfg.force), "replace an existing summary written by this tool (never a folder holding anything else)")
+    ("threads", po::value(&threads)->default_value(0),
+        "cores to use (selection threads; three decoder frame threads each); 0 = all; at most the processors online")
     ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
     ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
     ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
@@ -77,15 +77,18 @@ int run_summarize_command(int argc, char** argv) {
   if (!cfg.model.empty() && cfg.features == "histogram")
     throw invalid_argument("--model is used by --features cnn only");
   if (!cfg.model.empty() && vm["features"].defaulted()) cfg.features = "cnn";  // --model implies cnn features
+  check_fraction_or_budget(!vm["fraction"].defaulted(), vm.count("budget") > 0);
   if (vm.count("budget")) {
     if (budget < 1) throw invalid_argument("--budget must be >= 1");
     cfg.budget = budget;
   }
+  cfg.threads = resolve_threads(threads);
   decode::set_ffmpeg_verbose(verbose);
   cfg.write_sheet = !no_sheet;
   cfg.write_clip = !no_clip;
   cfg.clip_copy = !clip_reencode;
   cfg.write_keyframes = !no_keyframes;
+  pipeline::validate_config(cfg);  // every option checked before any work (decoding, loading the model)
 
   std::error_code ec;
   if (inputs.size() > 1 || std::filesystem::is_directory(inputs[0], ec)) {  // batch mode
@@ -100,6 +103,7 @@ int run_summarize_command(int argc, char** argv) {
     Progress bar("videos", quiet);
     const auto rep = pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
       if (item.status == "failed" && !quiet) std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
+      for (const auto& w : item.warnings) info(quiet, "warning: " + item.input + ": " + w);
       bar.update(done, total);
     });
     bar.finish();
@@ -134,8 +138,7 @@ int run_summarize_command(int argc, char** argv) {
   info(quiet, line);
   if (res.fast_fallback)
     info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
-  if (res.decode_skipped > 0)
-    info(quiet, "warning: " + std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped in " + cfg.input);
+  for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
   return 0;
 }
 

@@ -35,12 +35,45 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// Makes OUT (and checks that it is writable) before a long run starts.
-void prepare_out(const std::string& out) {
+// Makes OUT (and checks that it is writable) before a long run starts; returns whether it was made here. train
+// writes metrics.json, comparison.json, accuracy.png, runs/ and one folder per --compare run into OUT and deletes
+// nothing, so an existing OUT is taken only when it is empty or holds an earlier training run: a folder of other
+// files (whose metrics.json or accuracy.png would be replaced) is refused, as a file or a device is.
+bool prepare_out(const std::string& out) {
   std::error_code ec;
+  const fs::file_status st = fs::status(out, ec);
+  if (st.type() != fs::file_type::not_found) {
+    if (st.type() != fs::file_type::directory) throw output_unwritable("cannot write into '" + out + "': it is not a folder");
+    const bool empty = fs::is_empty(out, ec);
+    const bool earlier_run = fs::is_regular_file(fs::path(out) / "metrics.json", ec) ||
+                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) || fs::is_directory(fs::path(out) / "runs", ec);
+    if (!empty && !earlier_run)
+      throw output_unwritable("will not write into '" + out + "': it holds files that are not a training run of this tool; give a new or empty folder");
+    if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
+    return false;
+  }
   fs::create_directories(out, ec);
   if (ec || !fs::is_directory(out, ec)) throw output_unwritable("cannot create the output folder '" + out + "'" + (ec ? ": " + ec.message() : ""));
   if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
+  return true;
+}
+
+// After a failed run: removes what prepare_out made if nothing was written into it (empty folders only).
+void remove_if_empty(const std::string& out) {
+  std::error_code ec;
+  fs::remove(fs::path(out) / "runs", ec);  // fails unless empty
+  fs::remove(out, ec);
+}
+
+// "0,1,2" -> {0, 1, 2}: each a decimal number.
+std::vector<std::uint64_t> parse_seeds(const std::string& list) {
+  std::vector<std::uint64_t> seeds;
+  for (const auto& s : split_list(list)) {
+    if (s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
+      throw invalid_argument("--seeds must be comma-separated numbers, got '" + s + "'");
+    seeds.push_back(std::stoull(s));
+  }
+  return seeds;
 }
 
 struct Stats {
@@ -56,12 +89,15 @@ Stats stats(const std::vector<double>& v) {
   return s;
 }
 
+int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed, bool lead);
+
 }  // namespace
 
 int run_train_command(int argc, char** argv) {
   tr::TrainOptions o;
   std::string compare, seeds_list;
   unsigned long long seed = 0;
+  long long threads = 0;
   bool no_nesterov = false, plot_only = false;
   po::options_description opts(
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
@@ -80,8 +116,8 @@ int run_train_command(int argc, char** argv) {
      "full | random | random-online | craig | gradmatch | glister | facloc-embed (craig-pb, gradmatch-pb, glister-pb = per-batch)")
     ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
     ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
-    ("epochs", po::value(&o.epochs)->default_value(0)->value_name("E"), "epochs; 0 = CORDS' default (200, CIFAR-10 300)")
-    ("select-every", po::value(&o.select_every)->default_value(0)->value_name("R"), "reselect every R epochs; 0 = the strategy's CORDS default")
+    ("epochs", po::value(&o.epochs)->default_value(0, "auto")->value_name("E"), "epochs, >= 1 (auto: CORDS' default, 200; CIFAR-10 300)")
+    ("select-every", po::value(&o.select_every)->default_value(0, "auto")->value_name("R"), "reselect every R epochs, >= 1 (auto: the strategy's CORDS default)")
     ("kappa", po::value(&o.kappa)->default_value(o.kappa, fmt(o.kappa))->value_name("K"), "warm start: share of the epochs before selection starts")
     ("batch-size", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
     ("lr", po::value(&o.lr)->default_value(o.lr, fmt(o.lr)), "SGD learning rate (cosine annealing over the epochs)")
@@ -98,7 +134,7 @@ int run_train_command(int argc, char** argv) {
     ("limit", po::value(&o.data.limit)->default_value(0), "use only the first N training examples (quick runs)")
     ("device", po::value(&o.device)->default_value(o.device), "auto | cpu | cuda | cuda:N")
     ("seed", po::value(&seed)->default_value(0), "seed: initial weights, subsets, order")
-    ("threads", po::value(&o.threads)->default_value(0), "intra-op threads; 0 = all cores")
+    ("threads", po::value(&threads)->default_value(0), "intra-op threads; 0 = all cores; at most the processors online")
     ("compare", po::value(&compare)->value_name("LIST"), "run these strategies (comma-separated) into OUT/<strategy>-seed<S>/ and print a table against full")
     ("seeds", po::value(&seeds_list)->value_name("LIST"), "--compare: seeds to run each strategy with (comma-separated; default: --seed)")
     ("world-size", po::value(&o.world)->default_value(1), "data-parallel processes (c10d Gloo); start one per rank")
@@ -123,10 +159,27 @@ int run_train_command(int argc, char** argv) {
   }
   if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + name_list(tr::dataset_names()) + ")");
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
+  if (!vm["epochs"].defaulted() && o.epochs < 1) throw invalid_argument("--epochs must be >= 1, got " + std::to_string(o.epochs));
+  if (!vm["select-every"].defaulted() && o.select_every < 1)
+    throw invalid_argument("--select-every must be >= 1, got " + std::to_string(o.select_every));
+  o.threads = resolve_threads(threads);
+  const std::vector<std::uint64_t> listed_seeds = parse_seeds(seeds_list);
   o.seed = seed;
   o.nesterov = !no_nesterov;
+  tr::with_defaults(o);  // every option checked before OUT is made or data is read
   const bool lead = o.rank == 0;
-  if (lead) prepare_out(o.out);
+  const bool made_out = lead && prepare_out(o.out);
+  try {
+    return run(o, compare, listed_seeds, seed, lead);
+  } catch (...) {
+    if (made_out) remove_if_empty(o.out);
+    throw;
+  }
+}
+
+namespace {
+
+int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed, bool lead) {
   auto progress = [&](const std::string& label) {
     return [label, quiet = o.quiet](int, int, const std::string& line) {
       if (!quiet) std::fprintf(stderr, "cords-summarize train: %s%s\n", label.c_str(), line.c_str());
@@ -144,8 +197,6 @@ int run_train_command(int argc, char** argv) {
   }
 
   if (o.world > 1) throw invalid_argument("--compare runs in one process; do not combine it with --world-size");
-  std::vector<std::uint64_t> seeds;
-  for (const auto& s : split_list(seeds_list)) seeds.push_back(std::stoull(s));
   if (seeds.empty()) seeds.push_back(seed);
   const auto strategies = split_list(compare);
   if (strategies.empty()) throw invalid_argument("--compare needs a comma-separated list of strategies");
@@ -198,5 +249,7 @@ int run_train_command(int argc, char** argv) {
   std::printf("\nwrote %s/comparison.json, %s/accuracy.png and one folder per run\n", o.out.c_str(), o.out.c_str());
   return 0;
 }
+
+}  // namespace
 
 }  // namespace cords::cli

@@ -145,7 +145,7 @@ TEST_F(IoTest, CsvWithHeaderAndSeparators) {
   write("frac.txt", "1.5\n");
   EXPECT_EQ(kind_of([&] { read_labels(path("frac.txt")); }), ErrorKind::InvalidArgument);
   write("header_only.csv", "a,b\n");
-  EXPECT_EQ(kind_of([&] { read_matrix(path("header_only.csv")); }), ErrorKind::InvalidArgument);
+  EXPECT_EQ(kind_of([&] { read_matrix(path("header_only.csv")); }), ErrorKind::InputUnreadable);  // no data: like an empty file
 }
 
 }  // namespace

@@ -29,9 +29,14 @@ std::string temp_name_for(const std::string& path) {
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_name_for(path_)) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(path_, ec)) fail(path_, "it is a directory", 0);
-  file_ = std::fopen(temp_.c_str(), "wb");
+  const fs::file_status st = fs::symlink_status(path_, ec);
+  if (st.type() == fs::file_type::directory) fail(path_, "it is a directory", 0);
+  // Only regular files (or nothing) are swapped: renaming over a device node, a FIFO or a link would replace it.
+  if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular && st.type() != fs::file_type::unknown)
+    fail(path_, "it is not a regular file", 0);
+  file_ = std::fopen(temp_.c_str(), "wbx");
   if (!file_) fail(path_, "cannot create a file in its directory", errno);
+  registration_ = TempRegistration(temp_);
 }
 
 AtomicFile::~AtomicFile() {
@@ -53,6 +58,7 @@ void AtomicFile::commit() {
   if (rc != 0) fail(path_, "close failed", errno);
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) fail(path_, "rename failed", errno);
   committed_ = true;
+  registration_.release();
 }
 
 void write_file_atomic(const std::string& path, const std::string& contents) {

@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <string>
 
+#include "cords/core/cleanup.h"
+
 namespace cords {
 
 class AtomicFile {
  public:
-  /// Opens a temporary file next to `path`. Throws Error{OutputUnwritable} naming `path` on failure.
+  /// Opens a temporary file next to `path` (registered for removal on interruption, cleanup.h). Throws
+  /// Error{OutputUnwritable} naming `path` on failure, and when `path` exists and is not a regular file (a folder,
+  /// a device node, a FIFO, a symbolic link): those are never renamed over (output_file.h writes into them).
   explicit AtomicFile(std::string path);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
@@ -28,6 +32,7 @@ class AtomicFile {
   std::string temp_;
   std::FILE* file_ = nullptr;
   bool committed_ = false;
+  TempRegistration registration_;
 };
 
 /// Writes `contents` to `path` atomically (see AtomicFile).

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "cords/core/atomic_file.h"
@@ -21,10 +22,13 @@ bool has_extension(const std::string& path, const char* ext) {
   return e == ext;
 }
 
-std::ifstream open_input(const std::string& path) {
+// Opens a regular file for reading; `size` receives its length. FIFOs, devices and sockets are refused: they can
+// block forever (a FIFO with no writer) or never end (/dev/zero).
+std::ifstream open_input(const std::string& path, std::uint64_t& size) {
+  check_regular_input(path);
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw input_unreadable("cannot read '" + path + "': no such file");
-  if (fs::is_directory(path, ec)) throw input_unreadable("cannot read '" + path + "': it is a directory");
+  size = fs::file_size(path, ec);
+  if (ec) throw input_unreadable("cannot read '" + path + "': " + ec.message());
   std::ifstream in(path, std::ios::binary);
   if (!in) throw input_unreadable("cannot read '" + path + "': " + std::strerror(errno));
   return in;
@@ -37,11 +41,7 @@ struct NpyHeader {
   int itemsize = 0;    // bytes
   bool swap = false;   // stored big-endian
   std::vector<Index> shape;
-  std::size_t count() const {
-    std::size_t c = 1;
-    for (auto s : shape) c *= static_cast<std::size_t>(s);
-    return c;
-  }
+  std::size_t count = 0;  // elements: the product of shape, checked against the bytes in the file
 };
 
 [[noreturn]] void bad_npy(const std::string& path, const std::string& why) {
@@ -70,7 +70,45 @@ std::string dict_value(const std::string& header, const std::string& key, const 
   return header.substr(pos, end - pos);
 }
 
-NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
+bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return false;
+  out = a * b;
+  return true;
+}
+
+// "(3, 4)", "(5,)", "()": non-negative decimal integers separated by commas, optional spaces and trailing comma.
+std::vector<Index> parse_shape(const std::string& text, const std::string& path) {
+  std::vector<Index> shape;
+  const auto bad = [&] { bad_npy(path, "malformed shape '" + text + "'"); };
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') bad();
+  std::size_t i = 1;
+  const std::size_t end = text.size() - 1;
+  const auto skip_spaces = [&] {
+    while (i < end && text[i] == ' ') ++i;
+  };
+  skip_spaces();
+  while (i < end) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) bad();
+    std::uint64_t v = 0;
+    while (i < end && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+      if (v > (static_cast<std::uint64_t>(std::numeric_limits<Index>::max()) - digit) / 10)
+        bad_npy(path, "shape '" + text + "' has a dimension too large");
+      v = v * 10 + digit;
+      ++i;
+    }
+    shape.push_back(static_cast<Index>(v));
+    skip_spaces();
+    if (i < end) {
+      if (text[i] != ',') bad();
+      ++i;
+      skip_spaces();
+    }
+  }
+  return shape;
+}
+
+NpyHeader read_npy_header(std::ifstream& in, std::uint64_t file_size, const std::string& path) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) bad_npy(path, "not a NumPy file (bad magic)");
   const int major = static_cast<unsigned char>(magic[6]);
@@ -87,6 +125,8 @@ NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
     bad_npy(path, "unsupported format version " + std::to_string(major));
   }
   if (hlen > (1u << 24)) bad_npy(path, "header too long");
+  if (hlen > file_size - std::min<std::uint64_t>(file_size, static_cast<std::uint64_t>(in.tellg())))
+    bad_npy(path, "truncated header (it declares " + std::to_string(hlen) + " bytes)");
   std::string header(hlen, '\0');
   if (!in.read(header.data(), hlen)) bad_npy(path, "truncated header");
 
@@ -109,18 +149,24 @@ NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
     throw invalid_argument("unsupported dtype '" + descr + "' in '" + path +
                            "': expected float32/float64 or an integer type");
   const std::string fortran = dict_value(header, "fortran_order", path);
-  if (fortran.find("True") != std::string::npos)
+  if (fortran == "True")
     throw invalid_argument("'" + path + "' is in Fortran order; save it in C order (numpy.ascontiguousarray)");
-  const std::string shape = dict_value(header, "shape", path);
-  std::string digits;
-  for (char c : shape + ",") {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digits += c;
-    } else if (c == ',' || c == ')') {
-      if (!digits.empty()) h.shape.push_back(std::stoll(digits));
-      digits.clear();
-    }
-  }
+  if (fortran != "False") bad_npy(path, "fortran_order is '" + fortran + "', expected True or False");
+  h.shape = parse_shape(dict_value(header, "shape", path), path);
+  // Every size below is checked before it is used: a crafted header can declare any shape.
+  std::uint64_t count = 1;
+  for (Index d : h.shape)
+    if (!checked_mul(count, static_cast<std::uint64_t>(d), count))
+      bad_npy(path, "shape " + dict_value(header, "shape", path) + " has more elements than can exist");
+  std::uint64_t bytes = 0;
+  if (!checked_mul(count, static_cast<std::uint64_t>(h.itemsize), bytes))
+    bad_npy(path, "shape " + dict_value(header, "shape", path) + " has more bytes than can exist");
+  const std::uint64_t offset = static_cast<std::uint64_t>(in.tellg());
+  const std::uint64_t left = file_size > offset ? file_size - offset : 0;
+  if (bytes > left)
+    bad_npy(path, "truncated data (the header declares " + std::to_string(count) + " elements, " + std::to_string(bytes) +
+                      " bytes; the file holds " + std::to_string(left) + " bytes of data)");
+  h.count = static_cast<std::size_t>(count);
   return h;
 }
 
@@ -157,7 +203,7 @@ double load_element(const unsigned char* p, const NpyHeader& h) {
 // Streams the payload, calling sink(index, value) for each element in C order.
 template <class Sink>
 void read_npy_payload(std::ifstream& in, const NpyHeader& h, const std::string& path, Sink sink) {
-  const std::size_t total = h.count();
+  const std::size_t total = h.count;
   const std::size_t chunk_elems = 1 << 16;
   std::vector<unsigned char> buf(chunk_elems * static_cast<std::size_t>(h.itemsize));
   std::size_t done = 0;
@@ -181,9 +227,21 @@ void read_npy_payload(std::ifstream& in, const NpyHeader& h, const std::string& 
                          std::to_string(row) + ", column " + std::to_string(col));
 }
 
+// Element i of a matrix with `cols` columns as float32: NaN, infinities and values beyond float32's range are refused.
+float to_float(const std::string& path, std::size_t i, Index cols, double v) {
+  const auto row = static_cast<Index>(i) / cols, col = static_cast<Index>(i) % cols;
+  if (!std::isfinite(v)) non_finite(path, row, col, v);
+  const auto f = static_cast<float>(v);
+  if (!std::isfinite(f))
+    throw invalid_argument("'" + path + "' holds " + std::to_string(v) + " at row " + std::to_string(row) + ", column " +
+                           std::to_string(col) + ", beyond float32's range (+-3.4e38)");
+  return f;
+}
+
 Matrix read_npy_matrix(const std::string& path) {
-  auto in = open_input(path);
-  const NpyHeader h = read_npy_header(in, path);
+  std::uint64_t size = 0;
+  auto in = open_input(path, size);
+  const NpyHeader h = read_npy_header(in, size, path);
   if (h.shape.empty() || h.shape.size() > 2)
     throw invalid_argument("'" + path + "' has " + std::to_string(h.shape.size()) +
                            " dimensions; expected a 2-D n x d matrix");
@@ -192,19 +250,17 @@ Matrix read_npy_matrix(const std::string& path) {
   if (rows == 0 || cols == 0) throw invalid_argument("'" + path + "' is empty (shape " + std::to_string(rows) + " x " + std::to_string(cols) + ")");
   Matrix m(rows, cols);
   float* out = m.data();
-  read_npy_payload(in, h, path, [&](std::size_t i, double v) {
-    if (!std::isfinite(v)) non_finite(path, static_cast<Index>(i) / cols, static_cast<Index>(i) % cols, v);
-    out[i] = static_cast<float>(v);
-  });
+  read_npy_payload(in, h, path, [&](std::size_t i, double v) { out[i] = to_float(path, i, cols, v); });
   return m;
 }
 
 std::vector<double> read_npy_vector(const std::string& path) {
-  auto in = open_input(path);
-  const NpyHeader h = read_npy_header(in, path);
+  std::uint64_t size = 0;
+  auto in = open_input(path, size);
+  const NpyHeader h = read_npy_header(in, size, path);
   if (h.shape.empty() || (h.shape.size() == 2 && h.shape[1] != 1) || h.shape.size() > 2)
     throw invalid_argument("'" + path + "' must be a 1-D array (or n x 1)");
-  std::vector<double> v(h.count());
+  std::vector<double> v(h.count);
   read_npy_payload(in, h, path, [&](std::size_t i, double x) { v[i] = x; });
   return v;
 }
@@ -212,17 +268,25 @@ std::vector<double> read_npy_vector(const std::string& path) {
 // ---- CSV ------------------------------------------------------------------------------------------------
 
 // Splits a line on commas, semicolons, tabs or spaces; returns false if any field is not a number.
+// A field may be quoted ("0.5"), as spreadsheets write them.
 bool parse_numbers(const std::string& line, std::vector<double>& out) {
   out.clear();
   const char* p = line.c_str();
+  const auto separator = [](char c) { return c == ' ' || c == '\t' || c == ',' || c == ';' || c == '\r'; };
   while (*p) {
-    while (*p == ' ' || *p == '\t' || *p == ',' || *p == ';' || *p == '\r') ++p;
+    while (separator(*p)) ++p;
     if (!*p) break;
+    const bool quoted = *p == '"';
+    if (quoted) ++p;
     char* end = nullptr;
     errno = 0;
     const double v = std::strtod(p, &end);
     if (end == p) return false;
-    if (*end && *end != ' ' && *end != '\t' && *end != ',' && *end != ';' && *end != '\r') return false;
+    if (quoted) {
+      if (*end != '"') return false;
+      ++end;
+    }
+    if (*end && !separator(*end)) return false;
     out.push_back(v);
     p = end;
   }
@@ -236,7 +300,8 @@ struct CsvTable {
 };
 
 CsvTable read_csv(const std::string& path) {
-  auto in = open_input(path);
+  std::uint64_t size = 0;
+  auto in = open_input(path, size);
   CsvTable t;
   std::string line;
   std::vector<double> fields;
@@ -244,6 +309,7 @@ CsvTable read_csv(const std::string& path) {
   bool first = true;
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark (Excel)
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (!parse_numbers(line, fields)) {
       if (first) {  // header row
@@ -261,7 +327,7 @@ CsvTable read_csv(const std::string& path) {
     t.values.insert(t.values.end(), fields.begin(), fields.end());
     ++t.rows;
   }
-  if (t.rows == 0) throw invalid_argument("'" + path + "' holds no data rows");
+  if (t.rows == 0) throw input_unreadable("cannot read '" + path + "': it holds no data rows");
   return t;
 }
 
@@ -293,15 +359,21 @@ void write_npy_impl(const std::string& path, const char* descr, const std::strin
 
 }  // namespace
 
+void check_regular_input(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) throw input_unreadable("cannot read '" + path + "': no such file");
+  if (ec) throw input_unreadable("cannot read '" + path + "': " + ec.message());
+  if (st.type() == fs::file_type::directory) throw input_unreadable("cannot read '" + path + "': it is a directory");
+  if (st.type() != fs::file_type::regular)
+    throw input_unreadable("cannot read '" + path + "': not a regular file (a FIFO, device or socket)");
+}
+
 Matrix read_matrix(const std::string& path) {
   if (has_extension(path, ".npy")) return read_npy_matrix(path);
   CsvTable t = read_csv(path);
   Matrix m(t.rows, t.cols);
-  for (std::size_t i = 0; i < t.values.size(); ++i) {
-    const double v = t.values[i];
-    if (!std::isfinite(v)) non_finite(path, static_cast<Index>(i) / t.cols, static_cast<Index>(i) % t.cols, v);
-    m.data()[i] = static_cast<float>(v);
-  }
+  for (std::size_t i = 0; i < t.values.size(); ++i) m.data()[i] = to_float(path, i, t.cols, t.values[i]);
   return m;
 }
 

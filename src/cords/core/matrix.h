@@ -26,7 +26,8 @@ struct MatrixView {
 class Matrix {
  public:
   Matrix() = default;
-  Matrix(Index rows, Index cols) : rows_(rows), cols_(cols), data_(allocate(size_of(rows, cols), true)) {}
+  /// Throws std::bad_alloc when rows x cols floats cannot be allocated (or the count overflows).
+  Matrix(Index rows, Index cols) : rows_(rows), cols_(cols), data_(allocate(checked_size(rows, cols), true)) {}
   /// A matrix whose elements are left uninitialised, for callers that write every element first (kernels).
   static Matrix uninitialized(Index rows, Index cols) { return Matrix(rows, cols, false); }
   Matrix(Matrix&&) noexcept = default;
@@ -52,7 +53,13 @@ class Matrix {
     void operator()(float* p) const { std::free(p); }
   };
   static std::size_t size_of(Index r, Index c) { return static_cast<std::size_t>(r) * static_cast<std::size_t>(c); }
-  Matrix(Index rows, Index cols, bool zero) : rows_(rows), cols_(cols), data_(allocate(size_of(rows, cols), zero)) {}
+  // Elements of an r x c matrix; throws std::bad_alloc when negative or when r * c floats cannot be addressed.
+  static std::size_t checked_size(Index r, Index c) {
+    constexpr std::size_t kMax = static_cast<std::size_t>(-1) / sizeof(float) / 2;
+    if (r < 0 || c < 0 || (c != 0 && static_cast<std::size_t>(r) > kMax / static_cast<std::size_t>(c))) throw std::bad_alloc();
+    return size_of(r, c);
+  }
+  Matrix(Index rows, Index cols, bool zero) : rows_(rows), cols_(cols), data_(allocate(checked_size(rows, cols), zero)) {}
   static std::unique_ptr<float[], Free> allocate(std::size_t n, bool zero) {
     if (n == 0) return nullptr;
     // Large matrices (kernels) go on 2 MiB-aligned storage and ask for transparent huge pages: fewer page

@@ -7,6 +7,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,32 @@ inline std::string error_string(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
   av_strerror(err, buf, sizeof buf);
   return buf;
+}
+
+/// Opens a local media file for reading, as every part of the tool does (decoder, clip copier), under the input
+/// rules of docs/cli.md: the file protocol only (never the network), and demuxers that open other files named
+/// inside the input (HLS and concat playlists, DASH and IMF manifests, scripts) only for an input named as a playlist
+/// (.m3u8, .m3u): a file named .mp4 that is really a playlist would otherwise publish whatever local video it names.
+/// Returns avformat_open_input's result.
+inline int open_input_file(const std::string& path, AVFormatContext** ctx) {
+  std::string ext = path.size() >= 5 ? path.substr(path.size() - 5) : path;
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool playlist = ext == ".m3u8" || (ext.size() >= 4 && ext.compare(ext.size() - 4, 4, ".m3u") == 0);
+  static const char* const kIndirect[] = {"hls", "applehttp", "concat", "dash", "imf", "avisynth", "vapoursynth", "lavfi"};
+  std::string allowed;
+  void* it = nullptr;
+  while (const AVInputFormat* f = av_demuxer_iterate(&it)) {
+    bool indirect = false;
+    for (const char* name : kIndirect) indirect = indirect || std::strcmp(f->name, name) == 0;
+    if (indirect && !(playlist && (std::strcmp(f->name, "hls") == 0 || std::strcmp(f->name, "applehttp") == 0))) continue;
+    allowed += (allowed.empty() ? "" : ",") + std::string(f->name);
+  }
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "protocol_whitelist", playlist ? "file,crypto,data" : "file", 0);
+  av_dict_set(&opts, "format_whitelist", allowed.c_str(), 0);
+  const int r = avformat_open_input(ctx, path.c_str(), nullptr, &opts);
+  av_dict_free(&opts);
+  return r;
 }
 
 /// What the decoder and the clip copier need about the streams, without avformat_find_stream_info when the

@@ -8,6 +8,8 @@ extern "C" {
 }
 
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <queue>
@@ -43,6 +45,22 @@ int stream_rotation(const AVStream* st) {
 std::atomic<bool> g_verbose{false};
 void apply_log_level() { av_log_set_level(g_verbose ? AV_LOG_WARNING : AV_LOG_QUIET); }
 
+// Why a regular file did not open, in the user's terms.
+std::string open_failure(const std::string& path, int err) {
+  if (err == AVERROR(EACCES)) return "permission denied";
+  char head[16] = {0};
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const std::size_t n = std::fread(head, 1, sizeof head - 1, f);
+    std::fclose(f);
+    head[n] = 0;
+    if (n >= 8 && std::memcmp(head + 4, "ftyp", 4) == 0)
+      return "an MP4/MOV file without its index (moov): truncated, or still being written";
+    if (std::strncmp(head, "#EXTM3U", 7) == 0 || std::strncmp(head, "ffconcat", 8) == 0)
+      return "it is a playlist naming other files; only inputs named .m3u8 are read as playlists";
+  }
+  return "not a recognised media file (" + av::error_string(err) + ")";
+}
+
 bool is_image_container(const AVFormatContext* fmt) {
   const std::string name = fmt->iformat->name;
   return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
@@ -73,6 +91,9 @@ struct FFmpegSource::Impl {
   double drop_before = -1e300;     // after a seek
   double nonref_until = -1e300;    // packets earlier than this (minus a margin) skip non-reference frames
   double position = -1e300;        // time of the last decoded frame
+  double read_until = -1;          // seconds: end of the stream's last packet read (pts + duration)
+  double latest = -1e300;          // the latest frame time decoded so far
+  std::int64_t backwards = 0;      // frames more than a second before `latest` (timestamps that restart)
   AVDiscard normal_skip = AVDISCARD_DEFAULT;
   // Sparse sampling (pass 1): a non-reference frame (one no other frame is predicted from) that is not the frame
   // shown at a sample time is not decoded at all. sample_margin > 0 enables it: a packet is decoded when its pts
@@ -87,14 +108,17 @@ struct FFmpegSource::Impl {
     namespace fs = std::filesystem;
     apply_log_level();
     std::error_code ec;
-    if (!fs::exists(path, ec)) unreadable(path, "no such file");
-    if (fs::is_directory(path, ec)) unreadable(path, "it is a directory");
+    const fs::file_type type = fs::status(path, ec).type();
+    if (type == fs::file_type::not_found) unreadable(path, "no such file");
+    if (type == fs::file_type::directory) unreadable(path, "it is a directory");
+    // FIFOs, devices and sockets can block forever or never end; only regular files (and links to them) are read.
+    if (type != fs::file_type::regular) unreadable(path, "not a regular file (a FIFO, device or socket)");
     if (fs::file_size(path, ec) == 0) unreadable(path, "the file is empty");
     if (!frame || !pkt) throw std::bad_alloc();
 
     AVFormatContext* raw = nullptr;
-    int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
-    if (r < 0) unreadable(path, "not a recognised media file (" + av::error_string(r) + ")");
+    int r = av::open_input_file(path, &raw);
+    if (r < 0) unreadable(path, open_failure(path, r));
     fmt.reset(raw);
     r = av::probe_streams(fmt.get());
     if (r < 0) unreadable(path, "cannot find its streams (" + av::error_string(r) + ")");
@@ -148,6 +172,8 @@ struct FFmpegSource::Impl {
     else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
       info.duration = static_cast<double>(st->duration) * av_q2d(tb);
     info.frame_count = st->nb_frames;
+    if (st->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(st->start_time) * av_q2d(tb);
+    else if (fmt->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(fmt->start_time) / AV_TIME_BASE;
     if (fr.num > 0 && fr.den > 0) {
       pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
       frame_seconds = av_q2d(av_inv_q(fr));
@@ -187,6 +213,8 @@ struct FFmpegSource::Impl {
         flushing = true;
         continue;
       }
+      if (pkt->stream_index == stream && pkt->pts != AV_NOPTS_VALUE)
+        read_until = std::max(read_until, static_cast<double>(pkt->pts + std::max<std::int64_t>(0, pkt->duration)) * av_q2d(tb));
       // Key frames only: other packets never reach the decoder. (Sent with AVDISCARD_NONKEY they would still be
       // parsed - every NAL unit unescaped - which costs ~0.7 s per minute of 6 Mbit/s 1080p, more than decoding the
       // key frames themselves.) A stream without key flags yields no frame, and the caller falls back.
@@ -337,6 +365,8 @@ struct FFmpegSource::Impl {
       ++decoded;
       const double t = static_cast<double>(pts) * av_q2d(tb);
       position = t;
+      if (t < latest - 1.0) ++backwards;
+      latest = std::max(latest, t);
 #ifdef AV_FRAME_FLAG_KEY
       const bool key = (frame->flags & AV_FRAME_FLAG_KEY) != 0;
 #else
@@ -376,7 +406,7 @@ struct FFmpegSource::Impl {
     sent_pts = {};
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
-    position = -1e300;
+    position = latest = -1e300;
   }
 
   void seek(double seconds) {
@@ -459,6 +489,14 @@ std::int64_t FFmpegSource::skipped() const { return impl_->skipped; }
 void FFmpegSource::seek(double seconds) { impl_->seek(seconds); }
 void FFmpegSource::skip_to(double seconds) { impl_->skip_to(seconds); }
 double FFmpegSource::position() const { return impl_->position; }
+
+std::int64_t FFmpegSource::backwards() const { return impl_->backwards; }
+
+double FFmpegSource::data_seconds() const {
+  const Impl& m = *impl_;
+  if (m.read_until < 0) return -1;
+  return m.read_until - m.info.start;
+}
 double FFmpegSource::key_frame_before(double seconds) const { return impl_->key_frame_before(seconds); }
 bool FFmpegSource::decode_key_frame(std::int64_t pts, Frame& frame) { return impl_->decode_key_frame(pts, frame); }
 

@@ -29,6 +29,12 @@ class FFmpegSource final : public VideoSource {
   void skip_to(double seconds);
   /// Time of the last frame decoded (seconds), or -infinity before the first and after a seek.
   double position() const;
+  /// Seconds of video data read so far, from the stream's start to the end of its last packet (-1 before any).
+  /// After reading to the end, less than info().duration means the file ends early: truncated, or still written.
+  double data_seconds() const;
+  /// Frames decoded whose time lies more than a second before an earlier frame's (timestamps that restart, as in
+  /// recordings joined byte for byte): sampling by time passes over them, so the caller reports it.
+  std::int64_t backwards() const;
   /// Time of the last key frame at or before `seconds` according to the container's index, or -1 when the
   /// container has no index.
   double key_frame_before(double seconds) const;

@@ -23,6 +23,9 @@ struct VideoInfo {
   Rational time_base;         ///< of the stream's timestamps
   double duration = -1;       ///< seconds, from the container (may be wrong: never trusted for bounds)
   std::int64_t frame_count = 0;  ///< from the container, 0 when it does not say
+  /// Seconds of the video stream's first timestamp (MPEG-TS often starts at 1.4 s): times shown to people
+  /// (keyframe names, captions, the manifest's "time" and shots) count from it, as players do; pts stay exact.
+  double start = 0;
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.

@@ -35,6 +35,7 @@ class TorchEmbedder final : public Embedder {
   explicit TorchEmbedder(const TorchEmbedderOptions& o) : opts_(o), spec_(read_cnn_spec(o.model_path)), device_(accel::resolve_device(o.device)) {
     namespace fs = std::filesystem;
     std::error_code ec;
+    if (fs::is_directory(o.model_path, ec)) throw model_error(o.model_path, "it is a directory, not a TorchScript file");
     if (!fs::is_regular_file(o.model_path, ec)) throw model_error(o.model_path, "no such file");
     try {
       module_ = torch::jit::load(o.model_path, device_);

@@ -114,6 +114,14 @@ void write_image(const std::string& path, const Image& img, int jpeg_quality) {
   f.commit();
 }
 
+Image thumbnail(const Image& img, int max_width) {
+  if (img.empty() || img.width <= max_width) return img;
+  const int h = std::max(1, static_cast<int>(std::lround(1.0 * img.height * max_width / img.width)));
+  cv::Mat small;
+  cv::resize(to_bgr(img), small, {max_width, h}, 0, 0, cv::INTER_AREA);
+  return from_bgr(small);
+}
+
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& o) {
   const int n = static_cast<int>(tiles.size());
   const int cols = o.columns > 0 ? o.columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0))));
@@ -215,7 +223,7 @@ struct ClipFile {
 // The input's best video stream, opened for reading packets. Throws Error{InputUnreadable}.
 av::Input open_video_input(const std::string& input, int& index) {
   AVFormatContext* raw = nullptr;
-  if (avformat_open_input(&raw, input.c_str(), nullptr, nullptr) < 0) throw input_unreadable("cannot open '" + input + "'");
+  if (av::open_input_file(input, &raw) < 0) throw input_unreadable("cannot open '" + input + "'");
   av::Input in(raw);
   if (av::probe_streams(in.get()) < 0) throw input_unreadable("cannot read the streams of '" + input + "'");
   index = av_find_best_stream(in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);

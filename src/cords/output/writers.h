@@ -25,6 +25,10 @@ struct SheetOptions {
   std::vector<std::string> header;  ///< lines at the top (file, duration, resolution, codec, selector)
 };
 
+/// `img` scaled down (area averaging) to at most `max_width` pixels wide, aspect ratio kept; smaller images as they are.
+/// What the summarizer keeps of each keyframe for the sheet once its full-size image is written.
+Image thumbnail(const Image& img, int max_width);
+
 /// A grid of tiles with their captions under a header, on a dark background.
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -17,6 +18,7 @@
 
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
+#include "cords/core/output_file.h"
 #include "cords/core/timer.h"
 #include "cords/embed/factory.h"
 #include "cords/pipeline/report.h"
@@ -60,13 +62,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-// REQUIRES: dir is canonical.
-bool inside(const fs::path& p, const fs::path& dir) {
-  const auto a = fs::weakly_canonical(p);
-  auto it = std::mismatch(dir.begin(), dir.end(), a.begin(), a.end());
-  return it.first == dir.end();
-}
-
 // An exclusive, non-blocking lock on a file; released when destroyed (or when the process dies).
 class FileLock {
  public:
@@ -86,24 +81,57 @@ class FileLock {
   bool held_ = false;
 };
 
-// Temporary directories a killed run left beside a summary (DIR.tmp-PID, DIR.old-PID). Called under the lock.
-void remove_debris(const fs::path& out) {
-  std::error_code ec;
-  const std::string base = out.filename().string();
-  for (const auto& e : fs::directory_iterator(out.parent_path(), ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind(base + ".tmp-", 0) == 0 || name.rfind(base + ".old-", 0) == 0) fs::remove_all(e.path(), ec);
-  }
-}
-
 void read_existing(BatchItem& item) {
   try {
     std::ifstream in(fs::path(item.output) / "summary.json");
+    item.warnings.clear();
     const auto j = nlohmann::json::parse(in);
     item.duration = j["input"].value("duration", -1.0);
     item.keyframes = static_cast<std::int64_t>(j["keyframes"].size());
+    if (j.contains("warnings") && j["warnings"].is_array())
+      for (const auto& w : j["warnings"])
+        if (w.is_string()) item.warnings.push_back(w.get<std::string>());
   } catch (const std::exception&) {  // a summary we cannot read is still complete: counts stay unknown
   }
+}
+
+// Summarizes one video under its lock (or leaves it to the process that holds the lock). Nothing a video does may
+// escape: its error is recorded in the item. `again`: a second look at a video that was locked, where a complete
+// summary is taken as it is, even with force (the other process just made it).
+void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* embedder, int threads, bool again) {
+  Stopwatch sw;
+  try {
+    const std::string lock_name = std::to_string(fnv1a(item.relative)) + ".lock";
+    FileLock lock((fs::path(cfg.output_dir) / ".locks" / lock_name).string());
+    if (!lock.held()) {
+      item.status = "locked";
+    } else if ((!cfg.force || again) && fs::exists(fs::path(item.output) / cfg.video.json_name)) {
+      item.status = "skipped";
+      read_existing(item);
+    } else {
+      std::error_code ec;
+      fs::create_directories(fs::path(item.output).parent_path(), ec);
+      SummarizeConfig c = cfg.video;
+      c.input = item.input;
+      c.output_dir = item.output;
+      c.force = true;  // replaces only a summary of this tool (summary_dir.h); anything else fails this video
+      c.threads = threads;
+      const SummaryResult r = run_summarize(c, {}, embedder);
+      item.status = "done";
+      item.duration = r.info.duration;
+      item.keyframes = static_cast<std::int64_t>(r.keyframes.size());
+      item.warnings = r.warnings;
+    }
+  } catch (const Error& e) {
+    item.status = "failed";
+    item.error = e.what();
+    item.exit_code = exit_code(e.kind());
+  } catch (const std::exception& e) {
+    item.status = "failed";
+    item.error = e.what();
+    item.exit_code = exit_code(ErrorKind::Internal);
+  }
+  item.seconds += sw.seconds();
 }
 
 }  // namespace
@@ -127,37 +155,84 @@ Shard shard_from_environment() {
   return {};
 }
 
-std::vector<std::pair<std::string, std::string>> discover_videos(const std::vector<std::string>& inputs,
-                                                                 const std::vector<std::string>& extensions) {
+namespace {
+
+struct Walk {
+  const std::set<std::string>& exts;
+  const std::string& out_dir;
+  const std::string& manifest;
+  std::vector<VideoEntry>& found;
+
+  bool is_video(const fs::path& p) const { return exts.count(lower(p.extension().string())) > 0; }
+  // Whether a folder is to be left out: the batch's own output folder, or a summary this tool wrote.
+  bool ours(const fs::path& dir) const {
+    std::error_code ec;
+    if (same_file(dir.string(), out_dir)) return true;
+    return lower(dir.extension().string()) == ".summary" && fs::is_regular_file(dir / manifest, ec);
+  }
+  // Relative paths come from the walk (the names as found), never from resolving links: a link to a file elsewhere
+  // is summarized under its own name, inside OUT. Links to folders are not followed (no loops).
+  void folder(const fs::path& dir, const fs::path& rel) {
+    std::error_code ec;
+    std::vector<fs::directory_entry> entries;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
+    if (ec) {  // an unreadable folder is reported, not skipped silently
+      found.push_back({dir.string(), (rel.empty() ? fs::path(".") : rel).string() + "/", "cannot read folder '" + dir.string() + "': " + ec.message()});
+      return;
+    }
+    for (const auto& e : entries) {
+      const fs::path name = e.path().filename();
+      const fs::file_type type = e.symlink_status(ec).type();
+      if (type == fs::file_type::directory) {
+        if (!ours(e.path())) folder(e.path(), rel / name);
+      } else if (is_video(name) && (type == fs::file_type::regular ||
+                                    (type == fs::file_type::symlink && fs::is_regular_file(e.status(ec))))) {
+        found.push_back({e.path().string(), (rel / name).string(), ""});
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, const std::vector<std::string>& extensions,
+                                        const std::string& out_dir, const std::string& manifest) {
   std::set<std::string> exts;
-  for (const auto& e : extensions) exts.insert("." + lower(e[0] == '.' ? e.substr(1) : e));
-  std::vector<std::pair<std::string, std::string>> found;  // (relative, path)
+  for (const auto& e : extensions)
+    if (!e.empty()) exts.insert("." + lower(e[0] == '.' ? e.substr(1) : e));
+  std::vector<VideoEntry> found;
+  Walk walk{exts, out_dir, manifest, found};
   for (const auto& in : inputs) {
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
-      const fs::path root(in);
-      const std::string prefix = inputs.size() > 1 ? fs::absolute(root).lexically_normal().filename().string() : "";
-      for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-           it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        if (!it->is_regular_file(ec) || !exts.count(lower(it->path().extension().string()))) continue;
-        const fs::path rel = fs::relative(it->path(), root, ec);
-        found.emplace_back((prefix.empty() ? rel : fs::path(prefix) / rel).string(), it->path().string());
-      }
+      if (!out_dir.empty() && same_file(in, out_dir))
+        throw invalid_argument("the output folder '" + out_dir + "' is the input folder '" + in + "'; give -o another folder");
+      fs::path abs = fs::absolute(in).lexically_normal();
+      if (abs.filename().empty()) abs = abs.parent_path();
+      walk.folder(in, inputs.size() > 1 ? abs.filename() : fs::path());
     } else if (fs::exists(in, ec)) {
-      found.emplace_back(fs::path(in).filename().string(), in);
+      if (!out_dir.empty() && is_within(in, out_dir)) continue;  // one of our own outputs
+      found.push_back({in, fs::path(in).filename().string(), ""});
     } else {
       throw input_unreadable("cannot read '" + in + "': no such file or directory");
     }
   }
-  std::sort(found.begin(), found.end());
-  for (std::size_t i = 1; i < found.size(); ++i)
-    if (found[i].first == found[i - 1].first)
-      throw invalid_argument("'" + found[i - 1].second + "' and '" + found[i].second + "' would share the output '" +
-                             found[i].first + "'; give them separately");
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& [rel, path] : found) out.emplace_back(path, rel);
-  return out;
+  std::sort(found.begin(), found.end(), [](const VideoEntry& a, const VideoEntry& b) { return a.relative < b.relative; });
+  return found;
+}
+
+std::vector<std::string> output_names(const std::vector<VideoEntry>& videos) {
+  // OUT/<relative path without extension>.summary; where two videos share a stem (clip.mp4 and clip.mkv), each
+  // keeps its extension (clip.mp4.summary, clip.mkv.summary).
+  std::map<std::string, int> uses;
+  std::vector<std::string> names;
+  for (const auto& v : videos) ++uses[fs::path(v.relative).replace_extension(".summary").string()];
+  for (const auto& v : videos) {
+    const std::string plain = fs::path(v.relative).replace_extension(".summary").string();
+    names.push_back(uses[plain] > 1 ? v.relative + ".summary" : plain);
+  }
+  return names;
 }
 
 BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
@@ -165,9 +240,10 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   if (cfg.inputs.empty()) throw invalid_argument("no input folders or files given");
   if (cfg.output_dir.empty()) throw invalid_argument("batch mode needs -o OUT, the folder for the summaries");
   if (cfg.jobs < 1) throw invalid_argument("--jobs must be >= 1");
+  validate_config(cfg.video);  // every setting checked before the walk and any work
   BatchReport rep;
   rep.shard = cfg.shard;
-  const auto videos = discover_videos(cfg.inputs, cfg.extensions);
+  const auto videos = discover_videos(cfg.inputs, cfg.extensions, cfg.output_dir, cfg.video.json_name);
   if (videos.empty()) {
     std::string exts;
     for (const auto& e : cfg.extensions) exts += (exts.empty() ? "" : " ") + e;
@@ -178,14 +254,27 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   fs::create_directories(fs::path(cfg.output_dir) / ".locks", ec);
   if (ec || ::access(cfg.output_dir.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write to '" + cfg.output_dir + "'" + (ec ? ": " + ec.message() : std::string()));
-  const fs::path out_canonical = fs::weakly_canonical(cfg.output_dir);
-  for (const auto& [path, rel] : videos) {
-    if (inside(path, out_canonical)) continue;  // never summarize our own outputs
+  const std::vector<std::string> names = output_names(videos);
+  std::map<std::string, std::vector<std::size_t>> by_output;  // to find videos that would still share an output
+  for (std::size_t v = 0; v < videos.size(); ++v) by_output[names[v]].push_back(v);
+  for (std::size_t v = 0; v < videos.size(); ++v) {
+    const auto& [path, rel, error] = videos[v];
     if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index)) continue;
     BatchItem item;
     item.input = path;
     item.relative = rel;
-    item.output = (fs::path(cfg.output_dir) / fs::path(rel).replace_extension(".summary")).string();
+    item.output = (fs::path(cfg.output_dir) / names[v]).string();
+    const auto& sharing = by_output[names[v]];
+    if (!error.empty()) {
+      item.status = "failed";
+      item.error = error;
+      item.exit_code = exit_code(ErrorKind::InputUnreadable);
+    } else if (sharing.size() > 1) {  // e.g. two input folders of one name: neither is done, both say why
+      item.status = "failed";
+      item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path + "' would share the output '" + names[v] +
+                   "'; give them as separate batches";
+      item.exit_code = exit_code(ErrorKind::InvalidArgument);
+    }
     rep.items.push_back(item);
   }
 
@@ -199,39 +288,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   auto worker = [&] {
     for (std::size_t i = next++; i < rep.items.size(); i = next++) {
       BatchItem& item = rep.items[i];
-      Stopwatch sw;
-      try {  // nothing a video does may escape its worker thread
-        const std::string lock_name = std::to_string(fnv1a(item.relative)) + ".lock";
-        FileLock lock((fs::path(cfg.output_dir) / ".locks" / lock_name).string());
-        if (!lock.held()) {
-          item.status = "locked";
-        } else if (!cfg.force && fs::exists(fs::path(item.output) / "summary.json")) {
-          item.status = "skipped";
-          read_existing(item);
-        } else {
-          std::error_code ec2;
-          fs::create_directories(fs::path(item.output).parent_path(), ec2);
-          remove_debris(item.output);
-          SummarizeConfig c = cfg.video;
-          c.input = item.input;
-          c.output_dir = item.output;
-          c.force = true;  // a complete summary was dealt with above; what is left may be replaced
-          c.threads = std::max(1, cores / cfg.jobs);
-          const SummaryResult r = run_summarize(c, {}, embedder.get());
-          item.status = "done";
-          item.duration = r.info.duration;
-          item.keyframes = static_cast<std::int64_t>(r.keyframes.size());
-        }
-      } catch (const Error& e) {
-        item.status = "failed";
-        item.error = e.what();
-        item.exit_code = exit_code(e.kind());
-      } catch (const std::exception& e) {
-        item.status = "failed";
-        item.error = e.what();
-        item.exit_code = exit_code(ErrorKind::Internal);
-      }
-      item.seconds = sw.seconds();
+      if (item.status.empty()) summarize_item(cfg, item, embedder.get(), std::max(1, cores / cfg.jobs), false);
       const std::int64_t d = ++done;
       if (progress) {
         std::lock_guard<std::mutex> g(m);
@@ -243,6 +300,10 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   for (int j = 1; j < std::min<int>(cfg.jobs, static_cast<int>(rep.items.size())); ++j) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  // Videos another process had locked: done by it meanwhile (then complete here too), or free again after it failed
+  // or died (then done now). So the process that finishes last writes a report of every video.
+  for (auto& item : rep.items)
+    if (item.status == "locked") summarize_item(cfg, item, embedder.get(), cores, true);
 
   for (const auto& i : rep.items) rep.failed += i.status == "failed";
   rep.seconds = total.seconds();

@@ -1,7 +1,8 @@
 #pragma once
 // Batch mode: summarize every video under some folders (and files), in parallel, resumably, one shard of the work
 // per process when run on a cluster (docs/batch.md).
-//   - Output mirrors the inputs: OUT/<relative path without extension>.summary/ (files given directly: by name).
+//   - Output mirrors the inputs: OUT/<relative path without extension>.summary/ (files given directly: by name),
+//     always inside OUT: relative paths come from the walk, links are never resolved to compute them.
 //   - Resume: a video whose OUT/.../summary.json exists is skipped (outputs appear only complete, by rename);
 //     force redoes it. A lock file per video (flock) keeps two processes off the same video; temporary directories
 //     left by a killed run are removed before the video is redone.
@@ -47,6 +48,7 @@ struct BatchItem {
   double duration = -1;    ///< of the video, seconds
   std::int64_t keyframes = 0;
   double seconds = 0;      ///< time spent on it in this run
+  std::vector<std::string> warnings;  ///< what degraded its summary (SummaryResult::warnings)
 };
 
 struct BatchReport {
@@ -56,9 +58,24 @@ struct BatchReport {
   double seconds = 0;
 };
 
-/// Every video file under the inputs (sorted, deterministic), with its relative path.
-std::vector<std::pair<std::string, std::string>> discover_videos(const std::vector<std::string>& inputs,
-                                                                 const std::vector<std::string>& extensions);
+/// A video found by the walk, or a folder that could not be read (`error` set).
+struct VideoEntry {
+  std::string path;      ///< as found (a link keeps its own name; links are not resolved)
+  std::string relative;  ///< relative to its input folder, as walked ("a/b.mp4"); with several inputs, under the
+                         ///< input folder's name
+  std::string error;     ///< non-empty for an unreadable folder (relative then ends in '/')
+};
+
+/// Every video file under the inputs, sorted by relative path (deterministic). Folders are walked without following
+/// links to folders; links to files are taken under their own names. `out_dir` (the batch's output folder) and
+/// summaries of this tool (NAME.summary folders holding `manifest`) are not entered. Throws Error{InvalidArgument}
+/// when `out_dir` is one of the input folders, Error{InputUnreadable} for a missing input.
+std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, const std::vector<std::string>& extensions,
+                                        const std::string& out_dir = "", const std::string& manifest = "summary.json");
+
+/// The output folder of each video, relative to OUT: its relative path with ".summary" for its extension, or with
+/// ".summary" added where two videos share a stem (clip.mp4, clip.mkv -> clip.mp4.summary, clip.mkv.summary).
+std::vector<std::string> output_names(const std::vector<VideoEntry>& videos);
 
 /// (done, total, item just finished)
 using BatchProgressFn = std::function<void(std::int64_t, std::int64_t, const BatchItem&)>;

@@ -53,20 +53,6 @@ int rank(const std::string& status) {
   return 1;  // locked
 }
 
-BatchItem from_json(const nlohmann::json& j) {
-  BatchItem i;
-  i.input = j.value("input", "");
-  i.relative = j.value("relative", "");
-  i.output = j.value("output", "");
-  i.status = j.value("status", "");
-  i.error = j.value("error", "");
-  i.exit_code = j.value("exit_code", 0);
-  i.duration = j.value("duration", -1.0);
-  i.keyframes = j.value("keyframes", std::int64_t{0});
-  i.seconds = j.value("seconds", 0.0);
-  return i;
-}
-
 }  // namespace
 
 std::vector<BatchItem> read_reports(const std::string& out_dir) {
@@ -81,16 +67,13 @@ std::vector<BatchItem> read_reports(const std::string& out_dir) {
   if (ec) throw input_unreadable("cannot read '" + out_dir + "': " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    std::ifstream in(f);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const std::exception& e) {
-      throw input_unreadable("cannot read report '" + f.string() + "': " + e.what());
-    }
+    std::error_code size_ec;
+    if (fs::file_size(f, size_ec) > (std::uintmax_t{1} << 30)) throw input_unreadable("cannot read report '" + f.string() + "': larger than 1 GiB");
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
     ++reports;
-    for (const auto& it : j.value("items", nlohmann::json::array())) {
-      BatchItem i = from_json(it);
+    for (BatchItem& i : parse_report(text.str(), f.string())) {
       auto found = merged.find(i.relative);
       if (found == merged.end() || rank(i.status) > rank(found->second.status)) merged[i.relative] = i;
     }
@@ -121,6 +104,8 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
        ".card img{display:block;width:100%;aspect-ratio:16/10;object-fit:contain;background:#111}\n"
        ".card .body{padding:10px 14px}.card h2{margin:0 0 4px;font-size:15px;word-break:break-all}\n"
        ".card a{color:#8ab4ff;text-decoration:none;margin-right:14px}.card a:hover{text-decoration:underline}\n"
+       ".nosheet{aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#111;color:#777}\n"
+       ".warning{color:#ffc66d;font-size:13px;margin:4px 0}\n"
        ".failed{margin-top:32px}.failed li{margin:6px 0}.failed code{color:#ff9a8a;word-break:break-all}\n"
        "</style></head><body>\n<header><h1>" << html(root.filename().string()) << "</h1><div class=\"meta\">"
     << ok << " videos summarized" << (failed ? ", " + std::to_string(failed) + " failed" : "")
@@ -128,12 +113,18 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   for (const auto& i : items) {
     if (i.status != "done" && i.status != "skipped") continue;
     const fs::path dir = fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
-    h << "<div class=\"card\"><a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
-      << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a><div class=\"body\"><h2>" << html(i.relative)
-      << "</h2><div class=\"meta\">" << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << i.keyframes
-      << " keyframes</div><div>";
-    // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
     std::error_code ec;
+    h << "<div class=\"card\">";
+    if (fs::exists(root / dir / sheet_name, ec))
+      h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name) << "\" alt=\"contact sheet of "
+        << html(i.relative) << "\"></a>";
+    else
+      h << "<div class=\"nosheet\">no contact sheet</div>";
+    h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
+      << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << i.keyframes << " keyframes</div>";
+    for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
+    h << "<div>";
+    // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
     if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
     h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
     if (fs::is_directory(root / dir / "keyframes", ec)) h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
@@ -159,7 +150,8 @@ void write_report(const std::string& path, const std::string& out_dir, const std
   int failed = 0;
   for (const auto& i : items) {
     nlohmann::json e = {{"input", i.input}, {"relative", i.relative}, {"output", i.output}, {"status", i.status},
-                        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds}};
+                        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds},
+                        {"warnings", i.warnings}};
     if (i.status == "failed") {
       e["error"] = i.error;
       e["exit_code"] = i.exit_code;

@@ -12,6 +12,10 @@ namespace cords::pipeline {
 void write_report(const std::string& path, const std::string& out_dir, const std::vector<BatchItem>& items, Shard shard,
                   double seconds);
 
+/// The videos of one report's JSON text (`name` for messages). Throws Error{InputUnreadable} for text that is not
+/// JSON, not an object with an 'items' list, or whose fields have the wrong types.
+std::vector<BatchItem> parse_report(const std::string& text, const std::string& name);
+
 /// Reads OUT/report.json and every OUT/report-shard-*.json, and returns their videos (one entry per relative
 /// path; where two reports name the same video, a completed one wins over locked, failed over nothing).
 /// Throws Error{InputUnreadable} when OUT holds no report.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -17,6 +18,8 @@
 #include "cords/embed/embedder.h"
 #include "cords/embed/factory.h"
 #include "cords/output/writers.h"
+#include "cords/pipeline/summary_dir.h"
+#include "cords/select/registry.h"
 #include "cords/select/selection.h"
 
 namespace cords::pipeline {
@@ -41,20 +44,45 @@ std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
   return embed::make_embedder({c.features, c.model, c.device});
 }
 
-void validate(const SummarizeConfig& c) {
+// An output file name inside DIR: one plain name with one of the given extensions.
+void check_output_name(const std::string& option, const std::string& name, const std::vector<std::string>& exts) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
+    throw invalid_argument(option + " '" + name + "' must be a plain file name inside the output folder (no '/', not hidden)");
+  std::string ext = fs::path(name).extension().string();
+  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (std::find(exts.begin(), exts.end(), ext) == exts.end())
+    throw invalid_argument(option + " '" + name + "' needs one of the extensions " + name_list(exts));
+}
+
+}  // namespace
+
+void validate_config(const SummarizeConfig& c) {
   if (c.budget < 0) throw invalid_argument("--budget must be >= 1");
   if (c.budget == 0 && !(c.fraction > 0 && c.fraction <= 1))
     throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
-  if (!(c.sample_fps > 0)) throw invalid_argument("--sample-fps must be > 0");
-  if (!(c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be > 0");
+  if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
+    throw invalid_argument("--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
+  if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
   if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
+  if (c.threads < 0) throw invalid_argument("--threads must be >= 0 (0 = all cores)");
   if (c.selector != "uniform" && c.selector != "random") {
+    select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
     select::parse_metric(c.metric);
   }
   if (c.features != "histogram" && c.features != "cnn" && c.features != "auto")
     throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());
+  if (c.write_sheet) check_output_name("--sheet", c.sheet_name, {".jpg", ".jpeg", ".png", ".webp"});
+  if (c.write_clip) check_output_name("--clip", c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
+  const std::vector<std::pair<bool, std::string>> names{{c.write_sheet, c.sheet_name}, {c.write_clip, c.clip_name}};
+  for (const auto& [on, name] : names)
+    if (on && (name == c.json_name || name == "keyframes"))
+      throw invalid_argument("output name '" + name + "' is taken by the summary itself; choose another");
+  if (c.write_sheet && c.write_clip && c.sheet_name == c.clip_name)
+    throw invalid_argument("--sheet and --clip name the same file '" + c.sheet_name + "'");
 }
+
+namespace {
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
 Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const SummarizeConfig& cfg,
@@ -101,7 +129,7 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
     for (auto& f : batch) {
       s.ts.push_back(f.ts);
       s.frame.push_back(f.index);
-      s.seconds.push_back(f.ts.seconds());
+      s.seconds.push_back(f.ts.seconds() - src.info().start);
       s.luma.push_back(embed::mean_luma(f.image));
     }
     batch.clear();
@@ -221,10 +249,18 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // one needs no decoding before it. Without a clip to encode, each keyframe is a point.
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
   const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after) : merged_windows(res.keyframes, 0.0, 0.0);
-  std::vector<Image> images(res.keyframes.size());
+  // Each keyframe image is written as soon as it is decoded; the sheet keeps only a thumbnail of it, so memory does
+  // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
+  output::SheetOptions sheet_opts;
+  std::vector<Image> thumbs(res.keyframes.size());
+  std::vector<bool> have(res.keyframes.size(), false);
+  if (cfg.write_keyframes) fs::create_directories(fs::path(dir) / "keyframes");
   std::size_t done = 0;
-  const auto keep = [&](std::size_t key, Image image) {
-    images[key] = std::move(image);
+  std::int64_t clip_frames = 0;
+  const auto keep = [&](std::size_t key, const Image& image) {
+    if (cfg.write_keyframes) output::write_image((fs::path(dir) / res.keyframes[key].image).string(), image);
+    if (cfg.write_sheet) thumbs[key] = output::thumbnail(image, 2 * sheet_opts.tile_width);
+    have[key] = true;
     if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
   };
   // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
@@ -236,8 +272,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
       bool all = true;
       for (std::size_t key : w.keys) {
         decode::Frame f;
-        if (images[key].empty() && src.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, std::move(f.image));
-        all = all && !images[key].empty();
+        if (!have[key] && src.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, f.image);
+        all = all && have[key];
       }
       if (all) continue;  // else decode the window as below (the source was repositioned there)
     }
@@ -253,32 +289,51 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
       while (reaches_next_key(f.ts.pts)) {
         // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
-        if (images[w.keys[next_key]].empty()) keep(w.keys[next_key], f.image);
+        if (!have[w.keys[next_key]]) keep(w.keys[next_key], f.image);
         ++next_key;
       }
-      if (clip && t <= w.end + 1e-6) clip->write(std::move(f.yuv));
+      if (clip && t <= w.end + 1e-6) {
+        clip->write(std::move(f.yuv));
+        ++clip_frames;
+      }
     }
   }
-  if (clip) clip->close();
-  if (cfg.write_keyframes) {
-    fs::create_directories(fs::path(dir) / "keyframes");
-    for (std::size_t i = 0; i < images.size(); ++i)
-      if (!images[i].empty()) output::write_image((fs::path(dir) / res.keyframes[i].image).string(), images[i]);
+  // Keyframes whose frame pass 2 did not find again (timestamps that restart or jump, an input that changed
+  // since pass 1) are dropped from the summary and reported: the manifest lists only what was written.
+  const auto dropped = static_cast<std::size_t>(std::count(have.begin(), have.end(), false));
+  if (dropped > 0 && (cfg.write_keyframes || cfg.write_sheet)) {
+    if (dropped == have.size())
+      throw input_unreadable("cannot read video '" + cfg.input + "': none of the " + std::to_string(dropped) +
+                             " keyframes could be decoded again (its timestamps restart or jump, or it changed while being read)");
+    std::vector<Keyframe> kept;
+    std::vector<Image> kept_thumbs;
+    for (std::size_t i = 0; i < have.size(); ++i) {
+      if (!have[i]) continue;
+      kept.push_back(res.keyframes[i]);
+      kept_thumbs.push_back(std::move(thumbs[i]));
+    }
+    res.warnings.push_back(std::to_string(dropped) + " keyframe(s) could not be decoded again and were dropped " +
+                           "(timestamps that restart or jump, or an input that changed while being read)");
+    res.keyframes = std::move(kept);
+    thumbs = std::move(kept_thumbs);
+  }
+  if (clip) {
+    if (clip_frames == 0)
+      throw input_unreadable("cannot read video '" + cfg.input + "': no frame of the summary clip could be decoded (broken timestamps?)");
+    clip->close();
   }
   if (cfg.write_sheet) {
     std::vector<output::SheetTile> tiles;
-    for (std::size_t i = 0; i < images.size(); ++i)
-      if (!images[i].empty()) tiles.push_back({&images[i], format_time(res.keyframes[i].ts.seconds())});
-    output::SheetOptions so;
+    for (std::size_t i = 0; i < thumbs.size(); ++i) tiles.push_back({&thumbs[i], format_time(res.keyframes[i].ts.seconds() - info.start)});
     char line[512];
     std::snprintf(line, sizeof line, "%s", fs::path(cfg.input).filename().string().c_str());
-    so.header.push_back(line);
+    sheet_opts.header.push_back(line);
     std::snprintf(line, sizeof line, "%s  |  %dx%d  |  %s %s fps  |  %zu keyframes of %lld samples  |  %s",
                   format_time(std::max(0.0, info.duration)).c_str(), info.width, info.height, info.codec.c_str(),
                   info.frame_rate.str().c_str(), res.keyframes.size(), static_cast<long long>(res.sampled),
                   cfg.selector.c_str());
-    so.header.push_back(line);
-    output::write_image((fs::path(dir) / cfg.sheet_name).string(), output::make_contact_sheet(tiles, so));
+    sheet_opts.header.push_back(line);
+    output::write_image((fs::path(dir) / cfg.sheet_name).string(), output::make_contact_sheet(tiles, sheet_opts));
   }
 }
 
@@ -286,16 +341,20 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
   using nlohmann::json;
   json kf = json::array();
   for (const auto& k : r.keyframes)
-    kf.push_back({{"time", k.ts.seconds()}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
+    kf.push_back({{"time", k.ts.seconds() - r.info.start}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
                   {"shot", k.shot}, {"gain", k.gain}, {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   json shots = json::array();
   for (const auto& s : r.shots) shots.push_back({{"start", s.start}, {"end", s.end}, {"first_sample", s.first}, {"last_sample", s.last}, {"fade_in", s.fade_in}});
   const auto& i = r.info;
+  json warnings = json::array();
+  for (const auto& w : r.warnings) warnings.push_back(w);
   return {
+      {"tool", "cords-summarize"},
+      {"version", CORDS_VERSION_STRING},
       {"input", {{"path", cfg.input}, {"container", i.container}, {"codec", i.codec}, {"pixel_format", i.pixel_format},
                  {"width", i.width}, {"height", i.height}, {"rotation", i.rotation},
                  {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
-                 {"time_base", i.time_base.str()}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
+                 {"time_base", i.time_base.str()}, {"start_time", i.start}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
       {"parameters", {{"fraction", cfg.fraction}, {"budget", cfg.budget}, {"sample_fps", cfg.sample_fps},
                       {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
                       {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
@@ -310,40 +369,24 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
                    {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
                    {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode}}},
+      {"warnings", warnings},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }
-
-// The destination directory: refuse to replace an existing one without force; its parent must be writable.
-void check_destination(const std::string& dir, bool force) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !force)
-    throw output_unwritable("output '" + dir + "' already exists; use --force to replace it");
-  fs::path parent = fs::absolute(dir).parent_path();
-  if (!fs::is_directory(parent, ec)) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
-  if (::access(parent.c_str(), W_OK) != 0) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' is not writable");
-}
-
-// Removes the temporary directory unless committed.
-struct TempDir {
-  std::string path;
-  bool keep = false;
-  ~TempDir() {
-    std::error_code ec;
-    if (!keep) fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 
 SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress, embed::Embedder* shared) {
   Stopwatch total;
-  validate(cfg);
+  validate_config(cfg);
   SummaryResult res;
   res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
-  check_destination(res.output_dir, cfg.force);
+  check_summary_destination(res.output_dir, cfg.input, cfg.force, cfg.json_name);
+  remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
   select::set_threads(cfg.threads);
 
+  // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
+  if (!shared && cfg.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
   res.embedder = emb->name();
@@ -371,11 +414,24 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   res.decode_skipped = src->skipped();  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   if (s.n() < 2)
-    throw invalid_argument("video '" + cfg.input + "' has only one frame" + (cfg.keyframes_only ? " (key frame)" : "") +
-                           " to sample: nothing to summarize");
+    throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " + std::to_string(cfg.sample_fps).substr(0, 6) +
+                           ": nothing to summarize (for a very short video, raise --sample-fps up to its frame rate)");
   if (cfg.budget > s.n())
     throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
-                           std::to_string(s.n()) + "); lower --budget or raise --sample-fps");
+                           std::to_string(s.n()) + "); lower --budget or " +
+                           (cfg.keyframes_only && !res.fast_fallback ? std::string("drop --fast (it samples key frames only)") : std::string("raise --sample-fps")));
+  const double data_s = src->data_seconds(), declared_s = res.info.duration;
+  if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
+    char why[160];
+    std::snprintf(why, sizeof why, "the video data ends at %.1f s of the %.1f s its header declares (truncated, or still being written)",
+                  data_s, declared_s);
+    res.warnings.push_back(why);
+  }
+  if (src->backwards() > 0)
+    res.warnings.push_back(std::to_string(src->backwards()) + " frame(s) whose timestamps go back in time (recordings joined "
+                           "byte for byte?) were not sampled");
+  if (res.decode_skipped > 0)
+    res.warnings.push_back(std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
   const std::int64_t k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
 
   sw.restart();
@@ -396,28 +452,14 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   }
   std::sort(res.keyframes.begin(), res.keyframes.end(), [](const Keyframe& a, const Keyframe& b) { return a.sample < b.sample; });
 
-  // Everything is written into a temporary sibling directory, renamed into place at the end.
+  // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();
-  TempDir tmp{res.output_dir + ".tmp-" + std::to_string(::getpid())};
-  std::error_code ec;
-  fs::remove_all(tmp.path, ec);
-  if (!fs::create_directories(tmp.path, ec)) throw output_unwritable("cannot create '" + tmp.path + "': " + ec.message());
-  write_visuals(cfg, res, tmp.path, progress);
+  TempSummaryDir tmp(res.output_dir);
+  write_visuals(cfg, res, tmp.path(), progress);
   res.write_s = sw.seconds();
   res.total_s = total.seconds();
-  write_file_atomic((fs::path(tmp.path) / cfg.json_name).string(), to_json(cfg, res).dump(2) + "\n");
-
-  if (fs::exists(res.output_dir, ec)) {  // --force: swap the old summary out only now that the new one is whole
-    const std::string old = res.output_dir + ".old-" + std::to_string(::getpid());
-    fs::rename(res.output_dir, old, ec);
-    if (ec) throw output_unwritable("cannot replace '" + res.output_dir + "': " + ec.message());
-    fs::rename(tmp.path, res.output_dir, ec);
-    fs::remove_all(old);
-  } else {
-    fs::rename(tmp.path, res.output_dir, ec);
-  }
-  if (ec) throw output_unwritable("cannot move the summary into '" + res.output_dir + "': " + ec.message());
-  tmp.keep = true;
+  write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), to_json(cfg, res).dump(2) + "\n");
+  tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;
 }
 

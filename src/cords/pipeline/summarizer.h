@@ -36,7 +36,7 @@ struct SummarizeConfig {
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
-  bool force = false;                     ///< replace an existing output directory
+  bool force = false;                     ///< replace an existing summary written by this tool (summary_dir.h)
   segment::ShotOptions shots;
 };
 
@@ -61,15 +61,24 @@ struct SummaryResult {
   std::string clip_codec;
   std::string clip_mode;            ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
   std::string embedder;             ///< e.g. "histogram", "cnn:mobilenet_v2"
+  /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
+  /// and were dropped): one sentence each, in the manifest, the batch report and the gallery.
+  std::vector<std::string> warnings;
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
 };
 
 /// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
 using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
 
-/// Throws cords::Error: InputUnreadable (bad input file), InvalidArgument (bad options, budget larger than the
-/// sampled frames, a video with fewer than 2 frames), OutputUnwritable (existing output without force,
-/// unwritable directory). `embedder`, when given, is used instead of building one from cfg (batch mode shares one
+/// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work): budget and fraction,
+/// non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not plain file names
+/// with a known extension or that collide.
+void validate_config(const SummarizeConfig& cfg);
+
+/// Throws cords::Error: InputUnreadable (bad input file, or none of the keyframes or clip frames could be decoded
+/// again), InvalidArgument (bad options, budget larger than the sampled frames, a video with fewer than 2 samples),
+/// OutputUnwritable (an existing output without force, or one that is not a summary of this tool; unwritable
+/// directory). On success every output the manifest lists exists; degraded results are in SummaryResult::warnings. `embedder`, when given, is used instead of building one from cfg (batch mode shares one
 /// loaded model between videos and threads; its embed() must be safe to call concurrently, as both embedders are).
 SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {},
                             embed::Embedder* embedder = nullptr);

@@ -1,5 +1,7 @@
 #include "cords/select/registry.h"
 
+#include <cmath>
+
 #include <unistd.h>
 
 #include <cctype>
@@ -139,11 +141,11 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
 std::string function_names() { return names_of(function_registry()); }
 std::string optimizer_names() { return names_of(optimizer_registry()); }
 
-std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p) {
-  if (spec.find('+') == std::string::npos && spec.find('*') == std::string::npos)
-    return find_function(trim(spec)).make(in, p);
-  std::vector<std::unique_ptr<SetFunction>> parts;
-  std::vector<double> weights;
+namespace {
+
+// "0.7*a+0.3*b" -> {(0.7, a), (0.3, b)}; a name alone has weight 1. Weights must be finite numbers.
+std::vector<std::pair<double, std::string>> parse_mixture(const std::string& spec) {
+  std::vector<std::pair<double, std::string>> terms;
   std::size_t start = 0;
   while (start <= spec.size()) {
     const std::size_t end = std::min(spec.find('+', start), spec.size());
@@ -156,11 +158,32 @@ std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInpu
       char* e = nullptr;
       w = std::strtod(ws.c_str(), &e);
       if (ws.empty() || *e != '\0') throw invalid_argument("bad weight '" + ws + "' in function mixture '" + spec + "'");
+      if (!std::isfinite(w)) throw invalid_argument("weight '" + ws + "' in function mixture '" + spec + "' is not a finite number");
       name = trim(term.substr(star + 1));
     }
+    find_function(name);  // an unknown name fails here, with the valid ones
+    terms.emplace_back(w, name);
+    start = end + 1;
+  }
+  return terms;
+}
+
+bool is_mixture(const std::string& spec) { return spec.find('+') != std::string::npos || spec.find('*') != std::string::npos; }
+
+}  // namespace
+
+void check_function_spec(const std::string& spec) {
+  if (is_mixture(spec)) parse_mixture(spec);
+  else find_function(trim(spec));
+}
+
+std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p) {
+  if (!is_mixture(spec)) return find_function(trim(spec)).make(in, p);
+  std::vector<std::unique_ptr<SetFunction>> parts;
+  std::vector<double> weights;
+  for (const auto& [w, name] : parse_mixture(spec)) {
     parts.push_back(find_function(name).make(in, p));
     weights.push_back(w);
-    start = end + 1;
   }
   return mixture(std::move(parts), std::move(weights));
 }

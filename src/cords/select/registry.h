@@ -68,6 +68,10 @@ std::string optimizer_names();
 /// Builds a function by name, or a weighted mixture written "0.7*facility-location+0.3*disparity-sum".
 /// Throws Error{InvalidArgument} listing the valid names for an unknown one.
 std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p);
+
+/// Checks a function name or mixture spec without building anything (for option checks before any work): throws
+/// Error{InvalidArgument} for an unknown name or a weight that is not a finite number.
+void check_function_spec(const std::string& spec);
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name);
 
 }  // namespace cords::select

@@ -14,7 +14,8 @@
 namespace cords::select {
 
 void set_threads(int threads) {
-  const int t = threads > 0 ? threads : omp_get_num_procs();
+  // At most the processors there are: libgomp aborts or crashes when asked for tens of thousands of threads.
+  const int t = threads > 0 ? std::min(threads, omp_get_num_procs()) : omp_get_num_procs();
   omp_set_num_threads(t);
   detail::set_gemm_threads(t);
 }

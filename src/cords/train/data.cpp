@@ -1,8 +1,5 @@
 #include "cords/train/data.h"
 
-#ifdef CORDS_HAVE_ZLIB
-#include <zlib.h>
-#endif
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "cords/core/dataset_files.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
@@ -23,70 +21,6 @@ namespace {
 
 Error unreadable(const std::string& path, const std::string& why) {
   return Error(ErrorKind::InputUnreadable, "cannot read '" + path + "': " + why);
-}
-
-// Whole file, gunzipped when it is gzip (zlib reads plain files through unchanged). Without zlib (a build on a
-// machine without its headers), .gz files go through `gzip -dc`.
-std::vector<std::uint8_t> read_maybe_gz(const std::string& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw unreadable(path, "no such file");
-  std::vector<std::uint8_t> out;
-  std::uint8_t buf[1 << 16];
-#ifdef CORDS_HAVE_ZLIB
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw unreadable(path, std::strerror(errno));
-  for (;;) {
-    const int got = gzread(f, buf, sizeof buf);
-    if (got < 0) {
-      int code = 0;
-      const std::string msg = gzerror(f, &code);
-      gzclose(f);
-      throw unreadable(path, "corrupt compressed data (" + msg + ")");
-    }
-    if (got == 0) break;
-    out.insert(out.end(), buf, buf + got);
-  }
-  gzclose(f);
-#else
-  const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  if (gz) {
-    std::string quoted = "'";
-    for (char c : path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    quoted += "'";
-    FILE* p = ::popen(("gzip -dc -- " + quoted + " 2>/dev/null").c_str(), "r");
-    if (!p) throw unreadable(path, "cannot run gzip");
-    while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) out.insert(out.end(), buf, buf + got);
-    if (::pclose(p) != 0) throw unreadable(path, "corrupt compressed data (gzip failed)");
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw unreadable(path, std::strerror(errno));
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-#endif
-  return out;
-}
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
-}
-
-// IDX header: 0 0 type(0x08 = ubyte) ndims, then ndims big-endian sizes.
-std::vector<std::int64_t> idx_header(const std::vector<std::uint8_t>& raw, const std::string& path, int want_dims) {
-  if (raw.size() < 4 || raw[0] != 0 || raw[1] != 0) throw unreadable(path, "not an IDX file");
-  if (raw[2] != 0x08) throw unreadable(path, "IDX element type " + std::to_string(raw[2]) + " is not unsigned byte");
-  const int dims = raw[3];
-  if (dims != want_dims) throw unreadable(path, "IDX file has " + std::to_string(dims) + " dimensions, expected " + std::to_string(want_dims));
-  if (raw.size() < 4 + 4 * static_cast<std::size_t>(dims)) throw unreadable(path, "truncated IDX header");
-  std::vector<std::int64_t> shape;
-  std::int64_t count = 1;
-  for (int i = 0; i < dims; ++i) {
-    shape.push_back(be32(&raw[4 + 4 * static_cast<std::size_t>(i)]));
-    count *= shape.back();
-  }
-  if (raw.size() != 4 + 4 * static_cast<std::size_t>(dims) + static_cast<std::size_t>(count))
-    throw unreadable(path, "IDX data is " + std::to_string(raw.size()) + " bytes, header says " +
-                               std::to_string(4 + 4 * dims + count) + " (truncated or corrupt)");
-  return shape;
 }
 
 std::string find_file(const std::string& dir, const std::vector<std::string>& names) {
@@ -173,34 +107,28 @@ const std::vector<std::string>& dataset_names() {
 }
 
 at::Tensor read_idx_images(const std::string& path) {
-  const auto raw = read_maybe_gz(path);
-  const auto shape = idx_header(raw, path, 3);
-  if (shape[0] == 0) throw Error(ErrorKind::InvalidArgument, "'" + path + "' holds no images");
-  at::Tensor t = at::empty({shape[0], 1, shape[1], shape[2]}, at::kByte);
-  std::memcpy(t.data_ptr<std::uint8_t>(), raw.data() + 16, static_cast<std::size_t>(t.numel()));
+  IdxData d = read_idx(path, 3);
+  if (d.shape[0] == 0) throw Error(ErrorKind::InvalidArgument, "'" + path + "' holds no images");
+  at::Tensor t = at::empty({d.shape[0], 1, d.shape[1], d.shape[2]}, at::kByte);
+  std::memcpy(t.data_ptr<std::uint8_t>(), d.bytes.data(), d.bytes.size());
   return t.to(at::kFloat).div_(255.0);
 }
 
 at::Tensor read_idx_labels(const std::string& path) {
-  const auto raw = read_maybe_gz(path);
-  const auto shape = idx_header(raw, path, 1);
-  at::Tensor t = at::empty({shape[0]}, at::kByte);
-  std::memcpy(t.data_ptr<std::uint8_t>(), raw.data() + 8, static_cast<std::size_t>(shape[0]));
+  IdxData d = read_idx(path, 1);
+  at::Tensor t = at::empty({d.shape[0]}, at::kByte);
+  std::memcpy(t.data_ptr<std::uint8_t>(), d.bytes.data(), d.bytes.size());
   return t.to(at::kLong);
 }
 
 TensorData read_cifar10(const std::vector<std::string>& files) {
-  constexpr std::size_t kRecord = 1 + 3 * 32 * 32;
   std::vector<at::Tensor> xs, ys;
   for (const auto& f : files) {
-    const auto raw = read_maybe_gz(f);
-    if (raw.empty() || raw.size() % kRecord != 0)
-      throw unreadable(f, std::to_string(raw.size()) + " bytes is not a whole number of 3073-byte CIFAR-10 records");
-    const auto n = static_cast<std::int64_t>(raw.size() / kRecord);
+    const auto raw = read_cifar_records(f);  // whole records, labels 0-9
+    const auto n = static_cast<std::int64_t>(raw.size() / kCifarRecordBytes);
     at::Tensor x = at::empty({n, 3, 32, 32}, at::kByte), y = at::empty({n}, at::kLong);
     for (std::int64_t i = 0; i < n; ++i) {
-      const std::uint8_t* r = raw.data() + static_cast<std::size_t>(i) * kRecord;
-      if (r[0] > 9) throw unreadable(f, "record " + std::to_string(i) + " has label " + std::to_string(r[0]) + " (CIFAR-10 labels are 0-9)");
+      const std::uint8_t* r = raw.data() + static_cast<std::size_t>(i) * kCifarRecordBytes;
       y[i] = static_cast<std::int64_t>(r[0]);
       std::memcpy(x.data_ptr<std::uint8_t>() + i * 3072, r + 1, 3072);
     }

@@ -1,0 +1,51 @@
+// Parsing a batch report (report.json, report-shard-*.json): kept apart from the gallery so that it builds without
+// FFmpeg or OpenCV, for its fuzz target (tests/fuzz/fuzz_report.cpp).
+#include <nlohmann/json.hpp>
+
+#include "cords/core/error.h"
+#include "cords/pipeline/report.h"
+
+namespace cords::pipeline {
+namespace {
+
+// A field of the expected type, or the default when absent or null; another type is an error.
+template <class T>
+T field(const nlohmann::json& j, const char* key, T fallback, const std::string& name) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw input_unreadable("malformed report '" + name + "': field '" + key + "' has the wrong type");
+  }
+}
+
+}  // namespace
+
+std::vector<BatchItem> parse_report(const std::string& text, const std::string& name) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw input_unreadable("cannot read report '" + name + "': not valid JSON");
+  if (!j.is_object()) throw input_unreadable("malformed report '" + name + "': not a JSON object");
+  const auto items = j.find("items");
+  if (items == j.end() || !items->is_array()) throw input_unreadable("malformed report '" + name + "': 'items' is not a list");
+  std::vector<BatchItem> out;
+  for (const auto& it : *items) {
+    if (!it.is_object()) throw input_unreadable("malformed report '" + name + "': an item is not an object");
+    BatchItem i;
+    i.input = field<std::string>(it, "input", "", name);
+    i.relative = field<std::string>(it, "relative", "", name);
+    i.output = field<std::string>(it, "output", "", name);
+    i.status = field<std::string>(it, "status", "", name);
+    i.error = field<std::string>(it, "error", "", name);
+    i.exit_code = field<int>(it, "exit_code", 0, name);
+    i.duration = field<double>(it, "duration", -1.0, name);
+    i.keyframes = field<std::int64_t>(it, "keyframes", 0, name);
+    i.seconds = field<double>(it, "seconds", 0.0, name);
+    i.warnings = field<std::vector<std::string>>(it, "warnings", {}, name);
+    if (i.relative.empty()) throw input_unreadable("malformed report '" + name + "': an item has no 'relative' path");
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+}  // namespace cords::pipeline

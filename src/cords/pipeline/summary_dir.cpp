@@ -1,0 +1,203 @@
+#include "cords/pipeline/summary_dir.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
+
+#include "cords/core/cleanup.h"
+#include "cords/core/error.h"
+#include "cords/core/output_file.h"
+
+namespace cords::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kTempMarker = ".cords-summarize-partial";
+constexpr std::uintmax_t kMaxManifestBytes = std::uintmax_t{64} << 20;
+
+// A plain name inside the folder: one path component, not "." or "..".
+bool plain_name(const std::string& s) { return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos; }
+
+// The manifest as JSON, or null when it is missing, too large, not JSON or not this tool's.
+nlohmann::json read_manifest(const fs::path& file) {
+  std::error_code ec;
+  if (fs::symlink_status(file, ec).type() != fs::file_type::regular) return nullptr;
+  if (fs::file_size(file, ec) > kMaxManifestBytes || ec) return nullptr;
+  std::ifstream in(file, std::ios::binary);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return nullptr;
+  const bool tagged = j.contains("tool") && j["tool"] == "cords-summarize";
+  // Manifests written before the "tool" key: the keys every version has written.
+  const bool legacy = j.contains("input") && j["input"].is_object() && j.contains("parameters") &&
+                      j.contains("keyframes") && j["keyframes"].is_array() && j.contains("outputs") && j["outputs"].is_object();
+  return tagged || legacy ? j : nlohmann::json(nullptr);
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.filename().string() + "'"; }
+
+}  // namespace
+
+bool recognise_summary(const fs::path& dir, const std::string& manifest_name, SummaryContents& contents, std::string& why) {
+  contents = {};
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(dir, ec);
+  if (st.type() == fs::file_type::symlink) return why = "it is a symbolic link", false;
+  if (st.type() != fs::file_type::directory) return why = "it is not a folder", false;
+  const nlohmann::json m = read_manifest(dir / manifest_name);
+  if (m.is_null()) {
+    std::string first;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (first.empty() || e.path().filename().string() < first) first = e.path().filename().string();
+    if (first.empty()) return true;  // an empty folder: replacing it loses nothing
+    why = "it holds '" + first + "' and no summary manifest ('" + manifest_name + "') of this tool";
+    return false;
+  }
+  // The names the manifest accounts for.
+  std::set<std::string> top{manifest_name}, keyframes;
+  const nlohmann::json& outputs = m["outputs"];
+  if (outputs.is_object())
+    for (const auto& [key, value] : outputs.items()) {
+      if (value.is_string() && plain_name(value.get<std::string>())) top.insert(value.get<std::string>());
+      if (value.is_array())  // exports: a list of file names
+        for (const auto& v : value)
+          if (v.is_string() && plain_name(v.get<std::string>())) top.insert(v.get<std::string>());
+    }
+  for (const auto& k : m["keyframes"]) {
+    if (!k.is_object() || !k.contains("image") || !k["image"].is_string()) continue;
+    const std::string image = k["image"];
+    if (image.rfind("keyframes/", 0) == 0 && plain_name(image.substr(10))) keyframes.insert(image.substr(10));
+  }
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const fs::file_type type = e.symlink_status(ec).type();
+    if (type == fs::file_type::directory && name == "keyframes") {
+      contents.keyframes_dir = true;
+      for (const auto& k : fs::directory_iterator(e.path(), ec)) {
+        const std::string kn = k.path().filename().string();
+        if (k.symlink_status(ec).type() != fs::file_type::regular || !keyframes.count(kn))
+          return why = "it holds 'keyframes/" + kn + "', which this tool did not write", false;
+        contents.files.push_back("keyframes/" + kn);
+      }
+      if (ec) return why = "cannot list 'keyframes/': " + ec.message(), false;
+      continue;
+    }
+    if (type != fs::file_type::regular || !top.count(name)) return why = "it holds " + quoted(e.path()) + ", which this tool did not write", false;
+    contents.files.push_back(name);
+  }
+  if (ec) return why = "cannot list it: " + ec.message(), false;
+  return true;
+}
+
+void check_summary_destination(const std::string& dir, const std::string& input, bool force, const std::string& manifest_name) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(dir, ec);
+  if (st.type() != fs::file_type::not_found) {
+    if (!force) throw output_unwritable("output '" + dir + "' already exists; use --force to replace a summary there");
+    if (same_file(dir, input)) throw output_unwritable("will not replace '" + dir + "': it is the input video");
+    if (is_within(input, dir))
+      throw output_unwritable("will not replace '" + dir + "': it holds the input video '" + input + "'; choose another output folder");
+    SummaryContents contents;
+    std::string why;
+    if (!recognise_summary(dir, manifest_name, contents, why))
+      throw output_unwritable("will not replace '" + dir + "': " + why + "; --force replaces only a summary this tool wrote");
+  }
+  const fs::path parent = fs::absolute(dir).parent_path();
+  if (!fs::is_directory(parent, ec)) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
+  if (::access(parent.c_str(), W_OK) != 0)
+    throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' is not writable");
+}
+
+namespace {
+
+// Removes exactly the listed files, then keyframes/ and the folder itself (rmdir: fails if anything else is there).
+bool remove_summary(const fs::path& dir, const SummaryContents& contents) {
+  std::error_code ec;
+  for (const auto& f : contents.files) fs::remove(dir / f, ec);
+  if (contents.keyframes_dir) fs::remove(dir / "keyframes", ec);
+  return fs::remove(dir, ec) && !ec;
+}
+
+// The PID in "<base><tag><PID>", or -1.
+long pid_suffix(const std::string& name, const std::string& prefix) {
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return -1;
+  long pid = 0;
+  for (std::size_t i = prefix.size(); i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 1'000'000'000) return -1;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+std::string pid_name(const std::string& dir, const char* tag) { return dir + tag + std::to_string(::getpid()); }
+
+}  // namespace
+
+TempSummaryDir::TempSummaryDir(const std::string& dir) : path_(pid_name(dir, ".tmp-")) {
+  std::error_code ec;
+  if (!fs::create_directory(path_, ec))
+    throw output_unwritable("cannot create '" + path_ + "': " + (ec ? ec.message() : "it already exists"));
+  registration_ = TempRegistration(path_);
+  std::ofstream(fs::path(path_) / kTempMarker) << "a summary being written by cords-summarize; removed when it is done\n";
+}
+
+TempSummaryDir::~TempSummaryDir() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);  // made by us, exclusively
+}
+
+void TempSummaryDir::commit(const std::string& dest, const std::string& input, const std::string& manifest_name) {
+  std::error_code ec;
+  fs::remove(fs::path(path_) / kTempMarker, ec);
+  const auto hold = defer_interrupt_cleanup();  // the renames below happen together or not at all
+  if (fs::symlink_status(dest, ec).type() == fs::file_type::not_found) {
+    fs::rename(path_, dest, ec);
+    if (ec) throw output_unwritable("cannot move the summary into '" + dest + "': " + ec.message());
+    committed_ = true;
+    registration_.release();
+    return;
+  }
+  // Checked again: the folder may have changed while the summary was being made.
+  check_summary_destination(dest, input, true, manifest_name);
+  SummaryContents old;
+  std::string why;
+  recognise_summary(dest, manifest_name, old, why);
+  const std::string aside = pid_name(dest, ".old-");
+  fs::rename(dest, aside, ec);
+  if (ec) throw output_unwritable("cannot replace '" + dest + "': " + ec.message());
+  fs::rename(path_, dest, ec);
+  if (ec) {
+    std::error_code back;
+    fs::rename(aside, dest, back);
+    throw output_unwritable("cannot move the summary into '" + dest + "': " + ec.message());
+  }
+  committed_ = true;
+  registration_.release();
+  remove_summary(aside, old);
+}
+
+void remove_stale_temporaries(const fs::path& dir, const std::string& manifest_name) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(dir, ec);
+  const std::string base = abs.filename().string();
+  for (const auto& e : fs::directory_iterator(abs.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.symlink_status(ec).type() != fs::file_type::directory) continue;
+    const long tmp_pid = pid_suffix(name, base + ".tmp-"), old_pid = pid_suffix(name, base + ".old-");
+    if (tmp_pid > 0 && !process_alive(tmp_pid) && fs::is_regular_file(e.path() / kTempMarker, ec)) {
+      fs::remove_all(e.path(), ec);
+    } else if (old_pid > 0 && !process_alive(old_pid)) {
+      SummaryContents old;
+      std::string why;
+      if (recognise_summary(e.path(), manifest_name, old, why)) remove_summary(e.path(), old);
+    }
+  }
+}
+
+}  // namespace cords::pipeline
