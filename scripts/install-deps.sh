@@ -6,6 +6,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev nlohmann-json3-dev

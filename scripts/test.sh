@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds everything and runs the test suites: the README's test command and what CI runs.
 #   1. installs dependencies (scripts/install-deps.sh; fast when present),
-#   2. release build + every test (ctest),
-#   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector and core tests.
-# Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1
+#   2. release build + every test (ctest; the safety rules of docs/cli.md are the label `safety`),
+#   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector, core, CLI, video, batch and safety tests
+#      and the parsers' fuzz replays (everything but the LibTorch parts),
+#   4. the parsers' fuzz targets under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh).
+# Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1, CORDS_SKIP_FUZZ=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -17,11 +19,17 @@ cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs" -LE gpu
 
 if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
-  echo "== sanitizer build (ASan + UBSan) of the selector and core tests"
+  echo "== sanitizer build (ASan + UBSan): selector, core, CLI, video, batch and safety tests, fuzz replays"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDS_SANITIZE=ON -DCORDS_BUILD_BENCH=OFF \
-    -DCORDS_BUILD_CLI=OFF -DCORDS_WITH_TORCH=OFF -DCORDS_WITH_VIDEO=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
-  cmake --build build-asan -j "$jobs" --target select_test core_test
+    -DCORDS_WITH_TORCH=OFF -DCORDS_WITH_VIDEO=ON -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  cmake --build build-asan -j "$jobs" --target select_test core_test cli_test video_test safety_test \
+    fuzz_replay_npy fuzz_replay_csv fuzz_replay_idx fuzz_replay_cifar fuzz_replay_report
   # LeakSanitizer cannot run under ptrace-restricted sandboxes; leaks are not what this build hunts.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|media|safety' -LE gpu
+fi
+
+if [ "${CORDS_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== fuzzing the parsers (libFuzzer + ASan + UBSan), ${CORDS_FUZZ_SECONDS:-60} s per target"
+  bash scripts/fuzz.sh "${CORDS_FUZZ_SECONDS:-60}"
 fi
