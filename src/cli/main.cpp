@@ -1,7 +1,10 @@
 // cords-summarize: entry point. Dispatches subcommands and maps every failure to a documented exit code.
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <vector>
 #include <new>
 #include <string>
 
@@ -34,6 +37,33 @@ void print_usage() {
       "  help       show this help\n\n"
       "Run 'cords-summarize COMMAND --help' for the options of a command.\n\n%s",
       kVersion, cords::cli::exit_code_help());
+}
+
+// Edit distance between two short words (a typed command and a real one).
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// A first word that is no file and close to a command name is a misspelled command, not a video to summarize.
+void check_misspelled_command(const std::string& word) {
+  std::error_code ec;
+  if (word.empty() || word[0] == '-' || std::filesystem::exists(word, ec) || word.find('/') != std::string::npos ||
+      word.find('.') != std::string::npos)
+    return;
+  for (const char* cmd : {"select", "train", "report", "help"})
+    if (distance(word, cmd) <= 2)
+      throw cords::invalid_argument("unknown command '" + word + "'; did you mean '" + cmd + "'? (see cords-summarize --help)");
 }
 
 int dispatch(int argc, char** argv) {
@@ -71,6 +101,7 @@ int dispatch(int argc, char** argv) {
     return cords::cli::run_summarize_command(2, args);
   }
   // Anything else is the summarize command, options before or after INPUT ("--" ends the options).
+  check_misspelled_command(cmd);
   return cords::cli::run_summarize_command(argc, argv);
 #else
   throw cords::invalid_argument("unknown command '" + cmd + "'; valid commands: select, help (this build has no video support)");

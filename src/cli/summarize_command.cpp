@@ -3,11 +3,13 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <iostream>
 
 #include "cli/common.h"
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/pipeline/batch.h"
 #include "cords/pipeline/summarizer.h"
@@ -21,7 +23,7 @@ int run_summarize_command(int argc, char** argv) {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
-  bool quiet = false, verbose = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
+  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
   long long budget = 0, threads = 0;
   po::options_description opts(
       "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n"
@@ -62,6 +64,7 @@ int run_summarize_command(int argc, char** argv) {
         "cores to use (selection threads; three decoder frame threads each); 0 = all; at most the processors online")
     ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
     ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
+    ("json", po::bool_switch(&json_out), "also print the manifest (summary.json) on stdout")
     ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
   // clang-format on
   po::positional_options_description pos;
@@ -132,13 +135,20 @@ int run_summarize_command(int argc, char** argv) {
   if (stage == "write") write.finish();
   else if (stage == "decode") decode.finish();
   char line[512];
-  std::snprintf(line, sizeof line, "%zu keyframes from %lld sampled frames (%zu shots) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
-                res.keyframes.size(), static_cast<long long>(res.sampled), res.shots.size(), res.output_dir.c_str(),
-                res.total_s, res.decode_embed_s, res.select_s, res.write_s);
+  std::snprintf(line, sizeof line, "%s from %s (%s) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
+                plural(static_cast<long long>(res.keyframes.size()), "keyframe").c_str(),
+                plural(res.sampled, "sampled frame").c_str(), plural(static_cast<long long>(res.shots.size()), "shot").c_str(),
+                res.output_dir.c_str(), res.total_s, res.decode_embed_s, res.select_s, res.write_s);
   info(quiet, line);
   if (res.fast_fallback)
     info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
   for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
+  if (json_out) {
+    std::ifstream manifest(std::filesystem::path(res.output_dir) / cfg.json_name, std::ios::binary);
+    std::cout << manifest.rdbuf();
+    std::cout.flush();
+    if (!std::cout) throw output_unwritable("cannot write the manifest to standard output");
+  }
   return 0;
 }
 

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <string>
 
+#include "cords/core/error.h"
+#include "cords/core/io.h"
+
 namespace cords::fuzz {
 
 /// Writes data to a per-process file with the given extension and returns its path.
@@ -20,6 +23,22 @@ inline std::string write_input(const std::uint8_t* data, std::size_t size, const
   if (size) std::fwrite(data, 1, size, f);
   std::fclose(f);
   return path;
+}
+
+/// Reads `path` as every reader of io.h would (a matrix, labels, costs): each either succeeds or throws cords::Error.
+inline void read_matrix_and_vectors(const std::string& path) {
+  try {
+    cords::read_matrix(path);
+  } catch (const cords::Error&) {
+  }
+  try {
+    cords::read_labels(path);
+  } catch (const cords::Error&) {
+  }
+  try {
+    cords::read_vector(path);
+  } catch (const cords::Error&) {
+  }
 }
 
 }  // namespace cords::fuzz

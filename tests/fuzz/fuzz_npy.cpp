@@ -2,23 +2,9 @@
 // read_vector). Crafted headers must fail with cords::Error: no crash, no allocation beyond the file's size.
 #include <cstdint>
 
-#include "cords/core/error.h"
-#include "cords/core/io.h"
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string path = cords::fuzz::write_input(data, size, ".npy");
-  try {
-    cords::read_matrix(path);
-  } catch (const cords::Error&) {
-  }
-  try {
-    cords::read_labels(path);
-  } catch (const cords::Error&) {
-  }
-  try {
-    cords::read_vector(path);
-  } catch (const cords::Error&) {
-  }
+  cords::fuzz::read_matrix_and_vectors(cords::fuzz::write_input(data, size, ".npy"));
   return 0;
 }

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/pipeline/summarizer.h"
@@ -402,6 +404,63 @@ TEST_F(Summarize, CliSummarizesWithDefaults) {
   EXPECT_TRUE(fs::exists(out / "cli" / "summary.json"));
   EXPECT_TRUE(fs::exists(out / "cli" / "sheet.jpg"));
   EXPECT_TRUE(fs::exists(out / "cli" / "summary.mp4"));
+}
+
+// AVI stores its rate as avg_frame_rate only; FFmpeg's guess is 0/0 until avformat_find_stream_info, which the
+// decoder skips when the header suffices. The manifest said 0/0 and the clip played at 25 fps.
+TEST_F(Summarize, AviFramesRatesReachTheManifestAndTheClip) {
+  const std::string avi = (out / "ntsc.avi").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=24000/1001:d=6 -c:v mpeg4 " + avi).c_str()), 0);
+  const CliRun r = cli(avi + " -q --features histogram --budget 2 --clip-seconds 2 -o " + (out / "avi").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream f(out / "avi" / "summary.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["input"]["fps"]["num"], 24000);
+  EXPECT_EQ(j["input"]["fps"]["den"], 1001);
+  const CliRun rate = test::run_cli_sh("ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 " +
+                                       (out / "avi" / "summary.mp4").string());
+  EXPECT_EQ(rate.out.substr(0, rate.out.find('\n')), "24000/1001") << rate.out;
+}
+
+// Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
+TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
+  SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s
+  c.features = "histogram";
+  c.budget = 6;
+  c.write_clip = false;
+  SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.keyframes.size(), 6u);
+  for (const auto& k : r.keyframes) {
+    const double t = k.ts.seconds();
+    EXPECT_FALSE(t > 2.3 && t < 3.7) << "keyframe at " << t << " s lies in the dark half of the fade";
+  }
+  EXPECT_GT(r.excluded_samples, 0);
+  // A clip that opens on a second of black, as films do: its first keyframe is content.
+  const std::string black = (out / "black_open.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=black:s=320x240:r=25:d=1 -f lavfi -i "
+                         "testsrc2=s=320x240:r=25:d=5 -filter_complex \"[0][1]concat=n=2:v=1:a=0,format=yuv420p\" -c:v libx264 "
+                         "-preset veryfast " + black).c_str()), 0);
+  c.input = black;
+  c.output_dir = (out / "black-k").string();
+  c.budget = 4;
+  r = run_summarize(c);
+  ASSERT_EQ(r.keyframes.size(), 4u);
+  EXPECT_GE(r.keyframes.front().ts.seconds(), 1.0) << "the black opening was picked";
+}
+
+TEST_F(Summarize, CliConventions) {
+  const std::string in = Media::get().path("slideshow.mp4");
+  // A misspelled command: "did you mean", not "no such file".
+  CliRun r = cli("selct --features x.npy");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'select'"), std::string::npos) << r.out;
+  // --json: the manifest on stdout, nothing else there.
+  r = test::run_cli_sh(std::string(CORDS_CLI_PATH) + " " + in + " -q --features histogram --no-clip --budget 2 --json -o " +
+                       (out / "j").string() + " 2>/dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["keyframes"].size(), 2u);
+  EXPECT_EQ(j["tool"], "cords-summarize");
 }
 
 }  // namespace

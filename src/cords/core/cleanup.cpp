@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <vector>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -91,7 +93,16 @@ void install_interrupt_cleanup() {
       Registry& r = registry();
       r.m.lock();  // held until _exit: nothing registers or renames into place after this point
       const bool any = !r.paths.empty();
+      // Twice: a thread still writing may have created a file in a folder between the first pass's listing and
+      // its removal; the second pass, a moment later, finds what such a write left.
+      std::vector<std::string> paths;
+      for (const auto& [id, path] : r.paths) paths.push_back(path);
       remove_registered_locked(r);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (const auto& path : paths) {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+      }
       std::fprintf(stderr, "\ncords-summarize: interrupted (signal %d)%s\n", sig,
                    any ? "; temporary files removed, nothing was left half-written" : "");
       std::fflush(stderr);

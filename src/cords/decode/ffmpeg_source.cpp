@@ -45,6 +45,20 @@ int stream_rotation(const AVStream* st) {
 std::atomic<bool> g_verbose{false};
 void apply_log_level() { av_log_set_level(g_verbose ? AV_LOG_WARNING : AV_LOG_QUIET); }
 
+// A plausible frame rate: at most 1000 frames a second (time bases such as 1/90000 are not frame rates).
+bool plausible_rate(AVRational r) { return r.num > 0 && r.den > 0 && av_q2d(r) <= 1000.0; }
+
+// The stream's frame rate: FFmpeg's guess, else its average rate, else its base rate (r_frame_rate), else 0/0, which
+// the timestamps of the first decoded frames then replace (next()). The guess alone is 0/0 for AVI files opened
+// without avformat_find_stream_info (r_frame_rate not known yet): their clips then played at 25 fps.
+AVRational stream_frame_rate(AVFormatContext* fmt, AVStream* st) {
+  const AVRational guess = av_guess_frame_rate(fmt, st, nullptr);
+  if (plausible_rate(guess)) return guess;
+  if (plausible_rate(st->avg_frame_rate)) return st->avg_frame_rate;
+  if (plausible_rate(st->r_frame_rate)) return st->r_frame_rate;
+  return AVRational{0, 0};
+}
+
 // Why a regular file did not open, in the user's terms.
 std::string open_failure(const std::string& path, int err) {
   if (err == AVERROR(EACCES)) return "permission denied";
@@ -127,7 +141,15 @@ struct FFmpegSource::Impl {
     bool has_audio = false;
     for (unsigned i = 0; i < fmt->nb_streams; ++i) {
       const AVStream* st = fmt->streams[i];
-      if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) has_audio = true;
+      if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && !has_audio) {
+        has_audio = true;
+        info.audio_codec = avcodec_get_name(st->codecpar->codec_id);
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(59, 24, 100)
+        info.audio_channels = st->codecpar->ch_layout.nb_channels;
+#else
+        info.audio_channels = st->codecpar->channels;
+#endif
+      }
       if (stream < 0 && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
         stream = static_cast<int>(i);
     }
@@ -164,7 +186,7 @@ struct FFmpegSource::Impl {
     const bool swap = info.rotation == 90 || info.rotation == 270;
     info.width = swap ? st->codecpar->height : st->codecpar->width;
     info.height = swap ? st->codecpar->width : st->codecpar->height;
-    const AVRational fr = av_guess_frame_rate(fmt.get(), st, nullptr);
+    const AVRational fr = stream_frame_rate(fmt.get(), st);
     info.frame_rate = {fr.num, fr.den};
     info.time_base = {tb.num, tb.den};
     if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
@@ -172,6 +194,10 @@ struct FFmpegSource::Impl {
     else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
       info.duration = static_cast<double>(st->duration) * av_q2d(tb);
     info.frame_count = st->nb_frames;
+    info.file_size = static_cast<std::int64_t>(fs::file_size(path, ec));
+    info.bit_rate = fmt->bit_rate > 0 ? fmt->bit_rate : 0;
+    if (info.bit_rate == 0 && info.duration > 0)  // AVI and others say only after probing: from size and duration
+      info.bit_rate = static_cast<std::int64_t>(static_cast<double>(info.file_size) * 8 / info.duration);
     if (st->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(st->start_time) * av_q2d(tb);
     else if (fmt->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(fmt->start_time) / AV_TIME_BASE;
     if (fr.num > 0 && fr.den > 0) {
@@ -366,6 +392,13 @@ struct FFmpegSource::Impl {
       const double t = static_cast<double>(pts) * av_q2d(tb);
       position = t;
       if (t < latest - 1.0) ++backwards;
+      if (!info.frame_rate.valid() && latest > -1e299 && t > latest) {  // no rate in the header: the first step
+        const AVRational r = av_d2q(1.0 / (t - latest), 100000);
+        if (plausible_rate(r)) {
+          info.frame_rate = {r.num, r.den};
+          frame_seconds = t - latest;
+        }
+      }
       latest = std::max(latest, t);
 #ifdef AV_FRAME_FLAG_KEY
       const bool key = (frame->flags & AV_FRAME_FLAG_KEY) != 0;

@@ -26,6 +26,10 @@ struct VideoInfo {
   /// Seconds of the video stream's first timestamp (MPEG-TS often starts at 1.4 s): times shown to people
   /// (keyframe names, captions, the manifest's "time" and shots) count from it, as players do; pts stay exact.
   double start = 0;
+  std::int64_t file_size = 0;     ///< bytes
+  std::int64_t bit_rate = 0;      ///< overall, bits per second, from the container (0 when it does not say)
+  std::string audio_codec;        ///< of the first audio stream, e.g. "aac"; "" when there is none
+  int audio_channels = 0;
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.

@@ -9,6 +9,7 @@
 
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/core/timestamp.h"
 
 namespace cords::pipeline {
@@ -108,7 +109,7 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
        ".warning{color:#ffc66d;font-size:13px;margin:4px 0}\n"
        ".failed{margin-top:32px}.failed li{margin:6px 0}.failed code{color:#ff9a8a;word-break:break-all}\n"
        "</style></head><body>\n<header><h1>" << html(root.filename().string()) << "</h1><div class=\"meta\">"
-    << ok << " videos summarized" << (failed ? ", " + std::to_string(failed) + " failed" : "")
+    << plural(ok, "video") << " summarized" << (failed ? ", " + std::to_string(failed) + " failed" : "")
     << " &middot; cords-summarize</div></header>\n<main>\n<div class=\"grid\">\n";
   for (const auto& i : items) {
     if (i.status != "done" && i.status != "skipped") continue;
@@ -121,7 +122,7 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     else
       h << "<div class=\"nosheet\">no contact sheet</div>";
     h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
-      << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << i.keyframes << " keyframes</div>";
+      << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << plural(i.keyframes, "keyframe") << "</div>";
     for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
     h << "<div>";
     // Links only to what this summary has (clips, sheets and keyframes can each be turned off).

@@ -13,6 +13,7 @@
 #include "cords/core/atomic_file.h"
 #include "cords/core/bounded_queue.h"
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/core/timer.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
@@ -144,12 +145,14 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
   return s;
 }
 
-std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg,
-                                 const std::vector<std::int64_t>& shot_of, std::vector<double>& gains, double& objective) {
-  const std::int64_t n = s.n();
+// Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
+// while enough others remain); indices are returned into all samples.
+std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg, const std::vector<std::int64_t>& shot_of,
+                                 const std::vector<std::int64_t>& candidates, std::vector<double>& gains, double& objective) {
+  const auto m = static_cast<std::int64_t>(candidates.size());
   if (cfg.selector == "uniform") {  // evenly spaced in sample order
     std::vector<std::int64_t> idx;
-    for (std::int64_t t = 0; t < k; ++t) idx.push_back(std::min(n - 1, static_cast<std::int64_t>((t + 0.5) * n / k)));
+    for (std::int64_t t = 0; t < k; ++t) idx.push_back(candidates[static_cast<std::size_t>(std::min(m - 1, static_cast<std::int64_t>((t + 0.5) * m / k)))]);
     gains.assign(idx.size(), 0.0);
     objective = 0.0;
     return idx;
@@ -162,12 +165,25 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
   sc.greedy.seed = cfg.seed;
   // Hours of footage at 2 fps: for facility location the sparse kernel keeps memory bounded; other functions
   // need the dense kernel (refused with a hint when it cannot fit in memory).
-  sc.knn = n > 20000 && sc.function == "facility-location" ? 32 : 0;
-  const MatrixView x{s.rows.data(), n, dim};
-  const select::SelectionReport r = select::run_selection(x, sc, cfg.per_shot ? &shot_of : nullptr);
+  sc.knn = m > 20000 && sc.function == "facility-location" ? 32 : 0;
+  std::vector<float> rows;
+  std::vector<std::int64_t> shots;
+  const bool all = m == s.n();
+  if (!all) {
+    rows.reserve(static_cast<std::size_t>(m) * static_cast<std::size_t>(dim));
+    for (auto i : candidates) {
+      const float* r = s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+      rows.insert(rows.end(), r, r + dim);
+      shots.push_back(shot_of[static_cast<std::size_t>(i)]);
+    }
+  }
+  const MatrixView x{all ? s.rows.data() : rows.data(), m, dim};
+  const select::SelectionReport r = select::run_selection(x, sc, cfg.per_shot ? (all ? &shot_of : &shots) : nullptr);
   gains = r.selection.gains;
   objective = r.selection.objective;
-  return r.selection.selected;
+  std::vector<std::int64_t> chosen;
+  for (auto i : r.selection.selected) chosen.push_back(candidates[static_cast<std::size_t>(i)]);
+  return chosen;
 }
 
 std::string keyframe_name(double seconds, std::int64_t frame) {
@@ -254,7 +270,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   output::SheetOptions sheet_opts;
   std::vector<Image> thumbs(res.keyframes.size());
   std::vector<bool> have(res.keyframes.size(), false);
-  if (cfg.write_keyframes) fs::create_directories(fs::path(dir) / "keyframes");
+  // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
+  if (cfg.write_keyframes) fs::create_directory(fs::path(dir) / "keyframes");
   std::size_t done = 0;
   std::int64_t clip_frames = 0;
   const auto keep = [&](std::size_t key, const Image& image) {
@@ -328,10 +345,16 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     char line[512];
     std::snprintf(line, sizeof line, "%s", fs::path(cfg.input).filename().string().c_str());
     sheet_opts.header.push_back(line);
-    std::snprintf(line, sizeof line, "%s  |  %dx%d  |  %s %s fps  |  %zu keyframes of %lld samples  |  %s",
-                  format_time(std::max(0.0, info.duration)).c_str(), info.width, info.height, info.codec.c_str(),
-                  info.frame_rate.str().c_str(), res.keyframes.size(), static_cast<long long>(res.sampled),
-                  cfg.selector.c_str());
+    // Header: what vcsi users expect to see (size, bitrate, audio), the frame rate as a decimal.
+    std::string meta = format_time(std::max(0.0, info.duration)) + "  |  " + format_bytes(info.file_size);
+    if (info.bit_rate > 0) meta += ", " + std::to_string((info.bit_rate + 500) / 1000) + " kb/s";
+    meta += "  |  " + std::to_string(info.width) + "x" + std::to_string(info.height) + " " + info.codec + " " +
+            format_rate(info.frame_rate) + " fps";
+    meta += "  |  " + (info.audio_codec.empty() ? std::string("no audio")
+                                                 : "audio " + info.audio_codec + " " + plural(info.audio_channels, "channel"));
+    meta += "  |  " + plural(static_cast<long long>(res.keyframes.size()), "keyframe") + " of " +
+            plural(res.sampled, "sample") + "  |  " + cfg.selector;
+    std::snprintf(line, sizeof line, "%s", meta.c_str());
     sheet_opts.header.push_back(line);
     output::write_image((fs::path(dir) / cfg.sheet_name).string(), output::make_contact_sheet(tiles, sheet_opts));
   }
@@ -362,6 +385,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                       {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
+      {"excluded_samples", r.excluded_samples},
       {"skipped_corrupt", r.decode_skipped},
       {"shots", shots},
       {"keyframes", kf},
@@ -410,6 +434,7 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   }
   res.decode_embed_s = sw.seconds();
   res.info.pixel_format = src->info().pixel_format;  // known from the first frame when the header did not say
+  if (!res.info.frame_rate.valid()) res.info.frame_rate = src->info().frame_rate;  // likewise, from the timestamps
   res.sampled = s.n();
   res.decode_skipped = src->skipped();  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
@@ -440,8 +465,18 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
                      own_hist ? emb->dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
   res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
   const auto shot_of = segment::shot_labels(res.shots, s.n());
+  // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes").
+  const std::vector<char> usable = segment::usable_samples(s.luma, s.seconds, res.shots, cfg.shots);
+  std::vector<std::int64_t> candidates;
+  for (std::int64_t i = 0; i < s.n(); ++i)
+    if (usable[static_cast<std::size_t>(i)]) candidates.push_back(i);
+  if (static_cast<std::int64_t>(candidates.size()) < k) {
+    candidates.resize(static_cast<std::size_t>(s.n()));
+    for (std::int64_t i = 0; i < s.n(); ++i) candidates[static_cast<std::size_t>(i)] = i;
+  }
+  res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
   std::vector<double> gains;
-  const auto chosen = choose(s, emb->dim(), k, cfg, shot_of, gains, res.objective);
+  const auto chosen = choose(s, emb->dim(), k, cfg, shot_of, candidates, gains, res.objective);
   res.select_s = sw.seconds();
 
   for (std::size_t t = 0; t < chosen.size(); ++t) {

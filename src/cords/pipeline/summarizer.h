@@ -54,6 +54,7 @@ struct SummaryResult {
   decode::VideoInfo info;
   std::int64_t sampled = 0;
   std::int64_t decode_skipped = 0;
+  std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
   bool fast_fallback = false;       ///< --fast found fewer than 2 key frames and sampled all frames instead
   std::vector<segment::Shot> shots;
   std::vector<Keyframe> keyframes;  ///< sorted by time

@@ -67,6 +67,45 @@ std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, co
   return shots;
 }
 
+std::vector<char> usable_samples(const std::vector<double>& luma, const std::vector<double>& times, const std::vector<Shot>& shots,
+                                 const ShotOptions& o) {
+  const auto n = static_cast<Index>(luma.size());
+  CORDS_CHECK(static_cast<Index>(times.size()) == n, "sizes differ");
+  const auto at = [](Index t) { return static_cast<std::size_t>(t); };
+  std::vector<char> dark(at(n)), near_dark(at(n)), usable(at(n), 1);
+  for (Index t = 0; t < n; ++t) dark[at(t)] = luma[at(t)] < o.dark_luma;
+  // Samples within fade_seconds of a black one (two sweeps over the sorted times).
+  double last_dark = -1e300;
+  for (Index t = 0; t < n; ++t) {
+    if (dark[at(t)]) last_dark = times[at(t)];
+    near_dark[at(t)] = times[at(t)] - last_dark <= o.fade_seconds;
+  }
+  last_dark = 1e300;
+  for (Index t = n - 1; t >= 0; --t) {
+    if (dark[at(t)]) last_dark = times[at(t)];
+    near_dark[at(t)] = near_dark[at(t)] || last_dark - times[at(t)] <= o.fade_seconds;
+  }
+  for (const Shot& s : shots) {
+    std::vector<double> clean;
+    for (Index t = s.first; t <= s.last && t < n; ++t)
+      if (!near_dark[at(t)]) clean.push_back(luma[at(t)]);
+    double reference = 0;
+    if (!clean.empty()) {
+      std::nth_element(clean.begin(), clean.begin() + static_cast<std::ptrdiff_t>(clean.size() / 2), clean.end());
+      reference = clean[clean.size() / 2];
+    } else {
+      for (Index t = s.first; t <= s.last && t < n; ++t) reference = std::max(reference, luma[at(t)]);
+    }
+    bool any = false;
+    for (Index t = s.first; t <= s.last && t < n; ++t) {
+      usable[at(t)] = !dark[at(t)] && !(near_dark[at(t)] && luma[at(t)] < o.fade_luma_ratio * reference);
+      any = any || usable[at(t)];
+    }
+    for (Index t = s.first; !any && t <= s.last && t < n; ++t) usable[at(t)] = !dark[at(t)];
+  }
+  return usable;
+}
+
 std::vector<std::int64_t> shot_labels(const std::vector<Shot>& shots, std::int64_t n) {
   std::vector<std::int64_t> labels(static_cast<std::size_t>(n), 0);
   for (std::size_t s = 0; s < shots.size(); ++s)
