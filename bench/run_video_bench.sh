@@ -3,7 +3,8 @@
 # in one run. Clips: 60 s of testsrc2 with temporal noise, H.264 (x264 veryfast, about 2 Mbit/s at 480p and
 # 6 Mbit/s at 1080p), a key frame every 250 frames (10 s, long GOP) or every 50 frames (2 s).
 # For each clip: `ffmpeg -i X -f null -` (decode only, all threads) alternating with cords-summarize with histogram
-# features and the default outputs (ROUNDS times, default 3; the median ratio is reported), then cords-summarize
+# features, --fraction 0.05 (the budget the recorded figures used; the default is now automatic) and the default
+# outputs (ROUNDS times, default 3; the median ratio is reported), then cords-summarize
 # without outputs (decode + embed + select), and --fast (key frames only), with and without outputs.
 # Usage: [ROUNDS=3] bench/run_video_bench.sh [build-dir]     Writes bench/results/video-DATE.txt (about 15 minutes)
 set -euo pipefail
@@ -33,12 +34,12 @@ for c in v480 v1080 v1080g50 v1080long; do
   pairs=()
   for r in $(seq "$rounds"); do
     t0=$(now); ffmpeg -nostdin -loglevel error -i "$f" -f null -; t1=$(now)
-    "$bin" "$f" -o "$work/o" --force -q --features histogram; t2=$(now)
+    "$bin" "$f" -o "$work/o" --force -q --features histogram --fraction 0.05; t2=$(now)
     pairs+=("$t0" "$t1" "$t2")
   done
-  "$bin" "$f" -o "$work/o" --force -q --features histogram --no-clip --no-sheet --no-keyframes; t3=$(now)
-  "$bin" "$f" -o "$work/o" --force -q --features histogram --fast; t4=$(now)
-  "$bin" "$f" -o "$work/o" --force -q --features histogram --fast --no-clip --no-sheet --no-keyframes; t5=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram --fraction 0.05 --no-clip --no-sheet --no-keyframes; t3=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram --fraction 0.05 --fast; t4=$(now)
+  "$bin" "$f" -o "$work/o" --force -q --features histogram --fraction 0.05 --fast --no-clip --no-sheet --no-keyframes; t5=$(now)
   python3 - "$c" "$t2" "$t3" "$t4" "$t5" "${pairs[@]}" <<'PY' | tee -a "$out"
 import statistics, sys
 c, t2, t3, t4, t5 = sys.argv[1], *map(float, sys.argv[2:6])

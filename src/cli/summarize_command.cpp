@@ -24,9 +24,10 @@ int run_summarize_command(int argc, char** argv) {
   int jobs = 1;
   std::string shard;
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
-  long long budget = 0, threads = 0;
+  long long threads = 0;
+  std::string budget;
   po::options_description opts(
-      "Usage: cords-summarize INPUT [--fraction F | --budget K] [-o DIR] [options]\n"
+      "Usage: cords-summarize INPUT [--fraction F | --budget K|auto] [-o DIR] [options]\n"
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
@@ -39,8 +40,10 @@ int run_summarize_command(int argc, char** argv) {
     ("shard", po::value(&shard)->value_name("I/N"), "batch: do shard I of N (default: from Slurm or Kubernetes, else all)")
     ("extensions", po::value(&extensions)->multitoken()->value_name("EXT..."), "batch: video file extensions to look for (default: mp4 mkv mov avi webm mpg mpeg m4v ogv wmv flv ts 3gp)")
     ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
-    ("fraction,f", po::value(&cfg.fraction)->default_value(cfg.fraction, fmt(cfg.fraction)), "share of the sampled frames kept as keyframes: k = ceil(F n)")
-    ("budget,k", po::value(&budget)->value_name("K"), "number of keyframes (instead of --fraction)")
+    ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of the sampled frames kept as keyframes: k = ceil(F n)")
+    ("budget,k", po::value(&budget)->value_name("K|auto"),
+       "number of keyframes (instead of --fraction); auto (the default): about 16 for short videos, 5% of the samples "
+       "for long ones, never fewer than the shots, one per shot at least")
     ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
     ("fast", po::bool_switch(&cfg.keyframes_only), "decode only the key frames (far faster on long videos; coarser sampling)")
     ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
@@ -80,11 +83,20 @@ int run_summarize_command(int argc, char** argv) {
   if (!cfg.model.empty() && cfg.features == "histogram")
     throw invalid_argument("--model is used by --features cnn only");
   if (!cfg.model.empty() && vm["features"].defaulted()) cfg.features = "cnn";  // --model implies cnn features
-  check_fraction_or_budget(!vm["fraction"].defaulted(), vm.count("budget") > 0);
-  if (vm.count("budget")) {
-    if (budget < 1) throw invalid_argument("--budget must be >= 1");
-    cfg.budget = budget;
+  check_fraction_or_budget(vm.count("fraction") > 0, vm.count("budget") > 0);
+  if (vm.count("budget") && budget != "auto") {
+    std::size_t used = 0;
+    long long k = 0;
+    try {
+      k = std::stoll(budget, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != budget.size() || k < 1) throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
+    cfg.budget = k;
   }
+  if (vm.count("fraction") && !(cfg.fraction > 0 && cfg.fraction <= 1))
+    throw invalid_argument("--fraction must be in (0, 1], got " + fmt(cfg.fraction));
   cfg.threads = resolve_threads(threads);
   decode::set_ffmpeg_verbose(verbose);
   cfg.write_sheet = !no_sheet;

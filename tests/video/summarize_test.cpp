@@ -448,6 +448,35 @@ TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   EXPECT_GE(r.keyframes.front().ts.seconds(), 1.0) << "the black opening was picked";
 }
 
+// Neither --budget nor --fraction: the automatic budget gives an 11 s clip of four shots a keyframe in every shot.
+TEST_F(Summarize, AutomaticBudgetGivesEveryShotAKeyframe) {
+  const std::string clip = (out / "four.mp4").string();
+  const std::string s = "s=320x240:r=25:d=2.75";
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=" + s + " -f lavfi -i smptebars=" + s +
+                         " -f lavfi -i \"mandelbrot=s=320x240:r=25,trim=duration=2.75\" -f lavfi -i rgbtestsrc=" + s +
+                         " -filter_complex \"[0][1][2][3]concat=n=4:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast "
+                         "-x264-params scenecut=0 " + clip).c_str()), 0);
+  const CliRun r = cli(clip + " -q --features histogram --no-clip -o " + (out / "four").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream f(out / "four" / "summary.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["parameters"]["budget_rule"], "auto");
+  ASSERT_EQ(j["shots"].size(), 4u);
+  EXPECT_GE(j["keyframes"].size(), 4u);
+  std::set<int> shots;
+  for (const auto& k : j["keyframes"]) shots.insert(k["shot"].get<int>());
+  EXPECT_EQ(shots.size(), 4u) << j["keyframes"].dump();
+  // --fraction keeps its meaning: ceil(0.05 x 22 samples) = 2.
+  const CliRun fr = cli(clip + " -q --features histogram --no-clip --fraction 0.05 -o " + (out / "four-f").string());
+  ASSERT_EQ(fr.code, 0) << fr.out;
+  std::ifstream g(out / "four-f" / "summary.json");
+  EXPECT_EQ(nlohmann::json::parse(g)["keyframes"].size(), 2u);
+  EXPECT_EQ(auto_budget(7200, 7200, 40), 360) << "an hour at 2 fps: 5%";
+  EXPECT_EQ(auto_budget(120, 118, 3), 16) << "a minute: a sheet of 16";
+  EXPECT_EQ(auto_budget(20, 20, 9), 9) << "never fewer than the shots";
+  EXPECT_EQ(auto_budget(20, 3, 9), 3) << "at most the candidates";
+}
+
 TEST_F(Summarize, CliConventions) {
   const std::string in = Media::get().path("slideshow.mp4");
   // A misspelled command: "did you mean", not "no such file".

@@ -57,10 +57,17 @@ void check_output_name(const std::string& option, const std::string& name, const
 
 }  // namespace
 
+std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots) {
+  const std::int64_t sheet = std::min<std::int64_t>(16, (n + 3) / 4);
+  const auto share = static_cast<std::int64_t>(std::ceil(0.05 * static_cast<double>(n) - 1e-9));
+  return std::max<std::int64_t>(1, std::min(candidates, std::max({shots, sheet, share})));
+}
+
 void validate_config(const SummarizeConfig& c) {
-  if (c.budget < 0) throw invalid_argument("--budget must be >= 1");
-  if (c.budget == 0 && !(c.fraction > 0 && c.fraction <= 1))
+  if (c.budget < 0) throw invalid_argument("--budget must be >= 1 (or auto)");
+  if (!(c.fraction == 0 || (c.fraction > 0 && c.fraction <= 1)))
     throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
+  if (c.budget > 0 && c.fraction > 0) throw invalid_argument("give either --budget or --fraction, not both");
   if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
     throw invalid_argument("--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
   if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
@@ -378,10 +385,11 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                  {"width", i.width}, {"height", i.height}, {"rotation", i.rotation},
                  {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
                  {"time_base", i.time_base.str()}, {"start_time", i.start}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
-      {"parameters", {{"fraction", cfg.fraction}, {"budget", cfg.budget}, {"sample_fps", cfg.sample_fps},
+      {"parameters", {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)}, {"budget", cfg.budget},
+                      {"budget_rule", r.budget_rule}, {"sample_fps", cfg.sample_fps},
                       {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
                       {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
-                      {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot},
+                      {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
                       {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
@@ -441,7 +449,7 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   if (s.n() < 2)
     throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " + std::to_string(cfg.sample_fps).substr(0, 6) +
                            ": nothing to summarize (for a very short video, raise --sample-fps up to its frame rate)");
-  if (cfg.budget > s.n())
+  if (cfg.budget > 0 && cfg.budget > s.n())
     throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
                            std::to_string(s.n()) + "); lower --budget or " +
                            (cfg.keyframes_only && !res.fast_fallback ? std::string("drop --fast (it samples key frames only)") : std::string("raise --sample-fps")));
@@ -457,7 +465,6 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
                            "byte for byte?) were not sampled");
   if (res.decode_skipped > 0)
     res.warnings.push_back(std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
-  const std::int64_t k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
 
   sw.restart();
   const bool own_hist = s.hist.empty();
@@ -470,13 +477,25 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   std::vector<std::int64_t> candidates;
   for (std::int64_t i = 0; i < s.n(); ++i)
     if (usable[static_cast<std::size_t>(i)]) candidates.push_back(i);
-  if (static_cast<std::int64_t>(candidates.size()) < k) {
+  std::vector<double> gains;
+  SummarizeConfig run = cfg;
+  std::int64_t k = 0;
+  if (cfg.budget > 0 || cfg.fraction > 0) {
+    res.budget_rule = cfg.budget > 0 ? "budget" : "fraction";
+    k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
+  } else {  // automatic: every shot gets a keyframe
+    res.budget_rule = "auto";
+    std::set<std::int64_t> shots_with_candidates;
+    for (auto i : candidates) shots_with_candidates.insert(shot_of[static_cast<std::size_t>(i)]);
+    k = auto_budget(s.n(), static_cast<std::int64_t>(candidates.size()), static_cast<std::int64_t>(shots_with_candidates.size()));
+    run.per_shot = true;
+  }
+  if (static_cast<std::int64_t>(candidates.size()) < k) {  // too few clean frames for k: every sample is a candidate
     candidates.resize(static_cast<std::size_t>(s.n()));
     for (std::int64_t i = 0; i < s.n(); ++i) candidates[static_cast<std::size_t>(i)] = i;
   }
   res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
-  std::vector<double> gains;
-  const auto chosen = choose(s, emb->dim(), k, cfg, shot_of, candidates, gains, res.objective);
+  const auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
   res.select_s = sw.seconds();
 
   for (std::size_t t = 0; t < chosen.size(); ++t) {

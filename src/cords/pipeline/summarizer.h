@@ -16,8 +16,8 @@ namespace cords::pipeline {
 struct SummarizeConfig {
   std::string input;
   std::string output_dir;                 ///< "" = ./<input stem>.summary
-  double fraction = 0.05;                 ///< k = ceil(fraction * sampled frames), at least 1 (when budget == 0)
-  std::int64_t budget = 0;                ///< k exactly
+  double fraction = 0.0;                  ///< > 0: k = ceil(fraction * sampled frames), at least 1
+  std::int64_t budget = 0;                ///< > 0: k exactly; both 0: automatic (auto_budget)
   double sample_fps = 2.0;                ///< frames sampled per second of video
   bool keyframes_only = false;            ///< fast mode: decode only key frames
   std::string features = "auto";          ///< auto (the default CNN when present, else histogram) | cnn | histogram
@@ -65,11 +65,18 @@ struct SummaryResult {
   /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
   /// and were dropped): one sentence each, in the manifest, the batch report and the gallery.
   std::vector<std::string> warnings;
+  std::string budget_rule;          ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
 };
 
 /// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
 using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
+
+/// The automatic budget (neither --budget nor --fraction, or --budget auto), for n samples of which `candidates` may
+/// be keyframes, in `shots` shots: a contact sheet of about 16 for short videos (a quarter of the samples, at most
+/// 16), 5% of the samples for long ones, never fewer than the shots; at most the candidates. With it, the budget is
+/// split over the shots (as --per-shot), so every shot gets a keyframe.
+std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots);
 
 /// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work): budget and fraction,
 /// non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not plain file names
