@@ -477,6 +477,33 @@ TEST_F(Summarize, AutomaticBudgetGivesEveryShotAKeyframe) {
   EXPECT_EQ(auto_budget(20, 3, 9), 3) << "at most the candidates";
 }
 
+// shots.csv in PySceneDetect's list-scenes columns and chapters.vtt, beside the manifest (the slideshow's cuts fall
+// on the sampling grid: frames 50, 100, 150, 200 of 250).
+TEST_F(Summarize, ShotsAreExportedAsCsvAndWebVttChapters) {
+  SummarizeConfig c = config("slideshow.mp4", "exports");
+  c.features = "histogram";
+  c.write_clip = false;
+  run_summarize(c);
+  std::ifstream csv(out / "exports" / "shots.csv");
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.rfind("Scene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,End Timecode", 0), 0u) << line;
+  std::vector<std::string> rows;
+  while (std::getline(csv, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(Media::kShots));
+  EXPECT_EQ(rows[1], "2,51,00:00:02.000,2.000,100,00:00:04.000,4.000,50,00:00:02.000,2.000");
+  EXPECT_EQ(rows[4].substr(0, 6), "5,201,");
+  EXPECT_NE(rows[4].find(",250,00:00:10.000,10.000,"), std::string::npos) << rows[4];
+  std::ifstream vtt(out / "exports" / "chapters.vtt");
+  std::stringstream v;
+  v << vtt.rdbuf();
+  EXPECT_EQ(v.str().rfind("WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\nShot 1 (00:00)\n", 0), 0u) << v.str();
+  std::ifstream f(out / "exports" / "summary.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["outputs"]["exports"], nlohmann::json::array({"shots.csv", "chapters.vtt"}));
+  EXPECT_EQ(j["shots"][1]["start_frame"], 50);
+}
+
 TEST_F(Summarize, CliConventions) {
   const std::string in = Media::get().path("slideshow.mp4");
   // A misspelled command: "did you mean", not "no such file".

@@ -84,7 +84,7 @@ void validate_config(const SummarizeConfig& c) {
   if (c.write_clip) check_output_name("--clip", c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
   const std::vector<std::pair<bool, std::string>> names{{c.write_sheet, c.sheet_name}, {c.write_clip, c.clip_name}};
   for (const auto& [on, name] : names)
-    if (on && (name == c.json_name || name == "keyframes"))
+    if (on && (name == c.json_name || name == "keyframes" || name == "shots.csv" || name == "chapters.vtt"))
       throw invalid_argument("output name '" + name + "' is taken by the summary itself; choose another");
   if (c.write_sheet && c.write_clip && c.sheet_name == c.clip_name)
     throw invalid_argument("--sheet and --clip name the same file '" + c.sheet_name + "'");
@@ -191,6 +191,28 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
   std::vector<std::int64_t> chosen;
   for (auto i : r.selection.selected) chosen.push_back(candidates[static_cast<std::size_t>(i)]);
   return chosen;
+}
+
+// Shots with frame numbers and an exclusive end: each ends where the next begins; the last at the video's end (its
+// declared duration and frame count when they reach past the last sample, else one frame after it).
+std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const Samples& s, const decode::VideoInfo& info) {
+  std::vector<ShotSpan> spans;
+  const double frame_s = info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
+  for (std::size_t i = 0; i < shots.size(); ++i) {
+    const auto first = static_cast<std::size_t>(shots[i].first);
+    ShotSpan span{s.frame[first], 0, s.seconds[first], 0};
+    if (i + 1 < shots.size()) {
+      const auto next = static_cast<std::size_t>(shots[i + 1].first);
+      span.end_frame = s.frame[next];
+      span.end = s.seconds[next];
+    } else {
+      span.end_frame = std::max({s.frame.back() + 1, info.frame_count,
+                                 info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
+      span.end = std::max(s.seconds.back() + frame_s, info.duration);
+    }
+    spans.push_back(span);
+  }
+  return spans;
 }
 
 std::string keyframe_name(double seconds, std::int64_t frame) {
@@ -374,7 +396,12 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
     kf.push_back({{"time", k.ts.seconds() - r.info.start}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
                   {"shot", k.shot}, {"gain", k.gain}, {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   json shots = json::array();
-  for (const auto& s : r.shots) shots.push_back({{"start", s.start}, {"end", s.end}, {"first_sample", s.first}, {"last_sample", s.last}, {"fade_in", s.fade_in}});
+  for (std::size_t i = 0; i < r.shots.size(); ++i) {
+    const auto& s = r.shots[i];
+    const auto& span = r.shot_spans[i];
+    shots.push_back({{"start", s.start}, {"end", s.end}, {"first_sample", s.first}, {"last_sample", s.last}, {"fade_in", s.fade_in},
+                     {"start_frame", span.start_frame}, {"end_frame", span.end_frame}, {"end_exclusive", span.end}});
+  }
   const auto& i = r.info;
   json warnings = json::array();
   for (const auto& w : r.warnings) warnings.push_back(w);
@@ -400,7 +427,8 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"objective", r.objective},
       {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
                    {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
-                   {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode}}},
+                   {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode},
+                   {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", warnings},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
@@ -472,6 +500,7 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
                      own_hist ? emb->dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
   res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
   const auto shot_of = segment::shot_labels(res.shots, s.n());
+  res.shot_spans = shot_spans(res.shots, s, res.info);
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes").
   const std::vector<char> usable = segment::usable_samples(s.luma, s.seconds, res.shots, cfg.shots);
   std::vector<std::int64_t> candidates;
@@ -512,6 +541,10 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   write_visuals(cfg, res, tmp.path(), progress);
   res.write_s = sw.seconds();
   res.total_s = total.seconds();
+  if (cfg.write_exports) {
+    write_file_atomic((fs::path(tmp.path()) / "shots.csv").string(), shots_csv(res.shot_spans));
+    write_file_atomic((fs::path(tmp.path()) / "chapters.vtt").string(), chapters_vtt(res.shot_spans));
+  }
   write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), to_json(cfg, res).dump(2) + "\n");
   tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;

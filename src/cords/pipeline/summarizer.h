@@ -9,6 +9,7 @@
 
 #include "cords/decode/video_source.h"
 #include "cords/embed/embedder.h"
+#include "cords/pipeline/exports.h"
 #include "cords/segment/shots.h"
 
 namespace cords::pipeline {
@@ -36,6 +37,7 @@ struct SummarizeConfig {
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
+  bool write_exports = true;              ///< shots.csv and chapters.vtt beside the manifest
   bool force = false;                     ///< replace an existing summary written by this tool (summary_dir.h)
   segment::ShotOptions shots;
 };
@@ -57,6 +59,7 @@ struct SummaryResult {
   std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
   bool fast_fallback = false;       ///< --fast found fewer than 2 key frames and sampled all frames instead
   std::vector<segment::Shot> shots;
+  std::vector<ShotSpan> shot_spans; ///< the shots as exported (shots.csv, chapters.vtt): frames and seconds
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;

@@ -1,0 +1,27 @@
+#pragma once
+// Text exports of a summary's shots beside its manifest: shots.csv in PySceneDetect's list-scenes columns and
+// chapters.vtt (WebVTT chapters, one per shot, titled by time). Formats: docs/formats.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cords::pipeline {
+
+/// One shot as exported: frames 0-based with the end exclusive, seconds from the video's start (end exclusive).
+struct ShotSpan {
+  std::int64_t start_frame = 0, end_frame = 0;
+  double start = 0, end = 0;
+};
+
+/// "HH:MM:SS.mmm", as PySceneDetect and WebVTT write times.
+std::string timecode(double seconds);
+
+/// The CSV: a header row, then one row per shot: Scene Number, Start Frame (1-based), Start Timecode, Start Time
+/// (seconds), End Frame (1-based, inclusive), End Timecode, End Time (seconds), Length (frames), Length (timecode),
+/// Length (seconds) - PySceneDetect's `list-scenes` columns (as with its --skip-cuts: no cut-list line).
+std::string shots_csv(const std::vector<ShotSpan>& shots);
+
+/// WebVTT chapters: one cue per shot, "Shot N (MM:SS)".
+std::string chapters_vtt(const std::vector<ShotSpan>& shots);
+
+}  // namespace cords::pipeline
