@@ -45,15 +45,8 @@ void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::
 
 nlohmann::json json_of(const fs::path& p) { return nlohmann::json::parse(read(p)); }
 
-// A shell command's exit code and output.
-test::CliRun sh(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+// A shell command's exit code and output (stderr too).
+test::CliRun sh(const std::string& cmd) { return test::run_cli_sh(cmd + " 2>&1"); }
 
 // Runs the executable with `args` as a child of its own and returns {exit code (or 128 + signal), peak RSS in MiB}.
 std::pair<int, double> run_measured(const std::string& args) {
