@@ -31,7 +31,9 @@ int run_summarize_command(int argc, char** argv) {
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
-      "DIR/keyframes/*.jpg. The clip lasts about k x --clip-seconds (less where keyframes are close together).\n\nOptions", kHelpWidth, kHelpWidth / 2);
+      "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt. The clip lasts\n"
+      "about k x --clip-seconds (less where keyframes are close together). An existing DIR is replaced only with --force,\n"
+      "and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\nOptions", kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
