@@ -27,16 +27,14 @@ Registry& registry() {
   return *r;
 }
 
-void remove_registered_locked(Registry& r) {
-  for (const auto& [id, path] : r.paths) {
-    // Another thread may be writing into a registered folder: retry a few times when it was not yet empty.
+// Another thread may be writing into a registered folder: retry a few times when it was not yet empty.
+void remove_paths(const std::vector<std::string>& paths) {
+  for (const auto& path : paths)
     for (int attempt = 0; attempt < 5; ++attempt) {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);
       if (!ec) break;
     }
-  }
-  r.paths.clear();
 }
 
 }  // namespace
@@ -97,12 +95,9 @@ void install_interrupt_cleanup() {
       // its removal; the second pass, a moment later, finds what such a write left.
       std::vector<std::string> paths;
       for (const auto& [id, path] : r.paths) paths.push_back(path);
-      remove_registered_locked(r);
+      remove_paths(paths);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      for (const auto& path : paths) {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-      }
+      remove_paths(paths);
       std::fprintf(stderr, "\ncords-summarize: interrupted (signal %d)%s\n", sig,
                    any ? "; temporary files removed, nothing was left half-written" : "");
       std::fflush(stderr);

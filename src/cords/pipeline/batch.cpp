@@ -81,9 +81,9 @@ class FileLock {
   bool held_ = false;
 };
 
-void read_existing(BatchItem& item) {
+void read_existing(BatchItem& item, const std::string& manifest_name) {
   try {
-    std::ifstream in(fs::path(item.output) / "summary.json");
+    std::ifstream in(fs::path(item.output) / manifest_name);
     item.warnings.clear();
     const auto j = nlohmann::json::parse(in);
     item.duration = j["input"].value("duration", -1.0);
@@ -107,7 +107,7 @@ void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* em
       item.status = "locked";
     } else if ((!cfg.force || again) && fs::exists(fs::path(item.output) / cfg.video.json_name)) {
       item.status = "skipped";
-      read_existing(item);
+      read_existing(item, cfg.video.json_name);
     } else {
       std::error_code ec;
       fs::create_directories(fs::path(item.output).parent_path(), ec);

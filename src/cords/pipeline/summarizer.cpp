@@ -403,8 +403,6 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                      {"start_frame", span.start_frame}, {"end_frame", span.end_frame}, {"end_exclusive", span.end}});
   }
   const auto& i = r.info;
-  json warnings = json::array();
-  for (const auto& w : r.warnings) warnings.push_back(w);
   return {
       {"tool", "cords-summarize"},
       {"version", CORDS_VERSION_STRING},
@@ -429,7 +427,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                    {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
                    {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode},
                    {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
-      {"warnings", warnings},
+      {"warnings", json(r.warnings)},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }

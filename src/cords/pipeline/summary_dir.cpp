@@ -94,7 +94,9 @@ bool recognise_summary(const fs::path& dir, const std::string& manifest_name, Su
   return true;
 }
 
-void check_summary_destination(const std::string& dir, const std::string& input, bool force, const std::string& manifest_name) {
+SummaryContents check_summary_destination(const std::string& dir, const std::string& input, bool force,
+                                          const std::string& manifest_name) {
+  SummaryContents contents;
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
   if (st.type() != fs::file_type::not_found) {
@@ -102,7 +104,6 @@ void check_summary_destination(const std::string& dir, const std::string& input,
     if (same_file(dir, input)) throw output_unwritable("will not replace '" + dir + "': it is the input video");
     if (is_within(input, dir))
       throw output_unwritable("will not replace '" + dir + "': it holds the input video '" + input + "'; choose another output folder");
-    SummaryContents contents;
     std::string why;
     if (!recognise_summary(dir, manifest_name, contents, why))
       throw output_unwritable("will not replace '" + dir + "': " + why + "; --force replaces only a summary this tool wrote");
@@ -111,6 +112,7 @@ void check_summary_destination(const std::string& dir, const std::string& input,
   if (!fs::is_directory(parent, ec)) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
   if (::access(parent.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' is not writable");
+  return contents;
 }
 
 namespace {
@@ -164,10 +166,7 @@ void TempSummaryDir::commit(const std::string& dest, const std::string& input, c
     return;
   }
   // Checked again: the folder may have changed while the summary was being made.
-  check_summary_destination(dest, input, true, manifest_name);
-  SummaryContents old;
-  std::string why;
-  recognise_summary(dest, manifest_name, old, why);
+  const SummaryContents old = check_summary_destination(dest, input, true, manifest_name);
   const std::string aside = pid_name(dest, ".old-");
   fs::rename(dest, aside, ec);
   if (ec) throw output_unwritable("cannot replace '" + dest + "': " + ec.message());
