@@ -51,6 +51,8 @@ int run_summarize_command(int argc, char** argv) {
     ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
     ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
     ("device", po::value(&cfg.device)->default_value(cfg.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
+    ("hwaccel", po::value(&cfg.hwaccel)->default_value(cfg.hwaccel),
+       "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns when it falls back to the CPU), none")
     ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
        "facility-location, graph-cut, log-determinant, disparity-sum, disparity-min, saturated-coverage, a mixture, uniform or random")
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), "naive, lazy, stochastic, lazier-than-lazy")

@@ -1,7 +1,10 @@
 #include "cords/decode/ffmpeg_source.h"
 
+#include <dlfcn.h>
+
 extern "C" {
 #include <libavutil/cpu.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
@@ -80,6 +83,36 @@ bool is_image_container(const AVFormatContext* fmt) {
   return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
 }
 
+// NVDEC through FFmpeg's CUDA hwaccel for `dec`, when the driver, the FFmpeg build and the codec allow it: returns
+// "" and sets the decoder up, or why not. The driver's library is looked for first, so machines without one are
+// not asked (FFmpeg would log its failure to load it).
+AVPixelFormat pick_cuda_format(AVCodecContext*, const AVPixelFormat* offered) {
+  for (const AVPixelFormat* p = offered; *p != AV_PIX_FMT_NONE; ++p)
+    if (*p == AV_PIX_FMT_CUDA) return *p;
+  return offered[0];  // the software format FFmpeg would take (it falls back per frame sequence)
+}
+
+std::string open_cuda_decoder(AVCodecContext* dec, const AVCodec* codec) {
+  if (void* lib = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) {
+    dlclose(lib);
+  } else {
+    return "no NVIDIA driver (libcuda.so.1) on this machine";
+  }
+  bool supported = false;
+  for (int i = 0;; ++i) {
+    const AVCodecHWConfig* c = avcodec_get_hw_config(codec, i);
+    if (!c) break;
+    if (c->device_type == AV_HWDEVICE_TYPE_CUDA && (c->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) supported = true;
+  }
+  if (!supported) return std::string("this FFmpeg build has no NVDEC decoder for ") + codec->name;
+  AVBufferRef* device = nullptr;
+  const int r = av_hwdevice_ctx_create(&device, AV_HWDEVICE_TYPE_CUDA, nullptr, nullptr, 0);
+  if (r < 0) return "cannot open a CUDA device for NVDEC (" + av::error_string(r) + ")";
+  dec->hw_device_ctx = device;  // the decoder owns the reference
+  dec->get_format = pick_cuda_format;
+  return "";
+}
+
 }  // namespace
 
 struct FFmpegSource::Impl {
@@ -92,6 +125,7 @@ struct FFmpegSource::Impl {
   av::Sws sws, sws_yuv;  // to RGB, to YUV 4:2:0
   av::Buffer scratch;  // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
+  av::Frame sw_frame;  // a hardware frame copied back to memory (hwaccel)
   int stream = -1;
   AVRational tb{1, 1};
   bool flushing = false;
@@ -174,6 +208,16 @@ struct FFmpegSource::Impl {
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
+    if (opts.hwaccel == "cuda" || opts.hwaccel == "auto") {
+      const std::string why = open_cuda_decoder(dec.get(), codec);
+      if (why.empty()) {
+        info.hwaccel = "cuda";
+        dec->thread_count = 1;  // NVDEC decodes; frame threads would only hold more GPU surfaces
+      }
+      else if (opts.hwaccel == "cuda") info.hwaccel_note = "NVDEC not used: " + why + "; decoding on the CPU";
+    } else if (opts.hwaccel != "none") {
+      throw invalid_argument("unknown hardware decoder '" + opts.hwaccel + "' (none, cuda or auto)");
+    }
     r = avcodec_open2(dec.get(), codec, nullptr);
     if (r < 0) unreadable(path, "cannot open its decoder (" + av::error_string(r) + ")");
 
@@ -215,6 +259,18 @@ struct FFmpegSource::Impl {
   bool decode_next() {
     while (!finished) {
       int r = avcodec_receive_frame(dec.get(), frame.get());
+      if (r == 0 && frame->hw_frames_ctx) {  // NVDEC: the picture is in GPU memory, copy it back (NV12 or P010)
+        if (!sw_frame) sw_frame.reset(av_frame_alloc());
+        if (!sw_frame) throw std::bad_alloc();
+        if (av_hwframe_transfer_data(sw_frame.get(), frame.get(), 0) < 0 || av_frame_copy_props(sw_frame.get(), frame.get()) < 0) {
+          ++skipped;
+          av_frame_unref(sw_frame.get());
+          av_frame_unref(frame.get());
+          continue;
+        }
+        av_frame_unref(frame.get());
+        av_frame_move_ref(frame.get(), sw_frame.get());
+      }
       if (r == 0) {
         if (info.pixel_format == "unknown" && frame->format >= 0)  // the header did not say (av::probe_streams)
           if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))) info.pixel_format = pf;

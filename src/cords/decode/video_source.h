@@ -30,6 +30,8 @@ struct VideoInfo {
   std::int64_t bit_rate = 0;      ///< overall, bits per second, from the container (0 when it does not say)
   std::string audio_codec;        ///< of the first audio stream, e.g. "aac"; "" when there is none
   int audio_channels = 0;
+  std::string hwaccel;            ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
+  std::string hwaccel_note;       ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.
@@ -54,6 +56,11 @@ struct DecodeOptions {
   /// scaled straight from the decoder's format. Frames that native_size_for selects come as both: the RGB image at
   /// native size and the YUV picture at the size asked for.
   bool yuv420 = false;
+  /// Hardware decoding: "none" (the CPU), "cuda" (NVDEC through FFmpeg's hwaccel; the CPU when the driver, the
+  /// codec or the FFmpeg build cannot, with VideoInfo::hwaccel_note saying why) or "auto" (NVDEC when an NVIDIA
+  /// driver is installed, quietly the CPU otherwise). Frames are copied back to memory as decoded (NV12), so
+  /// everything after decoding is unchanged.
+  std::string hwaccel = "none";
 };
 
 class VideoSource {

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <opencv2/imgproc.hpp>
 #include <thread>
+#ifdef CORDS_HAVE_OPENCV
+#include <opencv2/imgproc.hpp>
+#endif
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -23,6 +25,7 @@ extern "C" {
 namespace cords::output {
 namespace {
 
+#ifdef CORDS_HAVE_OPENCV
 cv::Mat to_bgr(const Image& img) {
   cv::Mat rgb(img.height, img.width, CV_8UC3, const_cast<std::uint8_t*>(img.data.data()));
   cv::Mat bgr;
@@ -39,6 +42,7 @@ Image from_bgr(const cv::Mat& bgr) {
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return img;
 }
+#endif
 
 std::string lower_ext(const std::string& path) {
   std::string e = std::filesystem::path(path).extension().string();
@@ -114,6 +118,7 @@ void write_image(const std::string& path, const Image& img, int jpeg_quality) {
   f.commit();
 }
 
+#ifdef CORDS_HAVE_OPENCV
 Image thumbnail(const Image& img, int max_width) {
   if (img.empty() || img.width <= max_width) return img;
   const int h = std::max(1, static_cast<int>(std::lround(1.0 * img.height * max_width / img.width)));
@@ -122,6 +127,7 @@ Image thumbnail(const Image& img, int max_width) {
   return from_bgr(small);
 }
 
+bool contact_sheet_available() { return true; }
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& o) {
   const int n = static_cast<int>(tiles.size());
   const int cols = o.columns > 0 ? o.columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0))));
@@ -172,6 +178,31 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   }
   return from_bgr(sheet);
 }
+#else
+// Without OpenCV: thumbnails through swscale's area filter; no contact sheet (it needs imgproc's text drawing).
+Image thumbnail(const Image& img, int max_width) {
+  if (img.empty() || img.width <= max_width) return img;
+  Image out;
+  out.width = max_width;
+  out.height = std::max(1, static_cast<int>(std::lround(1.0 * img.height * max_width / img.width)));
+  out.data.resize(static_cast<std::size_t>(out.width) * out.height * 3);
+  av::Sws sws(sws_getContext(img.width, img.height, AV_PIX_FMT_RGB24, out.width, out.height, AV_PIX_FMT_RGB24, SWS_AREA,
+                             nullptr, nullptr, nullptr));
+  if (!sws) throw std::bad_alloc();
+  const std::uint8_t* src[4] = {img.data.data(), nullptr, nullptr, nullptr};
+  const int src_stride[4] = {img.width * 3, 0, 0, 0};
+  std::uint8_t* dst[4] = {out.data.data(), nullptr, nullptr, nullptr};
+  const int dst_stride[4] = {out.width * 3, 0, 0, 0};
+  sws_scale(sws.get(), src, src_stride, 0, img.height, dst, dst_stride);
+  return out;
+}
+
+bool contact_sheet_available() { return false; }
+
+Image make_contact_sheet(const std::vector<SheetTile>&, const SheetOptions&) {
+  throw Error(ErrorKind::Internal, "this build of cords-summarize has no OpenCV: it cannot draw contact sheets");
+}
+#endif
 
 namespace {
 

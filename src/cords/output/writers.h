@@ -29,7 +29,12 @@ struct SheetOptions {
 /// What the summarizer keeps of each keyframe for the sheet once its full-size image is written.
 Image thumbnail(const Image& img, int max_width);
 
-/// A grid of tiles with their captions under a header, on a dark background.
+/// Whether this build can draw contact sheets (it needs OpenCV's imgproc; builds without OpenCV, such as the one for
+/// the GPU machine, write every other output).
+bool contact_sheet_available();
+
+/// A grid of tiles with their captions under a header, on a dark background. Throws Error{Unsupported} when
+/// contact_sheet_available() is false.
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& opts);
 
 /// Writes the summary clip with libavcodec/libavformat: H.264 (libx264, preset veryfast, me=dia, subme=1, CRF 23,

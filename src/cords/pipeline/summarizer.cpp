@@ -73,6 +73,8 @@ void validate_config(const SummarizeConfig& c) {
   if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
   if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
   if (c.threads < 0) throw invalid_argument("--threads must be >= 0 (0 = all cores)");
+  if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
+    throw invalid_argument("--hwaccel must be auto, cuda or none, got '" + c.hwaccel + "'");
   if (c.selector != "uniform" && c.selector != "random") {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
@@ -277,6 +279,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   decode::DecodeOptions o;
   o.sample_fps = 0;  // every frame
   o.threads = cfg.threads;
+  o.hwaccel = cfg.hwaccel;
   if (encode_clip) {
     o.out_width = clip_w;
     o.out_height = clip_h;
@@ -409,7 +412,8 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"input", {{"path", cfg.input}, {"container", i.container}, {"codec", i.codec}, {"pixel_format", i.pixel_format},
                  {"width", i.width}, {"height", i.height}, {"rotation", i.rotation},
                  {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
-                 {"time_base", i.time_base.str()}, {"start_time", i.start}, {"duration", i.duration}, {"frame_count", i.frame_count}}},
+                 {"time_base", i.time_base.str()}, {"start_time", i.start}, {"duration", i.duration}, {"frame_count", i.frame_count},
+                 {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
       {"parameters", {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)}, {"budget", cfg.budget},
                       {"budget_rule", r.budget_rule}, {"sample_fps", cfg.sample_fps},
                       {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
@@ -434,10 +438,15 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
 
 }  // namespace
 
-SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress, embed::Embedder* shared) {
+SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& progress, embed::Embedder* shared) {
   Stopwatch total;
-  validate_config(cfg);
+  validate_config(asked);
   SummaryResult res;
+  SummarizeConfig cfg = asked;
+  if (cfg.write_sheet && !output::contact_sheet_available()) {  // a build without OpenCV (the GPU machine's)
+    cfg.write_sheet = false;
+    res.warnings.push_back("this build has no OpenCV: no contact sheet was drawn");
+  }
   res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
   check_summary_destination(res.output_dir, cfg.input, cfg.force, cfg.json_name);
   remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
@@ -454,8 +463,10 @@ SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progre
   dopt.out_width = emb->input_width();
   dopt.out_height = emb->input_height();
   dopt.threads = cfg.threads;
+  dopt.hwaccel = cfg.hwaccel;
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
+  if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
   Samples s = decode_and_embed(*src, *emb, cfg, progress);

@@ -24,6 +24,7 @@ struct SummarizeConfig {
   std::string features = "auto";          ///< auto (the default CNN when present, else histogram) | cnn | histogram
   std::string model;                      ///< TorchScript image model for cnn features
   std::string device = "auto";            ///< auto | cpu | cuda[:N] for cnn features
+  std::string hwaccel = "auto";           ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   std::string metric = "cosine";
