@@ -422,6 +422,40 @@ TEST_F(Summarize, AviFramesRatesReachTheManifestAndTheClip) {
   EXPECT_EQ(rate.out.substr(0, rate.out.find('\n')), "24000/1001") << rate.out;
 }
 
+// A long input with cores to spare is decoded by several decoders side by side, each over its own stretch (each
+// seeks there), and fast mode writes the keyframes with several workers: the samples and keyframes are those one
+// decoder gives, and keyframes carry their frame numbers in the video (in fast mode too, not their rank among the key
+// frames).
+TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
+  const std::string long_clip = (out / "long.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=160x90:r=10:d=150 -c:v libx264 "
+                         "-preset ultrafast -g 20 -keyint_min 20 -sc_threshold 0 " + long_clip).c_str()), 0);
+  for (bool fast : {true, false}) {
+    std::vector<std::vector<std::int64_t>> frames;
+    for (int threads : {1, 8}) {
+      SummarizeConfig c;
+      c.input = long_clip;
+      c.output_dir = (out / ("long" + std::to_string(fast) + std::to_string(threads))).string();
+      c.threads = threads;
+      c.keyframes_only = fast;
+      c.features = "histogram";
+      c.budget = 12;
+      c.write_clip = c.write_sheet = false;
+      const SummaryResult r = run_summarize(c);
+      EXPECT_EQ(r.decode_workers, threads == 1 ? 1 : 2);
+      EXPECT_EQ(r.sampled, fast ? 75 : 300) << "samples (fast: every key frame, 2 s apart) none twice or lost at the joins";
+      std::vector<std::int64_t> f;
+      for (const auto& k : r.keyframes) {
+        EXPECT_EQ(k.frame, std::llround(k.ts.seconds() * 10)) << "frame number of the keyframe at " << k.ts.seconds() << " s";
+        EXPECT_TRUE(fs::exists(fs::path(c.output_dir) / k.image)) << k.image;
+        f.push_back(k.frame);
+      }
+      frames.push_back(f);
+    }
+    EXPECT_EQ(frames[0], frames[1]) << (fast ? "fast" : "full");
+  }
+}
+
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
 TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s

@@ -126,6 +126,7 @@ struct FFmpegSource::Impl {
   av::Buffer scratch;  // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
   av::Frame sw_frame;  // a hardware frame copied back to memory (hwaccel)
+  std::int64_t index_offset = -1;  // frames before the first one decoded after the seek to range_start
   int stream = -1;
   AVRational tb{1, 1};
   bool flushing = false;
@@ -253,23 +254,34 @@ struct FFmpegSource::Impl {
         1.0 / opts.sample_fps >= 3.0 * frame_seconds)
       sample_margin = 1.5 * frame_seconds;
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
+    if (opts.range_start > 0) seek(opts.range_start);
+  }
+
+  // avcodec_receive_frame into `frame`, with a hardware (NVDEC) picture copied back to memory (NV12 or P010), so
+  // that everything after it sees an ordinary frame. Returns avcodec_receive_frame's code, or 1 when a hardware
+  // frame was received but could not be copied (it is dropped).
+  int receive_frame() {
+    const int r = avcodec_receive_frame(dec.get(), frame.get());
+    if (r != 0 || !frame->hw_frames_ctx) return r;
+    if (!sw_frame) sw_frame.reset(av_frame_alloc());
+    if (!sw_frame) throw std::bad_alloc();
+    const bool ok = av_hwframe_transfer_data(sw_frame.get(), frame.get(), 0) >= 0 && av_frame_copy_props(sw_frame.get(), frame.get()) >= 0;
+    av_frame_unref(frame.get());
+    if (!ok) {
+      av_frame_unref(sw_frame.get());
+      return 1;
+    }
+    av_frame_move_ref(frame.get(), sw_frame.get());
+    return 0;
   }
 
   // Pulls the next decoded frame into `frame`; false at the end. Corrupt input is counted and skipped.
   bool decode_next() {
     while (!finished) {
-      int r = avcodec_receive_frame(dec.get(), frame.get());
-      if (r == 0 && frame->hw_frames_ctx) {  // NVDEC: the picture is in GPU memory, copy it back (NV12 or P010)
-        if (!sw_frame) sw_frame.reset(av_frame_alloc());
-        if (!sw_frame) throw std::bad_alloc();
-        if (av_hwframe_transfer_data(sw_frame.get(), frame.get(), 0) < 0 || av_frame_copy_props(sw_frame.get(), frame.get()) < 0) {
-          ++skipped;
-          av_frame_unref(sw_frame.get());
-          av_frame_unref(frame.get());
-          continue;
-        }
-        av_frame_unref(frame.get());
-        av_frame_move_ref(frame.get(), sw_frame.get());
+      int r = receive_frame();
+      if (r == 1) {  // a hardware frame that could not be copied back
+        ++skipped;
+        continue;
       }
       if (r == 0) {
         if (info.pixel_format == "unknown" && frame->format >= 0)  // the header did not say (av::probe_streams)
@@ -443,9 +455,23 @@ struct FFmpegSource::Impl {
   bool next(Frame& out) {
     while (decode_next()) {
       const std::int64_t pts = frame_pts();
-      const std::int64_t index = display_index(pts);
+      std::int64_t index = display_index(pts);
       ++decoded;
       const double t = static_cast<double>(pts) * av_q2d(tb);
+      if (opts.range_end > 0 && t >= opts.range_end - 1e-6) {
+        av_frame_unref(frame.get());
+        finished = true;
+        return false;
+      }
+      // Key frames only: the frame number from the time (the frames in between were never decoded or counted).
+      // A range that began with a seek counts on from the number of the first frame it decoded (a key frame), at the
+      // average frame rate; exact for constant rates.
+      if (opts.keyframes_only && info.frame_rate.valid()) {
+        index = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value()));
+      } else if (opts.range_start > 0 && info.frame_rate.valid()) {
+        if (index_offset < 0) index_offset = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value())) - index;
+        index += index_offset;
+      }
       position = t;
       if (t < latest - 1.0) ++backwards;
       if (!info.frame_rate.valid() && latest > -1e299 && t > latest) {  // no rate in the header: the first step
@@ -534,7 +560,8 @@ struct FFmpegSource::Impl {
     if (got) {
       avcodec_send_packet(dec.get(), nullptr);  // drain: no waiting for the frames that would follow it
       got = false;
-      while (avcodec_receive_frame(dec.get(), frame.get()) == 0) {
+      for (int rf; (rf = receive_frame()) >= 0;) {
+        if (rf == 1) continue;  // a hardware frame that could not be copied back
         if (!got && frame_pts() == want) {
           out.ts = {want, {tb.num, tb.den}};
           out.index = -1;

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -151,6 +153,87 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
     if (batch.size() == 16) flush();
   }
   flush();
+  return s;
+}
+
+// What the pass that produced the samples saw of the input, from one source or summed over several.
+struct DecodeReport {
+  std::int64_t skipped = 0, backwards = 0;
+  double data_seconds = -1;
+  std::string pixel_format;
+  Rational frame_rate;
+};
+
+DecodeReport report_of(const decode::FFmpegSource& src) {
+  return {src.skipped(), src.backwards(), src.data_seconds(), src.info().pixel_format, src.info().frame_rate};
+}
+
+// A long input on a machine with cores (or GPU decoder engines) to spare: independent decoders over consecutive
+// stretches of it, side by side (each seeks to the key frame before its stretch), each embedding its own frames; the
+// samples are joined in time order. Stretches are whole multiples of the sampling period, so the samples are those
+// of one decoder. With NVDEC each decoder is a session of its own (a GPU has several decoder engines, one session
+// keeps one busy); on the CPU each gets four cores (frame threads scale poorly beyond that, and not at all when only
+// key frames are decoded). Returns 1 where one decoder is best: inputs under two minutes, unknown durations, < 8 cores.
+int range_decoders(const SummarizeConfig& cfg, const decode::VideoInfo& info, int cores) {
+  if (!(info.duration > 120)) return 1;
+  const int by_length = static_cast<int>(info.duration / 60);  // at least a minute each
+  const int wanted = info.hwaccel == "cuda" ? 4 : cores / 4;
+  return std::max(1, std::min(wanted, by_length));
+}
+
+Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::DecodeOptions& dopt, const decode::VideoInfo& info,
+                                int parts, int cores, embed::Embedder& emb, const ProgressFn& progress, DecodeReport& report) {
+  std::vector<Samples> part(static_cast<std::size_t>(parts));
+  std::vector<DecodeReport> reports(static_cast<std::size_t>(parts));
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(parts), 0);
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
+  std::mutex m;
+  // For the progress bar: the samples expected (fast mode: a guess of one key frame every 2 s).
+  const double expected_total = info.duration * (cfg.keyframes_only ? 0.5 : cfg.sample_fps);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < parts; ++k) {
+    threads.emplace_back([&, k] {
+      try {
+        decode::DecodeOptions o = dopt;
+        o.threads = std::max(1, cores / parts);
+        const double period = cfg.keyframes_only ? 1.0 : 1.0 / cfg.sample_fps;
+        const double len = std::ceil(info.duration / parts / period) * period;
+        o.range_start = k == 0 ? 0.0 : info.start + k * len;
+        o.range_end = k + 1 == parts ? 0.0 : info.start + (k + 1) * len;
+        decode::FFmpegSource src(cfg.input, o);
+        const ProgressFn mine = [&, k](const std::string& stage, std::int64_t done, std::int64_t) {
+          if (!progress) return;
+          std::lock_guard<std::mutex> lock(m);
+          counts[static_cast<std::size_t>(k)] = done;
+          std::int64_t sum = 0;
+          for (auto c : counts) sum += c;
+          progress(stage, sum, std::max(sum, static_cast<std::int64_t>(expected_total)));
+        };
+        part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, cfg, mine);
+        reports[static_cast<std::size_t>(k)] = report_of(src);
+      } catch (...) {
+        errors[static_cast<std::size_t>(k)] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  Samples s;
+  for (std::size_t k = 0; k < part.size(); ++k) {
+    Samples& p = part[k];
+    s.rows.insert(s.rows.end(), p.rows.begin(), p.rows.end());
+    s.hist.insert(s.hist.end(), p.hist.begin(), p.hist.end());
+    s.ts.insert(s.ts.end(), p.ts.begin(), p.ts.end());
+    s.frame.insert(s.frame.end(), p.frame.begin(), p.frame.end());
+    s.luma.insert(s.luma.end(), p.luma.begin(), p.luma.end());
+    s.seconds.insert(s.seconds.end(), p.seconds.begin(), p.seconds.end());
+    report.skipped += reports[k].skipped;
+    report.backwards += reports[k].backwards;
+  }
+  report.data_seconds = reports.back().data_seconds;
+  report.pixel_format = reports.front().pixel_format;
+  report.frame_rate = reports.front().frame_rate;
   return s;
 }
 
@@ -301,19 +384,48 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
   output::SheetOptions sheet_opts;
   std::vector<Image> thumbs(res.keyframes.size());
-  std::vector<bool> have(res.keyframes.size(), false);
+  std::vector<char> have(res.keyframes.size(), 0);  // (char: workers below set their own keyframes' slots)
   // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
   if (cfg.write_keyframes) fs::create_directory(fs::path(dir) / "keyframes");
   std::size_t done = 0;
   std::int64_t clip_frames = 0;
+  std::mutex progress_mutex;
   const auto keep = [&](std::size_t key, const Image& image) {
     if (cfg.write_keyframes) output::write_image((fs::path(dir) / res.keyframes[key].image).string(), image);
     if (cfg.write_sheet) thumbs[key] = output::thumbnail(image, 2 * sheet_opts.tile_width);
-    have[key] = true;
-    if (progress) progress("write", static_cast<std::int64_t>(++done), static_cast<std::int64_t>(res.keyframes.size()));
+    have[key] = 1;
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    ++done;
+    if (progress) progress("write", static_cast<std::int64_t>(done), static_cast<std::int64_t>(res.keyframes.size()));
   };
-  // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
+  // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it),
+  // so they are decoded and written by several workers, each with its own decoder, one core each.
   const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
+  const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers = single_key_frames ? std::min<int>(cores, static_cast<int>(res.keyframes.size()) / 4) : 0;
+  if (workers > 1) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w)
+      threads.emplace_back([&, w] {
+        try {
+          decode::DecodeOptions one = o;
+          one.threads = 1;
+          one.hwaccel = "none";  // one frame each: a CPU core does it sooner than a new NVDEC session
+          decode::FFmpegSource own(cfg.input, one);
+          for (std::size_t key; (key = next++) < res.keyframes.size();) {
+            decode::Frame f;
+            if (own.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, f.image);
+          }
+        } catch (...) {
+          errors[static_cast<std::size_t>(w)] = std::current_exception();
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
   for (const auto& w : windows) {
     window = &w;
     next_key = 0;
@@ -432,6 +544,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                    {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode},
                    {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", json(r.warnings)},
+      {"decode_workers", r.decode_workers},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }
@@ -469,19 +582,31 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
-  Samples s = decode_and_embed(*src, *emb, cfg, progress);
+  const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int parts = range_decoders(cfg, res.info, cores);
+  DecodeReport seen;
+  Samples s;
+  if (parts > 1) {
+    src.reset();
+    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, *emb, progress, seen);
+  } else {
+    s = decode_and_embed(*src, *emb, cfg, progress);
+    seen = report_of(*src);
+  }
   if (cfg.keyframes_only && s.n() < 2) {
     // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
     dopt.keyframes_only = false;
     src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
     s = decode_and_embed(*src, *emb, cfg, progress);
+    seen = report_of(*src);
     res.fast_fallback = true;
   }
   res.decode_embed_s = sw.seconds();
-  res.info.pixel_format = src->info().pixel_format;  // known from the first frame when the header did not say
-  if (!res.info.frame_rate.valid()) res.info.frame_rate = src->info().frame_rate;  // likewise, from the timestamps
+  res.decode_workers = parts;
+  res.info.pixel_format = seen.pixel_format;  // known from the first frame when the header did not say
+  if (!res.info.frame_rate.valid()) res.info.frame_rate = seen.frame_rate;  // likewise, from the timestamps
   res.sampled = s.n();
-  res.decode_skipped = src->skipped();  // of the pass that produced the samples
+  res.decode_skipped = seen.skipped;  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   if (s.n() < 2)
     throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " + std::to_string(cfg.sample_fps).substr(0, 6) +
@@ -490,15 +615,15 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
                            std::to_string(s.n()) + "); lower --budget or " +
                            (cfg.keyframes_only && !res.fast_fallback ? std::string("drop --fast (it samples key frames only)") : std::string("raise --sample-fps")));
-  const double data_s = src->data_seconds(), declared_s = res.info.duration;
+  const double data_s = seen.data_seconds, declared_s = res.info.duration;
   if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
     char why[160];
     std::snprintf(why, sizeof why, "the video data ends at %.1f s of the %.1f s its header declares (truncated, or still being written)",
                   data_s, declared_s);
     res.warnings.push_back(why);
   }
-  if (src->backwards() > 0)
-    res.warnings.push_back(std::to_string(src->backwards()) + " frame(s) whose timestamps go back in time (recordings joined "
+  if (seen.backwards > 0)
+    res.warnings.push_back(std::to_string(seen.backwards) + " frame(s) whose timestamps go back in time (recordings joined "
                            "byte for byte?) were not sampled");
   if (res.decode_skipped > 0)
     res.warnings.push_back(std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");

@@ -71,6 +71,7 @@ struct SummaryResult {
   std::vector<std::string> warnings;
   std::string budget_rule;          ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
+  int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
 };
 
 /// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
