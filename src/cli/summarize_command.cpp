@@ -23,7 +23,7 @@ int run_summarize_command(int argc, char** argv) {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
-  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false;
+  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false, no_shots = false;
   long long threads = 0;
   std::string budget;
   po::options_description opts(
@@ -58,6 +58,11 @@ int run_summarize_command(int argc, char** argv) {
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), "naive, lazy, stochastic, lazier-than-lazy")
     ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
     ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
+    ("shot-threshold", po::value(&cfg.transitions.threshold)->default_value(cfg.transitions.threshold, fmt(cfg.transitions.threshold)),
+       "hard cut: a frame's change is at least this many times the mean change of the 2 frames on either side (lower finds more cuts)")
+    ("min-shot-length", po::value(&cfg.transitions.min_shot_seconds)->default_value(cfg.transitions.min_shot_seconds, fmt(cfg.transitions.min_shot_seconds)),
+       "seconds: a boundary closer than this to the previous one is dropped")
+    ("no-shots", po::bool_switch(&no_shots), "no shot detection: the whole video is one shot")
     ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds, fmt(cfg.clip_seconds)), "seconds of video around each keyframe in the clip")
     ("clip-height", po::value(&cfg.clip_max_height)->default_value(cfg.clip_max_height), "an encoded clip is scaled down to at most this many lines (a copied --fast clip keeps the input's size)")
     ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
@@ -107,6 +112,9 @@ int run_summarize_command(int argc, char** argv) {
   cfg.write_clip = !no_clip;
   cfg.clip_copy = !clip_reencode;
   cfg.write_keyframes = !no_keyframes;
+  cfg.detect_shots = !no_shots;
+  cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning
+  cfg.shots.min_shot_seconds = cfg.transitions.min_shot_seconds;
   pipeline::validate_config(cfg);  // every option checked before any work (decoding, loading the model)
 
   std::error_code ec;

@@ -240,12 +240,17 @@ TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   for (auto& e : fs::directory_iterator(d / "keyframes")) images += e.path().extension() == ".jpg";
   EXPECT_EQ(images, 5u);
   for (const auto& k : r.keyframes) EXPECT_TRUE(fs::exists(d / k.image)) << k.image;
-  // The clip holds the video within clip_seconds/2 of each keyframe (windows merged, cut at the video's ends).
+  // The clip holds clip_seconds around each keyframe (centred, but moved, then shortened, to stay inside the
+  // keyframe's shot: the slideshow's shots are its 2 s stills), windows merged.
+  ASSERT_EQ(r.shot_detection, "frames");
   double covered = 0, reach = -1;
   for (const auto& k : r.keyframes) {
-    const double half = c.clip_seconds / 2;
-    const double a = std::max({0.0, k.ts.seconds() - half, reach}), b = std::min(10.0, k.ts.seconds() + half);
-    if (b > a) covered += b - a;
+    const double t = k.ts.seconds(), len = c.clip_seconds;
+    const double lo = r.shot_spans[static_cast<std::size_t>(k.shot)].start, hi = r.shot_spans[static_cast<std::size_t>(k.shot)].end;
+    double a = std::max(lo, t - len / 2);
+    const double b = std::min(a + len, hi);
+    a = std::max(lo, b - len);
+    if (b > std::max(a, reach)) covered += b - std::max(a, reach);
     reach = std::max(reach, b);
   }
   decode::DecodeOptions o;
@@ -279,8 +284,9 @@ TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
   EXPECT_EQ(entries(), std::vector<std::string>{"again"});
 }
 
-// Known answer on real footage: the bundled sample is a 1906 film (0-19.29 s) then a launch in two shots
-// (cut at 22.38 s). Three keyframes: one in each.
+// Known answer on real footage: the bundled sample is a 1906 film (0-19.29 s, with its own cut at 5.4 s) then a
+// launch in two shots (cut at 22.38 s). Three keyframes: the film, and one in each shot of the launch. The shots are
+// frame-exact (found on every decoded frame): within a frame or two of the joins.
 TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
   SummarizeConfig c;
   c.input = std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4";
@@ -296,9 +302,12 @@ TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
   EXPECT_EQ(r.info.codec, "h264");
   EXPECT_EQ(r.info.frame_rate.num, 24);
   EXPECT_NEAR(r.info.duration, 27.3, 0.1);
-  ASSERT_EQ(r.shots.size(), 3u);
-  EXPECT_NEAR(r.shots[1].start, 19.29, 0.5);
-  EXPECT_NEAR(r.shots[2].start, 22.38, 0.5);
+  EXPECT_EQ(r.shot_detection, "frames");
+  ASSERT_EQ(r.shot_spans.size(), 4u);
+  EXPECT_NEAR(r.shot_spans[1].start, 5.4, 0.1);
+  EXPECT_NEAR(r.shot_spans[2].start, 19.29, 2.5 / 24);
+  EXPECT_NEAR(r.shot_spans[3].start, 22.38, 2.5 / 24);
+  for (const auto& span : r.shot_spans) EXPECT_EQ(span.start_frame, std::llround(span.start * 24)) << span.start;
 }
 
 // ---- the CLI ---------------------------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <array>
 #include <atomic>
 #include <cstdio>
+#include <deque>
 #include <cstring>
 #include <cmath>
 #include <filesystem>
@@ -83,6 +85,68 @@ bool is_image_container(const AVFormatContext* fmt) {
   return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
 }
 
+// The 32x18 grid of block means (Y, U, V; Y in full range) that segment::FrameStat is computed from. Each block is
+// averaged over 4x4 pixels spread across it, which keeps film grain out of the differences at ~10k reads a plane.
+constexpr int kGridW = 32, kGridH = 18, kGridCells = kGridW * kGridH;
+using Grid = std::array<float, 3 * kGridCells>;
+
+bool frame_grid(const AVFrame* f, Grid& g) {
+  const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(f->format));
+  if (!d || (d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BE)) ||
+      d->nb_components < 3 || f->width < kGridW || f->height < kGridH)
+    return false;
+  for (int c = 0; c < 3; ++c)
+    if (d->comp[c].depth < 8 || d->comp[c].depth > 16) return false;
+  const bool rgb = (d->flags & AV_PIX_FMT_FLAG_RGB) != 0;
+  const bool limited = !rgb && f->color_range != AVCOL_RANGE_JPEG && d->name && std::strncmp(d->name, "yuvj", 4) != 0;
+  // Sums of the 4x4 samples of each block, per component: sample positions computed once per component (4 per block
+  // on either axis), then read straight from the planes.
+  float acc[3][kGridCells] = {};
+  for (int c = 0; c < 3; ++c) {
+    const AVComponentDescriptor& cd = d->comp[c];
+    const bool chroma = !rgb && c > 0;
+    const int sw = chroma ? d->log2_chroma_w : 0, sh = chroma ? d->log2_chroma_h : 0;
+    int xs[kGridW * 4], ys[kGridH * 4];
+    for (int i = 0; i < kGridW * 4; ++i) xs[i] = (static_cast<int>((i + 0.5) / 4 * f->width / kGridW) >> sw) * cd.step + cd.offset;
+    for (int i = 0; i < kGridH * 4; ++i) ys[i] = static_cast<int>((i + 0.5) / 4 * f->height / kGridH) >> sh;
+    const unsigned mask = (1u << cd.depth) - 1;
+    const float scale = 1.0f / static_cast<float>(1 << (cd.depth - 8));
+    for (int yi = 0; yi < kGridH * 4; ++yi) {
+      const std::uint8_t* row = f->data[cd.plane] + static_cast<std::ptrdiff_t>(ys[yi]) * f->linesize[cd.plane];
+      float* out = acc[c] + (yi / 4) * kGridW;
+      if (cd.depth == 8 && cd.shift == 0) {
+        for (int xi = 0; xi < kGridW * 4; ++xi) out[xi / 4] += row[xs[xi]];
+      } else {
+        for (int xi = 0; xi < kGridW * 4; ++xi) {
+          const unsigned v = cd.depth > 8 ? *reinterpret_cast<const std::uint16_t*>(row + xs[xi]) : row[xs[xi]];
+          out[xi / 4] += static_cast<float>((v >> cd.shift) & mask) * scale;
+        }
+      }
+    }
+  }
+  for (int cell = 0; cell < kGridCells; ++cell) {
+    float y = acc[0][cell] / 16, u = acc[1][cell] / 16, v = acc[2][cell] / 16;
+    if (rgb) {  // components are R, G, B: BT.601 luma and colour differences
+      const float r = y, gg = u, b = v;
+      y = 0.299f * r + 0.587f * gg + 0.114f * b;
+      u = 128 + 0.564f * (b - y);
+      v = 128 + 0.713f * (r - y);
+    } else if (limited) {
+      y = std::clamp((y - 16) * 255.0f / 219.0f, 0.0f, 255.0f);
+    }
+    g[static_cast<std::size_t>(cell)] = y;
+    g[static_cast<std::size_t>(kGridCells + cell)] = u;
+    g[static_cast<std::size_t>(2 * kGridCells + cell)] = v;
+  }
+  return true;
+}
+
+float grid_diff(const Grid& a, const Grid& b) {
+  float s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += std::fabs(a[i] - b[i]);
+  return s / static_cast<float>(a.size());
+}
+
 // NVDEC through FFmpeg's CUDA hwaccel for `dec`, when the driver, the FFmpeg build and the codec allow it: returns
 // "" and sets the decoder up, or why not. The driver's library is looked for first, so machines without one are
 // not asked (FFmpeg would log its failure to load it).
@@ -127,6 +191,12 @@ struct FFmpegSource::Impl {
   std::size_t scratch_bytes = 0;
   av::Frame sw_frame;  // a hardware frame copied back to memory (hwaccel)
   std::int64_t index_offset = -1;  // frames before the first one decoded after the seek to range_start
+  // Per-frame statistics (opts.frame_stats): the grids of the last decoded frames (newest last), enough for the
+  // dissolve window, and the statistics not yet taken.
+  std::deque<Grid> grids;
+  std::deque<std::ptrdiff_t> grid_stat;  // the index in `stats` of each grid's frame, -1 for frames outside the range
+  std::vector<segment::FrameStat> stats;
+  int dissolve_half = 10;  // L: decoded frames on either side of a dissolve window's centre
   int stream = -1;
   AVRational tb{1, 1};
   bool flushing = false;
@@ -248,6 +318,7 @@ struct FFmpegSource::Impl {
     if (fr.num > 0 && fr.den > 0) {
       pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
       frame_seconds = av_q2d(av_inv_q(fr));
+      dissolve_half = std::clamp(static_cast<int>(std::lround(0.4 / frame_seconds)), 4, 15);  // about 0.4 s
     }
     // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
     if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 && !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) &&
@@ -487,6 +558,7 @@ struct FFmpegSource::Impl {
 #else
       const bool key = frame->key_frame != 0;
 #endif
+      if (opts.frame_stats) record_stats(index, t);
       if (t < drop_before) {
         av_frame_unref(frame.get());
         continue;
@@ -514,11 +586,61 @@ struct FFmpegSource::Impl {
     return false;
   }
 
+  // segment::FrameStat of the frame just decoded (shown at `t` seconds), and the dissolve test of the frame decoded
+  // dissolve_half frames before it, now that its window is complete.
+  void record_stats(std::int64_t index, double t) {
+    Grid g;
+    if (!frame_grid(frame.get(), g)) {
+      grids.clear();
+      grid_stat.clear();
+      return;
+    }
+    segment::FrameStat st;
+    st.frame = index;
+    st.seconds = t - info.start;
+    double sum = 0, sq = 0;
+    for (int c = 0; c < kGridCells; ++c) {
+      sum += g[static_cast<std::size_t>(c)];
+      sq += static_cast<double>(g[static_cast<std::size_t>(c)]) * g[static_cast<std::size_t>(c)];
+    }
+    const double mean = sum / kGridCells;
+    st.luma = static_cast<float>(mean);
+    st.spread = static_cast<float>(std::sqrt(std::max(0.0, sq / kGridCells - mean * mean)));
+    const std::size_t have = grids.size();
+    if (have >= 1) st.diff = grid_diff(g, grids[have - 1]);
+    if (have >= 2) st.diff2 = grid_diff(g, grids[have - 2]);
+    if (have >= 3) st.diff3 = grid_diff(g, grids[have - 3]);
+    const bool in_range = !(opts.range_start > 0 && t < opts.range_start - 1e-6);
+    if (in_range) stats.push_back(st);
+    grids.push_back(g);
+    grid_stat.push_back(in_range ? static_cast<std::ptrdiff_t>(stats.size()) - 1 : -1);
+    const std::size_t window = 2 * static_cast<std::size_t>(dissolve_half) + 1;
+    if (grids.size() > window) {
+      grids.pop_front();
+      grid_stat.pop_front();
+    }
+    if (grids.size() == window && grid_stat[static_cast<std::size_t>(dissolve_half)] >= 0) {
+      const Grid& a = grids.front();
+      const Grid& b = grids.back();
+      const Grid& m = grids[static_cast<std::size_t>(dissolve_half)];
+      float span = 0, mix = 0;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        span += std::fabs(b[i] - a[i]);
+        mix += std::fabs(m[i] - 0.5f * (a[i] + b[i]));
+      }
+      auto& centre = stats[static_cast<std::size_t>(grid_stat[static_cast<std::size_t>(dissolve_half)])];
+      centre.span = span / static_cast<float>(a.size());
+      centre.mix = mix / static_cast<float>(a.size());
+    }
+  }
+
   // To the last key frame at or before `ts` (time-base units), with the decoder emptied.
   void reposition(std::int64_t ts) {
     av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
     avcodec_flush_buffers(dec.get());
     sent_pts = {};
+    grids.clear();
+    grid_stat.clear();
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
     position = latest = -1e300;
@@ -607,6 +729,14 @@ void FFmpegSource::skip_to(double seconds) { impl_->skip_to(seconds); }
 double FFmpegSource::position() const { return impl_->position; }
 
 std::int64_t FFmpegSource::backwards() const { return impl_->backwards; }
+
+std::vector<segment::FrameStat> FFmpegSource::take_frame_stats() {
+  std::vector<segment::FrameStat> out = std::move(impl_->stats);
+  impl_->stats.clear();
+  impl_->grids.clear();
+  impl_->grid_stat.clear();
+  return out;
+}
 
 double FFmpegSource::data_seconds() const {
   const Impl& m = *impl_;

@@ -3,8 +3,10 @@
 // rate using their exact pts, and converts only the kept frames with swscale (scaled first, then RGB).
 // Move-only; every FFmpeg object is owned through an RAII handle. Not thread-safe.
 #include <memory>
+#include <vector>
 
 #include "cords/decode/video_source.h"
+#include "cords/segment/frame_stats.h"
 
 namespace cords::decode {
 
@@ -43,6 +45,11 @@ class FFmpegSource final : public VideoSource {
   /// that one packet and drains the decoder, so nothing after it is decoded, and converts it at full size. Returns
   /// false, leaving the source repositioned as after seek(), when no key packet has that pts.
   bool decode_key_frame(std::int64_t pts, Frame& frame);
+
+  /// With DecodeOptions::frame_stats: the statistics of the frames decoded since the last call (those of a range
+  /// source only inside its range), in decode order. Frames in pixel formats without 8-16 bit planar or packed YUV or
+  /// RGB components (palettes, bitstreams) have none.
+  std::vector<segment::FrameStat> take_frame_stats();
 
   /// Decodes to the end without converting any frame; returns the number of frames decoded.
   std::int64_t drain();

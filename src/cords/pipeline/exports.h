@@ -11,6 +11,8 @@ namespace cords::pipeline {
 struct ShotSpan {
   std::int64_t start_frame = 0, end_frame = 0;
   double start = 0, end = 0;
+  std::string transition = "start";  ///< how it begins: "start" (the first shot), "cut", "fade" or "dissolve"
+  std::int64_t sample_shot = -1;     ///< its index among the shots with samples (SummaryResult::shots), -1 if none
 };
 
 /// "HH:MM:SS.mmm", as PySceneDetect and WebVTT write times.

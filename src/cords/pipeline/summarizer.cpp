@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -75,6 +76,10 @@ void validate_config(const SummarizeConfig& c) {
   if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
   if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
   if (c.threads < 0) throw invalid_argument("--threads must be >= 0 (0 = all cores)");
+  if (!(std::isfinite(c.transitions.threshold) && c.transitions.threshold > 1))
+    throw invalid_argument("--shot-threshold must be a finite number > 1 (3 is the default)");
+  if (!(std::isfinite(c.transitions.min_shot_seconds) && c.transitions.min_shot_seconds >= 0))
+    throw invalid_argument("--min-shot-length must be a finite number of seconds >= 0");
   if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
     throw invalid_argument("--hwaccel must be auto, cuda or none, got '" + c.hwaccel + "'");
   if (c.selector != "uniform" && c.selector != "random") {
@@ -174,7 +179,7 @@ DecodeReport report_of(const decode::FFmpegSource& src) {
 // of one decoder. With NVDEC each decoder is a session of its own (a GPU has several decoder engines, one session
 // keeps one busy); on the CPU each gets four cores (frame threads scale poorly beyond that, and not at all when only
 // key frames are decoded). Returns 1 where one decoder is best: inputs under two minutes, unknown durations, < 8 cores.
-int range_decoders(const SummarizeConfig& cfg, const decode::VideoInfo& info, int cores) {
+int range_decoders(const decode::VideoInfo& info, int cores) {
   if (!(info.duration > 120)) return 1;
   const int by_length = static_cast<int>(info.duration / 60);  // at least a minute each
   const int wanted = info.hwaccel == "cuda" ? 4 : cores / 4;
@@ -182,8 +187,10 @@ int range_decoders(const SummarizeConfig& cfg, const decode::VideoInfo& info, in
 }
 
 Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::DecodeOptions& dopt, const decode::VideoInfo& info,
-                                int parts, int cores, embed::Embedder& emb, const ProgressFn& progress, DecodeReport& report) {
+                                int parts, int cores, embed::Embedder& emb, const ProgressFn& progress, DecodeReport& report,
+                                std::vector<segment::FrameStat>& stats) {
   std::vector<Samples> part(static_cast<std::size_t>(parts));
+  std::vector<std::vector<segment::FrameStat>> part_stats(static_cast<std::size_t>(parts));
   std::vector<DecodeReport> reports(static_cast<std::size_t>(parts));
   std::vector<std::int64_t> counts(static_cast<std::size_t>(parts), 0);
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
@@ -211,6 +218,7 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
         };
         part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, cfg, mine);
         reports[static_cast<std::size_t>(k)] = report_of(src);
+        part_stats[static_cast<std::size_t>(k)] = src.take_frame_stats();
       } catch (...) {
         errors[static_cast<std::size_t>(k)] = std::current_exception();
       }
@@ -228,6 +236,7 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
     s.frame.insert(s.frame.end(), p.frame.begin(), p.frame.end());
     s.luma.insert(s.luma.end(), p.luma.begin(), p.luma.end());
     s.seconds.insert(s.seconds.end(), p.seconds.begin(), p.seconds.end());
+    stats.insert(stats.end(), part_stats[k].begin(), part_stats[k].end());
     report.skipped += reports[k].skipped;
     report.backwards += reports[k].backwards;
   }
@@ -295,9 +304,43 @@ std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const 
                                  info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
       span.end = std::max(s.seconds.back() + frame_s, info.duration);
     }
+    span.transition = i == 0 ? "start" : shots[i].fade_in ? "fade" : "cut";
+    span.sample_shot = static_cast<std::int64_t>(i);
     spans.push_back(span);
   }
   return spans;
+}
+
+// Shots from frame-exact boundaries: every shot as exported, and those holding samples (what selection sees; a shot
+// shorter than the sampling period may hold none) with their sample ranges.
+void frame_shots(const segment::Transitions& tr, const std::vector<segment::FrameStat>& fs, const Samples& s,
+                 const decode::VideoInfo& info, std::vector<segment::Shot>& shots, std::vector<ShotSpan>& spans) {
+  const double frame_s = info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
+  shots.clear();
+  spans.clear();
+  spans.push_back({0, 0, 0.0, 0.0, "start", -1});
+  for (const auto& b : tr.boundaries) {
+    spans.back().end_frame = b.frame;
+    spans.back().end = b.seconds;
+    spans.push_back({b.frame, 0, b.seconds, 0.0, segment::to_string(b.kind), -1});
+  }
+  spans.back().end_frame = std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
+                                     info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
+  spans.back().end = std::max(fs.back().seconds + frame_s, info.duration);
+  std::int64_t i = 0;
+  for (auto& span : spans) {
+    const std::int64_t first = i;
+    while (i < s.n() && (&span == &spans.back() || s.frame[static_cast<std::size_t>(i)] < span.end_frame)) ++i;
+    if (i == first) continue;
+    span.sample_shot = static_cast<std::int64_t>(shots.size());
+    segment::Shot shot;
+    shot.first = first;
+    shot.last = i - 1;
+    shot.start = span.start;
+    shot.end = span.end;
+    shot.fade_in = span.transition == "fade";
+    shots.push_back(shot);
+  }
 }
 
 std::string keyframe_name(double seconds, std::int64_t frame) {
@@ -311,11 +354,22 @@ struct Window {
   double start, end;
   std::vector<std::size_t> keys;
 };
-std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before, double after) {
+// With `shots` (frame-exact shot spans, seconds in stream time), a keyframe's stretch stays inside its shot: it is
+// moved, then shortened, rather than cross a cut (the frame that begins the next shot is left out).
+std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before, double after,
+                                   const std::vector<std::pair<double, double>>* shots = nullptr) {
   std::vector<Window> windows;
   for (std::size_t i = 0; i < keyframes.size(); ++i) {
     const double t = keyframes[i].ts.seconds();
-    const double a = before > 0 ? std::max(0.0, t - before) : t, b = t + after;
+    double a = before > 0 ? std::max(0.0, t - before) : t, b = t + after;
+    if (shots && keyframes[i].shot >= 0 && static_cast<std::size_t>(keyframes[i].shot) < shots->size()) {
+      const auto [lo, hi] = (*shots)[static_cast<std::size_t>(keyframes[i].shot)];
+      const double len = b - a;
+      a = std::max(a, lo);
+      b = std::min(a + len, hi);
+      a = std::min(t, std::max(lo, b - len));
+      b = std::max(b, t);
+    }
     if (!windows.empty() && a <= windows.back().end) {
       windows.back().end = std::max(windows.back().end, b);
       windows.back().keys.push_back(i);
@@ -379,7 +433,14 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
   // one needs no decoding before it. Without a clip to encode, each keyframe is a point.
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
-  const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after) : merged_windows(res.keyframes, 0.0, 0.0);
+  // Frame-exact shots keep each stretch inside its keyframe's shot (stream seconds; the next shot's first frame out).
+  std::vector<std::pair<double, double>> bounds;
+  if (res.shot_detection == "frames") {
+    const double half_frame = 0.5 / (info.frame_rate.valid() ? info.frame_rate.value() : 25.0);
+    for (const auto& shot : res.shots) bounds.emplace_back(info.start + shot.start, info.start + shot.end - half_frame);
+  }
+  const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after, bounds.empty() ? nullptr : &bounds)
+                                                  : merged_windows(res.keyframes, 0.0, 0.0);
   // Each keyframe image is written as soon as it is decoded; the sheet keeps only a thumbnail of it, so memory does
   // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
   output::SheetOptions sheet_opts;
@@ -511,12 +572,18 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
     kf.push_back({{"time", k.ts.seconds() - r.info.start}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
                   {"shot", k.shot}, {"gain", k.gain}, {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   json shots = json::array();
-  for (std::size_t i = 0; i < r.shots.size(); ++i) {
-    const auto& s = r.shots[i];
-    const auto& span = r.shot_spans[i];
-    shots.push_back({{"start", s.start}, {"end", s.end}, {"first_sample", s.first}, {"last_sample", s.last}, {"fade_in", s.fade_in},
-                     {"start_frame", span.start_frame}, {"end_frame", span.end_frame}, {"end_exclusive", span.end}});
+  for (const auto& span : r.shot_spans) {
+    const bool sampled = span.sample_shot >= 0;
+    const segment::Shot* s = sampled ? &r.shots[static_cast<std::size_t>(span.sample_shot)] : nullptr;
+    shots.push_back({{"start", span.start}, {"end", span.end}, {"start_frame", span.start_frame}, {"end_frame", span.end_frame},
+                     {"transition", span.transition}, {"fade_in", span.transition == "fade"},
+                     {"first_sample", sampled ? json(s->first) : json(nullptr)}, {"last_sample", sampled ? json(s->last) : json(nullptr)},
+                     {"end_exclusive", span.end}});
   }
+  json transitions = json::array();
+  for (const auto& t : r.transitions)
+    transitions.push_back({{"kind", t.kind == segment::TransitionKind::Cut ? "flash" : segment::to_string(t.kind)},
+                           {"first_frame", t.first}, {"last_frame", t.last}, {"start", t.start}, {"end", t.end}});
   const auto& i = r.info;
   return {
       {"tool", "cords-summarize"},
@@ -536,7 +603,9 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"fast_fallback", r.fast_fallback},
       {"excluded_samples", r.excluded_samples},
       {"skipped_corrupt", r.decode_skipped},
+      {"shot_detection", r.shot_detection},
       {"shots", shots},
+      {"transitions", transitions},
       {"keyframes", kf},
       {"objective", r.objective},
       {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
@@ -577,28 +646,33 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   dopt.out_height = emb->input_height();
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
+  dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
   const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int parts = range_decoders(cfg, res.info, cores);
+  const int parts = range_decoders(res.info, cores);
   DecodeReport seen;
   Samples s;
+  std::vector<segment::FrameStat> frame_stats;
   if (parts > 1) {
     src.reset();
-    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, *emb, progress, seen);
+    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, *emb, progress, seen, frame_stats);
   } else {
     s = decode_and_embed(*src, *emb, cfg, progress);
     seen = report_of(*src);
+    frame_stats = src->take_frame_stats();
   }
   if (cfg.keyframes_only && s.n() < 2) {
     // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
     dopt.keyframes_only = false;
+    dopt.frame_stats = cfg.detect_shots;
     src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
     s = decode_and_embed(*src, *emb, cfg, progress);
     seen = report_of(*src);
+    frame_stats = src->take_frame_stats();
     res.fast_fallback = true;
   }
   res.decode_embed_s = sw.seconds();
@@ -632,11 +706,45 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   const bool own_hist = s.hist.empty();
   const MatrixView h{own_hist ? s.rows.data() : s.hist.data(), s.n(),
                      own_hist ? emb->dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
-  res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
+  segment::Transitions tr;
+  if (!cfg.detect_shots) {  // one shot, the whole video
+    res.shot_detection = "off";
+    res.shots = {segment::Shot{0, s.n() - 1, 0.0, s.seconds.back(), false}};
+    res.shot_spans = shot_spans(res.shots, s, res.info);
+  } else if (frame_stats.size() >= 2) {  // frame-exact, from every decoded frame
+    res.shot_detection = "frames";
+    if (const char* dump = std::getenv("CORDS_DUMP_FRAME_STATS")) {  // for tuning the detector (docs/video.md)
+      std::string csv = "frame,seconds,diff,diff2,diff3,luma,spread,span,mix\n";
+      for (const auto& f : frame_stats) {
+        char line[200];
+        std::snprintf(line, sizeof line, "%lld,%.4f,%.2f,%.2f,%.2f,%.1f,%.1f,%.2f,%.2f\n", static_cast<long long>(f.frame), f.seconds,
+                      f.diff, f.diff2, f.diff3, f.luma, f.spread, f.span, f.mix);
+        csv += line;
+      }
+      write_file_atomic(dump, csv);
+    }
+    tr = segment::detect_transitions(frame_stats, cfg.transitions);
+    frame_shots(tr, frame_stats, s, res.info, res.shots, res.shot_spans);
+    res.transitions = tr.spans;
+  } else {
+    res.shot_detection = "samples";
+    res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
+    res.shot_spans = shot_spans(res.shots, s, res.info);
+  }
   const auto shot_of = segment::shot_labels(res.shots, s.n());
-  res.shot_spans = shot_spans(res.shots, s, res.info);
-  // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes").
-  const std::vector<char> usable = segment::usable_samples(s.luma, s.seconds, res.shots, cfg.shots);
+  // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor
+  // frames inside a fade, dissolve or flash found on the frames, unless that would leave their shot without any.
+  std::vector<char> usable = segment::usable_samples(s.luma, s.seconds, res.shots, cfg.shots);
+  if (!tr.spans.empty()) {
+    for (const auto& shot : res.shots) {
+      std::vector<std::int64_t> clean;
+      for (std::int64_t i = shot.first; i <= shot.last; ++i)
+        if (usable[static_cast<std::size_t>(i)] && !tr.in_transition(s.frame[static_cast<std::size_t>(i)])) clean.push_back(i);
+      if (clean.empty()) continue;
+      for (std::int64_t i = shot.first; i <= shot.last; ++i) usable[static_cast<std::size_t>(i)] = 0;
+      for (auto i : clean) usable[static_cast<std::size_t>(i)] = 1;
+    }
+  }
   std::vector<std::int64_t> candidates;
   for (std::int64_t i = 0; i < s.n(); ++i)
     if (usable[static_cast<std::size_t>(i)]) candidates.push_back(i);

@@ -11,6 +11,7 @@
 #include "cords/embed/embedder.h"
 #include "cords/pipeline/exports.h"
 #include "cords/segment/shots.h"
+#include "cords/segment/transitions.h"
 
 namespace cords::pipeline {
 
@@ -40,7 +41,9 @@ struct SummarizeConfig {
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
   bool write_exports = true;              ///< shots.csv and chapters.vtt beside the manifest
   bool force = false;                     ///< replace an existing summary written by this tool (summary_dir.h)
-  segment::ShotOptions shots;
+  segment::ShotOptions shots;              ///< shots on the samples (fast mode, and inputs without frame statistics)
+  segment::TransitionOptions transitions;  ///< frame-exact shots (full decode: every decoded frame)
+  bool detect_shots = true;                ///< false (--no-shots): the whole video is one shot
 };
 
 struct Keyframe {
@@ -60,7 +63,11 @@ struct SummaryResult {
   std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
   bool fast_fallback = false;       ///< --fast found fewer than 2 key frames and sampled all frames instead
   std::vector<segment::Shot> shots;
-  std::vector<ShotSpan> shot_spans; ///< the shots as exported (shots.csv, chapters.vtt): frames and seconds
+  std::vector<ShotSpan> shot_spans; ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
+  /// How shots were found: "frames" (every decoded frame, frame-exact), "samples" (the sampled frames: fast mode),
+  /// "off" (--no-shots).
+  std::string shot_detection = "samples";
+  std::vector<segment::Span> transitions;  ///< fades, dissolves and flashes found on the frames (not keyframes)
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
