@@ -13,7 +13,7 @@ PKGS=(
   libtorch-dev libgloo-dev zlib1g-dev
   dataset-fashion-mnist
   libopencv-dev
-  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   ffmpeg
   python3-numpy python3-torch
   chromium

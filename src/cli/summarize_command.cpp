@@ -1,6 +1,7 @@
 #include "cli/summarize_command.h"
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,9 +24,9 @@ int run_summarize_command(int argc, char** argv) {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
-  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false, no_shots = false;
+  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
-  std::string budget;
+  std::string budget, grid, start, end;
   po::options_description opts(
       "Usage: cords-summarize INPUT [--fraction F | --budget K|auto] [-o DIR] [options]\n"
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
@@ -68,7 +69,12 @@ int run_summarize_command(int argc, char** argv) {
     ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
     ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
     ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")
+    ("start", po::value(&start)->value_name("T"), "summarize from time T: seconds, MM:SS or HH:MM:SS(.mmm) (skip an intro)")
+    ("end", po::value(&end)->value_name("T"), "summarize up to time T (leave out credits)")
+    ("grid", po::value(&grid)->value_name("CxR"), "contact sheet of C columns; without --budget or --fraction, C x R keyframes")
+    ("sheet-width", po::value(&cfg.sheet_width)->value_name("PX"), "contact sheet width in pixels (default: 320-pixel tiles)")
     ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
+    ("no-clip-audio", po::bool_switch(&no_clip_audio), "leave the input's sound out of an encoded clip (a --fast copied clip has none)")
     ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
     ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
     ("force", po::bool_switch(&cfg.force), "replace an existing summary written by this tool (never a folder holding anything else)")
@@ -104,6 +110,41 @@ int run_summarize_command(int argc, char** argv) {
     if (used != budget.size() || k < 1) throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
     cfg.budget = k;
   }
+  // --start/--end: seconds, MM:SS or HH:MM:SS, each part possibly with decimals on the last.
+  const auto parse_time = [](const std::string& option, const std::string& text) {
+    double total = 0;
+    std::size_t at = 0;
+    int parts = 0;
+    while (true) {
+      const std::size_t colon = text.find(':', at);
+      const std::string part = text.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+      std::size_t used = 0;
+      double v = -1;
+      try {
+        v = std::stod(part, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      const bool last = colon == std::string::npos;
+      if (part.empty() || used != part.size() || !(v >= 0) || !std::isfinite(v) || ++parts > 3 || (!last && v != std::floor(v)) ||
+          (parts > 1 && v >= 60))
+        throw invalid_argument(option + " must be a time: seconds, MM:SS or HH:MM:SS(.mmm), got '" + text + "'");
+      total = total * 60 + v;
+      if (last) return total;
+      at = colon + 1;
+    }
+  };
+  if (vm.count("start")) cfg.start_seconds = parse_time("--start", start);
+  if (vm.count("end")) cfg.end_seconds = parse_time("--end", end);
+  if (vm.count("grid")) {  // CxR, e.g. 4x4
+    int cols = 0, rows = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(grid.c_str(), "%d%c%d%c", &cols, &x, &rows, &extra) != 3 || (x != 'x' && x != 'X') || cols < 1 || rows < 1 ||
+        cols > 64 || rows > 64)
+      throw invalid_argument("--grid must be CxR with 1 to 64 columns and rows, e.g. 4x4, got '" + grid + "'");
+    cfg.sheet_columns = cols;
+    if (!vm.count("budget") && !vm.count("fraction")) cfg.budget = static_cast<std::int64_t>(cols) * rows;
+  }
   if (vm.count("fraction") && !(cfg.fraction > 0 && cfg.fraction <= 1))
     throw invalid_argument("--fraction must be in (0, 1], got " + fmt(cfg.fraction));
   cfg.threads = resolve_threads(threads);
@@ -113,6 +154,7 @@ int run_summarize_command(int argc, char** argv) {
   cfg.clip_copy = !clip_reencode;
   cfg.write_keyframes = !no_keyframes;
   cfg.detect_shots = !no_shots;
+  cfg.clip_audio = !no_clip_audio;
   cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning
   cfg.shots.min_shot_seconds = cfg.transitions.min_shot_seconds;
   pipeline::validate_config(cfg);  // every option checked before any work (decoding, loading the model)

@@ -13,6 +13,7 @@
 
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
+#include "cords/embed/embedder.h"
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
 #include "../support/run_cli.h"
@@ -463,6 +464,84 @@ TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
     }
     EXPECT_EQ(frames[0], frames[1]) << (fast ? "fast" : "full");
   }
+}
+
+// The clip keeps the input's sound, in step with its pictures at every joint: the input flashes a white frame and
+// beeps at the same instants (every 2 s); in the clip every flash has its beep within one frame (40 ms) and the
+// other way round.
+TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
+  const std::string in = (out / "beeps.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=12 -f lavfi -i "
+                         "\"aevalsrc='if(lt(mod(t-1,2),0.04),0.8*sin(2*PI*1000*t),0)':s=44100:d=12\" -vf "
+                         "\"drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t-1,2),0.04)'\" "
+                         "-c:v libx264 -preset ultrafast -c:a aac -b:a 128k " + in).c_str()), 0);
+  SummarizeConfig c;
+  c.input = in;
+  c.output_dir = (out / "beeps").string();
+  c.features = "histogram";
+  c.budget = 5;
+  c.clip_seconds = 2;
+  c.write_sheet = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.clip_audio, "aac");
+  const std::string clip = (fs::path(c.output_dir) / "summary.mp4").string();
+  // Flashes: frames of the clip far brighter than the others.
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  o.out_width = 64;
+  decode::FFmpegSource src(clip, o);
+  std::vector<double> flashes;
+  decode::Frame f;
+  for (int i = 0; src.next(f); ++i)
+    if (embed::mean_luma(f.image) > 230) flashes.push_back(i / 25.0);
+  // Beeps: where the decoded sound rises after 0.1 s of silence (before the clip counts as silence).
+  const CliRun pcm = test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
+  std::vector<double> beeps;
+  double quiet_since = -1.0;  // the clip's start counts as after silence
+  bool loud = false;
+  for (std::size_t i = 0; i < pcm.out.size(); ++i) {
+    const double t = static_cast<double>(i) / 8000;
+    const bool now = std::abs(static_cast<unsigned char>(pcm.out[i]) - 128) > 40;
+    if (now && !loud && t - quiet_since > 0.1) beeps.push_back(t);
+    if (now) loud = true;
+    if (!now && loud) {
+      loud = false;
+      quiet_since = t;
+    }
+  }
+  ASSERT_GE(flashes.size(), 3u) << "each 2 s window holds a flash";
+  ASSERT_EQ(beeps.size(), flashes.size());
+  for (std::size_t i = 0; i < flashes.size(); ++i) EXPECT_NEAR(beeps[i], flashes[i], 0.04 + 1e-9) << "joint " << i;
+}
+
+// --start/--end summarize a stretch: keyframes, shots and clip stay inside it. --grid CxR sets the sheet's columns and,
+// without a budget, C x R keyframes; --sheet-width the sheet's width. Bad values are usage errors (exit 2).
+TEST_F(Summarize, StartEndGridAndSheetWidth) {
+  const std::string slideshow = Media::get().path("slideshow.mp4");
+  const fs::path d = out / "range";
+  CliRun r = cli(slideshow + " -q --features histogram --start 0:02 --end 6.0 --grid 3x2 --sheet-width 800 -o " + d.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream f(d / "summary.json");
+  const auto j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["keyframes"].size(), 6u);
+  for (const auto& k : j["keyframes"]) {
+    EXPECT_GE(k["time"].get<double>(), 2.0);
+    EXPECT_LT(k["time"].get<double>(), 6.0);
+  }
+  ASSERT_EQ(j["shots"].size(), 2u);
+  EXPECT_EQ(j["shots"][0]["start_frame"], 50);
+  EXPECT_EQ(j["shots"][1]["start_frame"], 100);
+  EXPECT_LE(j["shots"][1]["end"].get<double>(), 6.0 + 1e-9);
+  EXPECT_DOUBLE_EQ(j["parameters"]["start"].get<double>(), 2.0);
+  const CliRun size = test::run_cli_sh("ffprobe -v error -show_entries stream=width -of csv=p=0 " + (d / "sheet.jpg").string());
+  ASSERT_EQ(size.code, 0);
+  EXPECT_LE(std::stoi(size.out), 800);
+  EXPECT_GE(std::stoi(size.out), 700);
+  const CliRun frames = test::run_cli_sh("ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 " +
+                                         (d / "summary.mp4").string());
+  EXPECT_LE(std::stoi(frames.out), 100) << "the clip holds at most the 4 s summarized";
+  for (const char* bad : {"--start 1:75", "--start -3", "--end 2 --start 3", "--grid 3", "--grid 0x2", "--sheet-width 50"})
+    EXPECT_EQ(cli(slideshow + " -q --features histogram " + bad + " -o " + (out / "bad").string()).code, 2) << bad;
 }
 
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).

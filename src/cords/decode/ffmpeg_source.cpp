@@ -190,7 +190,6 @@ struct FFmpegSource::Impl {
   av::Buffer scratch;  // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
   av::Frame sw_frame;  // a hardware frame copied back to memory (hwaccel)
-  std::int64_t index_offset = -1;  // frames before the first one decoded after the seek to range_start
   // Per-frame statistics (opts.frame_stats): the grids of the last decoded frames (newest last), enough for the
   // dissolve window, and the statistics not yet taken.
   std::deque<Grid> grids;
@@ -534,15 +533,10 @@ struct FFmpegSource::Impl {
         finished = true;
         return false;
       }
-      // Key frames only: the frame number from the time (the frames in between were never decoded or counted).
-      // A range that began with a seek counts on from the number of the first frame it decoded (a key frame), at the
-      // average frame rate; exact for constant rates.
-      if (opts.keyframes_only && info.frame_rate.valid()) {
+      // Key frames only, or a range that began with a seek: the frames before were never decoded or counted, so the
+      // frame number comes from the time at the average frame rate (exact for constant rates).
+      if ((opts.keyframes_only || opts.range_start > 0) && info.frame_rate.valid())
         index = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value()));
-      } else if (opts.range_start > 0 && info.frame_rate.valid()) {
-        if (index_offset < 0) index_offset = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value())) - index;
-        index += index_offset;
-      }
       position = t;
       if (t < latest - 1.0) ++backwards;
       if (!info.frame_rate.valid() && latest > -1e299 && t > latest) {  // no rate in the header: the first step

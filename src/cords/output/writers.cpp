@@ -13,6 +13,7 @@
 #endif
 
 extern "C" {
+#include <libavutil/channel_layout.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 }
@@ -271,10 +272,23 @@ struct ClipWriter::Impl {
   av::Packet pkt{av_packet_alloc()};
   AVStream* st = nullptr;
   std::int64_t next_pts = 0;
+  // The sound (AAC), when the clip has any: samples wait in `pending` (interleaved) until a whole encoder frame
+  // (1024 per channel) is there.
+  av::Codec aenc;
+  av::Frame aframe;
+  AVStream* ast = nullptr;
+  std::vector<float> pending;
+  std::int64_t audio_pts = 0;
+  // What the worker takes: a picture, or a stretch of sound.
+  struct Item {
+    Yuv420 pic;
+    std::vector<float> sound;
+    bool is_sound = false;
+  };
   // Frames are encoded on their own thread, so that decoding the next ones goes on meanwhile; a few frames
   // (1.4 MB each at 720p) wait in the queue. The worker's error, if any, ends the queue and is rethrown by the
   // next write() or by close().
-  BoundedQueue<Yuv420> queue{8};
+  BoundedQueue<Item> queue{8};
   std::thread worker;
   std::exception_ptr error;
 
@@ -290,8 +304,11 @@ struct ClipWriter::Impl {
   }
   void run() {
     try {
-      Yuv420 pic;
-      while (queue.pop(pic)) encode_picture(pic);
+      Item item;
+      while (queue.pop(item)) {
+        if (item.is_sound) encode_sound(item.sound, false);
+        else encode_picture(item.pic);
+      }
     } catch (...) {
       error = std::current_exception();
       queue.close();
@@ -305,6 +322,41 @@ struct ClipWriter::Impl {
                           pic.plane_height(p));
     frame->pts = next_pts++;
     encode(frame.get());
+  }
+  // Appends interleaved samples and encodes every whole frame of them; `last`: also the rest, padded with silence,
+  // and the encoder's flush.
+  void encode_sound(const std::vector<float>& sound, bool last) {
+    if (!aenc) return;
+    pending.insert(pending.end(), sound.begin(), sound.end());
+    const int ch = aenc->ch_layout.nb_channels, n = aenc->frame_size > 0 ? aenc->frame_size : 1024;
+    if (last && pending.size() % static_cast<std::size_t>(n * ch) != 0)
+      pending.resize((pending.size() / static_cast<std::size_t>(n * ch) + 1) * static_cast<std::size_t>(n * ch), 0.0f);
+    std::size_t used = 0;
+    while (pending.size() - used >= static_cast<std::size_t>(n * ch)) {
+      if (av_frame_make_writable(aframe.get()) < 0) throw std::bad_alloc();
+      for (int c = 0; c < ch; ++c) {
+        auto* plane = reinterpret_cast<float*>(aframe->extended_data[c]);
+        for (int i = 0; i < n; ++i) plane[i] = pending[used + static_cast<std::size_t>(i * ch + c)];
+      }
+      aframe->pts = audio_pts;
+      audio_pts += n;
+      send(aenc.get(), ast, aframe.get());
+      used += static_cast<std::size_t>(n * ch);
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(used));
+    if (last) send(aenc.get(), ast, nullptr);
+  }
+  // Sends one frame (or nullptr to flush) to an encoder and writes the packets that come out into its stream.
+  void send(AVCodecContext* codec, AVStream* stream, AVFrame* f) {
+    if (avcodec_send_frame(codec, f) < 0) file.fail("the encoder refused a frame");
+    while (true) {
+      const int r = avcodec_receive_packet(codec, pkt.get());
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
+      if (r < 0) file.fail("encoding failed");
+      av_packet_rescale_ts(pkt.get(), codec->time_base, stream->time_base);
+      pkt->stream_index = stream->index;
+      file.write(pkt.get());
+    }
   }
   // Sends one frame (or nullptr to flush) and writes the packets that come out.
   void encode(AVFrame* f) {
@@ -320,7 +372,8 @@ struct ClipWriter::Impl {
   }
 };
 
-ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int height) : impl_(std::make_unique<Impl>(path)) {
+ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int height, const ClipAudio* audio)
+    : impl_(std::make_unique<Impl>(path)) {
   Impl& m = *impl_;
   if (!fps.valid()) fps = {25, 1};
   width -= width % 2;  // 4:2:0 wants even sizes
@@ -352,6 +405,30 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.file.fail("cannot add a video stream");
   m.st->time_base = m.enc->time_base;
   m.st->avg_frame_rate = m.enc->framerate;  // without it the MP4 edit list ends one frame early (B-frames)
+  if (audio && audio->sample_rate > 0 && (audio->channels == 1 || audio->channels == 2)) {
+    const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (!aac) m.file.fail("no AAC encoder in this FFmpeg build (use --no-clip-audio)");
+    m.aenc.reset(avcodec_alloc_context3(aac));
+    if (!m.aenc) throw std::bad_alloc();
+    m.aenc->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    m.aenc->sample_rate = audio->sample_rate;
+    av_channel_layout_default(&m.aenc->ch_layout, audio->channels);
+    m.aenc->bit_rate = 64000 * audio->channels;
+    m.aenc->time_base = AVRational{1, audio->sample_rate};
+    if (m.file.oc->oformat->flags & AVFMT_GLOBALHEADER) m.aenc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (avcodec_open2(m.aenc.get(), aac, nullptr) < 0) m.file.fail("cannot open the AAC encoder");
+    m.ast = avformat_new_stream(m.file.oc.get(), nullptr);
+    if (!m.ast || avcodec_parameters_from_context(m.ast->codecpar, m.aenc.get()) < 0) m.file.fail("cannot add an audio stream");
+    m.ast->time_base = m.aenc->time_base;
+    m.aframe.reset(av_frame_alloc());
+    if (!m.aframe) throw std::bad_alloc();
+    m.aframe->format = AV_SAMPLE_FMT_FLTP;
+    m.aframe->sample_rate = audio->sample_rate;
+    m.aframe->nb_samples = m.aenc->frame_size > 0 ? m.aenc->frame_size : 1024;
+    if (av_channel_layout_copy(&m.aframe->ch_layout, &m.aenc->ch_layout) < 0 || av_frame_get_buffer(m.aframe.get(), 0) < 0)
+      throw std::bad_alloc();
+    audio_codec_ = "aac";
+  }
   m.file.create();
   if (avformat_write_header(m.file.oc.get(), nullptr) < 0) m.file.fail("cannot write the header");
   m.frame->format = AV_PIX_FMT_YUV420P;
@@ -368,7 +445,22 @@ void ClipWriter::write(Yuv420 pic) {
   if (pic.width != m.frame->width || pic.height != m.frame->height)
     throw Error(ErrorKind::Internal, "clip frame of " + std::to_string(pic.width) + "x" + std::to_string(pic.height) +
                                          " for a clip of " + std::to_string(m.frame->width) + "x" + std::to_string(m.frame->height));
-  if (!m.queue.push(std::move(pic))) {  // the worker stopped: its error
+  Impl::Item item;
+  item.pic = std::move(pic);
+  if (!m.queue.push(std::move(item))) {  // the worker stopped: its error
+    m.stop();
+    if (m.error) std::rethrow_exception(m.error);
+    m.file.fail("the clip was already closed");
+  }
+}
+
+void ClipWriter::write_audio(std::vector<float> samples) {
+  Impl& m = *impl_;
+  if (!m.aenc) return;
+  Impl::Item item;
+  item.sound = std::move(samples);
+  item.is_sound = true;
+  if (!m.queue.push(std::move(item))) {
     m.stop();
     if (m.error) std::rethrow_exception(m.error);
     m.file.fail("the clip was already closed");
@@ -380,6 +472,7 @@ void ClipWriter::close() {
   m.stop();
   if (m.error) std::rethrow_exception(m.error);
   m.encode(nullptr);
+  m.encode_sound({}, true);
   m.file.finish();
 }
 
@@ -456,7 +549,7 @@ bool ClipCopier::append(double start, double end) {
     m.last_dts = m.pkt->dts;
     max_pts = std::max(max_pts, m.pkt->pts);
     m.pkt->pos = -1;
-    m.pkt->stream_index = 0;
+    m.pkt->stream_index = m.ost->index;
     av_packet_rescale_ts(m.pkt.get(), tb, m.ost->time_base);
     m.file.write(m.pkt.get());
     ++m.copied;

@@ -41,24 +41,35 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
 /// yuv420p) when the FFmpeg build has it, else MPEG-4 Part 2. The container follows the file extension (.mp4, .mkv,
 /// ...). Frames come in YUV 4:2:0 as decoded (no RGB round trip), at the clip's size (width and height rounded down to
 /// even). Written to a temporary file and renamed into place by close().
+/// The clip's sound: AAC at this rate and channel count (1 or 2), from interleaved float samples.
+struct ClipAudio {
+  int sample_rate = 0;
+  int channels = 0;
+};
+
 class ClipWriter {
  public:
-  /// Throws Error{OutputUnwritable} when no encoder can be opened or the file cannot be created.
-  ClipWriter(const std::string& path, Rational fps, int width, int height);
+  /// With `audio`, the clip also gets an AAC track, written by write_audio(). Throws Error{OutputUnwritable} when
+  /// no encoder can be opened or the file cannot be created.
+  ClipWriter(const std::string& path, Rational fps, int width, int height, const ClipAudio* audio = nullptr);
   ~ClipWriter();
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
   /// Queues a frame for encoding on the writer's own thread (a few are buffered). Throws Error{OutputUnwritable}
   /// when an earlier frame could not be encoded or written, Error{Internal} for a frame of another size.
   void write(Yuv420 frame);
+  /// Queues interleaved samples that follow the sound written so far (nothing without an audio track). The caller
+  /// keeps the sound in step with the pictures: each picture lasts 1/fps, so n pictures take n x rate / fps samples.
+  void write_audio(std::vector<float> samples);
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
+  const std::string& audio_codec() const { return audio_codec_; }  ///< "aac", or "" without sound
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::string codec_;
+  std::string codec_, audio_codec_;
 };
 
 /// Cuts the summary clip out of the input without decoding or re-encoding it (a stream copy of the video stream):

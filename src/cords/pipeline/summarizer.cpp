@@ -18,6 +18,7 @@
 #include "cords/core/error.h"
 #include "cords/core/text.h"
 #include "cords/core/timer.h"
+#include "cords/decode/audio_reader.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/embed/factory.h"
@@ -80,6 +81,12 @@ void validate_config(const SummarizeConfig& c) {
     throw invalid_argument("--shot-threshold must be a finite number > 1 (3 is the default)");
   if (!(std::isfinite(c.transitions.min_shot_seconds) && c.transitions.min_shot_seconds >= 0))
     throw invalid_argument("--min-shot-length must be a finite number of seconds >= 0");
+  if (!(std::isfinite(c.start_seconds) && c.start_seconds >= 0)) throw invalid_argument("--start must be a time >= 0");
+  if (!(std::isfinite(c.end_seconds) && c.end_seconds >= 0)) throw invalid_argument("--end must be a time >= 0");
+  if (c.end_seconds > 0 && c.end_seconds <= c.start_seconds) throw invalid_argument("--end must come after --start");
+  if (c.sheet_columns < 0 || c.sheet_columns > 64) throw invalid_argument("--grid columns must be 1 to 64");
+  if (c.sheet_width != 0 && (c.sheet_width < 200 || c.sheet_width > 16384))
+    throw invalid_argument("--sheet-width must be 200 to 16384 pixels");
   if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
     throw invalid_argument("--hwaccel must be auto, cuda or none, got '" + c.hwaccel + "'");
   if (c.selector != "uniform" && c.selector != "random") {
@@ -314,11 +321,14 @@ std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const 
 // Shots from frame-exact boundaries: every shot as exported, and those holding samples (what selection sees; a shot
 // shorter than the sampling period may hold none) with their sample ranges.
 void frame_shots(const segment::Transitions& tr, const std::vector<segment::FrameStat>& fs, const Samples& s,
-                 const decode::VideoInfo& info, std::vector<segment::Shot>& shots, std::vector<ShotSpan>& spans) {
+                 const decode::VideoInfo& info, const SummarizeConfig& cfg, std::vector<segment::Shot>& shots,
+                 std::vector<ShotSpan>& spans) {
   const double frame_s = info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
   shots.clear();
   spans.clear();
-  spans.push_back({0, 0, 0.0, 0.0, "start", -1});
+  // From the video's first frame, or with --start from the first frame decoded.
+  if (cfg.start_seconds > 0) spans.push_back({fs.front().frame, 0, fs.front().seconds, 0.0, "start", -1});
+  else spans.push_back({0, 0, 0.0, 0.0, "start", -1});
   for (const auto& b : tr.boundaries) {
     spans.back().end_frame = b.frame;
     spans.back().end = b.seconds;
@@ -327,6 +337,10 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
   spans.back().end_frame = std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
                                      info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
   spans.back().end = std::max(fs.back().seconds + frame_s, info.duration);
+  if (cfg.end_seconds > 0) {  // --end: up to the last frame decoded
+    spans.back().end_frame = fs.back().frame + 1;
+    spans.back().end = fs.back().seconds + frame_s;
+  }
   std::int64_t i = 0;
   for (auto& span : spans) {
     const std::int64_t first = i;
@@ -425,25 +439,48 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   }
   decode::FFmpegSource src(cfg.input, o);
   std::unique_ptr<output::ClipWriter> clip;
+  // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
+  // last at the clip's frame rate, so that sound and pictures start together at every joint.
+  std::unique_ptr<decode::AudioReader> audio = encode_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
+  const Rational clip_fps = info.frame_rate.valid() ? info.frame_rate : Rational{25, 1};
   if (encode_clip) {
-    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h);
+    output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
+    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h,
+                                                audio ? &sound : nullptr);
     res.clip_codec = clip->codec();
+    res.clip_audio = clip->audio_codec();
     res.clip_mode = "encode";
   }
+  std::int64_t samples_written = 0;  // of sound, so far
+  const auto add_sound = [&](double from, std::int64_t pictures_before, std::int64_t pictures) {
+    if (!audio || pictures <= 0) return;
+    const std::int64_t until = std::llround(static_cast<double>(pictures_before + pictures) * audio->sample_rate() / clip_fps.value());
+    clip->write_audio(audio->read(from, until - samples_written));
+    samples_written = until;
+  };
   // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
   // one needs no decoding before it. Without a clip to encode, each keyframe is a point.
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
   // Frame-exact shots keep each stretch inside its keyframe's shot (stream seconds; the next shot's first frame out).
   std::vector<std::pair<double, double>> bounds;
+  const double half_frame = 0.5 / (info.frame_rate.valid() ? info.frame_rate.value() : 25.0);
   if (res.shot_detection == "frames") {
-    const double half_frame = 0.5 / (info.frame_rate.valid() ? info.frame_rate.value() : 25.0);
     for (const auto& shot : res.shots) bounds.emplace_back(info.start + shot.start, info.start + shot.end - half_frame);
+  } else if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: the stretch summarized
+    const double lo = info.start + cfg.start_seconds, hi = cfg.end_seconds > 0 ? info.start + cfg.end_seconds - half_frame : 1e300;
+    for (std::size_t i = 0; i < res.shots.size(); ++i) bounds.emplace_back(lo, hi);
   }
   const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after, bounds.empty() ? nullptr : &bounds)
                                                   : merged_windows(res.keyframes, 0.0, 0.0);
   // Each keyframe image is written as soon as it is decoded; the sheet keeps only a thumbnail of it, so memory does
   // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
   output::SheetOptions sheet_opts;
+  sheet_opts.columns = cfg.sheet_columns;
+  if (cfg.sheet_width > 0) {  // tiles and gaps (8 pixels, SheetOptions) fill the width asked for
+    const int n = static_cast<int>(res.keyframes.size());
+    const int cols = std::max(2, cfg.sheet_columns > 0 ? cfg.sheet_columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0)))));
+    sheet_opts.tile_width = std::max(32, (cfg.sheet_width - 8) / cols - 8);
+  }
   std::vector<Image> thumbs(res.keyframes.size());
   std::vector<char> have(res.keyframes.size(), 0);  // (char: workers below set their own keyframes' slots)
   // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
@@ -506,6 +543,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     else
       src.seek(w.start);
     decode::Frame f;
+    const std::int64_t window_first = clip_frames;
+    double window_start = -1;
     while (src.next(f)) {
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
@@ -515,10 +554,12 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
         ++next_key;
       }
       if (clip && t <= w.end + 1e-6) {
+        if (window_start < 0) window_start = t;
         clip->write(std::move(f.yuv));
         ++clip_frames;
       }
     }
+    if (clip) add_sound(window_start, window_first, clip_frames - window_first);
   }
   // Keyframes whose frame pass 2 did not find again (timestamps that restart or jump, an input that changed
   // since pass 1) are dropped from the summary and reported: the manifest lists only what was written.
@@ -595,6 +636,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                  {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
       {"parameters", {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)}, {"budget", cfg.budget},
                       {"budget_rule", r.budget_rule}, {"sample_fps", cfg.sample_fps},
+                      {"start", cfg.start_seconds}, {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
                       {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
                       {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
                       {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
@@ -611,6 +653,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
                    {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
                    {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode},
+                   {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
                    {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", json(r.warnings)},
       {"decode_workers", r.decode_workers},
@@ -649,11 +692,19 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
+  if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: one decoder over that stretch
+    if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
+      throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
+                             format_time(res.info.duration) + ")");
+    dopt.range_start = cfg.start_seconds > 0 ? res.info.start + cfg.start_seconds : 0;
+    dopt.range_end = cfg.end_seconds > 0 ? res.info.start + cfg.end_seconds : 0;
+    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+  }
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
   const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int parts = range_decoders(res.info, cores);
+  const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
   DecodeReport seen;
   Samples s;
   std::vector<segment::FrameStat> frame_stats;
@@ -724,12 +775,18 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
       write_file_atomic(dump, csv);
     }
     tr = segment::detect_transitions(frame_stats, cfg.transitions);
-    frame_shots(tr, frame_stats, s, res.info, res.shots, res.shot_spans);
+    frame_shots(tr, frame_stats, s, res.info, cfg, res.shots, res.shot_spans);
     res.transitions = tr.spans;
   } else {
     res.shot_detection = "samples";
     res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
     res.shot_spans = shot_spans(res.shots, s, res.info);
+  }
+  if (cfg.end_seconds > 0 && !res.shot_spans.empty() && res.shot_spans.back().end > cfg.end_seconds) {  // --end
+    const double frame_s = res.info.frame_rate.valid() ? 1.0 / res.info.frame_rate.value() : 0.04;
+    res.shot_spans.back().end = std::max(res.shot_spans.back().start, cfg.end_seconds);
+    res.shot_spans.back().end_frame =
+        std::max(res.shot_spans.back().start_frame + 1, static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));
   }
   const auto shot_of = segment::shot_labels(res.shots, s.n());
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor

@@ -35,11 +35,16 @@ struct SummarizeConfig {
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
   bool clip_copy = true;
+  bool clip_audio = true;                 ///< the input's sound in an encoded clip (AAC), when it has any
   int threads = 0;                       ///< cores to use: selection threads, three decoder frame threads each; 0 = all
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
   bool write_exports = true;              ///< shots.csv and chapters.vtt beside the manifest
+  double start_seconds = 0;               ///< summarize from here (seconds from the video's start; --start)
+  double end_seconds = 0;                 ///< to here (> start_seconds; 0: the end; --end)
+  int sheet_columns = 0;                  ///< contact sheet columns; 0: about square (--grid CxR sets C)
+  int sheet_width = 0;                    ///< contact sheet width in pixels; 0: 320-pixel tiles (--sheet-width)
   bool force = false;                     ///< replace an existing summary written by this tool (summary_dir.h)
   segment::ShotOptions shots;              ///< shots on the samples (fast mode, and inputs without frame statistics)
   segment::TransitionOptions transitions;  ///< frame-exact shots (full decode: every decoded frame)
@@ -71,6 +76,7 @@ struct SummaryResult {
   std::vector<Keyframe> keyframes;  ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
+  std::string clip_audio;  ///< "aac" when the clip has sound, "" otherwise
   std::string clip_mode;            ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
   std::string embedder;             ///< e.g. "histogram", "cnn:mobilenet_v2"
   /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
