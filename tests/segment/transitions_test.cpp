@@ -2,8 +2,11 @@
 // properties (boundaries sorted, at least min_shot_seconds apart, never inside a transition).
 #include "cords/segment/transitions.h"
 
+#include "cords/embed/embedder.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -178,6 +181,50 @@ TEST(Transitions, BoundariesAreSortedAndAtLeastTheShortestShotApart) {
 TEST(Transitions, TooFewFramesGiveNothing) {
   EXPECT_TRUE(detect_transitions({}).boundaries.empty());
   EXPECT_TRUE(detect_transitions({FrameStat{}}).boundaries.empty());
+}
+
+// The picture measures behind the keyframe candidates: noise has uncorrelated neighbours, a blurred picture a
+// fraction of the sharp one's Laplacian, a flat one none.
+TEST(PictureQuality, NoiseBlurAndFlatPictures) {
+  const int w = 160, h = 90;
+  Image sharp, blurred, noise, flat;
+  for (Image* img : {&sharp, &blurred, &noise, &flat}) {
+    img->width = w;
+    img->height = h;
+    img->data.assign(static_cast<std::size_t>(w) * h * 3, 0);
+  }
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> u(0, 255);
+  const auto set = [&](Image& img, int x, int y, int v) {
+    for (int c = 0; c < 3; ++c) img.data[(static_cast<std::size_t>(y) * w + x) * 3 + c] = static_cast<std::uint8_t>(v);
+  };
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      set(sharp, x, y, ((x / 8 + y / 8) % 2) ? 220 : 30);  // a checkerboard of 8-pixel squares
+      set(noise, x, y, u(rng));
+      set(flat, x, y, 120);
+    }
+  for (int y = 0; y < h; ++y)  // the checkerboard through a 9x9 box blur
+    for (int x = 0; x < w; ++x) {
+      int sum = 0, count = 0;
+      for (int dy = -4; dy <= 4; ++dy)
+        for (int dx = -4; dx <= 4; ++dx) {
+          const int xx = std::clamp(x + dx, 0, w - 1), yy = std::clamp(y + dy, 0, h - 1);
+          sum += sharp.data[(static_cast<std::size_t>(yy) * w + xx) * 3];
+          ++count;
+        }
+      set(blurred, x, y, sum / count);
+    }
+  const auto qs = embed::picture_quality(sharp), qb = embed::picture_quality(blurred), qn = embed::picture_quality(noise),
+             qf = embed::picture_quality(flat);
+  EXPECT_GT(qs.correlation, 0.7);  // (an edge every 8 pixels: 0.76)
+  EXPECT_GT(qb.correlation, 0.8);
+  EXPECT_LT(std::fabs(qn.correlation), 0.2);
+  EXPECT_DOUBLE_EQ(qf.correlation, 1.0);
+  EXPECT_LT(qb.sharpness, qs.sharpness / 3) << "the summarizer's blur rule: under a third of the shot's median";
+  EXPECT_DOUBLE_EQ(qf.sharpness, 0.0);
+  EXPECT_GT(qn.spread, 20) << "noise is uncorrelated and strong";
+  EXPECT_DOUBLE_EQ(qf.spread, 0.0);
 }
 
 }  // namespace

@@ -544,6 +544,56 @@ TEST_F(Summarize, StartEndGridAndSheetWidth) {
     EXPECT_EQ(cli(slideshow + " -q --features histogram " + bad + " -o " + (out / "bad").string()).code, 2) << bad;
 }
 
+// TV static (as in a game's cut-scene) is no content: between two real shots it is never a keyframe, even with a
+// budget of one per shot (the blur rule's measure is tested in segment_test, PictureQuality).
+TEST_F(Summarize, NoiseFramesAreNotPicked) {
+  const std::string in = (out / "static.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=3 -f lavfi -i "
+                         "\"nullsrc=s=320x240:r=25:d=2,geq=lum='random(1)*255':cb=128:cr=128\" -f lavfi -i "
+                         "smptebars=s=320x240:r=25:d=3 -filter_complex \"[0][1][2]concat=n=3:v=1:a=0,format=yuv420p\" "
+                         "-c:v libx264 -preset veryfast -x264-params scenecut=0 " + in).c_str()),
+            0);
+  SummarizeConfig c;
+  c.input = in;
+  c.output_dir = (out / "static").string();
+  c.features = "histogram";
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.shot_spans.size(), 3u);
+  EXPECT_EQ(r.shot_spans[1].start_frame, 75);
+  EXPECT_EQ(r.shot_spans[2].start_frame, 125);
+  ASSERT_FALSE(r.keyframes.empty());
+  std::set<std::int64_t> shots;
+  for (const auto& k : r.keyframes) {
+    EXPECT_FALSE(k.frame >= 75 && k.frame < 125) << "keyframe " << k.frame << " is TV static";
+    shots.insert(k.frame < 75 ? 0 : 2);
+  }
+  EXPECT_EQ(shots.size(), 2u) << "both real shots are represented";
+}
+
+// No near-duplicate keyframes while distinct pictures remain; when the budget exceeds the distinct content (a still
+// picture for 10 s) the repeats stay and the manifest says so.
+TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
+  SummarizeConfig c = config("slideshow.mp4", "distinct");
+  c.features = "histogram";
+  c.budget = 5;
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  SummaryResult r = run_summarize(c);
+  EXPECT_EQ(r.near_duplicates, 0);
+  const std::string still = (out / "still.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=320x240:r=25:d=1 -vf "
+                         "\"trim=end_frame=1,loop=loop=249:size=1,setpts=N/25/TB\" -c:v libx264 -preset veryfast " + still).c_str()),
+            0);
+  c.input = still;
+  c.output_dir = (out / "still").string();
+  r = run_summarize(c);
+  EXPECT_EQ(r.keyframes.size(), 5u);
+  EXPECT_EQ(r.near_duplicates, 4);
+  bool said = false;
+  for (const auto& w : r.warnings) said = said || w.find("exceeds the distinct content") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
 TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s

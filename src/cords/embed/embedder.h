@@ -30,4 +30,15 @@ std::unique_ptr<Embedder> histogram_embedder();
 /// Mean luma (0..255) of an image: fades to or from black show as dark runs.
 double mean_luma(const Image& img);
 
+/// What a picture's luma says of its quality as a keyframe. `correlation`: between horizontally adjacent pixels,
+/// about 0.8-1 for camera and rendered pictures, near 0 for noise (TV static); 1 for a uniform picture.
+/// `sharpness`: mean absolute Laplacian (0..255 scale): small for a blurred or flat picture. `spread`: standard
+/// deviation of the luma (a flat picture's compression noise is uncorrelated too, but faint).
+struct PictureQuality {
+  double correlation = 1.0;
+  double sharpness = 0.0;
+  double spread = 0.0;
+};
+PictureQuality picture_quality(const Image& img);
+
 }  // namespace cords::embed

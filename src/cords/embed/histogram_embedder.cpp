@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cords/embed/embedder.h"
 
@@ -83,6 +84,39 @@ double mean_luma(const Image& img) {
   for (std::size_t i = 0; i < n; ++i)
     total += 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2];
   return total / static_cast<double>(n);
+}
+
+PictureQuality picture_quality(const Image& img) {
+  PictureQuality q;
+  if (img.width < 3 || img.height < 3) return q;
+  const int w = img.width, h = img.height;
+  std::vector<float> y(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  for (std::size_t i = 0; i < y.size(); ++i)
+    y[i] = static_cast<float>(0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
+  const auto at = [&](int r, int c) { return static_cast<double>(y[static_cast<std::size_t>(r) * static_cast<std::size_t>(w) + static_cast<std::size_t>(c)]); };
+  // Correlation of horizontal neighbours: sums over all pairs (a, b) = (y[r][c], y[r][c + 1]).
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, lap = 0;
+  double pairs = 0, inner = 0;
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c + 1 < w; ++c) {
+      const double a = at(r, c), b = at(r, c + 1);
+      sa += a;
+      sb += b;
+      saa += a * a;
+      sbb += b * b;
+      sab += a * b;
+      pairs += 1;
+    }
+  for (int r = 1; r + 1 < h; ++r)
+    for (int c = 1; c + 1 < w; ++c) {
+      lap += std::fabs(4 * at(r, c) - at(r - 1, c) - at(r + 1, c) - at(r, c - 1) - at(r, c + 1));
+      inner += 1;
+    }
+  const double va = saa - sa * sa / pairs, vb = sbb - sb * sb / pairs, cov = sab - sa * sb / pairs;
+  q.correlation = va > 1e-6 * pairs && vb > 1e-6 * pairs ? cov / std::sqrt(va * vb) : 1.0;
+  q.sharpness = lap / inner;
+  q.spread = std::sqrt(std::max(0.0, va / pairs));
+  return q;
 }
 
 }  // namespace cords::embed

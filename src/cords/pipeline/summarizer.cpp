@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -42,8 +43,40 @@ struct Samples {
   std::vector<Timestamp> ts;
   std::vector<std::int64_t> frame;
   std::vector<double> luma, seconds;
+  std::vector<double> correlation, sharpness, spread;  // embed::picture_quality of each sample
+  std::vector<std::uint8_t> tiny;              // 16x9 grey thumbnail of each sample (kTiny bytes): near-duplicates
   std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
 };
+
+// Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than kNearDuplicate (of 255) on
+// average: the same picture give or take noise and compression (docs/video.md).
+constexpr std::size_t kTiny = 16 * 9;
+constexpr double kNearDuplicate = 6.0;
+
+void add_tiny(const Image& img, std::vector<std::uint8_t>& out) {
+  for (int by = 0; by < 9; ++by)
+    for (int bx = 0; bx < 16; ++bx) {
+      const int x0 = bx * img.width / 16, x1 = std::max(x0 + 1, (bx + 1) * img.width / 16);
+      const int y0 = by * img.height / 9, y1 = std::max(y0 + 1, (by + 1) * img.height / 9);
+      double sum = 0;
+      int count = 0;
+      for (int y = y0; y < y1 && y < img.height; ++y)
+        for (int x = x0; x < x1 && x < img.width; ++x) {
+          const std::size_t p = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 3;
+          sum += 0.299 * img.data[p] + 0.587 * img.data[p + 1] + 0.114 * img.data[p + 2];
+          ++count;
+        }
+      out.push_back(static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0));
+    }
+}
+
+double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
+  const std::uint8_t* x = s.tiny.data() + static_cast<std::size_t>(a) * kTiny;
+  const std::uint8_t* y = s.tiny.data() + static_cast<std::size_t>(b) * kTiny;
+  double d = 0;
+  for (std::size_t i = 0; i < kTiny; ++i) d += std::abs(static_cast<int>(x[i]) - static_cast<int>(y[i]));
+  return d / static_cast<double>(kTiny);
+}
 
 std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
   return embed::make_embedder({c.features, c.model, c.device});
@@ -155,6 +188,12 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
       s.frame.push_back(f.index);
       s.seconds.push_back(f.ts.seconds() - src.info().start);
       s.luma.push_back(embed::mean_luma(f.image));
+      const embed::PictureQuality q = embed::picture_quality(f.image);
+      s.correlation.push_back(q.correlation);
+      s.sharpness.push_back(q.sharpness);
+      s.spread.push_back(q.spread);
+      if (f.image.empty()) s.tiny.insert(s.tiny.end(), kTiny, 0);
+      else add_tiny(f.image, s.tiny);
     }
     batch.clear();
     if (progress) progress("decode", s.n(), std::max(expected, s.n()));
@@ -243,6 +282,10 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
     s.frame.insert(s.frame.end(), p.frame.begin(), p.frame.end());
     s.luma.insert(s.luma.end(), p.luma.begin(), p.luma.end());
     s.seconds.insert(s.seconds.end(), p.seconds.begin(), p.seconds.end());
+    s.correlation.insert(s.correlation.end(), p.correlation.begin(), p.correlation.end());
+    s.sharpness.insert(s.sharpness.end(), p.sharpness.begin(), p.sharpness.end());
+    s.spread.insert(s.spread.end(), p.spread.begin(), p.spread.end());
+    s.tiny.insert(s.tiny.end(), p.tiny.begin(), p.tiny.end());
     stats.insert(stats.end(), part_stats[k].begin(), part_stats[k].end());
     report.skipped += reports[k].skipped;
     report.backwards += reports[k].backwards;
@@ -657,6 +700,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                    {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", json(r.warnings)},
       {"decode_workers", r.decode_workers},
+      {"near_duplicates", r.near_duplicates},
       {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }
@@ -791,17 +835,33 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   const auto shot_of = segment::shot_labels(res.shots, s.n());
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor
   // frames inside a fade, dissolve or flash found on the frames, unless that would leave their shot without any.
+  // Nor noise (TV static: neighbouring pixels uncorrelated, with a luma spread of 20 or more, unlike a flat picture's
+  // faint compression noise; never, as black frames), nor blurred frames (sharpness
+  // under a third of the median of their shot's other candidates, while the shot keeps one; docs/video.md).
   std::vector<char> usable = segment::usable_samples(s.luma, s.seconds, res.shots, cfg.shots);
-  if (!tr.spans.empty()) {
+  const auto leave_out = [&](const std::function<bool(std::size_t)>& bad) {
     for (const auto& shot : res.shots) {
-      std::vector<std::int64_t> clean;
-      for (std::int64_t i = shot.first; i <= shot.last; ++i)
-        if (usable[static_cast<std::size_t>(i)] && !tr.in_transition(s.frame[static_cast<std::size_t>(i)])) clean.push_back(i);
+      std::vector<std::size_t> clean;
+      for (auto i = static_cast<std::size_t>(shot.first); i <= static_cast<std::size_t>(shot.last); ++i)
+        if (usable[i] && !bad(i)) clean.push_back(i);
       if (clean.empty()) continue;
-      for (std::int64_t i = shot.first; i <= shot.last; ++i) usable[static_cast<std::size_t>(i)] = 0;
-      for (auto i : clean) usable[static_cast<std::size_t>(i)] = 1;
+      for (auto i = static_cast<std::size_t>(shot.first); i <= static_cast<std::size_t>(shot.last); ++i) usable[i] = 0;
+      for (auto i : clean) usable[i] = 1;
     }
+  };
+  if (!tr.spans.empty()) leave_out([&](std::size_t i) { return tr.in_transition(s.frame[i]); });
+  for (std::size_t i = 0; i < usable.size(); ++i)  // noise is no content: not even a shot of it gets a keyframe
+    if (s.correlation[i] < 0.5 && s.spread[i] >= 20) usable[i] = 0;
+  std::vector<double> shot_sharpness(res.shots.size(), 0.0);  // the median over each shot's candidates
+  for (std::size_t k = 0; k < res.shots.size(); ++k) {
+    std::vector<double> v;
+    for (auto i = static_cast<std::size_t>(res.shots[k].first); i <= static_cast<std::size_t>(res.shots[k].last); ++i)
+      if (usable[i]) v.push_back(s.sharpness[i]);
+    if (v.empty()) continue;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    shot_sharpness[k] = v[v.size() / 2];
   }
+  leave_out([&](std::size_t i) { return s.sharpness[i] < shot_sharpness[static_cast<std::size_t>(shot_of[i])] / 3; });
   std::vector<std::int64_t> candidates;
   for (std::int64_t i = 0; i < s.n(); ++i)
     if (usable[static_cast<std::size_t>(i)]) candidates.push_back(i);
@@ -823,7 +883,46 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     for (std::int64_t i = 0; i < s.n(); ++i) candidates[static_cast<std::size_t>(i)] = i;
   }
   res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
-  const auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
+  auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
+  // No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of
+  // its shot farthest from every pick, when one is not itself a repeat; else it stays, and the manifest says so.
+  std::int64_t repeats = 0;
+  for (std::size_t t = 1; t < chosen.size(); ++t) {
+    const auto repeat_of = [&](std::int64_t c, std::size_t skip) {
+      double nearest = 1e300;
+      for (std::size_t u = 0; u < chosen.size(); ++u)
+        if (u != skip) nearest = std::min(nearest, tiny_distance(s, c, chosen[u]));
+      return nearest;
+    };
+    if (repeat_of(chosen[t], t) >= kNearDuplicate) continue;
+    // (Looking for a replacement costs k x candidates distances per repeat: very long videos only count them.)
+    if (static_cast<double>(chosen.size()) * static_cast<double>(candidates.size()) > 2e6) {
+      ++repeats;
+      continue;
+    }
+    std::int64_t best = -1;
+    double best_d = kNearDuplicate;
+    for (auto c : candidates) {
+      if (shot_of[static_cast<std::size_t>(c)] != shot_of[static_cast<std::size_t>(chosen[t])] ||
+          std::find(chosen.begin(), chosen.end(), c) != chosen.end())
+        continue;
+      const double d = repeat_of(c, t);
+      if (d >= best_d) {
+        best_d = d;
+        best = c;
+      }
+    }
+    if (best >= 0) {
+      chosen[t] = best;
+      gains[t] = 0;  // (not a greedy pick: its gain is not known)
+    } else {
+      ++repeats;
+    }
+  }
+  if (repeats > 0)
+    res.warnings.push_back(std::to_string(repeats) + " keyframe(s) repeat an earlier one (their pictures differ by less than " +
+                           std::to_string(static_cast<int>(kNearDuplicate)) + "/255): the budget exceeds the distinct content");
+  res.near_duplicates = repeats;
   res.select_s = sw.seconds();
 
   for (std::size_t t = 0; t < chosen.size(); ++t) {

@@ -84,6 +84,7 @@ struct SummaryResult {
   std::vector<std::string> warnings;
   std::string budget_rule;          ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
+  std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
   int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
 };
 
