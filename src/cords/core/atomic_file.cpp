@@ -34,6 +34,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_na
   // Only regular files (or nothing) are swapped: renaming over a device node, a FIFO or a link would replace it.
   if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular && st.type() != fs::file_type::unknown)
     fail(path_, "it is not a regular file", 0);
+  // Created and registered together: an interruption in between would leave the file behind.
+  const auto hold = defer_interrupt_cleanup();
   file_ = std::fopen(temp_.c_str(), "wbx");
   if (!file_) fail(path_, "cannot create a file in its directory", errno);
   registration_ = TempRegistration(temp_);

@@ -141,6 +141,8 @@ std::string pid_name(const std::string& dir, const char* tag) { return dir + tag
 }  // namespace
 
 TempSummaryDir::TempSummaryDir(const std::string& dir) : path_(pid_name(dir, ".tmp-")) {
+  // Created and registered together: an interruption in between would leave the folder behind.
+  const auto hold = defer_interrupt_cleanup();
   std::error_code ec;
   if (!fs::create_directory(path_, ec))
     throw output_unwritable("cannot create '" + path_ + "': " + (ec ? ec.message() : "it already exists"));
