@@ -358,17 +358,14 @@ struct ClipWriter::Impl {
       file.write(pkt.get());
     }
   }
-  // Sends one frame (or nullptr to flush) and writes the packets that come out.
-  void encode(AVFrame* f) {
-    if (avcodec_send_frame(enc.get(), f) < 0) file.fail("the encoder refused a frame");
-    while (true) {
-      const int r = avcodec_receive_packet(enc.get(), pkt.get());
-      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      if (r < 0) file.fail("encoding failed");
-      av_packet_rescale_ts(pkt.get(), enc->time_base, st->time_base);
-      pkt->stream_index = st->index;
-      file.write(pkt.get());
-    }
+  // Sends one picture (or nullptr to flush) to the video encoder.
+  void encode(AVFrame* f) { send(enc.get(), st, f); }
+  // Hands an item to the worker; when the worker has stopped, rethrows its error.
+  void push(Item item) {
+    if (queue.push(std::move(item))) return;
+    stop();
+    if (error) std::rethrow_exception(error);
+    file.fail("the clip was already closed");
   }
 };
 
@@ -447,11 +444,7 @@ void ClipWriter::write(Yuv420 pic) {
                                          " for a clip of " + std::to_string(m.frame->width) + "x" + std::to_string(m.frame->height));
   Impl::Item item;
   item.pic = std::move(pic);
-  if (!m.queue.push(std::move(item))) {  // the worker stopped: its error
-    m.stop();
-    if (m.error) std::rethrow_exception(m.error);
-    m.file.fail("the clip was already closed");
-  }
+  m.push(std::move(item));
 }
 
 void ClipWriter::write_audio(std::vector<float> samples) {
@@ -460,11 +453,7 @@ void ClipWriter::write_audio(std::vector<float> samples) {
   Impl::Item item;
   item.sound = std::move(samples);
   item.is_sound = true;
-  if (!m.queue.push(std::move(item))) {
-    m.stop();
-    if (m.error) std::rethrow_exception(m.error);
-    m.file.fail("the clip was already closed");
-  }
+  m.push(std::move(item));
 }
 
 void ClipWriter::close() {
