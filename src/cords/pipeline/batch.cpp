@@ -280,8 +280,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
 
   // One model for the whole batch, shared by the jobs; the cores (--threads, else the machine's) split between them.
   auto embedder = embed::make_embedder({cfg.video.features, cfg.video.model, cfg.video.device});
-  const int cores =
-      cfg.video.threads > 0 ? cfg.video.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = cores_to_use(cfg.video);
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> done{0};
   std::mutex m;

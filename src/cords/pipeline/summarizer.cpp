@@ -46,7 +46,24 @@ struct Samples {
   std::vector<double> correlation, sharpness, spread;  // embed::picture_quality of each sample
   std::vector<std::uint8_t> tiny;              // 16x9 grey thumbnail of each sample (kTiny bytes): near-duplicates
   std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
+  // Appends the samples of a later stretch of the video.
+  void append(const Samples& o) {
+    const auto add = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    add(rows, o.rows);
+    add(hist, o.hist);
+    add(ts, o.ts);
+    add(frame, o.frame);
+    add(luma, o.luma);
+    add(seconds, o.seconds);
+    add(correlation, o.correlation);
+    add(sharpness, o.sharpness);
+    add(spread, o.spread);
+    add(tiny, o.tiny);
+  }
 };
+
+// Seconds of one frame at the video's frame rate (25 fps when it is unknown, as the clip writer assumes).
+double frame_seconds(const decode::VideoInfo& info) { return info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04; }
 
 // Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than kNearDuplicate (of 255) on
 // average: the same picture give or take noise and compression (docs/video.md).
@@ -93,6 +110,10 @@ void check_output_name(const std::string& option, const std::string& name, const
 }
 
 }  // namespace
+
+int cores_to_use(const SummarizeConfig& cfg) {
+  return cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots) {
   const std::int64_t sheet = std::min<std::int64_t>(16, (n + 3) / 4);
@@ -243,14 +264,14 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
   std::mutex m;
   // For the progress bar: the samples expected (fast mode: a guess of one key frame every 2 s).
   const double expected_total = info.duration * (cfg.keyframes_only ? 0.5 : cfg.sample_fps);
+  const double period = cfg.keyframes_only ? 1.0 : 1.0 / cfg.sample_fps;
+  const double len = std::ceil(info.duration / parts / period) * period;  // each stretch, a multiple of the period
   std::vector<std::thread> threads;
   for (int k = 0; k < parts; ++k) {
     threads.emplace_back([&, k] {
       try {
         decode::DecodeOptions o = dopt;
         o.threads = std::max(1, cores / parts);
-        const double period = cfg.keyframes_only ? 1.0 : 1.0 / cfg.sample_fps;
-        const double len = std::ceil(info.duration / parts / period) * period;
         o.range_start = k == 0 ? 0.0 : info.start + k * len;
         o.range_end = k + 1 == parts ? 0.0 : info.start + (k + 1) * len;
         decode::FFmpegSource src(cfg.input, o);
@@ -275,17 +296,7 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
     if (e) std::rethrow_exception(e);
   Samples s;
   for (std::size_t k = 0; k < part.size(); ++k) {
-    Samples& p = part[k];
-    s.rows.insert(s.rows.end(), p.rows.begin(), p.rows.end());
-    s.hist.insert(s.hist.end(), p.hist.begin(), p.hist.end());
-    s.ts.insert(s.ts.end(), p.ts.begin(), p.ts.end());
-    s.frame.insert(s.frame.end(), p.frame.begin(), p.frame.end());
-    s.luma.insert(s.luma.end(), p.luma.begin(), p.luma.end());
-    s.seconds.insert(s.seconds.end(), p.seconds.begin(), p.seconds.end());
-    s.correlation.insert(s.correlation.end(), p.correlation.begin(), p.correlation.end());
-    s.sharpness.insert(s.sharpness.end(), p.sharpness.begin(), p.sharpness.end());
-    s.spread.insert(s.spread.end(), p.spread.begin(), p.spread.end());
-    s.tiny.insert(s.tiny.end(), p.tiny.begin(), p.tiny.end());
+    s.append(part[k]);
     stats.insert(stats.end(), part_stats[k].begin(), part_stats[k].end());
     report.skipped += reports[k].skipped;
     report.backwards += reports[k].backwards;
@@ -341,7 +352,7 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
 // declared duration and frame count when they reach past the last sample, else one frame after it).
 std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const Samples& s, const decode::VideoInfo& info) {
   std::vector<ShotSpan> spans;
-  const double frame_s = info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
+  const double frame_s = frame_seconds(info);
   for (std::size_t i = 0; i < shots.size(); ++i) {
     const auto first = static_cast<std::size_t>(shots[i].first);
     ShotSpan span{s.frame[first], 0, s.seconds[first], 0};
@@ -366,7 +377,7 @@ std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const 
 void frame_shots(const segment::Transitions& tr, const std::vector<segment::FrameStat>& fs, const Samples& s,
                  const decode::VideoInfo& info, const SummarizeConfig& cfg, std::vector<segment::Shot>& shots,
                  std::vector<ShotSpan>& spans) {
-  const double frame_s = info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
+  const double frame_s = frame_seconds(info);
   shots.clear();
   spans.clear();
   // From the video's first frame, or with --start from the first frame decoded.
@@ -380,10 +391,6 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
   spans.back().end_frame = std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
                                      info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
   spans.back().end = std::max(fs.back().seconds + frame_s, info.duration);
-  if (cfg.end_seconds > 0) {  // --end: up to the last frame decoded
-    spans.back().end_frame = fs.back().frame + 1;
-    spans.back().end = fs.back().seconds + frame_s;
-  }
   std::int64_t i = 0;
   for (auto& span : spans) {
     const std::int64_t first = i;
@@ -485,7 +492,6 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
   // last at the clip's frame rate, so that sound and pictures start together at every joint.
   std::unique_ptr<decode::AudioReader> audio = encode_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
-  const Rational clip_fps = info.frame_rate.valid() ? info.frame_rate : Rational{25, 1};
   if (encode_clip) {
     output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
     clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h,
@@ -497,7 +503,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   std::int64_t samples_written = 0;  // of sound, so far
   const auto add_sound = [&](double from, std::int64_t pictures_before, std::int64_t pictures) {
     if (!audio || pictures <= 0) return;
-    const std::int64_t until = std::llround(static_cast<double>(pictures_before + pictures) * audio->sample_rate() / clip_fps.value());
+    const std::int64_t until =
+        std::llround(static_cast<double>(pictures_before + pictures) * audio->sample_rate() * frame_seconds(info));
     clip->write_audio(audio->read(from, until - samples_written));
     samples_written = until;
   };
@@ -506,9 +513,12 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
   // Frame-exact shots keep each stretch inside its keyframe's shot (stream seconds; the next shot's first frame out).
   std::vector<std::pair<double, double>> bounds;
-  const double half_frame = 0.5 / (info.frame_rate.valid() ? info.frame_rate.value() : 25.0);
-  if (res.shot_detection == "frames") {
-    for (const auto& shot : res.shots) bounds.emplace_back(info.start + shot.start, info.start + shot.end - half_frame);
+  const double half_frame = 0.5 * frame_seconds(info);
+  if (res.shot_detection == "frames") {  // from the exported spans (--end clamps the last one), by sample shot
+    bounds.resize(res.shots.size());
+    for (const auto& span : res.shot_spans)
+      if (span.sample_shot >= 0)
+        bounds[static_cast<std::size_t>(span.sample_shot)] = {info.start + span.start, info.start + span.end - half_frame};
   } else if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: the stretch summarized
     const double lo = info.start + cfg.start_seconds, hi = cfg.end_seconds > 0 ? info.start + cfg.end_seconds - half_frame : 1e300;
     for (std::size_t i = 0; i < res.shots.size(); ++i) bounds.emplace_back(lo, hi);
@@ -542,7 +552,7 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it),
   // so they are decoded and written by several workers, each with its own decoder, one core each.
   const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
-  const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = cores_to_use(cfg);
   const int workers = single_key_frames ? std::min<int>(cores, static_cast<int>(res.keyframes.size()) / 4) : 0;
   if (workers > 1) {
     std::atomic<std::size_t> next{0};
@@ -747,7 +757,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
-  const int cores = cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = cores_to_use(cfg);
   const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
   DecodeReport seen;
   Samples s;
@@ -827,7 +837,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     res.shot_spans = shot_spans(res.shots, s, res.info);
   }
   if (cfg.end_seconds > 0 && !res.shot_spans.empty() && res.shot_spans.back().end > cfg.end_seconds) {  // --end
-    const double frame_s = res.info.frame_rate.valid() ? 1.0 / res.info.frame_rate.value() : 0.04;
+    const double frame_s = frame_seconds(res.info);
     res.shot_spans.back().end = std::max(res.shot_spans.back().start, cfg.end_seconds);
     res.shot_spans.back().end_frame =
         std::max(res.shot_spans.back().start_frame + 1, static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));

@@ -97,6 +97,9 @@ using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int
 /// split over the shots (as --per-shot), so every shot gets a keyframe.
 std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots);
 
+/// The cores a run uses: SummarizeConfig::threads, or all the machine's when it is 0.
+int cores_to_use(const SummarizeConfig& cfg);
+
 /// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work): budget and fraction,
 /// non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not plain file names
 /// with a known extension or that collide.
