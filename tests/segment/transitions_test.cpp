@@ -225,6 +225,9 @@ TEST(PictureQuality, NoiseBlurAndFlatPictures) {
   EXPECT_DOUBLE_EQ(qf.sharpness, 0.0);
   EXPECT_GT(qn.spread, 20) << "noise is uncorrelated and strong";
   EXPECT_DOUBLE_EQ(qf.spread, 0.0);
+  EXPECT_DOUBLE_EQ(qs.mean, embed::mean_luma(sharp));
+  for (auto v : qf.tiny) EXPECT_EQ(v, 120);
+  EXPECT_EQ(qs.tiny[0], 91) << "the first 10x10 block: 68 dark pixels (30), 32 bright (220)";
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #pragma once
 // Embedders turn frames into feature vectors for the selector. HistogramEmbedder (colour histograms, no model) is
 // here; the CNN embedder comes with the model. Embeddings are L2-normalised rows.
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,11 +35,15 @@ double mean_luma(const Image& img);
 /// What a picture's luma says of its quality as a keyframe. `correlation`: between horizontally adjacent pixels,
 /// about 0.8-1 for camera and rendered pictures, near 0 for noise (TV static); 1 for a uniform picture.
 /// `sharpness`: mean absolute Laplacian (0..255 scale): small for a blurred or flat picture. `spread`: standard
-/// deviation of the luma (a flat picture's compression noise is uncorrelated too, but faint).
+/// deviation of the luma (a flat picture's compression noise is uncorrelated too, but faint). `mean`: mean_luma().
+/// `tiny`: the luma averaged over a 16x9 grid, row by row (two pictures whose grids are close are the same picture
+/// give or take noise and compression). One pass over the picture's luma for all of them.
 struct PictureQuality {
   double correlation = 1.0;
   double sharpness = 0.0;
   double spread = 0.0;
+  double mean = 0.0;
+  std::array<std::uint8_t, 16 * 9> tiny{};
 };
 PictureQuality picture_quality(const Image& img);
 

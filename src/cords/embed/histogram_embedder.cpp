@@ -88,12 +88,31 @@ double mean_luma(const Image& img) {
 
 PictureQuality picture_quality(const Image& img) {
   PictureQuality q;
-  if (img.width < 3 || img.height < 3) return q;
+  if (img.empty()) return q;
   const int w = img.width, h = img.height;
   std::vector<float> y(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
-  for (std::size_t i = 0; i < y.size(); ++i)
-    y[i] = static_cast<float>(0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
+  double total = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double v = 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2];
+    y[i] = static_cast<float>(v);
+    total += v;  // (in double, exactly as mean_luma)
+  }
+  q.mean = total / static_cast<double>(y.size());
   const auto at = [&](int r, int c) { return static_cast<double>(y[static_cast<std::size_t>(r) * static_cast<std::size_t>(w) + static_cast<std::size_t>(c)]); };
+  for (int by = 0; by < 9; ++by)
+    for (int bx = 0; bx < 16; ++bx) {
+      const int x0 = bx * w / 16, x1 = std::max(x0 + 1, (bx + 1) * w / 16);
+      const int y0 = by * h / 9, y1 = std::max(y0 + 1, (by + 1) * h / 9);
+      double sum = 0;
+      int count = 0;
+      for (int r = y0; r < y1 && r < h; ++r)
+        for (int c = x0; c < x1 && c < w; ++c) {
+          sum += at(r, c);
+          ++count;
+        }
+      q.tiny[static_cast<std::size_t>(by * 16 + bx)] = static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0);
+    }
+  if (w < 3 || h < 3) return q;
   // Correlation of horizontal neighbours: sums over all pairs (a, b) = (y[r][c], y[r][c + 1]).
   double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, lap = 0;
   double pairs = 0, inner = 0;

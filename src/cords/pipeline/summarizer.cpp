@@ -67,25 +67,8 @@ double frame_seconds(const decode::VideoInfo& info) { return info.frame_rate.val
 
 // Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than kNearDuplicate (of 255) on
 // average: the same picture give or take noise and compression (docs/video.md).
-constexpr std::size_t kTiny = 16 * 9;
+constexpr std::size_t kTiny = std::tuple_size<decltype(embed::PictureQuality::tiny)>::value;
 constexpr double kNearDuplicate = 6.0;
-
-void add_tiny(const Image& img, std::vector<std::uint8_t>& out) {
-  for (int by = 0; by < 9; ++by)
-    for (int bx = 0; bx < 16; ++bx) {
-      const int x0 = bx * img.width / 16, x1 = std::max(x0 + 1, (bx + 1) * img.width / 16);
-      const int y0 = by * img.height / 9, y1 = std::max(y0 + 1, (by + 1) * img.height / 9);
-      double sum = 0;
-      int count = 0;
-      for (int y = y0; y < y1 && y < img.height; ++y)
-        for (int x = x0; x < x1 && x < img.width; ++x) {
-          const std::size_t p = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 3;
-          sum += 0.299 * img.data[p] + 0.587 * img.data[p + 1] + 0.114 * img.data[p + 2];
-          ++count;
-        }
-      out.push_back(static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0));
-    }
-}
 
 double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
   const std::uint8_t* x = s.tiny.data() + static_cast<std::size_t>(a) * kTiny;
@@ -208,13 +191,12 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
       s.ts.push_back(f.ts);
       s.frame.push_back(f.index);
       s.seconds.push_back(f.ts.seconds() - src.info().start);
-      s.luma.push_back(embed::mean_luma(f.image));
       const embed::PictureQuality q = embed::picture_quality(f.image);
+      s.luma.push_back(q.mean);
       s.correlation.push_back(q.correlation);
       s.sharpness.push_back(q.sharpness);
       s.spread.push_back(q.spread);
-      if (f.image.empty()) s.tiny.insert(s.tiny.end(), kTiny, 0);
-      else add_tiny(f.image, s.tiny);
+      s.tiny.insert(s.tiny.end(), q.tiny.begin(), q.tiny.end());
     }
     batch.clear();
     if (progress) progress("decode", s.n(), std::max(expected, s.n()));
