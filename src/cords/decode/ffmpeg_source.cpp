@@ -324,7 +324,7 @@ struct FFmpegSource::Impl {
         1.0 / opts.sample_fps >= 3.0 * frame_seconds)
       sample_margin = 1.5 * frame_seconds;
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
-    if (opts.range_start > 0) seek(opts.range_start);
+    if (opts.range_start > 0) seek(info.start + opts.range_start);
   }
 
   // avcodec_receive_frame into `frame`, with a hardware (NVDEC) picture copied back to memory (NV12 or P010), so
@@ -528,7 +528,7 @@ struct FFmpegSource::Impl {
       std::int64_t index = display_index(pts);
       ++decoded;
       const double t = static_cast<double>(pts) * av_q2d(tb);
-      if (opts.range_end > 0 && t >= opts.range_end - 1e-6) {
+      if (opts.range_end > 0 && t - info.start >= opts.range_end - 1e-6) {
         av_frame_unref(frame.get());
         finished = true;
         return false;
@@ -604,7 +604,7 @@ struct FFmpegSource::Impl {
     if (have >= 1) st.diff = grid_diff(g, grids[have - 1]);
     if (have >= 2) st.diff2 = grid_diff(g, grids[have - 2]);
     if (have >= 3) st.diff3 = grid_diff(g, grids[have - 3]);
-    const bool in_range = !(opts.range_start > 0 && t < opts.range_start - 1e-6);
+    const bool in_range = !(opts.range_start > 0 && t - info.start < opts.range_start - 1e-6);
     if (in_range) stats.push_back(st);
     grids.push_back(g);
     grid_stat.push_back(in_range ? static_cast<std::ptrdiff_t>(stats.size()) - 1 : -1);

@@ -61,9 +61,9 @@ struct DecodeOptions {
   /// driver is installed, quietly the CPU otherwise). Frames are copied back to memory as decoded (NV12), so
   /// everything after decoding is unchanged.
   std::string hwaccel = "none";
-  /// A stretch of the stream (seconds of its timestamps, not counting from VideoInfo::start): frames before
-  /// range_start are not returned (the source seeks there first when it is > 0), and the stream ends at the first
-  /// frame at or after range_end (when > 0). Lets several sources decode parts of one long input side by side.
+  /// A stretch of the video (seconds from its start, VideoInfo::start, as --start/--end): frames before range_start
+  /// are not returned (the source seeks there first when it is > 0), and the stream ends at the first frame at or
+  /// after range_end (when > 0). Lets several sources decode parts of one long input side by side.
   double range_start = 0, range_end = 0;
   /// Compute segment::FrameStat for every decoded frame (FFmpegSource::take_frame_stats): about 30 us a frame.
   bool frame_stats = false;

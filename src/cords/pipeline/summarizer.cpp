@@ -254,8 +254,8 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
       try {
         decode::DecodeOptions o = dopt;
         o.threads = std::max(1, cores / parts);
-        o.range_start = k == 0 ? 0.0 : info.start + k * len;
-        o.range_end = k + 1 == parts ? 0.0 : info.start + (k + 1) * len;
+        o.range_start = k * len;
+        o.range_end = k + 1 == parts ? 0.0 : (k + 1) * len;
         decode::FFmpegSource src(cfg.input, o);
         const ProgressFn mine = [&, k](const std::string& stage, std::int64_t done, std::int64_t) {
           if (!progress) return;
@@ -726,16 +726,13 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
   dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
+  dopt.range_start = cfg.start_seconds;  // --start/--end: one decoder over that stretch (below)
+  dopt.range_end = cfg.end_seconds;
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
-  if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: one decoder over that stretch
-    if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
-      throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
-                             format_time(res.info.duration) + ")");
-    dopt.range_start = cfg.start_seconds > 0 ? res.info.start + cfg.start_seconds : 0;
-    dopt.range_end = cfg.end_seconds > 0 ? res.info.start + cfg.end_seconds : 0;
-    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
-  }
+  if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
+    throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
+                           format_time(res.info.duration) + ")");
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
   Stopwatch sw;
