@@ -116,14 +116,22 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
     }
     std::size_t b = a;
     while (b + 1 < n && linear(b + 1)) ++b;
+    if (b - a + 1 < 3) {
+      a = b + 1;
+      continue;
+    }
     // A dissolve is an event: the change across its window is larger than across the windows 0.7-1.5 s before and
     // after it, inside the shots (the least of them: a cut nearby makes some large). Steady motion can be linear too
     // (a scrolling gradient, a slow zoom on smooth colour), but it changes as much there. Without frames on either
-    // side to compare with, nothing is called a dissolve.
-    const auto span_min = [&](double from, double to) {  // the least span of the frames in [from, to], -1 if none
+    // side to compare with, nothing is called a dissolve. The frames are looked at outwards from the run, only as far
+    // as the times reach (stats come in display order).
+    const auto span_min = [&](std::size_t from_index, int step, double from, double to) {  // -1 if none
       double least = -1;
-      for (std::size_t i = 0; i < n; ++i)
-        if (st[i].span >= 0 && st[i].seconds >= from && st[i].seconds <= to && (least < 0 || st[i].span < least)) least = st[i].span;
+      for (auto i = static_cast<std::ptrdiff_t>(from_index); i >= 0 && i < static_cast<std::ptrdiff_t>(n); i += step) {
+        const FrameStat& f = st[static_cast<std::size_t>(i)];
+        if (step < 0 ? f.seconds < from : f.seconds > to) break;
+        if (f.seconds >= from && f.seconds <= to && f.span >= 0 && (least < 0 || f.span < least)) least = f.span;
+      }
       return least;
     };
     float peak = 0;
@@ -134,10 +142,10 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
         if (st[c].seconds >= from && st[c].seconds <= to) return true;
       return false;
     };
-    const double before = cut_between(st[a].seconds - 1.5, st[a].seconds) ? -1 : span_min(st[a].seconds - 1.5, st[a].seconds - 0.7);
-    const double after = cut_between(st[b].seconds, st[b].seconds + 1.5) ? -1 : span_min(st[b].seconds + 0.7, st[b].seconds + 1.5);
+    const double before = cut_between(st[a].seconds - 1.5, st[a].seconds) ? -1 : span_min(a, -1, st[a].seconds - 1.5, st[a].seconds - 0.7);
+    const double after = cut_between(st[b].seconds, st[b].seconds + 1.5) ? -1 : span_min(b, 1, st[b].seconds + 0.7, st[b].seconds + 1.5);
     const bool event = (before >= 0 || after >= 0) && peak >= o.dissolve_contrast * std::max({before, after, 1.0});
-    if (b - a + 1 >= 3 && event) {
+    if (event) {
       // The blend extends beyond the centres whose windows are linear: widen while frames keep changing at about
       // the rate inside (at most 2 s on either side).
       double inside = 0;
