@@ -17,6 +17,7 @@
 #include "cords/core/atomic_file.h"
 #include "cords/core/bounded_queue.h"
 #include "cords/core/error.h"
+#include "cords/core/output_file.h"
 #include "cords/core/text.h"
 #include "cords/core/timer.h"
 #include "cords/decode/audio_reader.h"
@@ -805,7 +806,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
                       f.diff, f.diff2, f.diff3, f.luma, f.spread, f.span, f.mix);
         csv += line;
       }
-      write_file_atomic(dump, csv);
+      write_output_file(dump, csv, {cfg.input});  // a path the user named: the safety rules of docs/cli.md
     }
     tr = segment::detect_transitions(frame_stats, cfg.transitions);
     frame_shots(tr, frame_stats, s, res.info, cfg, res.shots, res.shot_spans);
