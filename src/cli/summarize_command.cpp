@@ -74,7 +74,7 @@ int run_summarize_command(int argc, char** argv) {
     ("grid", po::value(&grid)->value_name("CxR"), "contact sheet of C columns; without --budget or --fraction, C x R keyframes")
     ("sheet-width", po::value(&cfg.sheet_width)->value_name("PX"), "contact sheet width in pixels (default: 320-pixel tiles)")
     ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
-    ("no-clip-audio", po::bool_switch(&no_clip_audio), "leave the input's sound out of an encoded clip (a --fast copied clip has none)")
+    ("no-clip-audio", po::bool_switch(&no_clip_audio), "leave the input's sound out of the summary clip")
     ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
     ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
     ("force", po::bool_switch(&cfg.force), "replace an existing summary written by this tool (never a folder holding anything else)")

@@ -474,16 +474,20 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=12 -f lavfi -i "
                          "\"aevalsrc='if(lt(mod(t-1,2),0.04),0.8*sin(2*PI*1000*t),0)':s=44100:d=12\" -vf "
                          "\"drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t-1,2),0.04)'\" "
-                         "-c:v libx264 -preset ultrafast -c:a aac -b:a 128k " + in).c_str()), 0);
+                         "-c:v libx264 -preset ultrafast -g 25 -c:a aac -b:a 128k " + in).c_str()), 0);
+  for (bool fast : {false, true}) {
+  SCOPED_TRACE(fast ? "fast (copied pictures, encoded sound)" : "encoded clip");
   SummarizeConfig c;
   c.input = in;
-  c.output_dir = (out / "beeps").string();
+  c.output_dir = (out / (fast ? "beeps-fast" : "beeps")).string();
+  c.keyframes_only = fast;
   c.features = "histogram";
   c.budget = 5;
   c.clip_seconds = 2;
   c.write_sheet = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.clip_audio, "aac");
+  EXPECT_EQ(r.clip_mode, fast ? "copy" : "encode");
   const std::string clip = (fs::path(c.output_dir) / "summary.mp4").string();
   // Flashes: frames of the clip far brighter than the others.
   decode::DecodeOptions o;
@@ -512,6 +516,7 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
   ASSERT_GE(flashes.size(), 3u) << "each 2 s window holds a flash";
   ASSERT_EQ(beeps.size(), flashes.size());
   for (std::size_t i = 0; i < flashes.size(); ++i) EXPECT_NEAR(beeps[i], flashes[i], 0.04 + 1e-9) << "joint " << i;
+  }
 }
 
 // --start/--end summarize a stretch: keyframes, shots and clip stay inside it. --grid CxR sets the sheet's columns and,

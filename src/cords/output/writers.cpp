@@ -263,6 +263,79 @@ av::Input open_video_input(const std::string& input, int& index) {
   return in;
 }
 
+// Sends one frame (or nullptr to flush) to an encoder and writes the packets that come out into its stream.
+void send_frame(ClipFile& file, AVPacket* pkt, AVCodecContext* codec, AVStream* stream, AVFrame* f) {
+  if (avcodec_send_frame(codec, f) < 0) file.fail("the encoder refused a frame");
+  while (true) {
+    const int r = avcodec_receive_packet(codec, pkt);
+    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
+    if (r < 0) file.fail("encoding failed");
+    av_packet_rescale_ts(pkt, codec->time_base, stream->time_base);
+    pkt->stream_index = stream->index;
+    file.write(pkt);
+  }
+}
+
+// The clip's sound track (AAC), for either clip writer: samples wait in `pending` (interleaved) until a whole
+// encoder frame (1024 per channel) is there. Added before the file's header is written.
+struct AacTrack {
+  ClipFile& file;
+  av::Codec enc;
+  av::Frame frame{av_frame_alloc()};
+  av::Packet pkt{av_packet_alloc()};
+  AVStream* st = nullptr;
+  std::vector<float> pending;
+  std::int64_t pts = 0;
+
+  AacTrack(ClipFile& f, const ClipAudio& audio) : file(f) {
+    const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    if (!aac) file.fail("no AAC encoder in this FFmpeg build (use --no-clip-audio)");
+    enc.reset(avcodec_alloc_context3(aac));
+    if (!enc || !frame || !pkt) throw std::bad_alloc();
+    enc->sample_fmt = AV_SAMPLE_FMT_FLTP;
+    enc->sample_rate = audio.sample_rate;
+    av_channel_layout_default(&enc->ch_layout, audio.channels);
+    enc->bit_rate = 64000 * audio.channels;
+    enc->time_base = AVRational{1, audio.sample_rate};
+    if (file.oc->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (avcodec_open2(enc.get(), aac, nullptr) < 0) file.fail("cannot open the AAC encoder");
+    st = avformat_new_stream(file.oc.get(), nullptr);
+    if (!st || avcodec_parameters_from_context(st->codecpar, enc.get()) < 0) file.fail("cannot add an audio stream");
+    st->time_base = enc->time_base;
+    frame->format = AV_SAMPLE_FMT_FLTP;
+    frame->sample_rate = audio.sample_rate;
+    frame->nb_samples = enc->frame_size > 0 ? enc->frame_size : 1024;
+    if (av_channel_layout_copy(&frame->ch_layout, &enc->ch_layout) < 0 || av_frame_get_buffer(frame.get(), 0) < 0)
+      throw std::bad_alloc();
+  }
+  // Whether `audio` is sound this track can carry (a rate, and mono or stereo).
+  static bool usable(const ClipAudio* audio) {
+    return audio && audio->sample_rate > 0 && (audio->channels == 1 || audio->channels == 2);
+  }
+  // Appends interleaved samples and encodes every whole frame of them; `last`: also the rest, padded with silence,
+  // and the encoder's flush.
+  void encode(const std::vector<float>& sound, bool last) {
+    pending.insert(pending.end(), sound.begin(), sound.end());
+    const int ch = enc->ch_layout.nb_channels, n = frame->nb_samples;
+    const auto whole = static_cast<std::size_t>(n) * static_cast<std::size_t>(ch);
+    if (last && pending.size() % whole != 0) pending.resize((pending.size() / whole + 1) * whole, 0.0f);
+    std::size_t used = 0;
+    while (pending.size() - used >= whole) {
+      if (av_frame_make_writable(frame.get()) < 0) throw std::bad_alloc();
+      for (int c = 0; c < ch; ++c) {
+        auto* plane = reinterpret_cast<float*>(frame->extended_data[c]);
+        for (int i = 0; i < n; ++i) plane[i] = pending[used + static_cast<std::size_t>(i * ch + c)];
+      }
+      frame->pts = pts;
+      pts += n;
+      send_frame(file, pkt.get(), enc.get(), st, frame.get());
+      used += whole;
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(used));
+    if (last) send_frame(file, pkt.get(), enc.get(), st, nullptr);
+  }
+};
+
 }  // namespace
 
 struct ClipWriter::Impl {
@@ -272,13 +345,7 @@ struct ClipWriter::Impl {
   av::Packet pkt{av_packet_alloc()};
   AVStream* st = nullptr;
   std::int64_t next_pts = 0;
-  // The sound (AAC), when the clip has any: samples wait in `pending` (interleaved) until a whole encoder frame
-  // (1024 per channel) is there.
-  av::Codec aenc;
-  av::Frame aframe;
-  AVStream* ast = nullptr;
-  std::vector<float> pending;
-  std::int64_t audio_pts = 0;
+  std::unique_ptr<AacTrack> sound;  ///< when the clip has any
   // What the worker takes: a picture, or a stretch of sound.
   struct Item {
     Yuv420 pic;
@@ -306,7 +373,7 @@ struct ClipWriter::Impl {
     try {
       Item item;
       while (queue.pop(item)) {
-        if (item.is_sound) encode_sound(item.sound, false);
+        if (item.is_sound) sound->encode(item.sound, false);
         else encode_picture(item.pic);
       }
     } catch (...) {
@@ -323,43 +390,8 @@ struct ClipWriter::Impl {
     frame->pts = next_pts++;
     encode(frame.get());
   }
-  // Appends interleaved samples and encodes every whole frame of them; `last`: also the rest, padded with silence,
-  // and the encoder's flush.
-  void encode_sound(const std::vector<float>& sound, bool last) {
-    if (!aenc) return;
-    pending.insert(pending.end(), sound.begin(), sound.end());
-    const int ch = aenc->ch_layout.nb_channels, n = aenc->frame_size > 0 ? aenc->frame_size : 1024;
-    if (last && pending.size() % static_cast<std::size_t>(n * ch) != 0)
-      pending.resize((pending.size() / static_cast<std::size_t>(n * ch) + 1) * static_cast<std::size_t>(n * ch), 0.0f);
-    std::size_t used = 0;
-    while (pending.size() - used >= static_cast<std::size_t>(n * ch)) {
-      if (av_frame_make_writable(aframe.get()) < 0) throw std::bad_alloc();
-      for (int c = 0; c < ch; ++c) {
-        auto* plane = reinterpret_cast<float*>(aframe->extended_data[c]);
-        for (int i = 0; i < n; ++i) plane[i] = pending[used + static_cast<std::size_t>(i * ch + c)];
-      }
-      aframe->pts = audio_pts;
-      audio_pts += n;
-      send(aenc.get(), ast, aframe.get());
-      used += static_cast<std::size_t>(n * ch);
-    }
-    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(used));
-    if (last) send(aenc.get(), ast, nullptr);
-  }
-  // Sends one frame (or nullptr to flush) to an encoder and writes the packets that come out into its stream.
-  void send(AVCodecContext* codec, AVStream* stream, AVFrame* f) {
-    if (avcodec_send_frame(codec, f) < 0) file.fail("the encoder refused a frame");
-    while (true) {
-      const int r = avcodec_receive_packet(codec, pkt.get());
-      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      if (r < 0) file.fail("encoding failed");
-      av_packet_rescale_ts(pkt.get(), codec->time_base, stream->time_base);
-      pkt->stream_index = stream->index;
-      file.write(pkt.get());
-    }
-  }
   // Sends one picture (or nullptr to flush) to the video encoder.
-  void encode(AVFrame* f) { send(enc.get(), st, f); }
+  void encode(AVFrame* f) { send_frame(file, pkt.get(), enc.get(), st, f); }
   // Hands an item to the worker; when the worker has stopped, rethrows its error.
   void push(Item item) {
     if (queue.push(std::move(item))) return;
@@ -402,28 +434,8 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.file.fail("cannot add a video stream");
   m.st->time_base = m.enc->time_base;
   m.st->avg_frame_rate = m.enc->framerate;  // without it the MP4 edit list ends one frame early (B-frames)
-  if (audio && audio->sample_rate > 0 && (audio->channels == 1 || audio->channels == 2)) {
-    const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
-    if (!aac) m.file.fail("no AAC encoder in this FFmpeg build (use --no-clip-audio)");
-    m.aenc.reset(avcodec_alloc_context3(aac));
-    if (!m.aenc) throw std::bad_alloc();
-    m.aenc->sample_fmt = AV_SAMPLE_FMT_FLTP;
-    m.aenc->sample_rate = audio->sample_rate;
-    av_channel_layout_default(&m.aenc->ch_layout, audio->channels);
-    m.aenc->bit_rate = 64000 * audio->channels;
-    m.aenc->time_base = AVRational{1, audio->sample_rate};
-    if (m.file.oc->oformat->flags & AVFMT_GLOBALHEADER) m.aenc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (avcodec_open2(m.aenc.get(), aac, nullptr) < 0) m.file.fail("cannot open the AAC encoder");
-    m.ast = avformat_new_stream(m.file.oc.get(), nullptr);
-    if (!m.ast || avcodec_parameters_from_context(m.ast->codecpar, m.aenc.get()) < 0) m.file.fail("cannot add an audio stream");
-    m.ast->time_base = m.aenc->time_base;
-    m.aframe.reset(av_frame_alloc());
-    if (!m.aframe) throw std::bad_alloc();
-    m.aframe->format = AV_SAMPLE_FMT_FLTP;
-    m.aframe->sample_rate = audio->sample_rate;
-    m.aframe->nb_samples = m.aenc->frame_size > 0 ? m.aenc->frame_size : 1024;
-    if (av_channel_layout_copy(&m.aframe->ch_layout, &m.aenc->ch_layout) < 0 || av_frame_get_buffer(m.aframe.get(), 0) < 0)
-      throw std::bad_alloc();
+  if (AacTrack::usable(audio)) {
+    m.sound = std::make_unique<AacTrack>(m.file, *audio);
     audio_codec_ = "aac";
   }
   m.file.create();
@@ -449,7 +461,7 @@ void ClipWriter::write(Yuv420 pic) {
 
 void ClipWriter::write_audio(std::vector<float> samples) {
   Impl& m = *impl_;
-  if (!m.aenc) return;
+  if (!m.sound) return;
   Impl::Item item;
   item.sound = std::move(samples);
   item.is_sound = true;
@@ -461,7 +473,7 @@ void ClipWriter::close() {
   m.stop();
   if (m.error) std::rethrow_exception(m.error);
   m.encode(nullptr);
-  m.encode_sound({}, true);
+  if (m.sound) m.sound->encode({}, true);
   m.file.finish();
 }
 
@@ -474,7 +486,9 @@ struct ClipCopier::Impl {
   AVStream* ost = nullptr;
   std::int64_t next_pts = INT64_MIN;  ///< where the next segment's first frame is shown (input time base)
   std::int64_t last_dts = INT64_MIN;  ///< the last packet's decode time, shifted (input time base)
+  std::int64_t first_shown = INT64_MIN;  ///< the clip's first frame, shifted (input time base): the clip's time 0
   std::int64_t copied = 0;
+  std::unique_ptr<AacTrack> sound;  ///< when the clip has any
 
   Impl(const std::string& input, const std::string& path) : in(open_video_input(input, in_index)), file(path), ist(in->streams[in_index]) {}
 };
@@ -485,7 +499,7 @@ ClipCopier::~ClipCopier() = default;
 
 std::int64_t ClipCopier::packets() const { return impl_->copied; }
 
-std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path) {
+std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path, const ClipAudio* audio) {
   std::unique_ptr<ClipCopier> c(new ClipCopier(input, path));
   Impl& m = *c->impl_;
   // Only codecs the container declares it can hold; anything else is re-encoded by the caller.
@@ -501,6 +515,10 @@ std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std
   }
   const AVCodecDescriptor* d = avcodec_descriptor_get(m.ist->codecpar->codec_id);
   c->codec_ = d ? d->name : "unknown";
+  if (AacTrack::usable(audio)) {
+    m.sound = std::make_unique<AacTrack>(m.file, *audio);
+    c->audio_codec_ = "aac";
+  }
   m.file.create();
   // The muxer may still refuse the stream's parameters (the unfinished file is removed with the copier). It may
   // also change ost->time_base: packets are rescaled to it.
@@ -508,14 +526,15 @@ std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std
   return c;
 }
 
-bool ClipCopier::append(double start, double end) {
+bool ClipCopier::append(double start, double end, CopiedSpan* span) {
   Impl& m = *impl_;
+  if (span) *span = {};
   const AVRational tb = m.ist->time_base;
   const auto start_ts = static_cast<std::int64_t>(std::floor(start / av_q2d(tb)));
   const auto end_ts = static_cast<std::int64_t>(std::ceil(end / av_q2d(tb)));
   if (av_seek_frame(m.in.get(), m.in_index, start_ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
   bool started = false;
-  std::int64_t offset = 0, max_pts = INT64_MIN;
+  std::int64_t offset = 0, max_pts = INT64_MIN, seg_first = 0;
   while (av_read_frame(m.in.get(), m.pkt.get()) >= 0) {
     std::unique_ptr<AVPacket, void (*)(AVPacket*)> unref(m.pkt.get(), av_packet_unref);
     if (m.pkt->stream_index != m.in_index) continue;
@@ -524,8 +543,15 @@ bool ClipCopier::append(double start, double end) {
       if (m.pkt->dts == AV_NOPTS_VALUE || m.pkt->pts == AV_NOPTS_VALUE) return false;
       started = true;
       // Place the segment after the previous one: its first frame shown one frame after the last one shown,
-      // and decode times kept increasing.
-      offset = m.last_dts == INT64_MIN ? -m.pkt->dts : std::max(m.next_pts - m.pkt->pts, m.last_dts + 1 - m.pkt->dts);
+      // and decode times kept increasing. The first segment's key frame is shown at time 0 (decode times before
+      // it are negative, as for an encoder's B-frames), where the sound starts too.
+      offset = m.last_dts == INT64_MIN ? -m.pkt->pts : std::max(m.next_pts - m.pkt->pts, m.last_dts + 1 - m.pkt->dts);
+      seg_first = m.pkt->pts + offset;
+      if (m.first_shown == INT64_MIN) m.first_shown = seg_first;
+      if (span) {
+        span->from = m.pkt->pts * av_q2d(tb);
+        span->at = static_cast<double>(seg_first - m.first_shown) * av_q2d(tb);
+      }
     }
     if (m.pkt->dts == AV_NOPTS_VALUE || m.pkt->pts == AV_NOPTS_VALUE) return false;
     // The first packet shown at or after the end closes the segment: everything before it in decode order is
@@ -534,7 +560,7 @@ bool ClipCopier::append(double start, double end) {
     if (m.pkt->pts >= end_ts && max_pts != INT64_MIN) break;
     m.pkt->pts += offset;
     m.pkt->dts += offset;
-    if (m.pkt->dts <= m.last_dts) return false;  // not increasing: the input's timestamps are not copyable
+    if (m.last_dts != INT64_MIN && m.pkt->dts <= m.last_dts) return false;  // not increasing: not copyable
     m.last_dts = m.pkt->dts;
     max_pts = std::max(max_pts, m.pkt->pts);
     m.pkt->pos = -1;
@@ -547,9 +573,17 @@ bool ClipCopier::append(double start, double end) {
   const AVRational fr = m.ist->avg_frame_rate.num > 0 ? m.ist->avg_frame_rate : m.ist->r_frame_rate;
   const std::int64_t step = fr.num > 0 ? std::max<std::int64_t>(1, av_rescale_q(1, AVRational{fr.den, fr.num}, tb)) : 1;
   m.next_pts = max_pts + step;
+  if (span) span->until = span->from + static_cast<double>(m.next_pts - seg_first) * av_q2d(tb);
   return true;
 }
 
-void ClipCopier::close() { impl_->file.finish(); }
+void ClipCopier::write_audio(const std::vector<float>& samples) {
+  if (impl_->sound) impl_->sound->encode(samples, false);
+}
+
+void ClipCopier::close() {
+  if (impl_->sound) impl_->sound->encode({}, true);
+  impl_->file.finish();
+}
 
 }  // namespace cords::output

@@ -81,23 +81,35 @@ class ClipCopier {
   /// A copier for `input`'s best video stream into `path` (container by extension), or nullptr when that container
   /// cannot hold the input's codec (the caller then re-encodes). Throws Error{OutputUnwritable} when the file
   /// cannot be created, Error{InputUnreadable} when the input cannot be opened.
-  static std::unique_ptr<ClipCopier> open(const std::string& input, const std::string& path);
+  /// With `audio`, the clip also gets an AAC track, written by write_audio(): the sound is encoded, not copied, as
+  /// AAC packets (21-23 ms, with the encoder's priming) cannot meet the pictures within a frame at every joint.
+  static std::unique_ptr<ClipCopier> open(const std::string& input, const std::string& path, const ClipAudio* audio = nullptr);
   ~ClipCopier();
   ClipCopier(const ClipCopier&) = delete;
   ClipCopier& operator=(const ClipCopier&) = delete;
-  /// Appends [start, end) seconds, from the key frame at or before `start`. Returns false (and writes nothing more)
-  /// when the input's packets lack the timestamps a copy needs; the clip must then be re-encoded.
-  bool append(double start, double end);
+  /// Where a segment's pictures came from and where the clip shows them (seconds): input [from, until), shown
+  /// from `at` in the clip (whose first frame is at 0). Empty (until == from) when nothing was copied.
+  struct CopiedSpan {
+    double from = 0, until = 0, at = 0;
+  };
+  /// Appends [start, end) seconds, from the key frame at or before `start`; `span`, when given, says what was
+  /// copied. Returns false (and writes nothing more) when the input's packets lack the timestamps a copy needs; the
+  /// clip must then be re-encoded.
+  bool append(double start, double end, CopiedSpan* span = nullptr);
+  /// Interleaved samples that follow the sound written so far (nothing without an audio track); the caller keeps
+  /// them in step with the spans appended.
+  void write_audio(const std::vector<float>& samples);
   /// Finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }  ///< the input's codec name
+  const std::string& audio_codec() const { return audio_codec_; }  ///< "aac", or "" without sound
   std::int64_t packets() const;  ///< packets copied so far
 
  private:
   ClipCopier(const std::string& input, const std::string& path);
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  std::string codec_;
+  std::string codec_, audio_codec_;
 };
 
 }  // namespace cords::output

@@ -435,15 +435,33 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // packet for packet (no decoding or encoding at all). Falls back to encoding when the container cannot hold the
   // codec or the input's timestamps do not allow a copy.
   bool encode_clip = cfg.write_clip;
+  // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
+  // last, so that sound and pictures start together at every joint.
+  std::unique_ptr<decode::AudioReader> audio = cfg.write_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
+  const output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
   if (cfg.write_clip && cfg.keyframes_only && !res.fast_fallback && cfg.clip_copy) {
-    if (auto copier = output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string())) {
+    if (auto copier = output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string(), audio ? &sound : nullptr)) {
       bool ok = true;
-      for (const auto& w : merged_windows(res.keyframes, 0.0, cfg.clip_seconds))
-        if (!(ok = copier->append(w.start, w.end))) break;
+      std::int64_t written = 0;  // sample frames of sound so far
+      for (const auto& w : merged_windows(res.keyframes, 0.0, cfg.clip_seconds)) {
+        output::ClipCopier::CopiedSpan span;
+        if (!(ok = copier->append(w.start, w.end, &span))) break;
+        if (!audio || span.until <= span.from) continue;
+        // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
+        const double rate = audio->sample_rate();
+        const std::int64_t at = std::llround(span.at * rate), until = std::llround((span.at + span.until - span.from) * rate);
+        if (at > written) {
+          copier->write_audio(std::vector<float>(static_cast<std::size_t>(at - written) * static_cast<std::size_t>(sound.channels), 0.0f));
+          written = at;
+        }
+        if (until > written) copier->write_audio(audio->read(span.from + static_cast<double>(written - at) / rate, until - written));
+        written = std::max(written, until);
+      }
       if (ok && copier->packets() > 0) {
         copier->close();
         encode_clip = false;
         res.clip_codec = copier->codec();
+        res.clip_audio = copier->audio_codec();
         res.clip_mode = "copy";
       }
     }
@@ -472,11 +490,8 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   }
   decode::FFmpegSource src(cfg.input, o);
   std::unique_ptr<output::ClipWriter> clip;
-  // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
-  // last at the clip's frame rate, so that sound and pictures start together at every joint.
-  std::unique_ptr<decode::AudioReader> audio = encode_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
+  if (!encode_clip) audio.reset();
   if (encode_clip) {
-    output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
     clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h,
                                                 audio ? &sound : nullptr);
     res.clip_codec = clip->codec();
