@@ -65,6 +65,8 @@ int run_summarize_command(int argc, char** argv) {
        "seconds: a boundary closer than this to the previous one is dropped")
     ("no-shots", po::bool_switch(&no_shots), "no shot detection: the whole video is one shot")
     ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds, fmt(cfg.clip_seconds)), "seconds of video around each keyframe in the clip")
+    ("clip-crossfade", po::value(&cfg.clip_crossfade)->value_name("S")->default_value(cfg.clip_crossfade, fmt(cfg.clip_crossfade)),
+       "seconds of crossfade (pictures and sound) between the clip's segments; 0 = straight cuts; with --fast the clip is then encoded")
     ("clip-height", po::value(&cfg.clip_max_height)->default_value(cfg.clip_max_height), "an encoded clip is scaled down to at most this many lines (a copied --fast clip keeps the input's size)")
     ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
     ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
@@ -151,7 +153,7 @@ int run_summarize_command(int argc, char** argv) {
   decode::set_ffmpeg_verbose(verbose);
   cfg.write_sheet = !no_sheet;
   cfg.write_clip = !no_clip;
-  cfg.clip_copy = !clip_reencode;
+  cfg.clip_copy = !clip_reencode && cfg.clip_crossfade == 0;  // a copy cannot blend
   cfg.write_keyframes = !no_keyframes;
   cfg.detect_shots = !no_shots;
   cfg.clip_audio = !no_clip_audio;

@@ -432,6 +432,24 @@ TEST_F(Summarize, AviFramesRatesReachTheManifestAndTheClip) {
   EXPECT_EQ(rate.out.substr(0, rate.out.find('\n')), "24000/1001") << rate.out;
 }
 
+// A variable-rate input (4 s at 30 fps, then 4 s at 10 fps) plays at its real speed in the encoded clip: the clip
+// runs at the input's rate (30) and repeats each 10 fps frame three times; one frame per slot used to play the second
+// half three times too fast (a 5.3 s clip). The MP4 ends at 7.9 s (its last frame has no duration and is cut by the
+// edit list), so the clip holds 7.9 s = 237 frames.
+TEST_F(Summarize, VariableFrameRateClipPlaysAtRealSpeed) {
+  const std::string vfr = (out / "vfr.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=160x120:r=30:d=4 -f lavfi -i "
+                         "testsrc2=s=160x120:r=10:d=4 -filter_complex \"[0]settb=1/30000[a];[1]settb=1/30000[b];"
+                         "[a][b]concat=n=2:v=1:a=0\" -fps_mode vfr -c:v libx264 -preset ultrafast " + vfr).c_str()),
+            0);
+  const CliRun r = cli(vfr + " -q --features histogram --budget 1 --no-shots --clip-seconds 30 -o " + (out / "vfr").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const CliRun probe = test::run_cli_sh("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+                                        "stream=avg_frame_rate,nb_read_frames -of csv=p=0 " + (out / "vfr" / "summary.mp4").string());
+  ASSERT_EQ(probe.code, 0);
+  EXPECT_EQ(probe.out.substr(0, probe.out.find('\n')), "30/1,237") << "7.9 s at 30 fps";
+}
+
 // A long input with cores to spare is decoded by several decoders side by side, each over its own stretch (each
 // seeks there), and fast mode writes the keyframes with several workers: the samples and keyframes are those one
 // decoder gives, and keyframes carry their frame numbers in the video (in fast mode too, not their rank among the key
@@ -517,6 +535,59 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
   ASSERT_EQ(beeps.size(), flashes.size());
   for (std::size_t i = 0; i < flashes.size(); ++i) EXPECT_NEAR(beeps[i], flashes[i], 0.04 + 1e-9) << "joint " << i;
   }
+}
+
+// --clip-crossfade blends the last slots of each segment into the first ones of the next, pictures and sound alike:
+// three shots of different brightness (a keyframe each) give a clip 2 x 5 frames shorter at 0.2 s and 25 fps, whose
+// joints ramp from one brightness to the next, with sound as long as the pictures. In fast mode the clip is then
+// encoded (a copy cannot blend).
+TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
+  const std::string in = (out / "xf.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y "
+                         "-f lavfi -i \"color=c=0x202020:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=white\" "
+                         "-f lavfi -i \"color=c=0xd0d0d0:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=black\" "
+                         "-f lavfi -i \"color=c=0x808080:s=320x240:r=25:d=4,drawgrid=w=32:h=32:t=2:c=white\" "
+                         "-f lavfi -i sine=f=440:d=12:r=44100 -filter_complex \"[0][1][2]concat=n=3:v=1:a=0,format=yuv420p[v]\" "
+                         "-map [v] -map 3 -c:v libx264 -preset ultrafast -g 25 -c:a aac " + in).c_str()), 0);
+  const auto lumas = [](const std::string& clip) {
+    decode::DecodeOptions o;
+    o.sample_fps = 0;
+    o.out_width = 64;
+    decode::FFmpegSource src(clip, o);
+    std::vector<double> y;
+    decode::Frame f;
+    while (src.next(f)) y.push_back(embed::mean_luma(f.image));
+    return y;
+  };
+  const auto audio_seconds = [](const std::string& clip) {
+    const CliRun r = test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
+    return static_cast<double>(r.out.size()) / 8000;
+  };
+  std::vector<double> cut, faded;
+  for (const char* fade : {"0", "0.2"}) {
+    const fs::path d = out / (std::string("xf") + fade);
+    const CliRun r = cli(in + " -q --features histogram --budget 3 --clip-crossfade " + fade + " -o " + d.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    (std::string(fade) == "0" ? cut : faded) = lumas((d / "summary.mp4").string());
+    EXPECT_NEAR(audio_seconds((d / "summary.mp4").string()), (std::string(fade) == "0" ? cut : faded).size() / 25.0, 0.05);
+  }
+  ASSERT_GE(cut.size(), 30u);
+  EXPECT_EQ(faded.size() + 10, cut.size()) << "two joints of 5 frames";
+  // Each joint: a run of 5 frames strictly between the brightness before and after, in order.
+  int ramps = 0;
+  for (std::size_t i = 1; i + 5 < faded.size(); ++i) {
+    const double a = faded[i - 1], b = faded[i + 5];
+    if (std::abs(a - b) < 40) continue;
+    bool ramp = true;
+    for (std::size_t j = i; j < i + 5; ++j)
+      ramp = ramp && (faded[j] - a) * (b - a) > 0 && (b - faded[j]) * (b - a) > 0 && (faded[j] - faded[j - 1]) * (b - a) > 0;
+    if (ramp) ++ramps, i += 5;
+  }
+  EXPECT_EQ(ramps, 2);
+  const CliRun fast = cli(in + " -q --fast --features histogram --budget 3 --clip-crossfade 0.2 --json -o " + (out / "xff").string());
+  ASSERT_EQ(fast.code, 0) << fast.out;
+  EXPECT_NE(fast.out.find("\"clip_mode\": \"encode\""), std::string::npos) << fast.out;
+  EXPECT_EQ(cli(in + " -q --clip-crossfade -1 -o " + (out / "bad").string()).code, 2);
 }
 
 // --start/--end summarize a stretch: keyframes, shots and clip stay inside it. --grid CxR sets the sheet's columns and,

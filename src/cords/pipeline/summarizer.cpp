@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -113,6 +114,8 @@ void validate_config(const SummarizeConfig& c) {
   if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
     throw invalid_argument("--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
   if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
+  if (!(std::isfinite(c.clip_crossfade) && c.clip_crossfade >= 0 && c.clip_crossfade <= 10))
+    throw invalid_argument("--clip-crossfade must be a number of seconds from 0 to 10");
   if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
   if (c.threads < 0) throw invalid_argument("--threads must be >= 0 (0 = all cores)");
   if (!(std::isfinite(c.transitions.threshold) && c.transitions.threshold > 1))
@@ -427,6 +430,110 @@ std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, doubl
   return windows;
 }
 
+// Paces a window's decoded frames onto the clip's constant rate: each slot of 1/rate seconds shows the latest frame
+// shown by then (with half a slot of tolerance), so variable-rate input plays at its real speed, frames repeated where
+// the input is slower than the clip and left out where it is faster; constant-rate input gives one slot per frame.
+// With a crossfade of n slots, the last n slots of a window (pictures and sound) are blended into the first n of the
+// next one (fewer where a window is shorter), so the clip is n slots shorter at each joint.
+class ClipPacer {
+ public:
+  ClipPacer(output::ClipWriter& clip, double rate, int crossfade_slots, int sample_rate, int channels)
+      : clip_(clip), rate_(rate), fade_(std::max(0, crossfade_slots)), sample_rate_(sample_rate), channels_(channels) {}
+  /// A window begins (its frames follow in time order): the held end of the previous one becomes the tail to fade.
+  void begin() {
+    first_ = -1;
+    window_first_ = slots_;
+    have_ = false;
+    tail_ = std::move(ring_);
+    ring_.clear();
+    fade_total_ = static_cast<int>(tail_.size());
+    blended_ = 0;
+  }
+  /// A frame of the window, shown from `t` seconds: the frame before it fills the slots before `t`.
+  void add(double t, Yuv420 pic) {
+    if (first_ < 0) first_ = t;
+    fill_before(t);
+    held_ = std::move(pic);
+    held_t_ = t;
+    have_ = true;
+  }
+  /// The window's pictures end at `until` seconds (where the next frame is shown, or the stream ends); its last
+  /// frame lasts one slot when `until` is not after it. Its sound follows with sound().
+  void end(double until) {
+    if (have_) fill_before(until > held_t_ ? until : held_t_ + 1.0 / rate_);
+    have_ = false;
+    tail_.clear();  // a window shorter than the fade: the rest of the previous one's end is left out
+  }
+  /// The window's sound (interleaved), exactly as long as its slots: faded and held back as its pictures were.
+  void sound(std::vector<float> pcm) {
+    const auto samples = [&](std::size_t n_slots) {
+      return static_cast<std::size_t>(std::llround(static_cast<double>(n_slots) * sample_rate_ / rate_)) *
+             static_cast<std::size_t>(channels_);
+    };
+    const std::size_t faded = std::min({samples(static_cast<std::size_t>(blended_)), pcm.size(), sound_tail_.size()});
+    for (std::size_t i = 0; i < faded; ++i) {
+      const double w = (static_cast<double>(i) + 0.5) / static_cast<double>(faded);  // weight of the new sound
+      pcm[i] = static_cast<float>((1.0 - w) * sound_tail_[i] + w * pcm[i]);
+    }
+    sound_tail_.clear();
+    const std::size_t hold = std::min(samples(ring_.size()), pcm.size() - faded);
+    sound_tail_.assign(pcm.end() - static_cast<std::ptrdiff_t>(hold), pcm.end());
+    pcm.resize(pcm.size() - hold);
+    clip_.write_audio(std::move(pcm));
+  }
+  /// Writes what is held back (the last window's end).
+  void finish() {
+    for (auto& pic : ring_) clip_.write(std::move(pic));
+    ring_.clear();
+    if (!sound_tail_.empty()) clip_.write_audio(std::move(sound_tail_));
+    sound_tail_.clear();
+  }
+  double window_start() const { return first_; }  ///< the window's first frame (seconds; -1 before any)
+  std::int64_t window_first() const { return window_first_; }  ///< slots before the window (as if no fades)
+  std::int64_t slots() const { return slots_; }  ///< slots so far (as if no fades)
+
+ private:
+  void fill_before(double t) {
+    if (!have_) return;
+    const auto until = window_first_ + static_cast<std::int64_t>(std::ceil((t - first_) * rate_ - 0.5 - 1e-9));
+    for (; slots_ < until; ++slots_) emit(slots_ + 1 < until ? held_ : std::move(held_));
+  }
+  // One slot of the window: blended with the previous window's tail while it lasts; the last `fade_` are held back
+  // for the next joint.
+  void emit(Yuv420 pic) {
+    if (!tail_.empty()) {
+      ++blended_;
+      const int w = blended_, n = fade_total_ + 1;  // the new picture's weight: w / n
+      const Yuv420& old = tail_.front();
+      if (old.data.size() == pic.data.size())
+        for (std::size_t i = 0; i < pic.data.size(); ++i)
+          pic.data[i] = static_cast<std::uint8_t>((old.data[i] * (n - w) + pic.data[i] * w + n / 2) / n);
+      tail_.pop_front();
+      clip_.write(std::move(pic));
+      return;
+    }
+    if (fade_ == 0) {
+      clip_.write(std::move(pic));
+      return;
+    }
+    ring_.push_back(std::move(pic));
+    if (ring_.size() > static_cast<std::size_t>(fade_)) {
+      clip_.write(std::move(ring_.front()));
+      ring_.pop_front();
+    }
+  }
+  output::ClipWriter& clip_;
+  double rate_;
+  int fade_, sample_rate_, channels_;
+  double first_ = -1, held_t_ = 0;
+  std::int64_t window_first_ = 0, slots_ = 0;
+  Yuv420 held_;
+  bool have_ = false;
+  std::deque<Yuv420> ring_, tail_;  // this window's last slots; the previous window's, being faded
+  int fade_total_ = 0, blended_ = 0;
+  std::vector<float> sound_tail_;  // the previous window's last sound, as its held slots
+};
+
 // Pass 2: full-resolution frames at the keyframes, and the clip segments around them.
 void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
   if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
@@ -498,12 +605,16 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     res.clip_audio = clip->audio_codec();
     res.clip_mode = "encode";
   }
+  std::unique_ptr<ClipPacer> pacer =
+      clip ? std::make_unique<ClipPacer>(*clip, 1.0 / frame_seconds(info), static_cast<int>(std::lround(cfg.clip_crossfade / frame_seconds(info))),
+                                         audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0)
+           : nullptr;
   std::int64_t samples_written = 0;  // of sound, so far
   const auto add_sound = [&](double from, std::int64_t pictures_before, std::int64_t pictures) {
     if (!audio || pictures <= 0) return;
     const std::int64_t until =
         std::llround(static_cast<double>(pictures_before + pictures) * audio->sample_rate() * frame_seconds(info));
-    clip->write_audio(audio->read(from, until - samples_written));
+    pacer->sound(audio->read(from, until - samples_written));
     samples_written = until;
   };
   // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
@@ -537,7 +648,6 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
   if (cfg.write_keyframes) fs::create_directory(fs::path(dir) / "keyframes");
   std::size_t done = 0;
-  std::int64_t clip_frames = 0;
   std::mutex progress_mutex;
   const auto keep = [&](std::size_t key, const Image& image) {
     if (cfg.write_keyframes) output::write_image((fs::path(dir) / res.keyframes[key].image).string(), image);
@@ -594,23 +704,25 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     else
       src.seek(w.start);
     decode::Frame f;
-    const std::int64_t window_first = clip_frames;
-    double window_start = -1;
+    if (pacer) pacer->begin();
+    double after_window = -1;  // where the first frame after the window is shown
     while (src.next(f)) {
       const double t = f.ts.seconds();
+      if (t > w.end + 1e-6 && after_window < 0) after_window = t;
       if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
       while (reaches_next_key(f.ts.pts)) {
         // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
         if (!have[w.keys[next_key]]) keep(w.keys[next_key], f.image);
         ++next_key;
       }
-      if (clip && t <= w.end + 1e-6) {
-        if (window_start < 0) window_start = t;
-        clip->write(std::move(f.yuv));
-        ++clip_frames;
-      }
+      if (pacer && t <= w.end + 1e-6) pacer->add(t, std::move(f.yuv));
     }
-    if (clip) add_sound(window_start, window_first, clip_frames - window_first);
+    if (pacer) {
+      // The last frame lasts until the next one, or the stream's end; at most a frame past the window's end.
+      const double stream_end = info.duration > 0 ? info.start + info.duration : -1;
+      pacer->end(std::min(after_window >= 0 ? after_window : stream_end, w.end + frame_seconds(info)));
+      add_sound(pacer->window_start(), pacer->window_first(), pacer->slots() - pacer->window_first());
+    }
   }
   // Keyframes whose frame pass 2 did not find again (timestamps that restart or jump, an input that changed
   // since pass 1) are dropped from the summary and reported: the manifest lists only what was written.
@@ -632,8 +744,9 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     thumbs = std::move(kept_thumbs);
   }
   if (clip) {
-    if (clip_frames == 0)
+    if (pacer->slots() == 0)
       throw input_unreadable("cannot read video '" + cfg.input + "': no frame of the summary clip could be decoded (broken timestamps?)");
+    pacer->finish();
     clip->close();
   }
   if (cfg.write_sheet) {
@@ -691,7 +804,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                       {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
                       {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
                       {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
-                      {"clip_seconds", cfg.clip_seconds}, {"seed", cfg.seed}}},
+                      {"clip_seconds", cfg.clip_seconds}, {"clip_crossfade", cfg.clip_crossfade}, {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
       {"excluded_samples", r.excluded_samples},

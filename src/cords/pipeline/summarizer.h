@@ -31,6 +31,7 @@ struct SummarizeConfig {
   std::string metric = "cosine";
   bool per_shot = false;                  ///< split the budget over detected shots
   double clip_seconds = 1.0;              ///< video around each keyframe in the summary clip (half before it)
+  double clip_crossfade = 0.0;            ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
   int clip_max_height = 720;              ///< the clip is scaled down to at most this height
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
