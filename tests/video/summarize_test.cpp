@@ -78,6 +78,30 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   EXPECT_EQ(covered.size(), 5u);
 }
 
+// Cuts land on their frames even where the first frame of the new shot is a B-frame the sampling decoder would skip
+// (x264 with B-frames, no scene-cut key frames): the large P-frame after a cut makes the decoder decode the B-frames
+// before it. Cuts at frames 37, 63, 92 and 123, of which x264 codes some as B-frames.
+TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
+  const std::string in = (out / "bcuts.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25 -f lavfi -i "
+                         "smptebars=s=320x240:r=25 -f lavfi -i mandelbrot=s=320x240:r=25 -f lavfi -i "
+                         "cellauto=s=320x240:r=25:rule=110:seed=7 -f lavfi -i rgbtestsrc=s=320x240:r=25 -filter_complex "
+                         "\"[0]trim=end_frame=37[a];[1]trim=end_frame=26[b];[2]trim=end_frame=29[c];[3]trim=end_frame=31[d];"
+                         "[4]trim=end_frame=40[e];[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p\" -c:v libx264 -preset medium "
+                         "-x264-params scenecut=0:keyint=250 " + in).c_str()),
+            0);
+  const CliRun types = test::run_cli_sh("ffprobe -v error -show_entries frame=pict_type -of csv=p=0 " + in);
+  SummarizeConfig c;
+  c.input = in;
+  c.output_dir = (out / "bcuts").string();
+  c.features = "histogram";
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  std::vector<std::int64_t> starts;
+  for (const auto& span : r.shot_spans) starts.push_back(span.start_frame);
+  EXPECT_EQ(starts, (std::vector<std::int64_t>{0, 37, 63, 92, 123})) << "frame types: " << types.out;
+}
+
 TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
   SummarizeConfig c = config("corrupt.mp4", "corrupt");
   c.budget = 5;
