@@ -30,7 +30,8 @@ darknet = os.path.join(src, "usr/share/darknet/data")
 film = os.path.join(src, "usr/share/doc/python-nbsphinx/html/www/wikimediacommons/Shepard_Calais_1906_FrenchGP.ogv.160p.ogv")
 launch = os.path.join(src, "usr/share/games/renpy/demo/game/oa4_launch.webm")
 lebiniou = os.path.join(src, "usr/share/lebiniou/vue/media/lebiniou-2021-06-10_12-17-47.mp4")
-blupi = os.path.join(src, "usr/share/planetblupi/movie/play101.mkv")
+blupi_dir = os.path.join(src, "usr/share/planetblupi/movie")
+blupi = os.path.join(blupi_dir, "play101.mkv")
 
 # (input, start s, seconds, kind): "video" excerpts or "still" photos panned across (motion inside one shot).
 excerpts = [
@@ -54,6 +55,21 @@ excerpts = [
 ]
 # Joins, in turn: two hard cuts, a 0.8 s cross-dissolve, a hard cut, a 1 s fade through black.
 pattern = [("cut", 0), ("cut", 0), ("dissolve", 19), ("cut", 0), ("fadeblack", 24)]
+# Then harder material, each with the join before it (every excerpt distinct content): moving-camera dissolves
+# (zooms, a whip pan, the camera moving round planetblupi's tower on both sides of the blend), a camera flash inside a shot (two white frames: not a cut), a whip pan (fast motion
+# inside a shot). Kinds: "zoom" (in, or out with a negative rate), "whip" (a 0.5 s pan across), "flash" (a slow pan
+# with the flash at frame 28).
+harder = [
+    ((os.path.join(darknet, "person.jpg"), 0, 3.0, "zoom"), ("cut", 0)),
+    ((os.path.join(darknet, "dog.jpg"), 0, 3.0, "whip"), ("dissolve", 24)),
+    ((os.path.join(blupi_dir, "play105.mkv"), 2.0, 4.0, "video"), ("dissolve", 19)),
+    ((os.path.join(darknet, "scream.jpg"), 0, 3.0, "flash"), ("cut", 0)),
+    ((os.path.join(blupi_dir, "play103.mkv"), 3.0, 4.0, "video"), ("fadeblack", 24)),
+    ((os.path.join(darknet, "giraffe.jpg"), 0, 3.0, "zoomout"), ("dissolve", 24)),
+    ((os.path.join(blupi_dir, "play116.mkv"), 1.0, 2.5, "video"), ("cut", 0)),
+]
+excerpts += [e for e, _ in harder]
+joins = [pattern[(i - 1) % len(pattern)] for i in range(1, len(excerpts) - len(harder))] + [j for _, j in harder]
 
 
 def build():
@@ -63,18 +79,29 @@ def build():
         n = round(secs * FPS)
         frames.append(n)
         fit = "scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1"
-        if kind == "still":
+        big = "scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720,setsar=1"
+        post = ""
+        if kind in ("still", "flash", "zoom", "zoomout", "whip"):
             args += ["-loop", "1", "-framerate", str(FPS), "-t", str(secs + 1), "-i", path]
-            chain = f"[{i}:v]scale=800:-2,crop=640:360:x='(iw-ow)*t/{secs}':y='(ih-oh)/2',setsar=1"
         else:
             args += ["-ss", str(start), "-i", path]
+        if kind in ("still", "flash"):
+            chain = f"[{i}:v]scale=800:-2,crop=640:360:x='(iw-ow)*t/{secs}':y='(ih-oh)/2',setsar=1"
+            if kind == "flash":
+                post = ",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,28,29)'"
+        elif kind in ("zoom", "zoomout"):
+            z = f"1+0.6*on/{n}" if kind == "zoom" else f"1.6-0.6*on/{n}"
+            chain = f"[{i}:v]{big},zoompan=z='{z}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=640x360:fps={FPS},setsar=1"
+        elif kind == "whip":
+            chain = f"[{i}:v]{big},crop=640:360:x='(iw-ow)*min(1,max(0,(t-1.2)/0.5))':y='(ih-oh)/2',setsar=1"
+        else:
             chain = f"[{i}:v]{fit}"
-        chains.append(f"{chain},fps={FPS},format=yuv420p,trim=end_frame={n},setpts=PTS-STARTPTS,settb=1/{FPS}[s{i}]")
+        chains.append(f"{chain},fps={FPS},format=yuv420p,trim=end_frame={n},setpts=PTS-STARTPTS{post},settb=1/{FPS}[s{i}]")
     truth = {"cuts": [], "soft": [], "shots": []}
     cur, length = "s0", frames[0]
     truth["shots"].append([0, frames[0]])
     for i in range(1, len(excerpts)):
-        kind, d = pattern[(i - 1) % len(pattern)]
+        kind, d = joins[i - 1]
         out = f"j{i}"
         if kind == "cut":
             chains.append(f"[{cur}][s{i}]concat=n=2:v=1:a=0,settb=1/{FPS}[{out}]")

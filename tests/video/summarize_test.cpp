@@ -102,6 +102,30 @@ TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
   EXPECT_EQ(starts, (std::vector<std::int64_t>{0, 37, 63, 92, 123})) << "frame types: " << types.out;
 }
 
+// With a budget of at least the number of shots, every shot gets a keyframe, even one whose pictures the features
+// find like another's: two zooms into the Mandelbrot set (whose histograms change through each) around a short shot
+// of colour bars; facility location alone spends two keyframes on the second zoom and none on the first.
+TEST_F(Summarize, EveryShotGetsAKeyframeWhenTheBudgetAllows) {
+  const std::string in = (out / "zooms.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150 "
+                         "-f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i "
+                         "mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150:start_x=-0.75:start_y=0.1 -filter_complex "
+                         "\"[0]trim=end_frame=150[a];[1]trim=end_frame=20[b];[2]trim=end_frame=150[c];[a][b][c]concat=n=3:v=1:a=0,"
+                         "format=yuv420p\" -c:v libx264 -preset veryfast " + in).c_str()),
+            0);
+  SummarizeConfig c;
+  c.input = in;
+  c.output_dir = (out / "zooms").string();
+  c.features = "histogram";
+  c.budget = 3;
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.shot_spans.size(), 3u);
+  std::set<std::int64_t> shots;
+  for (const auto& k : r.keyframes) shots.insert(k.shot);
+  EXPECT_EQ(shots.size(), 3u);
+}
+
 TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
   SummarizeConfig c = config("corrupt.mp4", "corrupt");
   c.budget = 5;

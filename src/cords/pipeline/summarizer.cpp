@@ -334,6 +334,48 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
   return chosen;
 }
 
+// Every shot gets a keyframe when the budget allows: with k at least the number of shots that have candidates, a
+// shot the selection left out (its pictures looked like another shot's to the embedding: the same film, the same
+// set) takes the place of the pick with the least gain among those of a shot that has several. It gets the
+// candidate nearest its candidates' mean embedding (its most typical picture); its gain is not known (0).
+void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
+                      std::vector<std::int64_t>& chosen, std::vector<double>& gains) {
+  std::map<std::int64_t, std::vector<std::int64_t>> members;  // shot -> its candidates
+  for (auto c : candidates) members[shot_of[static_cast<std::size_t>(c)]].push_back(c);
+  if (chosen.size() < members.size()) return;
+  std::map<std::int64_t, int> picks;  // shot -> keyframes in it
+  for (auto c : chosen) ++picks[shot_of[static_cast<std::size_t>(c)]];
+  const auto row = [&](std::int64_t i) { return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim); };
+  for (const auto& [shot, cands] : members) {
+    if (picks[shot] > 0) continue;
+    std::size_t victim = chosen.size();
+    for (std::size_t t = 0; t < chosen.size(); ++t)
+      if (picks[shot_of[static_cast<std::size_t>(chosen[t])]] > 1 && (victim == chosen.size() || gains[t] < gains[victim])) victim = t;
+    if (victim == chosen.size()) return;  // (cannot happen while k >= shots)
+    std::vector<double> mean(static_cast<std::size_t>(dim), 0.0);
+    for (auto c : cands)
+      for (int j = 0; j < dim; ++j) mean[static_cast<std::size_t>(j)] += row(c)[j];
+    std::int64_t best = cands.front();
+    double best_cos = -2;
+    for (auto c : cands) {
+      double dot = 0, norm = 0;
+      for (int j = 0; j < dim; ++j) {
+        dot += row(c)[j] * mean[static_cast<std::size_t>(j)];
+        norm += static_cast<double>(row(c)[j]) * row(c)[j];
+      }
+      const double cos = norm > 0 ? dot / std::sqrt(norm) : -1;
+      if (cos > best_cos) {
+        best_cos = cos;
+        best = c;
+      }
+    }
+    --picks[shot_of[static_cast<std::size_t>(chosen[victim])]];
+    ++picks[shot];
+    chosen[victim] = best;
+    gains[victim] = 0;
+  }
+}
+
 // Shots with frame numbers and an exclusive end: each ends where the next begins; the last at the video's end (its
 // declared duration and frame count when they reach past the last sample, else one frame after it).
 std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const Samples& s, const decode::VideoInfo& info) {
@@ -1002,6 +1044,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   }
   res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
   auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
+  if (!run.per_shot && cfg.selector != "uniform" && cfg.selector != "random") cover_every_shot(s, emb->dim(), shot_of, candidates, chosen, gains);
   // No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of
   // its shot farthest from every pick, when one is not itself a repeat; else it stays, and the manifest says so.
   std::int64_t repeats = 0;

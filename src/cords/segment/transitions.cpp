@@ -122,7 +122,9 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
     }
     // A dissolve is an event: the change across its window is larger than across the windows 0.7-1.5 s before and
     // after it, inside the shots (the least of them: a cut nearby makes some large). Steady motion can be linear too
-    // (a scrolling gradient, a slow zoom on smooth colour), but it changes as much there. Without frames on either
+    // (a scrolling gradient, a slow zoom on smooth colour), but it changes as much there. Around the run only the
+    // part of a window's change that a blend would explain counts (span less mix): a camera that moves on either
+    // side (a zoom, a whip pan) changes its windows a lot, but not linearly, and must not hide the dissolve. Without frames on either
     // side to compare with, nothing is called a dissolve. The frames are looked at outwards from the run, only as far
     // as the times reach (stats come in display order).
     const auto span_min = [&](std::size_t from_index, int step, double from, double to) {  // -1 if none
@@ -130,7 +132,9 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
       for (auto i = static_cast<std::ptrdiff_t>(from_index); i >= 0 && i < static_cast<std::ptrdiff_t>(n); i += step) {
         const FrameStat& f = st[static_cast<std::size_t>(i)];
         if (step < 0 ? f.seconds < from : f.seconds > to) break;
-        if (f.seconds >= from && f.seconds <= to && f.span >= 0 && (least < 0 || f.span < least)) least = f.span;
+        if (f.seconds < from || f.seconds > to || f.span < 0) continue;
+        const double v = f.span - std::max(0.0f, f.mix);  // the part of the change a blend would explain
+        if (least < 0 || v < least) least = std::max(0.0, v);
       }
       return least;
     };
@@ -147,7 +151,8 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
     const bool event = (before >= 0 || after >= 0) && peak >= o.dissolve_contrast * std::max({before, after, 1.0});
     if (event) {
       // The blend extends beyond the centres whose windows are linear: widen while frames keep changing at about
-      // the rate inside (at most 2 s on either side).
+      // the rate inside, on either side at most half the run's length and 2 s (a camera that keeps moving after the
+      // blend changes its frames at that rate too).
       double inside = 0;
       int count = 0;
       for (std::size_t i = a; i <= b; ++i)
@@ -157,8 +162,9 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
         }
       const double rate = count > 0 ? inside / count : 0;
       std::size_t fa = a, fb = b;
-      while (fa > 0 && st[a].seconds - st[fa - 1].seconds <= 2.0 && st[fa].diff >= 0.6 * rate && rate > 0) --fa;
-      while (fb + 1 < n && st[fb + 1].seconds - st[b].seconds <= 2.0 && st[fb + 1].diff >= 0.6 * rate && rate > 0) ++fb;
+      const double reach = std::min(2.0, 0.5 * (st[b].seconds - st[a].seconds));
+      while (fa > 0 && st[a].seconds - st[fa - 1].seconds <= reach && st[fa].diff >= 0.6 * rate && rate > 0) --fa;
+      while (fb + 1 < n && st[fb + 1].seconds - st[b].seconds <= reach && st[fb + 1].diff >= 0.6 * rate && rate > 0) ++fb;
       out.spans.push_back(make_span(st, fa, fb, TransitionKind::Dissolve));
       for (std::size_t i = fa; i <= fb; ++i) soft[i] = 1;
       const std::size_t mid = (a + b + 1) / 2;
