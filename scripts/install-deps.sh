@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git help2man
   clang libclang-rt-14-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
