@@ -15,7 +15,7 @@ PKGS=(
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   ffmpeg
-  python3-numpy python3-torch
+  python3-numpy python3-torch python3-dev pybind11-dev python3-pytest
   chromium
 )
 

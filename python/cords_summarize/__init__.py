@@ -1,0 +1,102 @@
+"""cords_summarize: the submodular selector of cords-summarize (C++), in Python.
+
+    import numpy as np, cords_summarize as cs
+    r = cs.select(np.random.rand(20000, 512).astype(np.float32), budget=1000)
+    r.selected, r.gains, r.objective, r.timings_s
+
+The selection is the one `cords-summarize select` makes for the same input and options, bit for bit. Errors are
+ValueError (bad arguments or data), OSError (unreadable input), MemoryError, or cords_summarize.CordsError.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, Optional, Sequence
+
+from . import _cords
+from ._cords import CordsError
+
+__all__ = ["select", "SelectionResult", "CordsError"]
+__version__ = "0.1.0"
+
+
+class SelectionResult(Mapping[str, Any]):
+    """A selection: attributes and the keys of the CLI's JSON (`selected`, `gains`, `objective`, `evaluations`,
+    `function`, `budget`, `timings_s`, and `groups` / `knn` when used)."""
+
+    def __init__(self, raw: dict):
+        self._raw = raw
+
+    selected = property(lambda self: self._raw["selected"], doc="indices into x, in the order chosen")
+    gains = property(lambda self: self._raw["gains"], doc="gains[t] = f(first t+1) - f(first t)")
+    objective = property(lambda self: self._raw["objective"], doc="f(selected)")
+    evaluations = property(lambda self: self._raw["evaluations"], doc="gain evaluations performed")
+    function = property(lambda self: self._raw["function"], doc="name, monotone, submodular")
+    budget = property(lambda self: self._raw["budget"], doc="k, as resolved from budget or fraction")
+    timings_s = property(lambda self: self._raw["timings_s"], doc="kernel, optimize and total seconds")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return (f"SelectionResult({len(self.selected)} selected, objective={self.objective:.6g}, "
+                f"function={self.function['name']!r}, total={self.timings_s['total']:.3f}s)")
+
+
+def _as_array(x: Any):
+    import numpy as np
+    if hasattr(x, "detach") and hasattr(x, "numpy"):  # a torch tensor: CPU only, no copy for float32
+        if getattr(x, "device", None) is not None and x.device.type != "cpu":
+            raise ValueError("x is a tensor on " + str(x.device) + ": move it to the CPU first (x.cpu())")
+        x = x.detach().numpy()
+    a = np.asarray(x)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise ValueError(f"x must be numeric, got dtype {a.dtype}")
+    if np.iscomplexobj(a):
+        raise ValueError("x must be real, got a complex array")
+    return a
+
+
+def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = None, function: str = "facility-location",
+           metric: str = "cosine", optimizer: str = "lazy", groups: Optional[Sequence[int]] = None,
+           costs: Optional[Sequence[float]] = None, cost_budget: float = 0.0, seed: int = 0, knn: Optional[int] = None,
+           threads: int = 0, rbf_kw: Optional[float] = None, lambda_: Optional[float] = None,
+           regularizer: Optional[float] = None, concave: Optional[str] = None, alpha: Optional[float] = None,
+           threshold: Optional[float] = None, epsilon: Optional[float] = None) -> SelectionResult:
+    """Selects a representative subset of the rows of `x` with a submodular function.
+
+    x         n x d features: a numpy array (float32 C-contiguous is read without a copy; other dtypes and layouts
+              are converted) or a CPU torch tensor.
+    budget    k, the number of rows to select; or
+    fraction  k = ceil(fraction * n), in (0, 1]. Exactly one of the two (or costs with cost_budget).
+    function  a set function (facility-location, graph-cut, log-determinant, disparity-sum, disparity-min,
+              saturated-coverage, feature-based, set-cover, ...) or a weighted mixture "0.7*facility-location+0.3*...".
+    metric    similarity for the kernel: cosine, euclidean, rbf, dot.
+    optimizer naive, lazy, stochastic, lazier-than-lazy, random.
+    groups    one integer label per row: the budget is split over the groups (each at least 1 when k >= groups).
+    costs     one positive cost per row, with cost_budget > 0: cost-aware greedy.
+    seed      for the stochastic optimizers and the kNN index.
+    knn       > 0: a sparse k-nearest-neighbour kernel (facility location on large n).
+    threads   cores to use (0 = all).
+    rbf_kw, lambda_, regularizer, concave, alpha, threshold, epsilon: the rbf width factor, graph-cut's lambda,
+              log-determinant's r, feature-based's g, saturated-coverage's alpha, set-cover's threshold, the
+              stochastic optimizers' epsilon (defaults as the CLI's, `cords-summarize select --help`).
+
+    Returns a SelectionResult. The GIL is released while selecting.
+    """
+    a = _as_array(x)
+    kwargs = {k: v for k, v in (("rbf_kw", rbf_kw), ("lambda_", lambda_), ("regularizer", regularizer),
+                                 ("concave", concave), ("alpha", alpha), ("threshold", threshold),
+                                 ("epsilon", epsilon)) if v is not None}
+    if budget is not None and (isinstance(budget, bool) or int(budget) != budget):
+        raise ValueError(f"budget must be an integer, got {budget!r}")
+    raw = _cords.select(a, None if budget is None else int(budget), None if fraction is None else float(fraction),
+                        function, metric, optimizer,
+                        None if groups is None else [int(g) for g in groups],
+                        None if costs is None else [float(c) for c in costs], float(cost_budget), int(seed),
+                        0 if knn is None else int(knn), int(threads), **kwargs)
+    return SelectionResult(raw)

@@ -1,0 +1,148 @@
+// cords_summarize._cords: the selector library for Python (pybind11). The package around it
+// (python/cords_summarize/__init__.py) turns the result into a SelectionResult; this file only converts arrays,
+// releases the GIL while selecting, and maps the library's errors to Python exceptions by their kind (exit code):
+// invalid argument -> ValueError, unreadable input / unwritable output -> OSError, out of memory -> MemoryError.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cords/core/error.h"
+#include "cords/core/timer.h"
+#include "cords/select/kernel.h"
+#include "cords/select/registry.h"
+#include "cords/select/selection.h"
+
+namespace py = pybind11;
+namespace sel = cords::select;
+
+namespace {
+
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,
+                    const std::string& function, const std::string& metric, const std::string& optimizer,
+                    std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs,
+                    double cost_budget, std::uint64_t seed, std::int64_t knn, int threads, double rbf_kw,
+                    const sel::FunctionParams& params, double epsilon) {
+  if (x.ndim() != 2) throw cords::invalid_argument("x must be a 2-D array (n x d), got " + std::to_string(x.ndim()) + "-D");
+  const auto n = static_cast<cords::Index>(x.shape(0)), d = static_cast<cords::Index>(x.shape(1));
+  if (n <= 0 || d <= 0) throw cords::invalid_argument("x is empty");
+  if (budget.has_value() == fraction.has_value() && !(costs && cost_budget > 0))
+    throw cords::invalid_argument("give exactly one of budget and fraction");
+  const float* data = x.data();
+  sel::SelectionConfig cfg;
+  cfg.function = function;
+  cfg.kernel.metric = sel::parse_metric(metric);
+  cfg.kernel.rbf_kw = rbf_kw;
+  cfg.params = params;
+  cfg.optimizer = optimizer;
+  cfg.budget = budget.value_or(0);
+  cfg.fraction = fraction.value_or(0.0);
+  cfg.knn = knn;
+  cfg.knn_options.seed = seed;
+  cfg.greedy.seed = seed;
+  cfg.greedy.epsilon = epsilon;
+  sel::make_optimizer(cfg.optimizer);  // names checked before any work, as the CLI does
+  sel::check_function_spec(cfg.function);
+  if (groups && static_cast<cords::Index>(groups->size()) != n)
+    throw cords::invalid_argument("groups must have one label per row of x (" + std::to_string(n) + "), got " +
+                                  std::to_string(groups->size()));
+  if (costs && static_cast<cords::Index>(costs->size()) != n)
+    throw cords::invalid_argument("costs must have one value per row of x (" + std::to_string(n) + "), got " +
+                                  std::to_string(costs->size()));
+  sel::SelectionReport rep;
+  double total_s = 0;
+  {
+    py::gil_scoped_release release;
+    cords::Stopwatch total;
+    for (std::size_t i = 0, m = static_cast<std::size_t>(n) * static_cast<std::size_t>(d); i < m; ++i)
+      if (!std::isfinite(data[i]))
+        throw cords::invalid_argument("x holds " + std::string(std::isnan(data[i]) ? "NaN" : "an infinite value") + " at row " +
+                                      std::to_string(i / static_cast<std::size_t>(d)));
+    sel::set_threads(threads);
+    rep = sel::run_selection(cords::MatrixView{data, n, d}, cfg, groups ? &*groups : nullptr, costs ? &*costs : nullptr, cost_budget);
+    total_s = total.seconds();
+  }
+  py::dict out;
+  out["selected"] = rep.selection.selected;
+  out["gains"] = rep.selection.gains;
+  out["objective"] = rep.selection.objective;
+  out["evaluations"] = rep.selection.evaluations;
+  py::dict fn;
+  fn["name"] = rep.function;
+  fn["monotone"] = rep.traits.monotone;
+  fn["submodular"] = rep.traits.submodular;
+  out["function"] = fn;
+  out["budget"] = rep.budget;
+  py::list gl;
+  for (const auto& g : rep.groups) {
+    py::dict gd;
+    gd["label"] = g.label;
+    gd["size"] = g.size;
+    gd["budget"] = g.budget;
+    gd["selected"] = g.selected;
+    gd["objective"] = g.objective;
+    gl.append(gd);
+  }
+  if (!rep.groups.empty()) out["groups"] = gl;
+  if (rep.used_knn) {
+    py::dict kd;
+    kd["k"] = knn;
+    kd["exact"] = rep.knn.exact;
+    kd["recall"] = rep.knn.recall;
+    out["knn"] = kd;
+  }
+  py::dict t;
+  t["kernel"] = rep.kernel_seconds;
+  t["optimize"] = rep.optimize_seconds;
+  t["total"] = total_s;
+  out["timings_s"] = t;
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_cords, m) {
+  m.doc() = "cords-summarize's submodular selector library (C++), for cords_summarize.select";
+  static py::exception<cords::Error> internal(m, "CordsError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const cords::Error& e) {
+      switch (e.kind()) {
+        case cords::ErrorKind::InvalidArgument: PyErr_SetString(PyExc_ValueError, e.what()); return;
+        case cords::ErrorKind::InputUnreadable:
+        case cords::ErrorKind::OutputUnwritable: PyErr_SetString(PyExc_OSError, e.what()); return;
+        default: internal(e.what()); return;
+      }
+    }
+  });
+  m.def(
+      "select",
+      [](const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction, const std::string& function,
+         const std::string& metric, const std::string& optimizer, std::optional<std::vector<std::int64_t>> groups,
+         std::optional<std::vector<double>> costs, double cost_budget, std::uint64_t seed, std::int64_t knn, int threads,
+         double rbf_kw, double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
+         double epsilon) {
+        sel::FunctionParams p;
+        p.lambda = lambda;
+        p.regularizer = regularizer;
+        p.concave = concave;
+        p.alpha = alpha;
+        p.threshold = threshold;
+        return run_select(x, budget, fraction, function, metric, optimizer, std::move(groups), std::move(costs), cost_budget,
+                          seed, knn, threads, rbf_kw, p, epsilon);
+      }, py::arg("x"), py::arg("budget") = py::none(), py::arg("fraction") = py::none(),
+        py::arg("function") = "facility-location", py::arg("metric") = "cosine", py::arg("optimizer") = "lazy",
+        py::arg("groups") = py::none(), py::arg("costs") = py::none(), py::arg("cost_budget") = 0.0, py::arg("seed") = 0,
+        py::arg("knn") = 0, py::arg("threads") = 0, py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw,
+        py::arg("lambda_") = sel::FunctionParams{}.lambda, py::arg("regularizer") = sel::FunctionParams{}.regularizer,
+        py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
+        py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
+        "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
+}

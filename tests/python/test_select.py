@@ -1,0 +1,97 @@
+"""cords_summarize.select: parity with `cords-summarize select`, inputs, errors (run by ctest: python_select)."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import cords_summarize as cs
+
+CLI = os.environ.get("CORDS_CLI", "cords-summarize")
+
+
+def features(n=300, d=16, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
+
+
+def cli_select(tmp_path, x, *args):
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    out = subprocess.run([CLI, "select", "--features", str(path), "-q", *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    (["--budget", "20"], dict(budget=20)),
+    (["--fraction", "0.1", "--metric", "euclidean"], dict(fraction=0.1, metric="euclidean")),
+    (["--budget", "15", "--function", "graph-cut", "--lambda", "0.3"], dict(budget=15, function="graph-cut", lambda_=0.3)),
+    (["--budget", "10", "--function", "log-determinant", "--metric", "rbf"], dict(budget=10, function="log-determinant", metric="rbf")),
+    (["--budget", "12", "--optimizer", "stochastic", "--seed", "7"], dict(budget=12, optimizer="stochastic", seed=7)),
+    (["--budget", "12", "--function", "0.7*facility-location+0.3*disparity-sum"],
+     dict(budget=12, function="0.7*facility-location+0.3*disparity-sum")),
+])
+def test_same_selection_as_the_cli_bit_for_bit(tmp_path, args, kwargs):
+    x = features()
+    c = cli_select(tmp_path, x, *args)
+    r = cs.select(x, **kwargs)
+    assert r.selected == c["selected"]
+    assert r.gains == c["gains"]  # exact: the same code on the same floats
+    assert r.objective == c["objective"]
+    assert r["function"]["name"] == c["function"]["name"]
+
+
+def test_groups_split_the_budget_like_the_cli(tmp_path):
+    x = features()
+    groups = np.arange(300) % 3
+    np.save(tmp_path / "g.npy", groups)
+    c = cli_select(tmp_path, x, "--budget", "9", "--groups", str(tmp_path / "g.npy"))
+    r = cs.select(x, budget=9, groups=groups)
+    assert r.selected == c["selected"]
+    assert [g["budget"] for g in r["groups"]] == [3, 3, 3]
+
+
+def test_dtypes_layouts_and_torch_give_the_same_selection():
+    x = features()
+    want = cs.select(x, budget=10).selected
+    assert cs.select(x.astype(np.float64), budget=10).selected == want
+    assert cs.select(np.asfortranarray(x), budget=10).selected == want
+    assert cs.select(x.tolist(), budget=10).selected == want
+    xi = (x * 100).astype(np.int32)
+    assert cs.select(xi, budget=10).selected == cs.select(xi.astype(np.float32), budget=10).selected
+    torch = pytest.importorskip("torch")
+    assert cs.select(torch.from_numpy(x), budget=10).selected == want
+
+
+def test_result_reads_as_attributes_and_keys():
+    r = cs.select(features(), budget=5)
+    assert len(r.selected) == 5 and len(r.gains) == 5
+    assert set(r.keys()) >= {"selected", "gains", "objective", "timings_s", "function", "budget"}
+    assert r.timings_s["total"] >= r.timings_s["kernel"] >= 0
+    assert r.gains == sorted(r.gains, reverse=True)  # facility location: diminishing returns
+    assert abs(sum(r.gains) - r.objective) < 1e-6 * max(1.0, abs(r.objective))
+    assert "5 selected" in repr(r)
+
+
+@pytest.mark.parametrize("call,exc,needle", [
+    (lambda x: cs.select(x, budget=5, function="facility-locaton"), ValueError, "facility"),
+    (lambda x: cs.select(x, budget=5, fraction=0.1), ValueError, "exactly one"),
+    (lambda x: cs.select(x), ValueError, "exactly one"),
+    (lambda x: cs.select(x, budget=301), ValueError, ""),
+    (lambda x: cs.select(x, budget=5, metric="manhattan"), ValueError, "manhattan"),
+    (lambda x: cs.select(x, budget=5, optimizer="greedyish"), ValueError, "greedyish"),
+    (lambda x: cs.select(x[:, 0], budget=5), ValueError, "2-D"),
+    (lambda x: cs.select(np.where(np.arange(300)[:, None] == 7, np.nan, x), budget=5), ValueError, "NaN"),
+    (lambda x: cs.select(x, budget=5, groups=[0, 1]), ValueError, "one label per row"),
+    (lambda x: cs.select(x.astype(str), budget=5), ValueError, "numeric"),
+    (lambda x: cs.select(x, budget=2.5), ValueError, "integer"),
+])
+def test_errors_are_python_exceptions_of_the_right_kind(call, exc, needle):
+    with pytest.raises(exc, match=needle):
+        call(features())
+
+
+def test_help_is_useful():
+    doc = cs.select.__doc__
+    for word in ("budget", "fraction", "facility-location", "torch", "GIL"):
+        assert word in doc
