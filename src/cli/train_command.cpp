@@ -208,6 +208,7 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
   fs::create_directories(fs::path(o.out) / "runs");
   struct Row {
     std::vector<double> acc, time, sel;
+    bool never_selected = false;  // in any of its runs
   };
   std::map<std::string, Row> rows;
   std::vector<std::string> order;
@@ -227,6 +228,7 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
       rows[s].acc.push_back(100 * r.test_accuracy);
       rows[s].time.push_back(r.train_time_s);
       rows[s].sel.push_back(r.selection_time_s);
+      rows[s].never_selected = rows[s].never_selected || r.never_selected;
       tr::write_accuracy_plot(o.out);
     }
   const bool have_full = rows.count("full") > 0;
@@ -236,12 +238,14 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
   for (const auto& s : order) {
     const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel);
     const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0, drop = have_full ? full_acc.mean - a.mean : 0;
+    // A strategy that never selected is a random run under its name: the table says so.
+    const std::string shown = rows[s].never_selected ? s + " (no selection)" : s;
     if (have_full)
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
                   speedup, drop);
     else  // nothing to compare against
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s\n", s.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-");
-    table.push_back({{"strategy", s}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-");
+    table.push_back({{"strategy", s}, {"never_selected", rows[s].never_selected}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
                      {"train_time_s_mean", t.mean}, {"selection_time_s_mean", sl.mean}, {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
                      {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}});
   }

@@ -105,6 +105,26 @@ TEST(Trainer, RandomOnlineSelectsEveryREpochsFromEpochTwo) {
   for (const auto& e : m["per_epoch"]) EXPECT_EQ(e["examples"].get<int>(), 135);
 }
 
+// A schedule that never selects (craig-pb every 20 epochs in a 6-epoch run) is a random run: metrics.json says so
+// and names it in a note; a schedule that selects says never_selected false.
+TEST(Trainer, ARunThatNeverSelectsSaysSo) {
+  const fs::path data = blobs_dataset("never"), out = temp_dir("never-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "craig";
+  o.select_every = 20;
+  const RunSummary r = run_training(o);
+  EXPECT_TRUE(r.never_selected);
+  json m = metrics(out);
+  EXPECT_EQ(m["selections"].get<int>(), 0);
+  EXPECT_TRUE(m["never_selected"].get<bool>());
+  EXPECT_NE(m["note"].get<std::string>().find("never selects"), std::string::npos);
+  o.select_every = 2;
+  EXPECT_FALSE(run_training(o).never_selected);
+  m = metrics(out);
+  EXPECT_FALSE(m["never_selected"].get<bool>());
+  EXPECT_FALSE(m.contains("note"));
+}
+
 TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
   const fs::path data = blobs_dataset("warm"), out = temp_dir("warm-out");
   TrainOptions o = base(data, out);

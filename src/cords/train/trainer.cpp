@@ -389,6 +389,22 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const int select_after = kind.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * T) : 0;
   const int warmup = kind.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(select_after * o_.fraction)) : 0;
 
+  // A schedule that never reaches a selection (an interval longer than the run, or all of it in the warm start)
+  // trains on the first random subset throughout: said on stderr now, and in metrics.json, instead of passing for
+  // the strategy.
+  int planned = 0;
+  for (int e = 0; e < T; ++e)
+    if (kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1) ++planned;
+  const bool never_selects = kind.adaptive && planned == 0;
+  std::string never_note;
+  if (never_selects) {
+    int first = std::max({2, select_after, warmup});
+    first += (R - first % R) % R;  // the first epoch (0-based) the schedule would select at
+    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) +
+                 ", but the run has " + std::to_string(T) + ": it never selects and trains on its first random subset (a random run)";
+    if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n", never_note.c_str());
+  }
+
   Subset all;
   all.indices.resize(static_cast<std::size_t>(n));
   std::iota(all.indices.begin(), all.indices.end(), 0);
@@ -471,6 +487,7 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   r.val_accuracy = val.accuracy;
   r.train_time_s = train_time;
   r.selection_time_s = selection_time;
+  r.never_selected = never_selects;
   if (!lead) return r;
   const auto coverage = static_cast<double>(std::count(covered.begin(), covered.end(), 1)) / static_cast<double>(n);
   json m = {{"strategy", o_.strategy}, {"mode", r.mode}, {"dataset", o_.data.dataset}, {"model", model_name},
@@ -482,6 +499,8 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
             {"test_accuracy", test.accuracy}, {"val_accuracy", val.accuracy}, {"train_time_s", train_time},
             {"selection_time_s", selection_time}, {"selections", selections}, {"coverage", coverage},
             {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", epochs}};
+  m["never_selected"] = never_selects;
+  if (never_selects) m["note"] = never_note;
   if (o_.strategy == "gradmatch") m["lambda"] = o_.lambda;
   if (kind.model_based) m["pool"] = o_.pool;
   if (o_.strategy == "facloc-embed") m["encoder"] = o_.encoder;

@@ -42,6 +42,7 @@ struct TrainOptions {
 struct RunSummary {
   std::string strategy, mode;
   double test_accuracy = 0, val_accuracy = 0, train_time_s = 0, selection_time_s = 0;
+  bool never_selected = false;  ///< an adaptive strategy whose schedule never reached a selection (a random run)
   std::string metrics_path;
 };
 
