@@ -14,7 +14,8 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 from . import _cords
 from ._cords import CordsError
 
-__all__ = ["select", "SelectionResult", "CordsError"]
+__all__ = ["select", "SelectionResult", "CordsError", "SetFunction", "FacilityLocation", "GraphCut", "LogDeterminant",
+           "DisparitySum", "DisparityMin", "SaturatedCoverage", "FeatureBased", "SetCover"]
 __version__ = "0.1.0"
 
 
@@ -100,3 +101,38 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
                         None if costs is None else [float(c) for c in costs], float(cost_budget), int(seed),
                         0 if knn is None else int(knn), int(threads), **kwargs)
     return SelectionResult(raw)
+
+
+class SetFunction(_cords.SetFunction):
+    """A set function over (a copy of) x, for custom use: f.evaluate(subset), f.marginal_gain(i) and
+    f.marginal_gains(candidates) for the current set, f.add(i), f.reset(), f.selected, f.value, f.n, f.name,
+    f.monotone, f.submodular. `function` is a name or a weighted mixture ("0.7*facility-location+0.3*disparity-sum");
+    metric, knn and the parameters as for select(). A greedy step:
+
+        f = cs.FacilityLocation(x)
+        for _ in range(k):
+            rest = [i for i in range(f.n) if i not in set(f.selected)]
+            f.add(rest[int(np.argmax(f.marginal_gains(rest)))])
+    """
+
+    def __init__(self, x: Any, function: str = "facility-location", **kwargs: Any):
+        super().__init__(_as_array(x), function, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n={self.n}, function={self.name!r}, |S|={len(self.selected)}, f(S)={self.value:.6g})"
+
+
+def _named(name: str, function: str):
+    def __init__(self, x: Any, **kwargs: Any):
+        SetFunction.__init__(self, x, function, **kwargs)
+    return type(name, (SetFunction,), {"__init__": __init__, "__doc__": f"SetFunction(x, {function!r}, ...)"})
+
+
+FacilityLocation = _named("FacilityLocation", "facility-location")
+GraphCut = _named("GraphCut", "graph-cut")
+LogDeterminant = _named("LogDeterminant", "log-determinant")
+DisparitySum = _named("DisparitySum", "disparity-sum")
+DisparityMin = _named("DisparityMin", "disparity-min")
+SaturatedCoverage = _named("SaturatedCoverage", "saturated-coverage")
+FeatureBased = _named("FeatureBased", "feature-based")
+SetCover = _named("SetCover", "set-cover")

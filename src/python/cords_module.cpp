@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "cords/core/error.h"
+#include "cords/core/matrix.h"
 #include "cords/core/timer.h"
 #include "cords/select/kernel.h"
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
+#include "cords/select/set_function.h"
 
 namespace py = pybind11;
 namespace sel = cords::select;
@@ -105,6 +107,71 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
   return out;
 }
 
+// A set function over its own copy of the features (the kernels it builds view them), for custom use from Python:
+// evaluate any subset, the marginal gains of the current set, add to it.
+class PySetFunction {
+ public:
+  PySetFunction(const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
+                const sel::FunctionParams& params) {
+    if (x.ndim() != 2 || x.shape(0) <= 0 || x.shape(1) <= 0) throw cords::invalid_argument("x must be a non-empty 2-D array (n x d)");
+    x_ = cords::Matrix(static_cast<cords::Index>(x.shape(0)), static_cast<cords::Index>(x.shape(1)));
+    std::copy(x.data(), x.data() + x_.size(), x_.data());
+    for (std::size_t i = 0; i < x_.size(); ++i)
+      if (!std::isfinite(x_.data()[i])) throw cords::invalid_argument("x holds NaN or an infinite value");
+    sel::KernelOptions k;
+    k.metric = sel::parse_metric(metric);
+    k.rbf_kw = rbf_kw;
+    sel::check_function_spec(function);
+    inputs_ = std::make_unique<sel::FunctionInputs>(x_.view(), k, knn, sel::KnnOptions{});
+    py::gil_scoped_release release;
+    f_ = sel::make_function(function, *inputs_, params);
+  }
+  std::string name() const { return f_->name(); }
+  cords::Index size() const { return f_->size(); }
+  bool monotone() const { return f_->traits().monotone; }
+  bool submodular() const { return f_->traits().submodular; }
+  double evaluate(const std::vector<cords::Index>& subset) const {
+    std::vector<char> seen(static_cast<std::size_t>(size()), 0);
+    for (auto i : subset) {
+      check(i);
+      if (seen[static_cast<std::size_t>(i)]++) throw cords::invalid_argument("index " + std::to_string(i) + " appears twice");
+    }
+    py::gil_scoped_release release;
+    return f_->evaluate(subset);
+  }
+  double marginal_gain(cords::Index i) const {
+    check(i);
+    if (f_->contains(i)) return 0.0;
+    return f_->gain(i);
+  }
+  std::vector<double> marginal_gains(const std::vector<cords::Index>& candidates) const {
+    for (auto i : candidates) {
+      check(i);
+      if (f_->contains(i)) throw cords::invalid_argument("index " + std::to_string(i) + " is already in the set");
+    }
+    std::vector<double> out(candidates.size());
+    py::gil_scoped_release release;
+    f_->gains(candidates.data(), static_cast<cords::Index>(candidates.size()), out.data());
+    return out;
+  }
+  void add(cords::Index i) {
+    check(i);
+    if (f_->contains(i)) throw cords::invalid_argument("index " + std::to_string(i) + " is already in the set");
+    f_->add(i);
+  }
+  void reset() { f_->reset(); }
+  std::vector<cords::Index> selected() const { return f_->selected(); }
+  double value() const { return f_->value(); }
+
+ private:
+  void check(cords::Index i) const {
+    if (i < 0 || i >= size()) throw cords::invalid_argument("index " + std::to_string(i) + " is outside [0, " + std::to_string(size()) + ")");
+  }
+  cords::Matrix x_;
+  std::unique_ptr<sel::FunctionInputs> inputs_;
+  std::unique_ptr<sel::SetFunction> f_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cords, m) {
@@ -145,4 +212,30 @@ PYBIND11_MODULE(_cords, m) {
         py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
         py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
         "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
+  py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
+      .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
+                       double lambda, double regularizer, const std::string& concave, double alpha, double threshold) {
+             sel::FunctionParams p;
+             p.lambda = lambda;
+             p.regularizer = regularizer;
+             p.concave = concave;
+             p.alpha = alpha;
+             p.threshold = threshold;
+             return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn, p);
+           }),
+           py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
+           py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0, py::arg("lambda_") = sel::FunctionParams{}.lambda,
+           py::arg("regularizer") = sel::FunctionParams{}.regularizer, py::arg("concave") = sel::FunctionParams{}.concave,
+           py::arg("alpha") = sel::FunctionParams{}.alpha, py::arg("threshold") = sel::FunctionParams{}.threshold)
+      .def_property_readonly("name", &PySetFunction::name)
+      .def_property_readonly("n", &PySetFunction::size)
+      .def_property_readonly("monotone", &PySetFunction::monotone)
+      .def_property_readonly("submodular", &PySetFunction::submodular)
+      .def_property_readonly("selected", &PySetFunction::selected, "the current set S, in the order added")
+      .def_property_readonly("value", &PySetFunction::value, "f(S) of the current set")
+      .def("evaluate", &PySetFunction::evaluate, py::arg("subset"), "f(subset), from scratch (the current set is untouched)")
+      .def("marginal_gain", &PySetFunction::marginal_gain, py::arg("i"), "f(S + i) - f(S) for the current set S (0 when i is in S)")
+      .def("marginal_gains", &PySetFunction::marginal_gains, py::arg("candidates"), "marginal_gain of each candidate (none in S)")
+      .def("add", &PySetFunction::add, py::arg("i"), "adds i to the current set")
+      .def("reset", &PySetFunction::reset, "empties the current set");
 }

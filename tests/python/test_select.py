@@ -95,3 +95,41 @@ def test_help_is_useful():
     doc = cs.select.__doc__
     for word in ("budget", "fraction", "facility-location", "torch", "GIL"):
         assert word in doc
+
+
+def test_set_function_objects_reproduce_the_greedy_selection():
+    x = features()
+    f = cs.FacilityLocation(x)
+    assert f.n == 300 and f.name == "facility-location" and f.monotone and f.submodular
+    for _ in range(8):  # plain greedy through marginal_gains: the same picks and gains as select's lazy greedy
+        rest = [i for i in range(f.n) if i not in set(f.selected)]
+        g = f.marginal_gains(rest)
+        best = max(range(len(rest)), key=lambda j: (g[j], -rest[j]))
+        assert f.marginal_gain(rest[best]) == g[best]
+        f.add(rest[best])
+    r = cs.select(x, budget=8)
+    assert f.selected == r.selected
+    assert abs(f.value - r.objective) < 1e-9 * abs(r.objective)
+    assert abs(f.evaluate(f.selected) - f.value) < 1e-6 * abs(f.value)
+    assert f.marginal_gain(f.selected[0]) == 0.0
+    f.reset()
+    assert f.selected == [] and f.value == 0.0
+
+
+def test_set_function_mixtures_and_errors():
+    x = np.abs(features())
+    mix = cs.SetFunction(x, "0.5*facility-location+0.5*disparity-sum")
+    fl, ds = cs.FacilityLocation(x), cs.DisparitySum(x)
+    s = [3, 17, 42]
+    assert abs(mix.evaluate(s) - (0.5 * fl.evaluate(s) + 0.5 * ds.evaluate(s))) < 1e-6 * abs(mix.evaluate(s))
+    assert cs.GraphCut(x, lambda_=0.3).name == "graph-cut"
+    assert cs.FeatureBased(x, concave="log1p").evaluate([0, 1]) > 0
+    with pytest.raises(ValueError, match="outside"):
+        fl.marginal_gain(300)
+    with pytest.raises(ValueError, match="twice"):
+        fl.evaluate([1, 1])
+    fl.add(5)
+    with pytest.raises(ValueError, match="already"):
+        fl.add(5)
+    with pytest.raises(ValueError):
+        cs.SetFunction(x, "facility-locaton")
