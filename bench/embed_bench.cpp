@@ -13,7 +13,7 @@
 
 #include "cords/core/blas_cpu.h"
 #include "cords/core/rng.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/embed/torch_autocast.h"
 #include "cords/embed/torch_embedder.h"
 

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "cords/core/error.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/embed/torch_embedder.h"
 #include "../support/test_models.h"
 

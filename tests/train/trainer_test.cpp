@@ -16,7 +16,7 @@
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
 #include "cords/train/data.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/train/trainer.h"
 #include "../support/temp_dir.h"
 #include <torch/cuda.h>

@@ -20,7 +20,7 @@
 #include "cords/core/error.h"
 #include "cords/core/output_file.h"
 #include "cords/core/timer.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/pipeline/report.h"
 
 namespace cords::pipeline {

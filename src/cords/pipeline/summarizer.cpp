@@ -24,7 +24,7 @@
 #include "cords/decode/audio_reader.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/summary_dir.h"
 #include "cords/select/registry.h"

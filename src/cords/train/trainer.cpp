@@ -16,7 +16,7 @@
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/embed/torch_embedder.h"
 #include "cords/train/dist.h"
 #include "cords/train/models.h"

@@ -1,4 +1,4 @@
-#include "cords/embed/factory.h"
+#include "cords/plugin/embedder_factory.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,6 +1,7 @@
 #pragma once
-// Embedders by name, for the summarizer and the CLI. The CNN comes from the LibTorch plugin
-// (cords/plugin/torch_plugin.h), loaded only when a CNN is asked for.
+// Embedders by name, for the summarizer, the trainer and the CLI. The CNN comes from the LibTorch plugin
+// (cords/plugin/torch_plugin.h), loaded only when a CNN is asked for: so the factory lives here, above embed/
+// (which it builds on), not in it (embed/ never includes plugin/: docs/architecture.md, scripts/check-layers.sh).
 #include <memory>
 #include <string>
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Checks the layering of src/ (docs/architecture.md, "Layers"): each folder of the library includes only the folders
+# listed for it below, the library never includes the application (src/cli), and the Python module only the
+# selector library. Prints every include that breaks a rule and exits 1; exits 0 when there is none.
+#   scripts/check-layers.sh [SOURCE_DIR]
+set -euo pipefail
+src=${1:-$(cd "$(dirname "$0")/.." && pwd)}/src
+declare -A allowed=(
+  [core]=""
+  [select]="core"
+  [accel]="core select"
+  [segment]="core"
+  [embed]="core accel"
+  [decode]="core segment"
+  [output]="core decode"
+  [plugin]="core embed"
+  [pipeline]="core select segment embed plugin decode output"
+  [train]="core select accel embed plugin"
+)
+bad=0
+for dir in "$src"/cords/*/; do
+  layer=$(basename "$dir")
+  if [ -z "${allowed[$layer]+x}" ]; then
+    echo "check-layers: src/cords/$layer is not in the table (scripts/check-layers.sh, docs/architecture.md)"
+    bad=1
+    continue
+  fi
+  while IFS=: read -r file line inc; do
+    target=$(sed -E 's/.*#include "(cords\/)?([a-z_]+)\/.*/\2/' <<<"$inc")
+    [ "$target" = "$layer" ] && continue
+    if [ "$target" = cli ] || [[ " ${allowed[$layer]} " != *" $target "* ]]; then
+      echo "check-layers: ${file#"$src"/}:$line: $layer may not include $target ($(sed -E 's/^ *//' <<<"$inc"))"
+      bad=1
+    fi
+  done < <(grep -rnE '^ *#include "(cords/[a-z_]+|cli)/' "$dir" || true)
+done
+while IFS=: read -r file line inc; do
+  target=$(sed -E 's/.*#include "(cords\/)?([a-z_]+)\/.*/\2/' <<<"$inc")
+  if [ "$target" != core ] && [ "$target" != select ]; then
+    echo "check-layers: ${file#"$src"/}:$line: the Python module may include only core and select ($inc)"
+    bad=1
+  fi
+done < <(grep -rnE '^ *#include "(cords/[a-z_]+|cli)/' "$src/python" || true)
+[ $bad = 0 ] && echo "check-layers: every include of src/cords and src/python follows the table"
+exit $bad
