@@ -9,12 +9,16 @@ ValueError (bad arguments or data), OSError (unreadable input), MemoryError, or 
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from typing import Any, Iterator, Mapping, Optional, Sequence
 
 from . import _cords
 from ._cords import CordsError
 
-__all__ = ["select", "SelectionResult", "CordsError", "SetFunction", "FacilityLocation", "GraphCut", "LogDeterminant",
+__all__ = ["select", "summarize", "SelectionResult", "CordsError", "SummarizeError", "SetFunction", "FacilityLocation", "GraphCut", "LogDeterminant",
            "DisparitySum", "DisparityMin", "SaturatedCoverage", "FeatureBased", "SetCover"]
 __version__ = "0.1.0"
 
@@ -136,3 +140,61 @@ DisparityMin = _named("DisparityMin", "disparity-min")
 SaturatedCoverage = _named("SaturatedCoverage", "saturated-coverage")
 FeatureBased = _named("FeatureBased", "feature-based")
 SetCover = _named("SetCover", "set-cover")
+
+
+class SummarizeError(RuntimeError):
+    """`cords-summarize` failed; `code` is its exit code (docs/cli.md: 2 invalid arguments, 3 input unreadable,
+    4 model unusable, 5 output unwritable, 1 internal), `message` its error line."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(f"cords-summarize exited {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def _executable() -> str:
+    """The cords-summarize to run: $CORDS_SUMMARIZE, the build tree beside this package (build/python ->
+    build/src), else the one on PATH."""
+    env = os.environ.get("CORDS_SUMMARIZE")
+    if env:
+        return env
+    here = os.path.dirname(os.path.abspath(__file__))
+    built = os.path.join(here, "..", "..", "src", "cords-summarize")
+    if os.access(built, os.X_OK):
+        return os.path.normpath(built)
+    found = shutil.which("cords-summarize")
+    if not found:
+        raise FileNotFoundError("cords-summarize not found: build it, put it on PATH or set CORDS_SUMMARIZE")
+    return found
+
+
+def summarize(path: str, output: Optional[str] = None, **options: Any) -> dict:
+    """Summarizes the video at `path` as `cords-summarize PATH -o OUTPUT ...` does (outputs written as with the
+    CLI: DIR/summary.json, sheet.jpg, summary.mp4, keyframes/, shots.csv, chapters.vtt) and returns the manifest
+    (summary.json) as a dict.
+
+    Options are the CLI's long options with underscores: summarize("a.mp4", "a.summary", fraction=0.05,
+    features="histogram", no_clip=True, force=True). True adds a switch, False or None leaves it out, a list or
+    tuple repeats the option. The executable runs in a process of its own (the video pipeline, FFmpeg and LibTorch
+    are not loaded into Python); errors raise SummarizeError with its exit code.
+    """
+    args = [_executable(), os.fspath(path)]
+    if output is not None:
+        args += ["-o", os.fspath(output)]
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                args += [flag, str(v)]
+        else:
+            args += [flag, str(value)]
+    args += ["--json", "-q"]
+    run = subprocess.run(args, capture_output=True, text=True)
+    if run.returncode != 0:
+        lines = [l for l in run.stderr.splitlines() if l.strip()]
+        raise SummarizeError(run.returncode, lines[-1] if lines else "(no message)")
+    return json.loads(run.stdout)

@@ -133,3 +133,17 @@ def test_set_function_mixtures_and_errors():
         fl.add(5)
     with pytest.raises(ValueError):
         cs.SetFunction(x, "facility-locaton")
+
+
+def test_summarize_writes_the_outputs_and_returns_the_manifest(tmp_path):
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "sample.mp4")
+    m = cs.summarize(sample, str(tmp_path / "s"), budget=4, features="histogram", no_clip=True)
+    assert len(m["keyframes"]) == 4
+    assert (tmp_path / "s" / "summary.json").exists() and (tmp_path / "s" / "sheet.jpg").exists()
+    assert json.loads((tmp_path / "s" / "summary.json").read_text())["keyframes"] == m["keyframes"]
+    with pytest.raises(cs.SummarizeError) as e:
+        cs.summarize(sample, str(tmp_path / "bad"), budget=4, features="nope")
+    assert e.value.code == 2
+    with pytest.raises(cs.SummarizeError) as e:
+        cs.summarize(str(tmp_path / "missing.mp4"), str(tmp_path / "m"))
+    assert e.value.code == 3
