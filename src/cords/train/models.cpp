@@ -1,6 +1,9 @@
 #include "cords/train/models.h"
 
 #include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <filesystem>
 
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
@@ -148,8 +151,83 @@ std::string default_model(const std::string& dataset, const std::vector<std::int
   return "resnet18";
 }
 
+namespace {
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// A user's TorchScript model (train --model FILE.pt). Contract (docs/training.md): a scripted module with a method
+// `embed(x)` giving the N x E penultimate embedding and a submodule `head`, a Linear(E, classes); forward(x) is
+// head(embed(x)). Its parameters are this module's (the same tensors: training updates the script module), so the
+// trainer, the optimizer and the gradient strategies treat it as any built-in model.
+class ScriptedClassifier final : public Classifier {
+ public:
+  ScriptedClassifier(const std::string& path, const std::vector<std::int64_t>& s, int classes) {
+    const auto unusable = [&](const std::string& why) { return Error(ErrorKind::ModelUnusable, "--model '" + path + "': " + why); };
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw unusable("no such file");
+    try {
+      module_ = torch::jit::load(path, torch::kCPU);
+    } catch (const std::exception& e) {
+      throw unusable("not a TorchScript file (" + first_line(e.what()) + ")");
+    }
+    if (!module_.find_method("embed")) throw unusable("it has no method embed(x) (the penultimate embedding; docs/training.md)");
+    torch::jit::Module h;
+    bool have_head = false;
+    for (const auto& child : module_.named_children())
+      if (child.name == "head") {
+        h = child.value;
+        have_head = true;
+      }
+    if (!have_head || !h.hasattr("weight") || !h.attr("weight").isTensor())
+      throw unusable("it has no submodule head with a weight (a Linear(E, classes); docs/training.md)");
+    const at::Tensor w = h.attr("weight").toTensor();
+    if (w.dim() != 2 || w.size(0) != classes)
+      throw unusable("its head has " + (w.dim() == 2 ? std::to_string(w.size(0)) : std::string("no")) + " outputs for " +
+                     std::to_string(classes) + " classes");
+    head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(w.size(1), w.size(0)).bias(h.hasattr("bias") && h.attr("bias").isTensor())));
+    // The head's own tensors become the script module's, so both see every update.
+    head->weight.set_data(w);
+    if (head->options.bias()) head->bias.set_data(h.attr("bias").toTensor());
+    int i = 0;
+    for (const auto& p : module_.named_parameters(true))
+      if (p.name.rfind("head.", 0) != 0) register_parameter("p" + std::to_string(i++), p.value, p.value.requires_grad());
+    for (at::Tensor p : module_.parameters()) p.set_requires_grad(true);
+    std::vector<std::int64_t> probe{2};
+    probe.insert(probe.end(), s.begin(), s.end());
+    try {
+      const at::Tensor e = embed(torch::zeros(probe));
+      if (e.dim() != 2 || e.size(1) != w.size(1))
+        throw unusable("embed(x) gives " + std::to_string(e.dim()) + "-d output" + (e.dim() == 2 ? " of width " + std::to_string(e.size(1)) : "") +
+                       ", its head takes " + std::to_string(w.size(1)));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw unusable("embed(x) fails on a batch of this data's examples (" + first_line(e.what()) + ")");
+    }
+  }
+  at::Tensor embed(const at::Tensor& x) override { return module_.run_method("embed", x).toTensor(); }
+  void train(bool on = true) override {
+    Classifier::train(on);
+    module_.train(on);
+  }
+  void to(torch::Device device, bool non_blocking = false) override {
+    module_.to(device, non_blocking);
+    Classifier::to(device, non_blocking);
+  }
+
+ private:
+  torch::jit::Module module_;
+};
+
+}  // namespace
+
+bool is_model_file(const std::string& name) {
+  return name.size() > 3 && (name.compare(name.size() - 3, 3, ".pt") == 0 || name.find('/') != std::string::npos);
+}
+
 std::shared_ptr<Classifier> make_model(const std::string& name, const std::vector<std::int64_t>& s, int classes) {
   if (classes < 2) throw invalid_argument("a classifier needs at least 2 classes");
+  if (is_model_file(name)) return std::make_shared<ScriptedClassifier>(name, s, classes);
   if (name == "mnistnet" || name == "resnet18") {
     if (s.size() != 3) throw invalid_argument("--model " + name + " needs images (C x H x W); this data has " + std::to_string(s.size()) + "-d examples (use mlp or linear)");
     if (name == "mnistnet") {

@@ -40,8 +40,13 @@ const std::vector<std::string>& model_names();
 /// an MLP for features).
 std::string default_model(const std::string& dataset, const std::vector<std::int64_t>& example_shape);
 
+/// Whether --model names a TorchScript file (ends in .pt or holds a '/') rather than a built-in model.
+bool is_model_file(const std::string& name);
+
 /// Builds a model for examples of `example_shape` (C x H x W, or D) and `classes` outputs, with weights from the
-/// current torch seed. Throws Error{InvalidArgument} for an unknown name or a shape the model cannot take.
+/// current torch seed; or loads a user's TorchScript model (is_model_file: a module with embed(x) and a Linear
+/// `head`, docs/training.md). Throws Error{InvalidArgument} for an unknown name or a shape the model cannot take,
+/// Error{ModelUnusable} for a file that is not such a module.
 std::shared_ptr<Classifier> make_model(const std::string& name, const std::vector<std::int64_t>& example_shape, int classes);
 
 }  // namespace cords::train
