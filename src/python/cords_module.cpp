@@ -107,6 +107,17 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
   return out;
 }
 
+// The functions' parameters from their keyword arguments (both entry points take the same ones).
+sel::FunctionParams function_params(double lambda, double regularizer, const std::string& concave, double alpha, double threshold) {
+  sel::FunctionParams p;
+  p.lambda = lambda;
+  p.regularizer = regularizer;
+  p.concave = concave;
+  p.alpha = alpha;
+  p.threshold = threshold;
+  return p;
+}
+
 // A set function over its own copy of the features (the kernels it builds view them), for custom use from Python:
 // evaluate any subset, the marginal gains of the current set, add to it.
 class PySetFunction {
@@ -196,14 +207,8 @@ PYBIND11_MODULE(_cords, m) {
          std::optional<std::vector<double>> costs, double cost_budget, std::uint64_t seed, std::int64_t knn, int threads,
          double rbf_kw, double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
          double epsilon) {
-        sel::FunctionParams p;
-        p.lambda = lambda;
-        p.regularizer = regularizer;
-        p.concave = concave;
-        p.alpha = alpha;
-        p.threshold = threshold;
         return run_select(x, budget, fraction, function, metric, optimizer, std::move(groups), std::move(costs), cost_budget,
-                          seed, knn, threads, rbf_kw, p, epsilon);
+                          seed, knn, threads, rbf_kw, function_params(lambda, regularizer, concave, alpha, threshold), epsilon);
       }, py::arg("x"), py::arg("budget") = py::none(), py::arg("fraction") = py::none(),
         py::arg("function") = "facility-location", py::arg("metric") = "cosine", py::arg("optimizer") = "lazy",
         py::arg("groups") = py::none(), py::arg("costs") = py::none(), py::arg("cost_budget") = 0.0, py::arg("seed") = 0,
@@ -215,13 +220,8 @@ PYBIND11_MODULE(_cords, m) {
   py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
       .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
                        double lambda, double regularizer, const std::string& concave, double alpha, double threshold) {
-             sel::FunctionParams p;
-             p.lambda = lambda;
-             p.regularizer = regularizer;
-             p.concave = concave;
-             p.alpha = alpha;
-             p.threshold = threshold;
-             return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn, p);
+             return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn,
+                                                    function_params(lambda, regularizer, concave, alpha, threshold));
            }),
            py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
            py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0, py::arg("lambda_") = sel::FunctionParams{}.lambda,
