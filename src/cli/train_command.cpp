@@ -111,7 +111,7 @@ int run_train_command(int argc, char** argv) {
     ("help,h", "show this help")
     ("dataset", po::value(&o.data.dataset)->value_name("NAME"), ("fashion-mnist | mnist | cifar10 | folder | features"))
     ("data-dir", po::value(&o.data.data_dir)->value_name("DIR"), "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
-    ("model", po::value(&o.model)->value_name("NAME"), ("mnistnet | resnet18 | mlp | linear (default: by dataset)"))
+    ("model", po::value(&o.model)->value_name("NAME"), ("mnistnet | resnet18 | mlp | linear (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)"))
     ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
      "full | random | random-online | craig | gradmatch | glister | facloc-embed (craig-pb, gradmatch-pb, glister-pb = per-batch)")
     ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
