@@ -113,12 +113,16 @@ int run_train_command(int argc, char** argv) {
     ("data-dir", po::value(&o.data.data_dir)->value_name("DIR"), "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
     ("model", po::value(&o.model)->value_name("NAME"), ("mnistnet | resnet18 | mlp | linear (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)"))
     ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
-     "full | random | random-online | craig | gradmatch | glister | facloc-embed (craig-pb, gradmatch-pb, glister-pb = per-batch)")
+     "full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2 (craig-pb, gradmatch-pb, glister-pb = per-batch)")
     ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
     ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
     ("epochs", po::value(&o.epochs)->default_value(0, "auto")->value_name("E"), "epochs, >= 1 (auto: CORDS' default, 200; CIFAR-10 300)")
     ("select-every", po::value(&o.select_every)->default_value(0, "auto")->value_name("R"), "reselect every R epochs, >= 1 (auto: the strategy's CORDS default)")
     ("kappa", po::value(&o.kappa)->default_value(o.kappa, fmt(o.kappa))->value_name("K"), "warm start: share of the epochs before selection starts")
+    ("prune-ratio", po::value(&o.prune_ratio)->default_value(o.prune_ratio, fmt(o.prune_ratio))->value_name("R"),
+       "infobatch: share of the below-mean-loss examples left out each epoch (the kept ones count 1/(1-R))")
+    ("anneal", po::value(&o.anneal)->default_value(o.anneal, fmt(o.anneal))->value_name("D"),
+       "infobatch: share of the epochs that prune; the rest train on all the data")
     ("batch-size", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
     ("lr", po::value(&o.lr)->default_value(o.lr, fmt(o.lr)), "SGD learning rate (cosine annealing over the epochs)")
     ("momentum", po::value(&o.momentum)->default_value(o.momentum, fmt(o.momentum)), "SGD momentum")

@@ -125,6 +125,53 @@ TEST(Trainer, ARunThatNeverSelectsSaysSo) {
   EXPECT_FALSE(m.contains("note"));
 }
 
+// InfoBatch: epoch 1 trains on everything (no loss is known yet), then below-mean-loss examples are pruned at random
+// (fewer examples, never more than all), the last epochs (from ceil(0.875 T)) anneal to full data; seeded.
+TEST(Trainer, InfoBatchPrunesWellLearnedExamplesThenAnneals) {
+  const fs::path data = blobs_dataset("ib"), out = temp_dir("ib-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "infobatch";
+  o.epochs = 8;
+  const RunSummary r = run_training(o);
+  EXPECT_GT(r.test_accuracy, 0.95);
+  const json m = metrics(out);
+  std::vector<int> examples;
+  for (const auto& e : m["per_epoch"]) examples.push_back(e["examples"].get<int>());
+  EXPECT_EQ(examples.front(), 540);
+  for (int e = 1; e < 7; ++e) {
+    EXPECT_LT(examples[static_cast<std::size_t>(e)], 540) << "epoch " << e + 1 << " prunes";
+    EXPECT_GT(examples[static_cast<std::size_t>(e)], 189) << "about half of the below-mean ones stay (at least 270 expected)";
+  }
+  EXPECT_EQ(examples.back(), 540);
+  EXPECT_EQ(phases(m).back(), "full");
+  EXPECT_DOUBLE_EQ(m["prune_ratio"].get<double>(), 0.5);
+  run_training(o);
+  const json m2 = metrics(out);
+  std::vector<int> again;
+  for (const auto& e : m2["per_epoch"]) again.push_back(e["examples"].get<int>());
+  EXPECT_EQ(again, examples);
+}
+
+// RS2: every round trains on k examples, without replacement across rounds: 4 rounds of 135 cover all 540 (random
+// subsets drawn independently would repeat some); the learning rate falls per step.
+TEST(Trainer, Rs2CoversTheTrainSetBeforeRepeating) {
+  const fs::path data = blobs_dataset("rs2"), out = temp_dir("rs2-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "rs2";
+  o.epochs = 4;
+  run_training(o);
+  const json m = metrics(out);
+  for (const auto& e : m["per_epoch"]) EXPECT_EQ(e["examples"].get<int>(), 135);
+  EXPECT_DOUBLE_EQ(m["coverage"].get<double>(), 1.0);
+  double last = 1;
+  for (const auto& e : m["per_epoch"]) {
+    EXPECT_LT(e["lr"].get<double>(), last + 1e-12);
+    last = e["lr"].get<double>();
+  }
+  EXPECT_GT(m["per_epoch"][1]["lr"].get<double>(), 0.5 * (1 + std::cos(M_PI * 1.0 / 4)) * 0.05 - 1e-9)
+      << "(per step: the second round starts a quarter of the way through the steps)";
+}
+
 TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
   const fs::path data = blobs_dataset("warm"), out = temp_dir("warm-out");
   TrainOptions o = base(data, out);

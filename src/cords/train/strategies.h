@@ -23,6 +23,9 @@ std::string to_string(Mode m);
 struct Subset {
   std::vector<std::int64_t> indices;  ///< train indices, distinct
   std::vector<float> weights;         ///< one per index, > 0
+  /// A mini-batch's loss is sum(w l) / sum(w) (CORDS' weighted subsets), or with this sum(w l) / count (InfoBatch:
+  /// the weights rescale the kept examples' gradients).
+  bool per_count = false;
 };
 
 /// Gradients of the train set, in sequential order (example i of the train set is row i), or per batch (row b =

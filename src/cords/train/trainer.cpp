@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <numeric>
 
 #include "cords/accel/torch_functions.h"
@@ -36,6 +37,7 @@ struct Kind {
 Kind kind_of(const std::string& s) {
   if (s == "full" || s == "random" || s == "facloc-embed") return {false, false};
   if (s == "random-online") return {true, false};
+  if (s == "infobatch" || s == "rs2") return {false, false};  // their own per-epoch rules (Run::go)
   return {true, true};  // craig, gradmatch, glister
 }
 
@@ -132,6 +134,17 @@ class Run {
   Subset select(std::uint64_t seed);
   void train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen);
   void sync_subset(Subset& s);
+  Subset infobatch_subset(Rng& rng) const;
+  Subset rs2_subset(std::int64_t k, Rng& rng);
+
+  // InfoBatch: each example's loss when it was last trained (1 before: nothing is below the mean in epoch 1).
+  std::vector<float> scores_;
+  // RS2: a permutation of the train set, taken k at a time; reshuffled when used up (without replacement).
+  std::vector<std::int64_t> rs2_order_;
+  std::size_t rs2_next_ = 0;
+  // A learning rate per step instead of per epoch (RS2): step -> lr; steps_ counts them.
+  std::function<double(std::int64_t)> step_lr_;
+  std::int64_t steps_ = 0;
 
   TrainOptions o_;
   Splits data_;
@@ -304,7 +317,7 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
     const std::int64_t bn = std::min<std::int64_t>(o_.batch, m - b0);
     const at::Tensor pos = perm.narrow(0, b0, bn);
     const at::Tensor idx = idx_all.index_select(0, pos), w = w_all.index_select(0, pos);
-    const double wsum = w.sum().item<double>();
+    const double wsum = s.per_count ? static_cast<double>(bn) : w.sum().item<double>();
     const std::int64_t share = (bn + world - 1) / world, lo = std::min(bn, rank * share), hi = std::min(bn, lo + share);
     for (auto& p : model_->parameters())  // set_to_none: no memset of every gradient each step
       if (p.grad().defined()) p.mutable_grad().reset();
@@ -316,6 +329,11 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
                                                                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
       const at::Tensor loss = (losses * w.narrow(0, lo, hi - lo).to(device_)).sum() / wsum;
       loss.backward();
+      if (!scores_.empty()) {  // InfoBatch: the examples' own losses (one process: checked in with_defaults)
+        const at::Tensor l = losses.detach().to(at::kCPU, at::kFloat).contiguous();
+        const at::Tensor ids = mine.to(at::kCPU).contiguous();
+        for (std::int64_t j = 0; j < l.size(0); ++j) scores_[static_cast<std::size_t>(ids.data_ptr<std::int64_t>()[j])] = l.data_ptr<float>()[j];
+      }
       loss_acc += loss.detach().to(at::kDouble) * wsum;
     }
     if (comm_) {
@@ -334,6 +352,9 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
         off += g.numel();
       }
     }
+    if (step_lr_)
+      for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(step_lr_(steps_));
+    ++steps_;
     opt_->step();
     seen += bn;
   }
@@ -343,6 +364,45 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
     comm_->allreduce_sum(total);
     loss_sum = total[0].item<double>();
   }
+}
+
+// InfoBatch (Qin et al., ICLR 2024): the examples whose last loss is below the mean are "well learned"; each is
+// left out with probability prune_ratio, and those kept count 1 / (1 - prune_ratio) in the loss (averaged over the
+// batch), so the expected gradient is the full data's. The others are always kept.
+Subset Run::infobatch_subset(Rng& rng) const {
+  const double mean = std::accumulate(scores_.begin(), scores_.end(), 0.0) / static_cast<double>(scores_.size());
+  const double r = o_.prune_ratio;
+  Subset s;
+  s.per_count = true;
+  for (std::size_t i = 0; i < scores_.size(); ++i) {
+    if (scores_[i] < mean) {
+      if (rng.uniform01() < r) continue;
+      s.indices.push_back(static_cast<std::int64_t>(i));
+      s.weights.push_back(static_cast<float>(1.0 / (1.0 - r)));
+    } else {
+      s.indices.push_back(static_cast<std::int64_t>(i));
+      s.weights.push_back(1.0f);
+    }
+  }
+  return s;
+}
+
+// RS2 (Okanovic et al., 2023): each round trains on the next k examples of a random order of the whole train set,
+// so every example is seen once before any is seen twice; the order is drawn again when it runs out.
+Subset Run::rs2_subset(std::int64_t k, Rng& rng) {
+  const auto n = static_cast<std::int64_t>(data_.train.size());
+  Subset s;
+  while (static_cast<std::int64_t>(s.indices.size()) < k) {
+    if (rs2_next_ >= rs2_order_.size()) {
+      rs2_order_ = rng.sample_without_replacement(n, n);
+      rs2_next_ = 0;
+    }
+    s.indices.push_back(rs2_order_[rs2_next_++]);
+  }
+  std::sort(s.indices.begin(), s.indices.end());
+  s.indices.erase(std::unique(s.indices.begin(), s.indices.end()), s.indices.end());  // (a reshuffle mid-round)
+  s.weights.assign(s.indices.size(), 1.0f);
+  return s;
 }
 
 RunSummary Run::go(const std::function<void(int, int, const std::string&)>& progress) {
@@ -410,7 +470,14 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   std::iota(all.indices.begin(), all.indices.end(), 0);
   all.weights.assign(static_cast<std::size_t>(n), 1.0f);
   Subset current;
-  if (o_.strategy != "full" && o_.strategy != "facloc-embed") {
+  const bool infobatch = o_.strategy == "infobatch", rs2 = o_.strategy == "rs2";
+  if (infobatch) scores_.assign(static_cast<std::size_t>(n), 1.0f);
+  Rng prune_rng(o_.seed + 3);
+  if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
+    const std::int64_t total = static_cast<std::int64_t>(T) * ((k + o_.batch - 1) / o_.batch);
+    step_lr_ = [this, total](std::int64_t step) { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total))); };
+  }
+  if (o_.strategy != "full" && o_.strategy != "facloc-embed" && !infobatch && !rs2) {
     current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
     sync_subset(current);
   }
@@ -421,15 +488,23 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   int selections = 0;
   Eval val, test;
   for (int e = 0; e < T; ++e) {
-    const double lr = 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));  // cosine annealing, T_max = epochs
+    // Cosine annealing, T_max = epochs (RS2: per step, over the steps of all rounds; this is the round's first).
+    const double lr = step_lr_ ? step_lr_(steps_) : 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));
     for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     std::string phase;
     double sel_s = 0;
     Stopwatch clock;
     const Subset* use = nullptr;
-    if (o_.strategy == "full") {
-      phase = "full";
+    if (o_.strategy == "full" || (infobatch && e >= static_cast<int>(std::ceil(o_.anneal * T)))) {
+      phase = "full";  // (InfoBatch's annealing: the last epochs on all the data)
       use = &all;
+    } else if (infobatch || rs2) {
+      Stopwatch sc;
+      current = infobatch ? infobatch_subset(prune_rng) : rs2_subset(k, prune_rng);
+      sel_s = sc.seconds();
+      ++selections;
+      phase = "subset";
+      use = &current;
     } else if (warmup < e && e < select_after) {
       phase = "skipped";  // CORDS' warm start: the rest of the first kappa*T epochs is skipped
     } else if (e < warmup) {
@@ -501,6 +576,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
             {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", epochs}};
   m["never_selected"] = never_selects;
   if (never_selects) m["note"] = never_note;
+  if (infobatch) {
+    m["prune_ratio"] = o_.prune_ratio;
+    m["anneal"] = o_.anneal;
+  }
   if (o_.strategy == "gradmatch") m["lambda"] = o_.lambda;
   if (kind.model_based) m["pool"] = o_.pool;
   if (o_.strategy == "facloc-embed") m["encoder"] = o_.encoder;
@@ -522,7 +601,8 @@ std::string warm_tag(double kappa) {
 }
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names = {"full", "random", "random-online", "craig", "gradmatch", "glister", "facloc-embed"};
+  static const std::vector<std::string> names = {"full", "random", "random-online", "craig", "gradmatch", "glister", "facloc-embed",
+                                                  "infobatch", "rs2"};
   return names;
 }
 
@@ -551,6 +631,10 @@ TrainOptions with_defaults(TrainOptions o) {
   if (o.pool > 1) throw invalid_argument("--pool must be in (0, 1]");
   if (o.lambda < 0) o.lambda = o.strategy == "gradmatch" && mode == Mode::PerBatch ? 0.0 : 0.5;
   if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument("--kappa must be in [0, 1)");
+  if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument("--prune-ratio must be in [0, 1)");
+  if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument("--anneal must be in (0, 1]");
+  if (o.strategy == "infobatch" && o.world > 1) throw invalid_argument("infobatch runs in one process (no --world-size)");
+  if ((o.strategy == "infobatch" || o.strategy == "rs2") && o.kappa > 0) throw invalid_argument(o.strategy + " has no warm start (--kappa)");
   if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
   if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
   if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off") throw invalid_argument("--linear-layer must be auto, on or off");

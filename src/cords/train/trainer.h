@@ -15,12 +15,14 @@ namespace cords::train {
 struct TrainOptions {
   DataOptions data;
   std::string model;                  ///< empty: the dataset's default
-  std::string strategy = "full";      ///< full | random | random-online | craig | gradmatch | glister | facloc-embed
+  std::string strategy = "full";      ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
   std::string mode;                   ///< selection mode; empty: the strategy's CORDS default
   double fraction = 0.1;
   int epochs = 0;                     ///< 0: CORDS' default for the dataset
   int select_every = 0;               ///< 0: the strategy's CORDS default
   double kappa = 0.0;                 ///< warm start share of the epochs
+  double prune_ratio = 0.5;           ///< infobatch: share of the below-mean-loss examples left out each epoch
+  double anneal = 0.875;              ///< infobatch: share of the epochs that prune (then full data to the end)
   int batch = 128;
   double lr = 0.05, momentum = 0.9, weight_decay = 5e-4;
   bool nesterov = true;
