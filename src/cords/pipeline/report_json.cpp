@@ -1,5 +1,10 @@
 // Parsing a batch report (report.json, report-shard-*.json): kept apart from the gallery so that it builds without
 // FFmpeg or OpenCV, for its fuzz target (tests/fuzz/fuzz_report.cpp).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "cords/core/error.h"
@@ -8,15 +13,39 @@
 namespace cords::pipeline {
 namespace {
 
-// A field of the expected type, or the default when absent or null; another type is an error.
+// A field of the expected type, or the default when absent or null; another type is an error. An integer field
+// takes a whole number within T's range only (a float such as 5.8e33 converted to an integer is undefined
+// behaviour: found by the fuzz target, its input is in the corpus).
 template <class T>
 T field(const nlohmann::json& j, const char* key, T fallback, const std::string& name) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw input_unreadable("malformed report '" + name + "': field '" + key + "' has the wrong type");
+  const auto wrong = [&](const char* why) {
+    return input_unreadable("malformed report '" + name + "': field '" + key + "' " + why);
+  };
+  if constexpr (std::is_integral_v<T>) {
+    if (!it->is_number()) throw wrong("has the wrong type");
+    const double v = it->get<double>();
+    // (max + 1 is exact in double for every integer type; max itself may round up to it)
+    if (!(std::isfinite(v) && v == std::floor(v) && v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+          v < static_cast<double>(std::numeric_limits<T>::max()) + 1.0))
+      throw wrong("is not a whole number in range");
+    if (it->is_number_float()) return static_cast<T>(v);
+    if (it->is_number_unsigned()) {
+      const auto u = it->get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) throw wrong("is not a whole number in range");
+      return static_cast<T>(u);
+    }
+    const auto i = it->get<std::int64_t>();
+    if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) || i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+      throw wrong("is not a whole number in range");
+    return static_cast<T>(i);
+  } else {
+    try {
+      return it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw wrong("has the wrong type");
+    }
   }
 }
 
