@@ -71,7 +71,8 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
            costs: Optional[Sequence[float]] = None, cost_budget: float = 0.0, seed: int = 0, knn: Optional[int] = None,
            threads: int = 0, rbf_kw: Optional[float] = None, lambda_: Optional[float] = None,
            regularizer: Optional[float] = None, concave: Optional[str] = None, alpha: Optional[float] = None,
-           threshold: Optional[float] = None, epsilon: Optional[float] = None) -> SelectionResult:
+           threshold: Optional[float] = None, epsilon: Optional[float] = None,
+           represented: Any = None) -> SelectionResult:
     """Selects a representative subset of the rows of `x` with a submodular function.
 
     x         n x d features: a numpy array (float32 C-contiguous is read without a copy; other dtypes and layouts
@@ -80,7 +81,9 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
     fraction  k = ceil(fraction * n), in (0, 1]. Exactly one of the two (or costs with cost_budget).
     function  a set function (facility-location, graph-cut, log-determinant, disparity-sum, disparity-min,
               saturated-coverage, feature-based, set-cover, ...) or a weighted mixture "0.7*facility-location+0.3*...".
-    metric    similarity for the kernel: cosine, euclidean, rbf, dot.
+    metric    similarity for the kernel: cosine, euclidean, rbf, dot; or "precomputed": x is then the similarity
+              itself, n x n and symmetric (kernel functions only), or n x m for facility-location, column j being
+              represented element j.
     optimizer naive, lazy, stochastic, lazier-than-lazy, random.
     groups    one integer label per row: the budget is split over the groups (each at least 1 when k >= groups).
     costs     one positive cost per row, with cost_budget > 0: cost-aware greedy.
@@ -90,6 +93,9 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
     rbf_kw, lambda_, regularizer, concave, alpha, threshold, epsilon: the rbf width factor, graph-cut's lambda,
               log-determinant's r, feature-based's g, saturated-coverage's alpha, set-cover's threshold, the
               stochastic optimizers' epsilon (defaults as the CLI's, `cords-summarize select --help`).
+    represented  m x d features of the elements to represent when they are not the ground set (facility-location:
+              f(S) = sum over the represented elements of their best similarity to S; the rows of x are the
+              candidates). Dense kernel only (no knn, no groups).
 
     Returns a SelectionResult. The GIL is released while selecting.
     """
@@ -103,7 +109,8 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
                         function, metric, optimizer,
                         None if groups is None else [int(g) for g in groups],
                         None if costs is None else [float(c) for c in costs], float(cost_budget), int(seed),
-                        0 if knn is None else int(knn), int(threads), **kwargs)
+                        0 if knn is None else int(knn), int(threads), **kwargs,
+                        represented=None if represented is None else _as_array(represented))
     return SelectionResult(raw)
 
 
@@ -111,7 +118,7 @@ class SetFunction(_cords.SetFunction):
     """A set function over (a copy of) x, for custom use: f.evaluate(subset), f.marginal_gain(i) and
     f.marginal_gains(candidates) for the current set, f.add(i), f.reset(), f.selected, f.value, f.n, f.name,
     f.monotone, f.submodular. `function` is a name or a weighted mixture ("0.7*facility-location+0.3*disparity-sum");
-    metric, knn and the parameters as for select(). A greedy step:
+    metric (including "precomputed"), knn, represented and the parameters as for select(). A greedy step:
 
         f = cs.FacilityLocation(x)
         for _ in range(k):
@@ -120,6 +127,8 @@ class SetFunction(_cords.SetFunction):
     """
 
     def __init__(self, x: Any, function: str = "facility-location", **kwargs: Any):
+        if kwargs.get("represented") is not None:
+            kwargs["represented"] = _as_array(kwargs["represented"])
         super().__init__(_as_array(x), function, **kwargs)
 
     def __repr__(self) -> str:

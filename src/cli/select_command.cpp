@@ -38,7 +38,7 @@ sel::KnnMethod parse_knn_method(const std::string& s) {
 
 int run_select_command(int argc, char** argv) {
   sel::SelectionConfig cfg;
-  std::string features, output = "-", groups_path, costs_path, metric = "cosine", knn_method = "auto";
+  std::string features, output = "-", groups_path, costs_path, represented_path, metric = "cosine", knn_method = "auto";
   double cost_budget = 0.0;
   long long budget = 0, knn = 0;
   unsigned long long seed = 0;
@@ -54,7 +54,8 @@ int run_select_command(int argc, char** argv) {
     ("budget,k", po::value(&budget)->value_name("K"), "number of elements to select")
     ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
     ("function", po::value(&cfg.function)->default_value(cfg.function)->value_name("NAME"), "set function or weighted mixture (see below)")
-    ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot")
+    ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot | precomputed (--features is then the n x n similarity, or n x m with the represented set as columns)")
+    ("represented", po::value(&represented_path)->value_name("FILE"), "m x d features of the elements to represent, other than the ground set (facility-location)")
     ("rbf-kw", po::value(&cfg.kernel.rbf_kw)->default_value(cfg.kernel.rbf_kw, fmt(cfg.kernel.rbf_kw))->value_name("KW"), "rbf width: s = exp(-d2 / (kw mean d2))")
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer)->value_name("NAME"), "optimizer (see below)")
     ("knn", po::value(&knn)->default_value(0)->value_name("K"), "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense")
@@ -102,7 +103,7 @@ int run_select_command(int argc, char** argv) {
   sel::make_optimizer(cfg.optimizer);  // fail fast on a bad name
   sel::check_function_spec(cfg.function);
   std::vector<std::string> inputs{features};
-  for (const auto* p : {&groups_path, &costs_path})
+  for (const auto* p : {&groups_path, &costs_path, &represented_path})
     if (!p->empty()) inputs.push_back(*p);
   check_output_file(output, inputs);  // never the features file itself, a folder or a device to rename over
   sel::set_threads(resolve_threads(threads));
@@ -113,6 +114,11 @@ int run_select_command(int argc, char** argv) {
   std::vector<double> costs;
   if (!groups_path.empty()) groups = read_labels(groups_path);
   if (!costs_path.empty()) costs = read_vector(costs_path);
+  Matrix represented;
+  if (!represented_path.empty()) {
+    represented = read_matrix(represented_path);
+    cfg.represented = represented.view();
+  }
   const double load_s = total.seconds();
   info(quiet, "read " + std::to_string(x.rows()) + " x " + std::to_string(x.cols()) + " from " + features);
 
@@ -131,6 +137,7 @@ int run_select_command(int argc, char** argv) {
                            {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
   if (vm.count("fraction")) params["fraction"] = cfg.fraction;
   if (!groups_path.empty()) params["groups"] = groups_path;
+  if (!represented_path.empty()) params["represented"] = {{"path", represented_path}, {"m", represented.rows()}};
   if (!costs_path.empty()) {
     params["costs"] = costs_path;
     params["cost_budget"] = cost_budget;

@@ -26,11 +26,29 @@ namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
+void check_finite(const float* p, std::size_t count, std::size_t cols, const char* what) {
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(p[i]))
+      throw cords::invalid_argument(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinite value") + " at row " +
+                                    std::to_string(i / cols));
+}
+
+// The represented set's view (empty when none), after its shape checks.
+cords::MatrixView represented_view(const std::optional<FloatArray>& r, cords::Index d) {
+  if (!r) return {};
+  if (r->ndim() != 2 || r->shape(0) <= 0 || r->shape(1) <= 0)
+    throw cords::invalid_argument("represented must be a non-empty 2-D array (m x d)");
+  if (r->shape(1) != d)
+    throw cords::invalid_argument("represented has " + std::to_string(r->shape(1)) + " columns but x has " + std::to_string(d) +
+                                  ": both need the same features");
+  return cords::MatrixView{r->data(), static_cast<cords::Index>(r->shape(0)), d};
+}
+
 py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,
                     const std::string& function, const std::string& metric, const std::string& optimizer,
                     std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs,
                     double cost_budget, std::uint64_t seed, std::int64_t knn, int threads, double rbf_kw,
-                    const sel::FunctionParams& params, double epsilon) {
+                    const sel::FunctionParams& params, double epsilon, const std::optional<FloatArray>& represented) {
   if (x.ndim() != 2) throw cords::invalid_argument("x must be a 2-D array (n x d), got " + std::to_string(x.ndim()) + "-D");
   const auto n = static_cast<cords::Index>(x.shape(0)), d = static_cast<cords::Index>(x.shape(1));
   if (n <= 0 || d <= 0) throw cords::invalid_argument("x is empty");
@@ -49,6 +67,7 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
   cfg.knn_options.seed = seed;
   cfg.greedy.seed = seed;
   cfg.greedy.epsilon = epsilon;
+  cfg.represented = represented_view(represented, d);
   sel::make_optimizer(cfg.optimizer);  // names checked before any work, as the CLI does
   sel::check_function_spec(cfg.function);
   if (groups && static_cast<cords::Index>(groups->size()) != n)
@@ -62,10 +81,10 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
   {
     py::gil_scoped_release release;
     cords::Stopwatch total;
-    for (std::size_t i = 0, m = static_cast<std::size_t>(n) * static_cast<std::size_t>(d); i < m; ++i)
-      if (!std::isfinite(data[i]))
-        throw cords::invalid_argument("x holds " + std::string(std::isnan(data[i]) ? "NaN" : "an infinite value") + " at row " +
-                                      std::to_string(i / static_cast<std::size_t>(d)));
+    check_finite(data, static_cast<std::size_t>(n) * static_cast<std::size_t>(d), static_cast<std::size_t>(d), "x");
+    if (cfg.represented.rows > 0)
+      check_finite(cfg.represented.data, static_cast<std::size_t>(cfg.represented.rows) * static_cast<std::size_t>(d),
+                   static_cast<std::size_t>(d), "represented");
     sel::set_threads(threads);
     rep = sel::run_selection(cords::MatrixView{data, n, d}, cfg, groups ? &*groups : nullptr, costs ? &*costs : nullptr, cost_budget);
     total_s = total.seconds();
@@ -123,17 +142,17 @@ sel::FunctionParams function_params(double lambda, double regularizer, const std
 class PySetFunction {
  public:
   PySetFunction(const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
-                const sel::FunctionParams& params) {
+                const sel::FunctionParams& params, const std::optional<FloatArray>& represented) {
     if (x.ndim() != 2 || x.shape(0) <= 0 || x.shape(1) <= 0) throw cords::invalid_argument("x must be a non-empty 2-D array (n x d)");
-    x_ = cords::Matrix(static_cast<cords::Index>(x.shape(0)), static_cast<cords::Index>(x.shape(1)));
-    std::copy(x.data(), x.data() + x_.size(), x_.data());
-    for (std::size_t i = 0; i < x_.size(); ++i)
-      if (!std::isfinite(x_.data()[i])) throw cords::invalid_argument("x holds NaN or an infinite value");
+    x_ = copy_of(x.data(), static_cast<cords::Index>(x.shape(0)), static_cast<cords::Index>(x.shape(1)), "x");
+    const cords::MatrixView rv = represented_view(represented, x_.cols());
+    if (rv.rows > 0) r_ = copy_of(rv.data, rv.rows, rv.cols, "represented");
     sel::KernelOptions k;
     k.metric = sel::parse_metric(metric);
     k.rbf_kw = rbf_kw;
     sel::check_function_spec(function);
-    inputs_ = std::make_unique<sel::FunctionInputs>(x_.view(), k, knn, sel::KnnOptions{});
+    if (knn > 0 && rv.rows > 0) throw cords::invalid_argument("a represented set runs on the dense kernel: drop knn");
+    inputs_ = std::make_unique<sel::FunctionInputs>(x_.view(), k, knn, sel::KnnOptions{}, rv.rows > 0 ? r_.view() : cords::MatrixView{});
     py::gil_scoped_release release;
     f_ = sel::make_function(function, *inputs_, params);
   }
@@ -178,7 +197,13 @@ class PySetFunction {
   void check(cords::Index i) const {
     if (i < 0 || i >= size()) throw cords::invalid_argument("index " + std::to_string(i) + " is outside [0, " + std::to_string(size()) + ")");
   }
-  cords::Matrix x_;
+  static cords::Matrix copy_of(const float* p, cords::Index rows, cords::Index cols, const char* what) {
+    cords::Matrix m(rows, cols);
+    std::copy(p, p + m.size(), m.data());
+    check_finite(m.data(), m.size(), static_cast<std::size_t>(cols), what);
+    return m;
+  }
+  cords::Matrix x_, r_;
   std::unique_ptr<sel::FunctionInputs> inputs_;
   std::unique_ptr<sel::SetFunction> f_;
 };
@@ -206,9 +231,10 @@ PYBIND11_MODULE(_cords, m) {
          const std::string& metric, const std::string& optimizer, std::optional<std::vector<std::int64_t>> groups,
          std::optional<std::vector<double>> costs, double cost_budget, std::uint64_t seed, std::int64_t knn, int threads,
          double rbf_kw, double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
-         double epsilon) {
+         double epsilon, const std::optional<FloatArray>& represented) {
         return run_select(x, budget, fraction, function, metric, optimizer, std::move(groups), std::move(costs), cost_budget,
-                          seed, knn, threads, rbf_kw, function_params(lambda, regularizer, concave, alpha, threshold), epsilon);
+                          seed, knn, threads, rbf_kw, function_params(lambda, regularizer, concave, alpha, threshold), epsilon,
+                          represented);
       }, py::arg("x"), py::arg("budget") = py::none(), py::arg("fraction") = py::none(),
         py::arg("function") = "facility-location", py::arg("metric") = "cosine", py::arg("optimizer") = "lazy",
         py::arg("groups") = py::none(), py::arg("costs") = py::none(), py::arg("cost_budget") = 0.0, py::arg("seed") = 0,
@@ -216,17 +242,19 @@ PYBIND11_MODULE(_cords, m) {
         py::arg("lambda_") = sel::FunctionParams{}.lambda, py::arg("regularizer") = sel::FunctionParams{}.regularizer,
         py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
         py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
-        "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
+        py::arg("represented") = py::none(), "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
   py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
       .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
-                       double lambda, double regularizer, const std::string& concave, double alpha, double threshold) {
+                       double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
+                       const std::optional<FloatArray>& represented) {
              return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn,
-                                                    function_params(lambda, regularizer, concave, alpha, threshold));
+                                                    function_params(lambda, regularizer, concave, alpha, threshold), represented);
            }),
            py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
            py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0, py::arg("lambda_") = sel::FunctionParams{}.lambda,
            py::arg("regularizer") = sel::FunctionParams{}.regularizer, py::arg("concave") = sel::FunctionParams{}.concave,
-           py::arg("alpha") = sel::FunctionParams{}.alpha, py::arg("threshold") = sel::FunctionParams{}.threshold)
+           py::arg("alpha") = sel::FunctionParams{}.alpha, py::arg("threshold") = sel::FunctionParams{}.threshold,
+           py::arg("represented") = py::none())
       .def_property_readonly("name", &PySetFunction::name)
       .def_property_readonly("n", &PySetFunction::size)
       .def_property_readonly("monotone", &PySetFunction::monotone)

@@ -147,3 +147,56 @@ def test_summarize_writes_the_outputs_and_returns_the_manifest(tmp_path):
     with pytest.raises(cs.SummarizeError) as e:
         cs.summarize(str(tmp_path / "missing.mp4"), str(tmp_path / "m"))
     assert e.value.code == 3
+
+
+def cosine_kernel(a, b):
+    an = a / np.linalg.norm(a, axis=1, keepdims=True)
+    bn = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return (0.5 + 0.5 * an @ bn.T).astype(np.float32)
+
+
+def test_a_precomputed_similarity_selects_what_the_features_select(tmp_path):
+    x = features()
+    d2 = ((x[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1)
+    s = (d2.max() - d2).astype(np.float32)
+    a = cs.select(x, budget=12, metric="euclidean")
+    b = cs.select(s, budget=12, metric="precomputed")
+    assert b.selected == a.selected
+    assert b.objective == pytest.approx(a.objective, rel=1e-5)
+    c = cli_select(tmp_path, s, "--budget", "12", "--metric", "precomputed")
+    assert c["selected"] == b.selected and c["gains"] == b.gains
+    f = cs.GraphCut(cosine_kernel(x, x), metric="precomputed")
+    assert f.evaluate([0, 1]) == pytest.approx(cs.GraphCut(x).evaluate([0, 1]), rel=1e-5)
+
+
+def test_a_represented_set_other_than_the_ground_set(tmp_path):
+    x, r = features(), features(40, seed=5)
+    a = cs.select(x, budget=6, represented=r)
+    s = cosine_kernel(x, r)  # ground x represented: what f covers is r
+    b = cs.select(s, budget=6, metric="precomputed")
+    assert a.selected == b.selected
+    best = s[a.selected].max(axis=0).sum()
+    assert a.objective == pytest.approx(float(best), rel=1e-5)
+    assert cs.FacilityLocation(x, represented=r).evaluate(a.selected) == pytest.approx(float(best), rel=1e-5)
+    # the greedy picks are optimal for their first step: the candidate that best represents r
+    assert a.selected[0] == int(np.argmax(s.sum(axis=1)))
+    np.save(tmp_path / "r.npy", r)
+    c = cli_select(tmp_path, x, "--budget", "6", "--represented", str(tmp_path / "r.npy"))
+    assert c["selected"] == a.selected and c["parameters"]["represented"]["m"] == 40
+
+
+@pytest.mark.parametrize("call,needle", [
+    (lambda x, r, s: cs.select(s, budget=3, metric="precomputed", function="feature-based"), "reads features"),
+    (lambda x, r, s: cs.select(s, budget=3, metric="precomputed", function="graph-cut"), "ground set alone"),
+    (lambda x, r, s: cs.select(x, budget=3, function="log-determinant", represented=r), "ground set alone"),
+    (lambda x, r, s: cs.select(x, budget=3, represented=r[:, :4]), "same features"),
+    (lambda x, r, s: cs.select(x, budget=3, represented=r, knn=5), "dense kernel"),
+    (lambda x, r, s: cs.select(x, budget=3, represented=r, groups=[0] * len(x)), "per-group"),
+    (lambda x, r, s: cs.select(np.triu(np.ones((5, 5), np.float32)), budget=3, metric="precomputed"), "not symmetric"),
+    (lambda x, r, s: cs.select(np.full((4, 4), np.nan, np.float32), budget=2, metric="precomputed"), "NaN"),
+])
+def test_precomputed_and_represented_refuse_what_they_cannot_do(call, needle):
+    x, r = features(60), features(10, seed=2)
+    s = cosine_kernel(x, r)
+    with pytest.raises(ValueError, match=needle):
+        call(x, r, s)

@@ -92,5 +92,66 @@ TEST(Kernel, ParsesMetricNamesAndRejectsBadInput) {
   EXPECT_THROW(make_dense_kernel(MatrixView{}, {}), Error);
 }
 
+// The cross kernel (ground x represented) by the same definitions, over the n m cross pairs.
+TEST_F(KernelDefinitions, CrossKernelFollowsTheDefinitionsOverTheCrossPairs) {
+  const Matrix r = test::blobs(23, 9, 2, 5);
+  auto cross_d2 = [&](Index i, Index j) {
+    double s = 0;
+    for (Index t = 0; t < 9; ++t) s += (x(i, t) - r(j, t)) * (x(i, t) - r(j, t));
+    return s;
+  };
+  double maxd = 0, sum = 0;
+  for (Index i = 0; i < 70; ++i)
+    for (Index j = 0; j < 23; ++j) {
+      maxd = std::max(maxd, cross_d2(i, j));
+      sum += cross_d2(i, j);
+    }
+  const DenseKernel e = make_cross_kernel(x.view(), r.view(), {Metric::Euclidean, 0.1});
+  const DenseKernel b = make_cross_kernel(x.view(), r.view(), {Metric::Rbf, 0.5});
+  const DenseKernel c = make_cross_kernel(x.view(), r.view(), {Metric::Cosine, 0.1});
+  ASSERT_EQ(e.size(), 70);
+  ASSERT_EQ(e.cols(), 23);
+  EXPECT_FALSE(e.square());
+  for (Index i = 0; i < 70; i += 3)
+    for (Index j = 0; j < 23; j += 2) {
+      EXPECT_NEAR(e(i, j), maxd - cross_d2(i, j), 1e-3 * maxd);
+      EXPECT_NEAR(b(i, j), std::exp(-cross_d2(i, j) / (0.5 * sum / (70.0 * 23.0))), 1e-4);
+      double xr = 0, xx = 0, rr = 0;
+      for (Index t = 0; t < 9; ++t) {
+        xr += static_cast<double>(x(i, t)) * r(j, t);
+        xx += static_cast<double>(x(i, t)) * x(i, t);
+        rr += static_cast<double>(r(j, t)) * r(j, t);
+      }
+      EXPECT_NEAR(c(i, j), (1 + xr / std::sqrt(xx * rr)) / 2, 1e-5);
+    }
+  EXPECT_GE(e.min_value(), 0.0f);
+}
+
+TEST(Kernel, PrecomputedIsCheckedAndCopied) {
+  Matrix s(3, 3);
+  for (Index i = 0; i < 3; ++i)
+    for (Index j = 0; j < 3; ++j) s(i, j) = i == j ? 1.0f : 0.25f * static_cast<float>(i + j);
+  const DenseKernel k = make_dense_kernel(s.view(), {Metric::Precomputed, 0.1});
+  EXPECT_EQ(k(1, 2), s(1, 2));
+  EXPECT_EQ(k.metric(), Metric::Precomputed);
+  EXPECT_EQ(parse_metric("precomputed"), Metric::Precomputed);
+  auto kind_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::Internal;
+  };
+  Matrix asym = test::blobs(3, 3, 1, 2);
+  EXPECT_EQ(kind_of([&] { make_dense_kernel(asym.view(), {Metric::Precomputed, 0.1}); }), ErrorKind::InvalidArgument);
+  Matrix wide(2, 5);
+  EXPECT_EQ(kind_of([&] { make_dense_kernel(wide.view(), {Metric::Precomputed, 0.1}); }), ErrorKind::InvalidArgument);
+  EXPECT_EQ(make_dense_kernel(wide.view(), {Metric::Precomputed, 0.1}, /*rectangular_ok=*/true).cols(), 5);
+  s(0, 0) = std::nanf("");
+  EXPECT_EQ(kind_of([&] { make_dense_kernel(s.view(), {Metric::Precomputed, 0.1}); }), ErrorKind::InvalidArgument);
+  EXPECT_EQ(kind_of([&] { make_cross_kernel(s.view(), wide.view(), {Metric::Cosine, 0.1}); }), ErrorKind::InvalidArgument);
+}
+
 }  // namespace
 }  // namespace cords::select

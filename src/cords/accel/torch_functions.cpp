@@ -176,6 +176,7 @@ at::Tensor torch_dense_kernel(MatrixView x, const TorchKernelOptions& opts) {
       break;
     }
     case select::Metric::Dot: s = at::mm(xs, xs.t()); break;
+    case select::Metric::Precomputed: s = xs; break;
     case select::Metric::Euclidean:
     case select::Metric::Rbf: {
       const at::Tensor sq = (xs * xs).sum(1);

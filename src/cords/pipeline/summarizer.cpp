@@ -133,7 +133,9 @@ void validate_config(const SummarizeConfig& c) {
   if (c.selector != "uniform" && c.selector != "random") {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
-    select::parse_metric(c.metric);
+    if (select::parse_metric(c.metric) == select::Metric::Precomputed)
+      throw invalid_argument("--metric precomputed takes a similarity matrix (cords-summarize select); a video's frames need " +
+                             std::string("cosine, euclidean, rbf or dot"));
   }
   if (c.features != "histogram" && c.features != "cnn" && c.features != "auto")
     throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());

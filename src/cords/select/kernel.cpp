@@ -16,8 +16,11 @@ Metric parse_metric(const std::string& name) {
   if (name == "euclidean") return Metric::Euclidean;
   if (name == "rbf") return Metric::Rbf;
   if (name == "dot") return Metric::Dot;
-  throw invalid_argument("unknown metric '" + name + "'; valid metrics: cosine, euclidean, rbf, dot");
+  if (name == "precomputed") return Metric::Precomputed;
+  throw invalid_argument("unknown metric '" + name + "'; valid metrics: " + metric_names());
 }
+
+const char* metric_names() { return "cosine, euclidean, rbf, dot, precomputed"; }
 
 const char* to_string(Metric m) {
   switch (m) {
@@ -25,6 +28,7 @@ const char* to_string(Metric m) {
     case Metric::Euclidean: return "euclidean";
     case Metric::Rbf: return "rbf";
     case Metric::Dot: return "dot";
+    case Metric::Precomputed: return "precomputed";
   }
   return "?";
 }
@@ -32,7 +36,6 @@ const char* to_string(Metric m) {
 bool is_psd(Metric m) { return m != Metric::Euclidean; }
 
 DenseKernel::DenseKernel(Matrix s, Metric metric) : s_(std::move(s)), metric_(metric) {
-  CORDS_CHECK(s_.rows() == s_.cols(), "kernel must be square, got " << s_.rows() << " x " << s_.cols());
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
   const std::size_t total = s_.size();
   const float* p = s_.data();
@@ -46,9 +49,7 @@ DenseKernel::DenseKernel(Matrix s, Metric metric) : s_(std::move(s)), metric_(me
 }
 
 DenseKernel::DenseKernel(Matrix s, Metric metric, float min_value, float max_value)
-    : s_(std::move(s)), metric_(metric), min_(min_value), max_(max_value) {
-  CORDS_CHECK(s_.rows() == s_.cols(), "kernel must be square, got " << s_.rows() << " x " << s_.cols());
-}
+    : s_(std::move(s)), metric_(metric), min_(min_value), max_(max_value) {}
 
 namespace {
 
@@ -87,10 +88,101 @@ std::pair<float, float> transform_and_mirror(float* c, Index n, Tr tr) {
 
 }  // namespace
 
-DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts) {
+namespace {
+
+// A user's similarity matrix, copied after the checks the functions rely on: finite everywhere, and square and
+// symmetric unless it is a ground x represented matrix (facility location).
+DenseKernel precomputed_kernel(MatrixView x, bool rectangular_ok) {
+  const Index n = x.rows, m = x.cols;
+  if (n != m && !rectangular_ok)
+    throw invalid_argument("a precomputed similarity must be square (n x n), got " + std::to_string(n) + " x " +
+                           std::to_string(m) + "; an n x m matrix (ground x represented) suits facility-location only");
+  Matrix s = Matrix::uninitialized(n, m);
+  float amax = 0.0f;
+  for (Index i = 0; i < n; ++i) {
+    const float* r = x.row(i);
+    for (Index j = 0; j < m; ++j) {
+      if (!std::isfinite(r[j]))
+        throw invalid_argument("the precomputed similarity holds " + std::string(std::isnan(r[j]) ? "NaN" : "an infinite value") +
+                               " at (" + std::to_string(i) + ", " + std::to_string(j) + ")");
+      amax = std::max(amax, std::fabs(r[j]));
+    }
+    std::copy(r, r + m, s.row(i));
+  }
+  if (n == m) {
+    const float tol = 1e-5f * std::max(1.0f, amax);
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < i; ++j)
+        if (std::fabs(x(i, j) - x(j, i)) > tol)
+          throw invalid_argument("the precomputed similarity is not symmetric: s(" + std::to_string(i) + ", " + std::to_string(j) +
+                                 ") = " + std::to_string(x(i, j)) + " but s(" + std::to_string(j) + ", " + std::to_string(i) +
+                                 ") = " + std::to_string(x(j, i)));
+  }
+  return DenseKernel(std::move(s), Metric::Precomputed);
+}
+
+void check_kernel_inputs(MatrixView x, const KernelOptions& opts) {
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot build a kernel of an empty matrix");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0))
     throw invalid_argument("rbf kernel width kw must be > 0, got " + std::to_string(opts.rbf_kw));
+}
+
+}  // namespace
+
+DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& opts) {
+  check_kernel_inputs(x, opts);
+  if (r.rows <= 0 || r.cols <= 0) throw invalid_argument("the represented set is empty");
+  if (r.cols != x.cols)
+    throw invalid_argument("the represented set has " + std::to_string(r.cols) + " columns but the ground set " +
+                           std::to_string(x.cols) + ": both need the same features");
+  if (opts.metric == Metric::Precomputed)
+    throw invalid_argument("a represented set is given as features; with metric precomputed pass the n x m similarity instead");
+  const Index n = x.rows, m = r.rows;
+  Matrix s = Matrix::uninitialized(n, m);
+  float* c = s.data();
+  if (opts.metric == Metric::Cosine) {
+    const Matrix a = detail::normalized_rows(x), b = detail::normalized_rows(r);
+    detail::gemm_abt(a.data(), n, b.data(), m, x.cols, c, m);
+  } else {
+    detail::gemm_abt(x.data, n, r.data, m, x.cols, c, m);
+  }
+  const std::size_t total = s.size();
+  if (opts.metric == Metric::Cosine) {
+#pragma omp parallel for schedule(static)
+    for (std::size_t t = 0; t < total; ++t) c[t] = 0.5f + 0.5f * c[t];
+  } else if (opts.metric != Metric::Dot) {  // squared distances first
+    const std::vector<float> sx = detail::squared_norms(x), sr = detail::squared_norms(r);
+    double sum = 0.0;
+    float hi = 0.0f;
+#pragma omp parallel for schedule(static) reduction(+ : sum) reduction(max : hi)
+    for (Index i = 0; i < n; ++i) {
+      float* ci = c + i * m;
+      for (Index j = 0; j < m; ++j) {
+        const float d2 = std::max(0.0f, sx[static_cast<std::size_t>(i)] + sr[static_cast<std::size_t>(j)] - 2.0f * ci[j]);
+        ci[j] = d2;
+        sum += d2;
+        hi = std::max(hi, d2);
+      }
+    }
+    if (opts.metric == Metric::Euclidean) {
+#pragma omp parallel for schedule(static)
+      for (std::size_t t = 0; t < total; ++t) c[t] = hi - c[t];
+    } else {  // rbf over the mean cross distance
+      const double mean = sum / static_cast<double>(total);
+      const float scale = mean > 0 ? static_cast<float>(1.0 / (opts.rbf_kw * mean)) : 0.0f;
+#pragma omp parallel for schedule(static)
+      for (std::size_t t = 0; t < total; ++t) c[t] = std::exp(-c[t] * scale);
+    }
+  }
+  return DenseKernel(std::move(s), opts.metric);
+}
+
+DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rectangular_ok) {
+  if (opts.metric == Metric::Precomputed) {
+    if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("the precomputed similarity is empty");
+    return precomputed_kernel(x, rectangular_ok);
+  }
+  check_kernel_inputs(x, opts);
   const Index n = x.rows;
   Matrix s = Matrix::uninitialized(n, n);
   float* c = s.data();
@@ -132,6 +224,7 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts) {
       range = {max_d2 - dr.second, max_d2 - dr.first};
       break;
     }
+    case Metric::Precomputed: break;  // returned above
   }
   return DenseKernel(std::move(s), opts.metric, range.first, range.second);
 }

@@ -4,6 +4,10 @@
 //   euclidean s_ij = max_kl d2_kl - d2_ij               d2 = squared Euclidean distance; in [0, max d2]
 //   rbf       s_ij = exp(-d2_ij / (kw * mean_{k!=l} d2_kl))   kw = KernelOptions::rbf_kw (default 0.1)
 //   dot       s_ij = <x_i, x_j>                          may be negative; functions that need s >= 0 refuse it
+//   precomputed  X itself is the similarity: n x n, symmetric (checked); n x m (m represented elements, column j
+//             = represented element j) for facility location with a represented set
+// With a represented set R (m x d, other than the ground set), s_ij compares ground element i with represented
+// element j (cross kernel, n x m); rbf and euclidean then take their mean/max over those n m pairs.
 // DenseKernel holds the full symmetric n x n matrix (4 n^2 bytes); SparseKernel holds, for every element j,
 // only its k nearest neighbours (itself included), in O(n k) memory.
 #include <cstdint>
@@ -14,27 +18,35 @@
 
 namespace cords::select {
 
-enum class Metric { Cosine, Euclidean, Rbf, Dot };
+enum class Metric { Cosine, Euclidean, Rbf, Dot, Precomputed };
 
-/// Parses "cosine" | "euclidean" | "rbf" | "dot"; throws Error{InvalidArgument} listing the valid names.
+/// Parses "cosine" | "euclidean" | "rbf" | "dot" | "precomputed"; throws Error{InvalidArgument} listing the valid names.
 Metric parse_metric(const std::string& name);
 const char* to_string(Metric m);
-/// True for metrics whose dense kernel is positive semi-definite (cosine, rbf, dot).
+/// True for metrics whose dense kernel is positive semi-definite (cosine, rbf, dot; precomputed: the caller's word).
 bool is_psd(Metric m);
+/// "cosine, euclidean, rbf, dot, precomputed" (for help texts and errors).
+const char* metric_names();
 
 struct KernelOptions {
   Metric metric = Metric::Cosine;
   double rbf_kw = 0.1;  ///< rbf bandwidth factor kw, > 0
 };
 
-/// A dense symmetric n x n similarity matrix. Immutable after construction; safe to share between threads.
+/// A dense similarity matrix: symmetric n x n over the ground set, or n x m between the ground set (rows) and a
+/// represented set (columns; facility location only, which checks it). Immutable after construction; safe to share
+/// between threads.
 class DenseKernel {
  public:
-  /// Takes a square symmetric matrix; computes its min and max.
+  /// Takes the matrix; computes its min and max.
   DenseKernel(Matrix s, Metric metric);
   /// As above with min and max already known. REQUIRES: they are the matrix's true min and max.
   DenseKernel(Matrix s, Metric metric, float min_value, float max_value);
+  /// Ground-set size n (rows).
   Index size() const { return s_.rows(); }
+  /// Elements represented: n, or m for a represented set.
+  Index cols() const { return s_.cols(); }
+  bool square() const { return s_.rows() == s_.cols(); }
   const float* row(Index i) const { return s_.row(i); }
   float operator()(Index i, Index j) const { return s_(i, j); }
   Metric metric() const { return metric_; }
@@ -48,9 +60,14 @@ class DenseKernel {
   float max_ = 0.0f;
 };
 
-/// Builds the dense kernel of X with a BLAS symmetric rank-k update (multi-threaded).
-/// Throws Error{InvalidArgument} for an empty X or a bad rbf_kw.
-DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts);
+/// Builds the dense kernel of X with a BLAS symmetric rank-k update (multi-threaded); for Metric::Precomputed, copies X
+/// (square and symmetric, or any n x m when rectangular_ok). Throws Error{InvalidArgument} for an empty X, a bad
+/// rbf_kw, or a precomputed matrix that is not finite, square or symmetric.
+DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rectangular_ok = false);
+
+/// The n x m cross kernel between the ground set X (n x d) and a represented set R (m x d), one BLAS product.
+/// Throws Error{InvalidArgument} for empty inputs, differing d, a bad rbf_kw, or Metric::Precomputed.
+DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& opts);
 
 /// A sparse similarity: element j is represented only by its neighbours N(j) (|N(j)| <= k, j in N(j)).
 /// Stored by candidate: covered(i) lists the (j, s_ij) with i in N(j), which is what a gain sweep reads.

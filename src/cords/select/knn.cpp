@@ -249,6 +249,8 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
   if (opts.metric == Metric::Euclidean)
     throw invalid_argument("the kNN kernel does not support the euclidean metric (it needs the maximum distance "
                            "over all pairs); use rbf or cosine");
+  if (opts.metric == Metric::Precomputed)
+    throw invalid_argument("the kNN kernel searches features; a precomputed similarity runs dense (drop --knn)");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0)) throw invalid_argument("rbf kernel width kw must be > 0");
   const Index n = x.rows;
   const Index k = std::min(opts.k, n);
@@ -304,7 +306,8 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
           const double d2 = std::max(0.0, static_cast<double>(sp.sqnorm[static_cast<std::size_t>(j)]) - score);
           return static_cast<float>(std::exp(-d2 * scale));
         }
-        case Metric::Euclidean: break;  // refused above
+        case Metric::Euclidean:
+        case Metric::Precomputed: break;  // refused above
       }
       return 0.0f;
     };

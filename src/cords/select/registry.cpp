@@ -12,8 +12,8 @@
 
 namespace cords::select {
 
-FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options)
-    : x_(features), kernel_(kernel), knn_(knn), knn_options_(knn_options) {
+FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options, MatrixView represented)
+    : x_(features), represented_(represented), kernel_(kernel), knn_(knn), knn_options_(knn_options) {
   knn_options_.k = knn;
   knn_options_.metric = kernel.metric;
   knn_options_.rbf_kw = kernel.rbf_kw;
@@ -21,8 +21,8 @@ FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index 
 
 namespace {
 // A dense kernel needs 4 n^2 bytes: refuse up front, with the way out, when that cannot fit in memory.
-void check_dense_fits(Index n) {
-  const double need = 4.0 * static_cast<double>(n) * static_cast<double>(n);
+void check_dense_fits(Index n, Index m) {
+  const double need = 4.0 * static_cast<double>(n) * static_cast<double>(m);
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return;
   const double have = static_cast<double>(pages) * static_cast<double>(page);
@@ -39,11 +39,13 @@ void check_dense_fits(Index n) {
 
 std::shared_ptr<const DenseKernel> FunctionInputs::dense_kernel() {
   if (!dense_) {
-    check_dense_fits(x_.rows);
+    const Index cols = represented_.rows > 0 ? represented_.rows : precomputed() ? x_.cols : x_.rows;
+    check_dense_fits(x_.rows, cols);
     Stopwatch sw;
-    dense_ = std::make_shared<const DenseKernel>(make_dense_kernel(x_, kernel_));
+    dense_ = std::make_shared<const DenseKernel>(represented_.rows > 0 ? make_cross_kernel(x_, represented_, kernel_)
+                                                                       : make_dense_kernel(x_, kernel_, /*rectangular_ok=*/true));
     kernel_s_ += sw.seconds();
-    kernel_bytes_ += static_cast<std::size_t>(x_.rows) * static_cast<std::size_t>(x_.rows) * sizeof(float);
+    kernel_bytes_ += static_cast<std::size_t>(x_.rows) * static_cast<std::size_t>(cols) * sizeof(float);
   }
   return dense_;
 }
@@ -68,33 +70,33 @@ std::vector<FunctionInfo> build_functions() {
     return in.dense_kernel();
   };
   return {
-      {"facility-location", "sum_j max_{i in S} s_ij: representativeness (monotone submodular)", true, true,
+      {"facility-location", "sum_j max_{i in S} s_ij: representativeness (monotone submodular)", true, true, true,
        [](FunctionInputs& in, const FunctionParams&) {
          return in.sparse() ? facility_location(in.sparse_kernel()) : facility_location(in.dense_kernel());
        }},
       {"graph-cut", "coverage minus lambda x within-set similarity (submodular; monotone for lambda <= 0.5)", true,
-       false,
+       false, false,
        [=](FunctionInputs& in, const FunctionParams& p) { return graph_cut(dense_only("graph-cut", in), p.lambda); }},
-      {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false,
+      {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false, false,
        [=](FunctionInputs& in, const FunctionParams& p) {
          return log_determinant(dense_only("log-determinant", in), p.regularizer);
        }},
-      {"disparity-sum", "sum of pairwise distances within S (monotone, not submodular)", true, false,
+      {"disparity-sum", "sum of pairwise distances within S (monotone, not submodular)", true, false, false,
        [=](FunctionInputs& in, const FunctionParams&) { return disparity_sum(dense_only("disparity-sum", in)); }},
-      {"disparity-min", "minimum pairwise distance within S (not monotone, not submodular)", true, false,
+      {"disparity-min", "minimum pairwise distance within S (not monotone, not submodular)", true, false, false,
        [=](FunctionInputs& in, const FunctionParams&) { return disparity_min(dense_only("disparity-min", in)); }},
-      {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false,
+      {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false, false,
        [](FunctionInputs& in, const FunctionParams& p) {
          return feature_based(in.features(), parse_concave(p.concave));
        }},
-      {"saturated-coverage", "sum_j min(coverage of j by S, alpha x total) (monotone submodular)", true, false,
+      {"saturated-coverage", "sum_j min(coverage of j by S, alpha x total) (monotone submodular)", true, false, false,
        [=](FunctionInputs& in, const FunctionParams& p) {
          return saturated_coverage(dense_only("saturated-coverage", in), p.alpha);
        }},
-      {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false,
+      {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false, false,
        [](FunctionInputs& in, const FunctionParams& p) { return set_cover(in.features(), p.threshold); }},
       {"probabilistic-set-cover", "sum_u (1 - prod_{i in S} (1 - x_iu)), features in [0,1] (monotone submodular)",
-       false, false, [](FunctionInputs& in, const FunctionParams&) { return probabilistic_set_cover(in.features()); }},
+       false, false, false, [](FunctionInputs& in, const FunctionParams&) { return probabilistic_set_cover(in.features()); }},
   };
 }
 
@@ -126,6 +128,24 @@ const FunctionInfo& find_function(const std::string& name) {
   for (const auto& f : function_registry())
     if (f.name == name) return f;
   throw invalid_argument("unknown function '" + name + "'; valid functions: " + function_names());
+}
+
+std::string names_where(bool (*pred)(const FunctionInfo&)) {
+  std::string s;
+  for (const auto& f : function_registry())
+    if (pred(f)) s += (s.empty() ? "" : ", ") + f.name;
+  return s;
+}
+
+// The function's own build, after the checks of what it can be built from.
+std::unique_ptr<SetFunction> build(const FunctionInfo& f, FunctionInputs& in, const FunctionParams& p) {
+  if (in.precomputed() && !f.uses_kernel)
+    throw invalid_argument(f.name + " reads features, not a similarity matrix: metric precomputed works with " +
+                           names_where([](const FunctionInfo& g) { return g.uses_kernel; }));
+  if (in.separate_represented() && !f.supports_represented)
+    throw invalid_argument(f.name + " is defined on the ground set alone; a represented set (or an n x m precomputed "
+                           "similarity) works with " + names_where([](const FunctionInfo& g) { return g.supports_represented; }));
+  return f.make(in, p);
 }
 
 }  // namespace
@@ -178,11 +198,11 @@ void check_function_spec(const std::string& spec) {
 }
 
 std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p) {
-  if (!is_mixture(spec)) return find_function(trim(spec)).make(in, p);
+  if (!is_mixture(spec)) return build(find_function(trim(spec)), in, p);
   std::vector<std::unique_ptr<SetFunction>> parts;
   std::vector<double> weights;
   for (const auto& [w, name] : parse_mixture(spec)) {
-    parts.push_back(find_function(name).make(in, p));
+    parts.push_back(build(find_function(name), in, p));
     weights.push_back(w);
   }
   return mixture(std::move(parts), std::move(weights));

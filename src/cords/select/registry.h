@@ -21,12 +21,17 @@ struct FunctionParams {
   double threshold = 0.0;       ///< set-cover: element i covers concept u when feature u of i > threshold
 };
 
-/// What a function may be built from. Kernels are built on first request and shared.
+/// What a function may be built from. Kernels are built on first request and shared. With Metric::Precomputed the
+/// "features" are the similarity matrix itself. A represented set (m x d features, viewed: it must outlive the
+/// inputs) makes the dense kernel n x m, ground x represented; so does a precomputed n x m matrix.
 class FunctionInputs {
  public:
-  FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options);
+  FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options, MatrixView represented = {});
   MatrixView features() const { return x_; }
   bool sparse() const { return knn_ > 0; }
+  bool precomputed() const { return kernel_.metric == Metric::Precomputed; }
+  /// True when what f covers is not the ground set: a represented set, or a precomputed n x m matrix (n != m).
+  bool separate_represented() const { return represented_.rows > 0 || (precomputed() && x_.rows != x_.cols); }
   std::shared_ptr<const DenseKernel> dense_kernel();
   std::shared_ptr<const SparseKernel> sparse_kernel();
   /// Seconds spent building kernels so far, and their memory.
@@ -36,6 +41,7 @@ class FunctionInputs {
 
  private:
   MatrixView x_;
+  MatrixView represented_;
   KernelOptions kernel_;
   Index knn_;
   KnnOptions knn_options_;
@@ -51,6 +57,7 @@ struct FunctionInfo {
   std::string summary;  ///< one line for --help
   bool uses_kernel;     ///< false: reads the feature matrix directly
   bool supports_knn;    ///< can run on the sparse kNN kernel
+  bool supports_represented;  ///< can cover a represented set other than the ground set
   std::function<std::unique_ptr<SetFunction>(FunctionInputs&, const FunctionParams&)> make;
 };
 

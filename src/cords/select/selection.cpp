@@ -98,8 +98,14 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
     rep.budget = resolve_budget(n, cfg.budget, cfg.fraction);
   }
 
+  const bool precomputed = cfg.kernel.metric == Metric::Precomputed;
+  if (groups && (precomputed || cfg.represented.rows > 0))
+    throw invalid_argument("per-group selection splits the rows of a feature matrix: it cannot be combined with a "
+                           "represented set or a precomputed similarity");
+  if (cfg.knn > 0 && cfg.represented.rows > 0)
+    throw invalid_argument("a represented set runs on the dense kernel: drop the kNN kernel (knn)");
   if (!groups) {
-    FunctionInputs in(x, cfg.kernel, cfg.knn, cfg.knn_options);
+    FunctionInputs in(x, cfg.kernel, cfg.knn, cfg.knn_options, cfg.represented);
     auto f = make_function(cfg.function, in, cfg.params);
     rep.kernel_seconds = in.kernel_seconds();
     rep.kernel_bytes = in.kernel_bytes();

@@ -20,6 +20,10 @@ struct SelectionConfig {
   Index budget = 0;                            ///< elements to select; 0 = from fraction
   double fraction = 0.0;                       ///< used when budget == 0: k = ceil(fraction * n), in (0, 1]
   GreedyOptions greedy;                        ///< stopping rules, epsilon, seed (its budget is set here)
+  /// m x d features of a represented set other than the ground set (facility location: f(S) = sum over the m
+  /// represented elements of their best similarity in S); empty = the ground set. A view: the data must outlive
+  /// run_selection. With kernel.metric Precomputed, x is the similarity itself (n x n, or n x m ground x represented).
+  MatrixView represented;
 };
 
 struct GroupResult {

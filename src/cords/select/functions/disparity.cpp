@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "cords/core/check.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -86,9 +87,11 @@ class DisparityMin final : public Disparity {
 }  // namespace
 
 std::unique_ptr<SetFunction> disparity_sum(std::shared_ptr<const DenseKernel> k) {
+  CORDS_CHECK(k->square(), "disparity-sum needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<DisparitySum>(std::move(k));
 }
 std::unique_ptr<SetFunction> disparity_min(std::shared_ptr<const DenseKernel> k) {
+  CORDS_CHECK(k->square(), "disparity-min needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<DisparityMin>(std::move(k));
 }
 

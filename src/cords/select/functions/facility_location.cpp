@@ -13,13 +13,14 @@ void require_nonnegative(float min_value, const char* fn) {
                            std::to_string(min_value) + "; use the cosine, euclidean or rbf metric");
 }
 
-// Memo: m_j = max_{i in S} s_ij (0 for the empty set). gain(i) = sum_j max(0, s_ij - m_j).
+// Memo: m_j = max_{i in S} s_ij (0 for the empty set). gain(i) = sum_j max(0, s_ij - m_j). j runs over the
+// represented elements: the ground set, or a represented set (the kernel's columns).
 class DenseFacilityLocation final : public SetFunction {
   static constexpr Index kBlock = 1024;
 
  public:
   explicit DenseFacilityLocation(std::shared_ptr<const DenseKernel> k)
-      : SetFunction(k->size()), k_(std::move(k)), m_(static_cast<std::size_t>(k_->size()), 0.0f) {
+      : SetFunction(k->size()), k_(std::move(k)), m_(static_cast<std::size_t>(k_->cols()), 0.0f) {
     require_nonnegative(k_->min_value(), "facility-location");
   }
   std::string name() const override { return "facility-location"; }
@@ -27,7 +28,7 @@ class DenseFacilityLocation final : public SetFunction {
   FunctionTraits traits() const override { return {true, true}; }
 
   double evaluate(const std::vector<Index>& subset) const override {
-    const Index n = size();
+    const Index n = k_->cols();
     if (subset.empty()) return 0.0;
     std::vector<float> best(static_cast<std::size_t>(n), 0.0f);
     for (Index i : subset) {
@@ -42,7 +43,7 @@ class DenseFacilityLocation final : public SetFunction {
   double gain(Index i) const override {
     const float* r = k_->row(i);
     const float* m = m_.data();
-    const Index n = size();
+    const Index n = k_->cols();
     // Float partial sums over blocks (vector-width float adds keep this memory-bound), blocks summed in double.
     double acc = 0.0;
     for (Index j0 = 0; j0 < n; j0 += kBlock) {
@@ -58,7 +59,7 @@ class DenseFacilityLocation final : public SetFunction {
  protected:
   void update(Index i) override {
     const float* r = k_->row(i);
-    const Index n = size();
+    const Index n = k_->cols();
     float* m = m_.data();
 #pragma omp simd
     for (Index j = 0; j < n; ++j) m[j] = std::max(m[j], r[j]);

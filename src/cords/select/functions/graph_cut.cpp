@@ -1,4 +1,5 @@
 #include "cords/core/error.h"
+#include "cords/core/check.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -57,6 +58,7 @@ class GraphCut final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> graph_cut(std::shared_ptr<const DenseKernel> k, double lambda) {
+  CORDS_CHECK(k->square(), "graph-cut needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<GraphCut>(std::move(k), lambda);
 }
 

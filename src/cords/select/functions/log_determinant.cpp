@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "cords/core/error.h"
+#include "cords/core/check.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -83,6 +84,7 @@ class LogDeterminant final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> log_determinant(std::shared_ptr<const DenseKernel> k, double regularizer) {
+  CORDS_CHECK(k->square(), "log-determinant needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<LogDeterminant>(std::move(k), regularizer);
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "cords/core/error.h"
+#include "cords/core/check.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -68,6 +69,7 @@ class SaturatedCoverage final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> saturated_coverage(std::shared_ptr<const DenseKernel> k, double alpha) {
+  CORDS_CHECK(k->square(), "saturated-coverage needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<SaturatedCoverage>(std::move(k), alpha);
 }
 
