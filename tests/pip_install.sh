@@ -21,4 +21,16 @@ for c in range(3):
 r = cs.select(x, budget=3)
 assert sorted(i // 4 for i in r.selected) == [0, 1, 2], r.selected
 print("pip_install: installed into a venv and selected", r.selected)
+try:
+    import torch
+except ImportError:
+    torch = None
+if torch is not None:  # the loaders came along: their extension was built against the LibTorch python3-torch uses
+    from cords_summarize.torch import AdaptiveLoader
+    data = torch.utils.data.TensorDataset(torch.from_numpy(np.repeat(x, 10, axis=0)), torch.arange(120) // 40)
+    loader = AdaptiveLoader(data, torch.nn.Sequential(torch.nn.Linear(3, 3)), "craig", fraction=0.1, epochs=3, select_every=2)
+    for _ in range(3):
+        list(loader)
+    assert loader.selections == 1 and len(loader.indices) == 12, (loader.selections, loader.indices)
+    print("pip_install: cords_summarize.torch selected", sorted(loader.indices.tolist()))
 PY

@@ -142,6 +142,24 @@ std::int64_t budget_of(std::int64_t n, double fraction) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction * static_cast<double>(n)));
 }
 
+std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch, std::uint64_t seed) {
+  const std::int64_t units = per_batch ? (n + batch - 1) / batch : n;  // examples, or batches
+  const std::int64_t want = std::min(units, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pool * static_cast<double>(units)))));
+  std::vector<std::int64_t> chosen(static_cast<std::size_t>(units));
+  if (want == units) {
+    std::iota(chosen.begin(), chosen.end(), 0);
+  } else {
+    Rng rng(seed);
+    chosen = rng.sample_without_replacement(units, want);
+    std::sort(chosen.begin(), chosen.end());
+  }
+  if (!per_batch) return chosen;
+  std::vector<std::int64_t> out;
+  for (auto id : chosen)
+    for (std::int64_t i = id * batch; i < std::min(n, (id + 1) * batch); ++i) out.push_back(i);
+  return out;
+}
+
 Subset random_subset(std::int64_t n, std::int64_t k, std::uint64_t seed) {
   Rng rng(seed);
   Subset s;

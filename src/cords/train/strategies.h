@@ -51,6 +51,11 @@ struct ValState {
 /// k = fraction * N examples (at least 1); per-batch modes choose ceil(k / B) batches.
 std::int64_t budget_of(std::int64_t n, double fraction);
 
+/// The examples whose gradients a selection looks at: a seeded random share `pool` in (0, 1] of the n train examples,
+/// in train order; per-batch draws whole batches of the sequential order (B = batch; the last, partial batch placed
+/// last, so that the pool's B-chunks are real batches).
+std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch, std::uint64_t seed);
+
 /// Uniformly random k of n, weights 1.
 Subset random_subset(std::int64_t n, std::int64_t k, std::uint64_t seed);
 

@@ -129,7 +129,6 @@ class Run {
   }
   Eval evaluate(const TensorData& d);
   Gradients gradients(bool linear, bool per_batch, const std::vector<std::int64_t>& pool);
-  std::vector<std::int64_t> candidate_pool(bool per_batch, std::uint64_t seed) const;
   ValState val_state();
   Subset select(std::uint64_t seed);
   void train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen);
@@ -208,28 +207,6 @@ Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int
   return g;
 }
 
-// The examples whose gradients a selection looks at: a seeded random share (--pool) of the train set, in train
-// order; per-batch modes draw whole batches of the sequential order (the last, partial batch placed last, so that
-// the pool's B-chunks are real batches).
-std::vector<std::int64_t> Run::candidate_pool(bool per_batch, std::uint64_t seed) const {
-  const std::int64_t n = data_.train.size();
-  const std::int64_t units = per_batch ? (n + o_.batch - 1) / o_.batch : n;  // examples, or batches
-  const std::int64_t want = std::min(units, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o_.pool * static_cast<double>(units)))));
-  std::vector<std::int64_t> chosen(static_cast<std::size_t>(units));
-  if (want == units) {
-    std::iota(chosen.begin(), chosen.end(), 0);
-  } else {
-    Rng rng(seed);
-    chosen = rng.sample_without_replacement(units, want);
-    std::sort(chosen.begin(), chosen.end());
-  }
-  if (!per_batch) return chosen;
-  std::vector<std::int64_t> pool;
-  for (auto id : chosen)
-    for (std::int64_t i = id * o_.batch; i < std::min(n, (id + 1) * o_.batch); ++i) pool.push_back(i);
-  return pool;
-}
-
 ValState Run::val_state() {
   const EvalScope scope(*model_);
   ValState v;
@@ -277,7 +254,7 @@ Subset Run::select(std::uint64_t seed) {
     return facloc_embed(emb, data_.train.y, data_.train.classes, k);
   }
   const bool linear = o_.linear_layer == "on" || (o_.linear_layer == "auto" && (s == "gradmatch" || mode == Mode::PerClassPerGradient));
-  const std::vector<std::int64_t> pool = candidate_pool(per_batch, seed ^ 0x9e3779b97f4a7c15ULL);
+  const std::vector<std::int64_t> pool = candidate_pool(n, o_.batch, o_.pool, per_batch, seed ^ 0x9e3779b97f4a7c15ULL);
   const Gradients g = gradients(linear, per_batch, pool);
   Subset chosen;
   if (s == "craig") chosen = craig(g, k, mode);
