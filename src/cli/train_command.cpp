@@ -35,10 +35,25 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// Whether OUT/checkpoints holds only checkpoints of this tool (<run>-seed<S>.pt): what an interrupted run leaves.
+bool only_checkpoints(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || fs::is_empty(dir, ec)) return false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const auto seed = name.rfind("-seed");
+    if (!e.is_regular_file(ec) || seed == std::string::npos || name.size() < seed + 9 || name.compare(name.size() - 3, 3, ".pt") != 0 ||
+        name.find_first_not_of("0123456789", seed + 5) != name.size() - 3)
+      return false;
+  }
+  return !ec;
+}
+
 // Makes OUT (and checks that it is writable) before a long run starts; returns whether it was made here. train
-// writes metrics.json, comparison.json, accuracy.png, runs/ and one folder per --compare run into OUT and deletes
-// nothing, so an existing OUT is taken only when it is empty or holds an earlier training run: a folder of other
-// files (whose metrics.json or accuracy.png would be replaced) is refused, as a file or a device is.
+// writes metrics.json, comparison.json, accuracy.png, runs/, checkpoints/ and one folder per --compare run into OUT
+// and deletes nothing but its own checkpoint of a run it completed, so an existing OUT is taken only when it is
+// empty or holds an earlier training run (or an interrupted one's checkpoints): a folder of other files (whose
+// metrics.json or accuracy.png would be replaced) is refused, as a file or a device is.
 bool prepare_out(const std::string& out) {
   std::error_code ec;
   const fs::file_status st = fs::status(out, ec);
@@ -46,7 +61,8 @@ bool prepare_out(const std::string& out) {
     if (st.type() != fs::file_type::directory) throw output_unwritable("cannot write into '" + out + "': it is not a folder");
     const bool empty = fs::is_empty(out, ec);
     const bool earlier_run = fs::is_regular_file(fs::path(out) / "metrics.json", ec) ||
-                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) || fs::is_directory(fs::path(out) / "runs", ec);
+                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) || fs::is_directory(fs::path(out) / "runs", ec) ||
+                             only_checkpoints(fs::path(out) / "checkpoints");
     if (!empty && !earlier_run)
       throw output_unwritable("will not write into '" + out + "': it holds files that are not a training run of this tool; give a new or empty folder");
     if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
@@ -146,6 +162,7 @@ int run_train_command(int argc, char** argv) {
     ("dist-store", po::value(&o.store)->value_name("FILE"), "rendezvous file shared by the ranks (c10d FileStore)")
     ("plot", po::bool_switch(&plot_only), "only redraw OUT/accuracy.png from the runs in OUT/runs/")
     ("output,o", po::value(&o.out)->value_name("OUT"), "output folder")
+    ("resume", po::bool_switch(&o.resume), "continue an interrupted run from OUT/checkpoints/ (written after every epoch; same options) to the uninterrupted run's result")
     ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
   // clang-format on
   po::variables_map vm;

@@ -240,6 +240,80 @@ TEST(Trainer, BadOptionsAreInvalidArguments) {
   EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
 }
 
+// A run stopped after an epoch (as by a kill: the checkpoint of the last finished epoch is what survives) and
+// continued with --resume ends exactly as the uninterrupted run: every epoch's loss and accuracies, the subsets'
+// effects, the random generators (batch order, InfoBatch's pruning, RS2's rounds, dropout) all continue.
+TEST(Trainer, AnInterruptedRunResumesToTheUninterruptedResult) {
+  const fs::path data = blobs_dataset("resume");
+  struct Stop {};
+  for (const std::string s : {"craig-pb", "gradmatch", "infobatch", "rs2", "full"}) {
+    const fs::path whole = temp_dir("resume-whole-" + s), cut = temp_dir("resume-cut-" + s);
+    TrainOptions o = base(data, whole);
+    o.strategy = s;
+    o.epochs = 6;
+    o.select_every = 2;
+    const RunSummary a = run_training(o);
+    o.out = cut.string();
+    EXPECT_THROW(run_training(o, [](int done, int, const std::string&) {
+                   if (done == 3) throw Stop{};
+                 }),
+                 Stop);
+    ASSERT_EQ(std::distance(fs::directory_iterator(cut / "checkpoints"), fs::directory_iterator{}), 1) << s;
+    EXPECT_FALSE(fs::exists(cut / "metrics.json")) << s;
+    o.resume = true;
+    int first_epoch = 0;
+    const RunSummary b = run_training(o, [&](int done, int, const std::string&) {
+      if (!first_epoch) first_epoch = done;
+    });
+    EXPECT_EQ(first_epoch, 4) << s << ": continued after epoch 3";
+    EXPECT_EQ(a.test_accuracy, b.test_accuracy) << s;
+    const json ma = metrics(whole), mb = metrics(cut);
+    ASSERT_EQ(mb["per_epoch"].size(), 6u) << s;
+    for (std::size_t e = 0; e < 6; ++e)
+      for (const char* key : {"phase", "examples", "lr", "train_loss", "val_accuracy", "test_loss"})
+        EXPECT_EQ(ma["per_epoch"][e][key], mb["per_epoch"][e][key]) << s << " epoch " << e + 1 << " " << key;
+    EXPECT_EQ(ma["selections"], mb["selections"]) << s;
+    EXPECT_EQ(ma["coverage"], mb["coverage"]) << s;
+    EXPECT_TRUE(fs::is_empty(cut / "checkpoints")) << s << ": the completed run's checkpoint is removed";
+    int calls = 0;  // --resume of a completed run: its record, no training
+    const RunSummary c = run_training(o, [&](int, int, const std::string&) { ++calls; });
+    EXPECT_EQ(calls, 0) << s;
+    EXPECT_EQ(c.test_accuracy, a.test_accuracy) << s;
+    EXPECT_EQ(metrics(cut)["per_epoch"], mb["per_epoch"]) << s;
+  }
+}
+
+TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
+  const fs::path data = blobs_dataset("resume-bad"), out = temp_dir("resume-bad-out");
+  struct Stop {};
+  TrainOptions o = base(data, out);
+  o.strategy = "random-online";
+  o.epochs = 5;
+  EXPECT_THROW(run_training(o, [](int done, int, const std::string&) {
+                 if (done == 2) throw Stop{};
+               }),
+               Stop);
+  o.resume = true;
+  o.lr = 0.1;  // another run
+  try {
+    run_training(o);
+    FAIL() << "resumed a checkpoint of other options";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("lr"), std::string::npos) << e.what();
+  }
+  // A torn or foreign file where the checkpoint should be: unreadable, with the way out.
+  for (const auto& f : fs::directory_iterator(out / "checkpoints")) std::ofstream(f.path()) << "not a checkpoint";
+  o.lr = 0.05;
+  try {
+    run_training(o);
+    FAIL() << "read a broken checkpoint";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InputUnreadable);
+    EXPECT_NE(std::string(e.what()).find("delete it"), std::string::npos) << e.what();
+  }
+}
+
 // The trainer on CUDA (gpu label; skipped without a device) against the same run on the CPU (the oracle): same
 // data, same initial weights and subsets; float sums in another order, so accuracy within 2 points and loss 5%.
 TEST(TrainerOnCuda, MatchesTheCpuRun) {

@@ -214,6 +214,11 @@ class ScriptedClassifier final : public Classifier {
     module_.to(device, non_blocking);
     Classifier::to(device, non_blocking);
   }
+  std::vector<at::Tensor> state_tensors() override {
+    std::vector<at::Tensor> t = Classifier::state_tensors();
+    for (const auto& b : module_.named_buffers(true)) t.push_back(b.value);
+    return t;
+  }
 
  private:
   torch::jit::Module module_;

@@ -22,6 +22,16 @@ class Classifier : public torch::nn::Module {
     dropout_seed_ = seed;
     dropout_calls_ = 0;
   }
+  /// Masks drawn so far (a checkpoint saves it; restoring it continues the same masks).
+  std::uint64_t dropout_calls() const { return dropout_calls_; }
+  void set_dropout_calls(std::uint64_t n) { dropout_calls_ = n; }
+  /// Every tensor that makes up the model's state, in a fixed order: parameters, then buffers (batch-norm
+  /// statistics), including those a TorchScript model keeps to itself.
+  virtual std::vector<at::Tensor> state_tensors() {
+    std::vector<at::Tensor> t = parameters(true);
+    for (auto& b : buffers(true)) t.push_back(b);
+    return t;
+  }
 
  protected:
   /// Inverted dropout with p = drop probability, its mask drawn by xoshiro256** in parallel chunks (several times

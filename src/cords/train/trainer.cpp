@@ -7,9 +7,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <functional>
 #include <numeric>
+#include <optional>
+#include <sstream>
 
 #include "cords/accel/torch_functions.h"
 #include "cords/core/atomic_file.h"
@@ -60,6 +63,20 @@ std::string run_label(const std::string& strategy, const std::string& mode) {
 
 struct Eval {
   double loss = 0, accuracy = 0;
+};
+
+// What the epoch loop carries from one epoch to the next (with the model, the optimizer and Run's own strategy
+// state): what a checkpoint saves.
+struct LoopState {
+  LoopState(std::uint64_t seed, std::int64_t n) : order_rng(seed + 2), prune_rng(seed + 3), covered(static_cast<std::size_t>(n), 0) {}
+  int next_epoch = 0;  // epochs done
+  Subset current;
+  Rng order_rng, prune_rng;
+  std::vector<char> covered;
+  json epochs = json::array();
+  double train_time = 0, selection_time = 0;
+  int selections = 0;
+  Eval val, test;
 };
 
 // facloc-embed with --encoder cnn[:PATH]: a fixed image CNN (the bundled video model by default) on the training
@@ -135,9 +152,17 @@ class Run {
   void sync_subset(Subset& s);
   Subset infobatch_subset(Rng& rng) const;
   Subset rs2_subset(std::int64_t k, Rng& rng);
+  json fingerprint(const std::string& model_name) const;
+  void save_checkpoint(const LoopState& st) const;
+  bool load_checkpoint(LoopState& st);
+  std::optional<RunSummary> completed_run(const std::string& label) const;
 
-  // InfoBatch: each example's loss when it was last trained (1 before: nothing is below the mean in epoch 1).
-  std::vector<float> scores_;
+  // InfoBatch: each example's loss when it was last trained (1 before: nothing is below the mean in epoch 1). On
+  // the training device (no host sync per step); read once per epoch.
+  at::Tensor scores_;
+  // Checkpoint file (one process only; empty: none) and the options it must have been written with.
+  std::string checkpoint_;
+  json fingerprint_;
   // RS2: a permutation of the train set, taken k at a time; reshuffled when used up (without replacement).
   std::vector<std::int64_t> rs2_order_;
   std::size_t rs2_next_ = 0;
@@ -306,11 +331,8 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
                                                                       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
       const at::Tensor loss = (losses * w.narrow(0, lo, hi - lo).to(device_)).sum() / wsum;
       loss.backward();
-      if (!scores_.empty()) {  // InfoBatch: the examples' own losses (one process: checked in with_defaults)
-        const at::Tensor l = losses.detach().to(at::kCPU, at::kFloat).contiguous();
-        const at::Tensor ids = mine.to(at::kCPU).contiguous();
-        for (std::int64_t j = 0; j < l.size(0); ++j) scores_[static_cast<std::size_t>(ids.data_ptr<std::int64_t>()[j])] = l.data_ptr<float>()[j];
-      }
+      if (scores_.defined())  // InfoBatch: the examples' own losses (one process: checked in with_defaults)
+        scores_.index_put_({mine.to(device_)}, losses.detach().to(at::kFloat));
       loss_acc += loss.detach().to(at::kDouble) * wsum;
     }
     if (comm_) {
@@ -347,12 +369,15 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
 // left out with probability prune_ratio, and those kept count 1 / (1 - prune_ratio) in the loss (averaged over the
 // batch), so the expected gradient is the full data's. The others are always kept.
 Subset Run::infobatch_subset(Rng& rng) const {
-  const double mean = std::accumulate(scores_.begin(), scores_.end(), 0.0) / static_cast<double>(scores_.size());
+  const at::Tensor host = scores_.to(at::kCPU).contiguous();
+  const float* sc = host.data_ptr<float>();
+  const auto count = static_cast<std::size_t>(host.numel());
+  const double mean = std::accumulate(sc, sc + count, 0.0) / static_cast<double>(count);
   const double r = o_.prune_ratio;
   Subset s;
   s.per_count = true;
-  for (std::size_t i = 0; i < scores_.size(); ++i) {
-    if (scores_[i] < mean) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (sc[i] < mean) {
       if (rng.uniform01() < r) continue;
       s.indices.push_back(static_cast<std::int64_t>(i));
       s.weights.push_back(static_cast<float>(1.0 / (1.0 - r)));
@@ -380,6 +405,176 @@ Subset Run::rs2_subset(std::int64_t k, Rng& rng) {
   s.indices.erase(std::unique(s.indices.begin(), s.indices.end()), s.indices.end());  // (a reshuffle mid-round)
   s.weights.assign(s.indices.size(), 1.0f);
   return s;
+}
+
+// The options a checkpoint must have been written with to be continued (what decides the run's result; not the
+// threads, the device or the output folder).
+json Run::fingerprint(const std::string& model_name) const {
+  return {{"dataset", o_.data.dataset}, {"limit", o_.data.limit}, {"val_fraction", o_.data.val_fraction},
+          {"train_size", data_.train.size()}, {"model", model_name}, {"strategy", o_.strategy}, {"mode", o_.mode},
+          {"fraction", o_.fraction}, {"epochs", o_.epochs}, {"select_every", o_.select_every}, {"kappa", o_.kappa},
+          {"prune_ratio", o_.prune_ratio}, {"anneal", o_.anneal}, {"batch_size", o_.batch}, {"lr", o_.lr},
+          {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"lambda", o_.lambda},
+          {"linear_layer", o_.linear_layer}, {"pool", o_.pool}, {"encoder", o_.encoder}, {"seed", o_.seed}};
+}
+
+namespace {
+
+at::Tensor rng_tensor(const Rng& a, const Rng& b) {
+  std::vector<std::int64_t> v;
+  for (const Rng* r : {&a, &b})
+    for (std::uint64_t w : r->state()) v.push_back(static_cast<std::int64_t>(w));
+  return at::tensor(v, at::kLong);
+}
+
+void restore_rng(const at::Tensor& t, Rng& a, Rng& b) {
+  const at::Tensor c = t.to(at::kCPU).contiguous();
+  const std::int64_t* p = c.data_ptr<std::int64_t>();
+  for (Rng* r : {&a, &b}) {
+    std::array<std::uint64_t, 4> s{};
+    for (auto& w : s) w = static_cast<std::uint64_t>(*p++);
+    r->set_state(s);
+  }
+}
+
+}  // namespace
+
+// After every epoch, atomically (a kill leaves the previous checkpoint or this one, never a torn file): the model,
+// the optimizer, the loop's state, the strategies' own state and every random generator, so that a resumed run
+// continues exactly as the uninterrupted one.
+void Run::save_checkpoint(const LoopState& st) const {
+  torch::serialize::OutputArchive a;
+  a.write("fingerprint", c10::IValue(fingerprint_.dump()));
+  a.write("next_epoch", c10::IValue(static_cast<std::int64_t>(st.next_epoch)));
+  const std::vector<at::Tensor> model = model_->state_tensors();
+  a.write("model_tensors", c10::IValue(static_cast<std::int64_t>(model.size())));
+  for (std::size_t i = 0; i < model.size(); ++i) a.write("model_" + std::to_string(i), model[i].detach());
+  torch::serialize::OutputArchive opt;
+  opt_->save(opt);
+  a.write("optimizer", opt);
+  a.write("subset_indices", at::tensor(st.current.indices, at::kLong));
+  a.write("subset_weights", at::tensor(st.current.weights, at::kFloat));
+  a.write("subset_per_count", c10::IValue(st.current.per_count));
+  a.write("covered", at::from_blob(const_cast<char*>(st.covered.data()), {static_cast<std::int64_t>(st.covered.size())}, at::kChar).clone());
+  a.write("epochs", c10::IValue(st.epochs.dump()));
+  a.write("times", at::tensor(std::vector<double>{st.train_time, st.selection_time, st.val.loss, st.val.accuracy, st.test.loss, st.test.accuracy}, at::kDouble));
+  a.write("selections", c10::IValue(static_cast<std::int64_t>(st.selections)));
+  a.write("rngs", rng_tensor(st.order_rng, st.prune_rng));
+  if (scores_.defined()) a.write("scores", scores_.to(at::kCPU));
+  a.write("rs2_order", at::tensor(rs2_order_, at::kLong));
+  a.write("rs2_next", c10::IValue(static_cast<std::int64_t>(rs2_next_)));
+  a.write("steps", c10::IValue(steps_));
+  a.write("dropout_calls", c10::IValue(static_cast<std::int64_t>(model_->dropout_calls())));
+  a.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+  std::ostringstream os;
+  a.save_to(os);
+  fs::create_directories(fs::path(checkpoint_).parent_path());
+  write_file_atomic(checkpoint_, os.str());
+}
+
+// --resume of a run that already completed with these options (no checkpoint left, OUT/runs/<label>.json records
+// them): its summary, without training again; its record becomes OUT/metrics.json again.
+std::optional<RunSummary> Run::completed_run(const std::string& label) const {
+  std::error_code ec;
+  const fs::path record = fs::path(o_.out) / "runs" / (label + ".json");
+  if (fs::exists(checkpoint_, ec) || !fs::is_regular_file(record, ec)) return std::nullopt;
+  std::ifstream in(record);
+  std::stringstream text;
+  text << in.rdbuf();
+  const json m = json::parse(text.str(), nullptr, false);
+  if (!m.is_object() || !m.contains("options") || m["options"] != fingerprint_) return std::nullopt;
+  RunSummary r;
+  r.strategy = m.value("strategy", o_.strategy);
+  r.mode = m.value("mode", std::string());
+  r.test_accuracy = m.value("test_accuracy", 0.0);
+  r.val_accuracy = m.value("val_accuracy", 0.0);
+  r.train_time_s = m.value("train_time_s", 0.0);
+  r.selection_time_s = m.value("selection_time_s", 0.0);
+  r.never_selected = m.value("never_selected", false);
+  r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
+  write_file_atomic(r.metrics_path, text.str());
+  if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: --resume: %s is complete (%s), not run again\n", label.c_str(), record.string().c_str());
+  return r;
+}
+
+// --resume: continues from the checkpoint when there is one (false: none, the run starts at epoch 1). Throws
+// InvalidArgument when it was written with other options, InputUnreadable when it cannot be read.
+bool Run::load_checkpoint(LoopState& st) {
+  std::error_code ec;
+  if (!fs::is_regular_file(checkpoint_, ec)) {
+    if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: --resume: no checkpoint at %s, starting at epoch 1\n", checkpoint_.c_str());
+    return false;
+  }
+  torch::serialize::InputArchive a;
+  c10::IValue v;
+  try {
+    a.load_from(checkpoint_, device_);
+    a.read("fingerprint", v);
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" + std::string(e.what()).substr(0, 200) +
+                                                "); delete it to start the run over");
+  }
+  const json saved = json::parse(v.toStringRef(), nullptr, false);
+  for (const auto& [key, value] : fingerprint_.items())
+    if (!saved.is_object() || !saved.contains(key) || saved[key] != value)
+      throw invalid_argument("--resume: checkpoint '" + checkpoint_ + "' is of a run with " + key + " = " +
+                             (saved.is_object() && saved.contains(key) ? saved[key].dump() : std::string("(unknown)")) + ", this run has " +
+                             value.dump() + "; resume with the same options, or delete the checkpoint to start over");
+  a.read("model_tensors", v);
+  std::vector<at::Tensor> model = model_->state_tensors();
+  if (v.toInt() != static_cast<std::int64_t>(model.size())) throw invalid_argument("--resume: the checkpoint's model has another shape");
+  {
+    torch::NoGradGuard ng;
+    for (std::size_t i = 0; i < model.size(); ++i) {
+      at::Tensor t;
+      a.read("model_" + std::to_string(i), t);
+      if (!t.sizes().equals(model[i].sizes())) throw invalid_argument("--resume: the checkpoint's model has another shape");
+      model[i].copy_(t);
+    }
+  }
+  torch::serialize::InputArchive opt;
+  a.read("optimizer", opt);
+  opt_->load(opt);
+  // (each read into a fresh tensor: reading into a defined one would set_ it to the stored data in place)
+  const auto tensor = [&a](const char* key) {
+    at::Tensor x;
+    a.read(key, x);
+    return x.to(at::kCPU).contiguous();
+  };
+  const auto integer = [&a](const char* key) {
+    c10::IValue x;
+    a.read(key, x);
+    return x.toInt();
+  };
+  st.next_epoch = static_cast<int>(integer("next_epoch"));
+  at::Tensor t = tensor("subset_indices");
+  st.current.indices.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+  t = tensor("subset_weights");
+  st.current.weights.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  a.read("subset_per_count", v);
+  st.current.per_count = v.toBool();
+  t = tensor("covered");
+  if (t.numel() != static_cast<std::int64_t>(st.covered.size())) throw invalid_argument("--resume: the checkpoint is of another train set");
+  std::copy(t.data_ptr<std::int8_t>(), t.data_ptr<std::int8_t>() + t.numel(), st.covered.begin());
+  a.read("epochs", v);
+  st.epochs = json::parse(v.toStringRef());
+  t = tensor("times");
+  const double* d = t.data_ptr<double>();
+  st.train_time = d[0];
+  st.selection_time = d[1];
+  st.val = {d[2], d[3]};
+  st.test = {d[4], d[5]};
+  st.selections = static_cast<int>(integer("selections"));
+  restore_rng(tensor("rngs"), st.order_rng, st.prune_rng);
+  if (scores_.defined()) scores_.copy_(tensor("scores"));
+  t = tensor("rs2_order");
+  rs2_order_.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+  rs2_next_ = static_cast<std::size_t>(integer("rs2_next"));
+  steps_ = integer("steps");
+  model_->set_dropout_calls(static_cast<std::uint64_t>(integer("dropout_calls")));
+  at::Generator gen = at::detail::getDefaultCPUGenerator();  // (a handle: the process's generator itself)
+  gen.set_state(tensor("torch_rng"));
+  return true;
 }
 
 RunSummary Run::go(const std::function<void(int, int, const std::string&)>& progress) {
@@ -426,17 +621,17 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const int select_after = kind.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * T) : 0;
   const int warmup = kind.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(select_after * o_.fraction)) : 0;
 
+  // The one rule of the adaptive schedule: epoch e (0-based) reselects. CORDS: every R epochs from the third on,
+  // except in the warm start (full data for `warmup` epochs, the rest of the first kappa T skipped).
+  const auto selects_at = [&](int e) { return kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1; };
   // A schedule that never reaches a selection (an interval longer than the run, or all of it in the warm start)
   // trains on the first random subset throughout: said on stderr now, and in metrics.json, instead of passing for
   // the strategy.
-  int planned = 0;
-  for (int e = 0; e < T; ++e)
-    if (kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1) ++planned;
-  const bool never_selects = kind.adaptive && planned == 0;
+  int first = 0;
+  while (kind.adaptive && !selects_at(first)) ++first;  // (ends: past the warm start, every R-th epoch selects)
+  const bool never_selects = kind.adaptive && first >= T;
   std::string never_note;
   if (never_selects) {
-    int first = std::max({2, select_after, warmup});
-    first += (R - first % R) % R;  // the first epoch (0-based) the schedule would select at
     never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) +
                  ", but the run has " + std::to_string(T) + ": it never selects and trains on its first random subset (a random run)";
     if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n", never_note.c_str());
@@ -446,25 +641,29 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   all.indices.resize(static_cast<std::size_t>(n));
   std::iota(all.indices.begin(), all.indices.end(), 0);
   all.weights.assign(static_cast<std::size_t>(n), 1.0f);
-  Subset current;
+  LoopState st(o_.seed, n);
   const bool infobatch = o_.strategy == "infobatch", rs2 = o_.strategy == "rs2";
-  if (infobatch) scores_.assign(static_cast<std::size_t>(n), 1.0f);
-  Rng prune_rng(o_.seed + 3);
+  if (infobatch) scores_ = at::ones({n}, at::TensorOptions().dtype(at::kFloat).device(device_));
   if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
     const std::int64_t total = static_cast<std::int64_t>(T) * ((k + o_.batch - 1) / o_.batch);
     step_lr_ = [this, total](std::int64_t step) { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total))); };
   }
   if (o_.strategy != "full" && o_.strategy != "facloc-embed" && !infobatch && !rs2) {
-    current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
-    sync_subset(current);
+    st.current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
+    sync_subset(st.current);
   }
-  Rng order_rng(o_.seed + 2);
-  std::vector<char> covered(static_cast<std::size_t>(n), 0);
-  json epochs = json::array();
-  double train_time = 0, selection_time = 0;
-  int selections = 0;
-  Eval val, test;
-  for (int e = 0; e < T; ++e) {
+  const std::string label = run_label(o_.strategy, kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "") +
+                            warm_tag(o_.kappa) + "-seed" + std::to_string(o_.seed);
+  if (!comm_) {  // checkpoints: one process only
+    checkpoint_ = (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string();
+    fingerprint_ = fingerprint(model_name);
+    if (o_.resume) {
+      if (auto done = completed_run(label)) return *done;
+      if (load_checkpoint(st) && !o_.quiet)
+        std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(), st.next_epoch, T, checkpoint_.c_str());
+    }
+  }
+  for (int e = st.next_epoch; e < T; ++e) {
     // Cosine annealing, T_max = epochs (RS2: per step, over the steps of all rounds; this is the round's first).
     const double lr = step_lr_ ? step_lr_(steps_) : 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));
     for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
@@ -477,11 +676,11 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       use = &all;
     } else if (infobatch || rs2) {
       Stopwatch sc;
-      current = infobatch ? infobatch_subset(prune_rng) : rs2_subset(k, prune_rng);
+      st.current = infobatch ? infobatch_subset(st.prune_rng) : rs2_subset(k, st.prune_rng);
       sel_s = sc.seconds();
-      ++selections;
+      ++st.selections;
       phase = "subset";
-      use = &current;
+      use = &st.current;
     } else if (warmup < e && e < select_after) {
       phase = "skipped";  // CORDS' warm start: the rest of the first kappa*T epochs is skipped
     } else if (e < warmup) {
@@ -489,30 +688,31 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       use = &all;
     } else {
       phase = "subset";
-      const bool first_once = !kind.adaptive && current.indices.empty();  // facloc-embed: selected once, at the start
-      const bool scheduled = kind.adaptive && e % R == 0 && e > 1;
-      if (first_once || scheduled) {
+      const bool first_once = !kind.adaptive && st.current.indices.empty();  // facloc-embed: selected once, at the start
+      if (first_once || selects_at(e)) {
         Stopwatch sc;
-        if (lead) current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
-        sync_subset(current);
+        if (lead) st.current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
+        sync_subset(st.current);
         sel_s = sc.seconds();
-        ++selections;
+        ++st.selections;
         phase = "selection";
       }
-      use = &current;
+      use = &st.current;
     }
     double loss_sum = 0;
     std::int64_t seen = 0;
     if (use) {
-      train_epoch(*use, order_rng, loss_sum, seen);
-      for (auto i : use->indices) covered[static_cast<std::size_t>(i)] = 1;
+      train_epoch(*use, st.order_rng, loss_sum, seen);
+      for (auto i : use->indices) st.covered[static_cast<std::size_t>(i)] = 1;
     }
     if (device_.is_cuda()) torch::cuda::synchronize();
     const double epoch_s = clock.seconds();
-    train_time += epoch_s;
-    selection_time += sel_s;
+    st.train_time += epoch_s;
+    st.selection_time += sel_s;
     if (lead) {  // evaluation: not timed; a skipped epoch left the model as the last evaluation saw it
-      if (use || epochs.empty()) {
+      Eval& val = st.val;
+      Eval& test = st.test;
+      if (use || st.epochs.empty()) {
         val = evaluate(data_.val);
         test = evaluate(data_.test);
       }
@@ -521,8 +721,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       json ep = {{"epoch", e + 1}, {"phase", phase}, {"examples", seen}, {"lr", lr},
                  {"train_loss", seen > 0 && wsum > 0 ? loss_sum / wsum : 0.0}, {"val_accuracy", val.accuracy},
                  {"val_loss", val.loss}, {"test_accuracy", test.accuracy}, {"test_loss", test.loss},
-                 {"epoch_time_s", epoch_s}, {"selection_time_s", sel_s}, {"train_time_s", train_time}};
-      epochs.push_back(ep);
+                 {"epoch_time_s", epoch_s}, {"selection_time_s", sel_s}, {"train_time_s", st.train_time}};
+      st.epochs.push_back(ep);
+      st.next_epoch = e + 1;
+      if (!checkpoint_.empty()) save_checkpoint(st);  // before the progress line: what it reports is on disk
       if (progress) {
         char line[256];
         std::snprintf(line, sizeof line, "epoch %d/%d %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, T, phase.c_str(),
@@ -532,6 +734,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       }
     }
   }
+  const Eval& val = st.val;
+  const Eval& test = st.test;
+  const double train_time = st.train_time, selection_time = st.selection_time;
+  const int selections = st.selections;
   RunSummary r;
   r.strategy = o_.strategy;
   r.mode = kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "";
@@ -541,7 +747,7 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   r.selection_time_s = selection_time;
   r.never_selected = never_selects;
   if (!lead) return r;
-  const auto coverage = static_cast<double>(std::count(covered.begin(), covered.end(), 1)) / static_cast<double>(n);
+  const auto coverage = static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
   json m = {{"strategy", o_.strategy}, {"mode", r.mode}, {"dataset", o_.data.dataset}, {"model", model_name},
             {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction}, {"budget", o_.strategy == "full" ? n : k},
             {"epochs", T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
@@ -550,9 +756,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
             {"train_size", n}, {"val_size", data_.val.size()}, {"test_size", data_.test.size()}, {"classes", train.classes},
             {"test_accuracy", test.accuracy}, {"val_accuracy", val.accuracy}, {"train_time_s", train_time},
             {"selection_time_s", selection_time}, {"selections", selections}, {"coverage", coverage},
-            {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", epochs}};
+            {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", st.epochs}};
   m["never_selected"] = never_selects;
   if (never_selects) m["note"] = never_note;
+  if (!fingerprint_.is_null()) m["options"] = fingerprint_;  // what --resume compares
   if (infobatch) {
     m["prune_ratio"] = o_.prune_ratio;
     m["anneal"] = o_.anneal;
@@ -564,7 +771,11 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const std::string text = m.dump(2) + "\n";
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
   write_file_atomic(r.metrics_path, text);
-  write_file_atomic((fs::path(o_.out) / "runs" / (run_label(o_.strategy, r.mode) + warm_tag(o_.kappa) + "-seed" + std::to_string(o_.seed) + ".json")).string(), text);
+  write_file_atomic((fs::path(o_.out) / "runs" / (label + ".json")).string(), text);
+  if (!checkpoint_.empty()) {  // the run is complete and recorded: its checkpoint (ours) goes
+    std::error_code ec;
+    fs::remove(checkpoint_, ec);
+  }
   return r;
 }
 
@@ -611,6 +822,7 @@ TrainOptions with_defaults(TrainOptions o) {
   if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument("--prune-ratio must be in [0, 1)");
   if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument("--anneal must be in (0, 1]");
   if (o.strategy == "infobatch" && o.world > 1) throw invalid_argument("infobatch runs in one process (no --world-size)");
+  if (o.resume && o.world > 1) throw invalid_argument("--resume continues one process's run (no --world-size)");
   if ((o.strategy == "infobatch" || o.strategy == "rs2") && o.kappa > 0) throw invalid_argument(o.strategy + " has no warm start (--kappa)");
   if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
   if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");

@@ -35,6 +35,9 @@ struct TrainOptions {
   int threads = 0;                    ///< intra-op threads; 0 = all cores
   std::string out;                    ///< output folder
   bool quiet = false;
+  /// Continue from OUT/checkpoints/<run>.pt (written after every epoch, removed when the run completes) when it
+  /// exists; the result is the uninterrupted run's (same metrics up to timing). One process only.
+  bool resume = false;
   // Data parallel (c10d): world > 1 runs one process per rank, rendezvous through a file store.
   int world = 1, rank = 0;
   std::string store;                  ///< FileStore path shared by the ranks
