@@ -162,6 +162,7 @@ int run_train_command(int argc, char** argv) {
     ("dist-store", po::value(&o.store)->value_name("FILE"), "rendezvous file shared by the ranks (c10d FileStore)")
     ("plot", po::bool_switch(&plot_only), "only redraw OUT/accuracy.png from the runs in OUT/runs/")
     ("output,o", po::value(&o.out)->value_name("OUT"), "output folder")
+    ("budget-time", po::value(&o.budget_time)->value_name("S"), "equal-time mode: each run trains until S seconds of training + selection time are spent (evaluation excluded), its learning rate annealed over them; --epochs then caps the epochs")
     ("resume", po::bool_switch(&o.resume), "continue an interrupted run from OUT/checkpoints/ (written after every epoch; same options) to the uninterrupted run's result")
     ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
   // clang-format on
@@ -228,7 +229,7 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
   }
   fs::create_directories(fs::path(o.out) / "runs");
   struct Row {
-    std::vector<double> acc, time, sel;
+    std::vector<double> acc, time, sel, epochs;
     bool never_selected = false;  // in any of its runs
   };
   std::map<std::string, Row> rows;
@@ -249,28 +250,36 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
       rows[s].acc.push_back(100 * r.test_accuracy);
       rows[s].time.push_back(r.train_time_s);
       rows[s].sel.push_back(r.selection_time_s);
+      rows[s].epochs.push_back(r.epochs);
       rows[s].never_selected = rows[s].never_selected || r.never_selected;
       tr::write_accuracy_plot(o.out);
     }
   const bool have_full = rows.count("full") > 0;
   const Stats full_acc = have_full ? stats(rows["full"].acc) : Stats{}, full_time = have_full ? stats(rows["full"].time) : Stats{};
   json table = json::array();
-  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)", "speed-up", "acc drop");
+  const bool timed = o.budget_time > 0;
+  if (timed)
+    std::printf("\nequal train-time budget: %g s per run (training + selection, evaluation excluded); speed-up = full's time / this time\n",
+                o.budget_time);
+  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s %8s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)", "speed-up", "acc drop", "epochs");
   for (const auto& s : order) {
-    const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel);
+    const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel), ep = stats(rows[s].epochs);
     const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0, drop = have_full ? full_acc.mean - a.mean : 0;
     // A strategy that never selected is a random run under its name: the table says so.
     const std::string shown = rows[s].never_selected ? s + " (no selection)" : s;
     if (have_full)
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
-                  speedup, drop);
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
+                  speedup, drop, ep.mean);
     else  // nothing to compare against
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-");
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-",
+                  ep.mean);
     table.push_back({{"strategy", s}, {"never_selected", rows[s].never_selected}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
                      {"train_time_s_mean", t.mean}, {"selection_time_s_mean", sl.mean}, {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
-                     {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}});
+                     {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}, {"epochs_mean", ep.mean}});
   }
-  write_file_atomic((fs::path(o.out) / "comparison.json").string(), json{{"seeds", seeds}, {"strategies", table}}.dump(2) + "\n");
+  json summary{{"seeds", seeds}, {"strategies", table}};
+  if (timed) summary["budget_time_s"] = o.budget_time;
+  write_file_atomic((fs::path(o.out) / "comparison.json").string(), summary.dump(2) + "\n");
   std::printf("\nwrote %s/comparison.json, %s/accuracy.png and one folder per run\n", o.out.c_str(), o.out.c_str());
   return 0;
 }

@@ -169,6 +169,11 @@ class Run {
   // A learning rate per step instead of per epoch (RS2): step -> lr; steps_ counts them.
   std::function<double(std::int64_t)> step_lr_;
   std::int64_t steps_ = 0;
+  // --budget-time: train time spent before the current epoch, and the current epoch's clock; spent() is the
+  // budget used so far (what the time-based schedule follows).
+  double spent_before_ = 0;
+  Stopwatch epoch_clock_;
+  double spent() const { return spent_before_ + epoch_clock_.seconds(); }
 
   TrainOptions o_;
   Splits data_;
@@ -407,6 +412,21 @@ Subset Run::rs2_subset(std::int64_t k, Rng& rng) {
   return s;
 }
 
+// The train time the next epoch will take, from the last one's: its training, plus its last selection's time when
+// the next epoch selects (0 for the first).
+double next_epoch_estimate(const LoopState& st, bool selects) {
+  if (st.epochs.empty()) return 0.0;
+  const json& last = st.epochs.back();
+  double est = last.value("epoch_time_s", 0.0) - last.value("selection_time_s", 0.0);
+  if (selects)
+    for (auto it = st.epochs.rbegin(); it != st.epochs.rend(); ++it)
+      if (it->value("selection_time_s", 0.0) > 0) {
+        est += it->value("selection_time_s", 0.0);
+        break;
+      }
+  return est;
+}
+
 // The options a checkpoint must have been written with to be continued (what decides the run's result; not the
 // threads, the device or the output folder).
 json Run::fingerprint(const std::string& model_name) const {
@@ -415,7 +435,8 @@ json Run::fingerprint(const std::string& model_name) const {
           {"fraction", o_.fraction}, {"epochs", o_.epochs}, {"select_every", o_.select_every}, {"kappa", o_.kappa},
           {"prune_ratio", o_.prune_ratio}, {"anneal", o_.anneal}, {"batch_size", o_.batch}, {"lr", o_.lr},
           {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"lambda", o_.lambda},
-          {"linear_layer", o_.linear_layer}, {"pool", o_.pool}, {"encoder", o_.encoder}, {"seed", o_.seed}};
+          {"linear_layer", o_.linear_layer}, {"pool", o_.pool}, {"encoder", o_.encoder}, {"seed", o_.seed},
+          {"budget_time", o_.budget_time}};
 }
 
 namespace {
@@ -491,6 +512,7 @@ std::optional<RunSummary> Run::completed_run(const std::string& label) const {
   r.train_time_s = m.value("train_time_s", 0.0);
   r.selection_time_s = m.value("selection_time_s", 0.0);
   r.never_selected = m.value("never_selected", false);
+  r.epochs = m.contains("per_epoch") ? static_cast<int>(m["per_epoch"].size()) : 0;
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
   write_file_atomic(r.metrics_path, text.str());
   if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: --resume: %s is complete (%s), not run again\n", label.c_str(), record.string().c_str());
@@ -629,7 +651,7 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   // the strategy.
   int first = 0;
   while (kind.adaptive && !selects_at(first)) ++first;  // (ends: past the warm start, every R-th epoch selects)
-  const bool never_selects = kind.adaptive && first >= T;
+  bool never_selects = kind.adaptive && first >= T && o_.budget_time <= 0;
   std::string never_note;
   if (never_selects) {
     never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) +
@@ -644,9 +666,17 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   LoopState st(o_.seed, n);
   const bool infobatch = o_.strategy == "infobatch", rs2 = o_.strategy == "rs2";
   if (infobatch) scores_ = at::ones({n}, at::TensorOptions().dtype(at::kFloat).device(device_));
-  if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
+  // --budget-time: every run gets the same train time (training + selection, evaluation excluded); the schedule
+  // follows the share of it spent instead of the epoch count: cosine learning rate, InfoBatch's annealing, RS2's
+  // per-step rate.
+  const double budget = o_.budget_time;
+  const bool timed = budget > 0;
+  const auto cosine = [this](double f) { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * std::min(1.0, f))); };
+  if (rs2 && timed) {
+    step_lr_ = [this, cosine, budget](std::int64_t) { return cosine(spent() / budget); };
+  } else if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
     const std::int64_t total = static_cast<std::int64_t>(T) * ((k + o_.batch - 1) / o_.batch);
-    step_lr_ = [this, total](std::int64_t step) { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * static_cast<double>(step) / static_cast<double>(total))); };
+    step_lr_ = [cosine, total](std::int64_t step) { return cosine(static_cast<double>(step) / static_cast<double>(total)); };
   }
   if (o_.strategy != "full" && o_.strategy != "facloc-embed" && !infobatch && !rs2) {
     st.current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
@@ -664,14 +694,21 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     }
   }
   for (int e = st.next_epoch; e < T; ++e) {
-    // Cosine annealing, T_max = epochs (RS2: per step, over the steps of all rounds; this is the round's first).
-    const double lr = step_lr_ ? step_lr_(steps_) : 0.5 * o_.lr * (1.0 + std::cos(M_PI * e / T));
+    spent_before_ = st.train_time;
+    epoch_clock_ = Stopwatch();
+    // A timed run stops before an epoch that would end past the budget by more than half of it (so the budget is
+    // overrun or left unused by at most half an epoch, either way), estimated from the last epoch.
+    if (timed && !st.epochs.empty() && st.train_time + next_epoch_estimate(st, selects_at(e)) / 2 > budget) break;
+    // Cosine annealing, T_max = epochs or the time budget (RS2: per step, over the steps of all rounds; this is the
+    // round's first).
+    const double lr = step_lr_ ? step_lr_(steps_) : cosine(timed ? st.train_time / budget : static_cast<double>(e) / T);
     for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     std::string phase;
     double sel_s = 0;
-    Stopwatch clock;
+    const Stopwatch& clock = epoch_clock_;
     const Subset* use = nullptr;
-    if (o_.strategy == "full" || (infobatch && e >= static_cast<int>(std::ceil(o_.anneal * T)))) {
+    const bool annealed = infobatch && (timed ? st.train_time >= o_.anneal * budget : e >= static_cast<int>(std::ceil(o_.anneal * T)));
+    if (o_.strategy == "full" || annealed) {
       phase = "full";  // (InfoBatch's annealing: the last epochs on all the data)
       use = &all;
     } else if (infobatch || rs2) {
@@ -727,7 +764,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       if (!checkpoint_.empty()) save_checkpoint(st);  // before the progress line: what it reports is on disk
       if (progress) {
         char line[256];
-        std::snprintf(line, sizeof line, "epoch %d/%d %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, T, phase.c_str(),
+        char of[48];
+        if (timed) std::snprintf(of, sizeof of, "%.0f/%.0f s", st.train_time, budget);
+        else std::snprintf(of, sizeof of, "%d", T);
+        std::snprintf(line, sizeof line, "epoch %d/%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, of, phase.c_str(),
                       static_cast<long long>(seen), ep["train_loss"].get<double>(), 100 * val.accuracy, 100 * test.accuracy, epoch_s,
                       sel_s > 0 ? (" (selection " + std::to_string(sel_s).substr(0, 5) + " s)").c_str() : "");
         progress(e + 1, T, line);
@@ -738,6 +778,13 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const Eval& test = st.test;
   const double train_time = st.train_time, selection_time = st.selection_time;
   const int selections = st.selections;
+  if (timed && kind.adaptive && selections == 0) {  // (a fixed schedule was checked before the run)
+    never_selects = true;
+    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) + ", but the " +
+                 std::to_string(budget) + " s budget allowed " + std::to_string(st.epochs.size()) +
+                 ": it never selected and trained on its first random subset (a random run)";
+    if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s\n", never_note.c_str());
+  }
   RunSummary r;
   r.strategy = o_.strategy;
   r.mode = kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "";
@@ -746,11 +793,12 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   r.train_time_s = train_time;
   r.selection_time_s = selection_time;
   r.never_selected = never_selects;
+  r.epochs = static_cast<int>(st.epochs.size());
   if (!lead) return r;
   const auto coverage = static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
   json m = {{"strategy", o_.strategy}, {"mode", r.mode}, {"dataset", o_.data.dataset}, {"model", model_name},
             {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction}, {"budget", o_.strategy == "full" ? n : k},
-            {"epochs", T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
+            {"epochs", timed ? static_cast<int>(st.epochs.size()) : T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
             {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"seed", o_.seed},
             {"device", device_.str()}, {"threads", at::get_num_threads()}, {"blas_core", openblas_core()}, {"world_size", o_.world},
             {"train_size", n}, {"val_size", data_.val.size()}, {"test_size", data_.test.size()}, {"classes", train.classes},
@@ -760,6 +808,10 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   m["never_selected"] = never_selects;
   if (never_selects) m["note"] = never_note;
   if (!fingerprint_.is_null()) m["options"] = fingerprint_;  // what --resume compares
+  if (timed) {
+    m["budget_time_s"] = budget;
+    m["epoch_cap"] = T;
+  }
   if (infobatch) {
     m["prune_ratio"] = o_.prune_ratio;
     m["anneal"] = o_.anneal;
@@ -812,7 +864,10 @@ TrainOptions with_defaults(TrainOptions o) {
   if (o.strategy == "facloc-embed" && mode != Mode::PerClass) throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
   if (o.strategy == "glister" && mode == Mode::PerClassPerGradient) throw invalid_argument("glister has no per-class-per-gradient mode");
   if (o.strategy == "craig" && mode == Mode::PerClassPerGradient) throw invalid_argument("craig has no per-class-per-gradient mode");
-  if (o.epochs <= 0) o.epochs = o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
+  if (!(o.budget_time >= 0 && std::isfinite(o.budget_time))) throw invalid_argument("--budget-time must be a number of seconds > 0");
+  if (o.budget_time > 0 && o.kappa > 0) throw invalid_argument("--budget-time has no warm start (--kappa): the run's length is not known up front");
+  if (o.budget_time > 0 && o.world > 1) throw invalid_argument("--budget-time runs in one process (no --world-size)");
+  if (o.epochs <= 0) o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
   if (o.select_every <= 0)
     o.select_every = o.strategy == "random-online" || (o.strategy == "gradmatch" && mode == Mode::PerBatch) ? 1 : 20;
   if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);

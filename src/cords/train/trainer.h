@@ -18,7 +18,11 @@ struct TrainOptions {
   std::string strategy = "full";      ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
   std::string mode;                   ///< selection mode; empty: the strategy's CORDS default
   double fraction = 0.1;
-  int epochs = 0;                     ///< 0: CORDS' default for the dataset
+  int epochs = 0;                     ///< 0: CORDS' default for the dataset (with budget_time: no cap)
+  /// > 0: equal-time mode: train until this many seconds of train time (training + selection, evaluation excluded)
+  /// are spent, stopping before an epoch that would overrun it by more than half; the cosine learning rate,
+  /// InfoBatch's annealing and RS2's per-step rate follow the share of the budget spent. epochs caps the epochs.
+  double budget_time = 0;
   int select_every = 0;               ///< 0: the strategy's CORDS default
   double kappa = 0.0;                 ///< warm start share of the epochs
   double prune_ratio = 0.5;           ///< infobatch: share of the below-mean-loss examples left out each epoch
@@ -48,6 +52,7 @@ struct RunSummary {
   std::string strategy, mode;
   double test_accuracy = 0, val_accuracy = 0, train_time_s = 0, selection_time_s = 0;
   bool never_selected = false;  ///< an adaptive strategy whose schedule never reached a selection (a random run)
+  int epochs = 0;               ///< epochs run (with budget_time: as many as the budget allowed)
   std::string metrics_path;
 };
 
