@@ -283,6 +283,32 @@ TEST(Trainer, AnInterruptedRunResumesToTheUninterruptedResult) {
   }
 }
 
+// --budget-time: the run stops near the budget (never more than half an epoch past it, plus the first epoch), its
+// learning rate falls with the time spent, and a strategy whose selection the budget never reaches says so.
+TEST(Trainer, ABudgetTimeRunFollowsTheClockNotTheEpochs) {
+  const fs::path data = blobs_dataset("budget", 3000), out = temp_dir("budget-out");
+  TrainOptions o = base(data, out);
+  o.strategy = "rs2";
+  o.budget_time = 0.6;
+  o.epochs = 0;  // no cap: the budget decides
+  const RunSummary r = run_training(o);
+  const json m = metrics(out);
+  ASSERT_GE(r.epochs, 2);
+  EXPECT_EQ(m["epochs"], r.epochs);
+  EXPECT_EQ(m["budget_time_s"], 0.6);
+  const auto& ep = m["per_epoch"];
+  const double last = ep.back()["epoch_time_s"].get<double>();
+  EXPECT_LE(r.train_time_s, 0.6 + 0.5 * last + 0.05);
+  EXPECT_GE(r.train_time_s, 0.6 - 1.5 * last - 0.05) << "stopped early";
+  for (std::size_t e = 1; e < ep.size(); ++e) EXPECT_LT(ep[e]["lr"].get<double>(), ep[e - 1]["lr"].get<double>());
+  o.strategy = "craig";
+  o.select_every = 100000;  // never reached in the budget
+  o.out = temp_dir("budget-never").string();
+  EXPECT_TRUE(run_training(o).never_selected);
+  o.kappa = 0.5;
+  EXPECT_THROW(run_training(o), Error);
+}
+
 TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
   const fs::path data = blobs_dataset("resume-bad"), out = temp_dir("resume-bad-out");
   struct Stop {};

@@ -1,4 +1,5 @@
-// OUT/accuracy.png: test accuracy against training wall time, one line per run in OUT/runs/ (OpenCV).
+// OUT/accuracy.png: test accuracy against training wall time, one line per run in OUT/runs/, or per strategy the
+// mean over its seeds with a band of +- one standard deviation where it has several (OpenCV).
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -30,6 +31,48 @@ double nice_step(double range, int ticks) {
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
     if (m * mag >= raw) return m * mag;
   return 10 * mag;
+}
+
+// A run's accuracy at time t: linear between its epochs, held after its last (t >= its first point).
+double accuracy_at(const Line& l, double t) {
+  if (t <= l.pts.front().first) return l.pts.front().second;
+  for (std::size_t i = 1; i < l.pts.size(); ++i)
+    if (t <= l.pts[i].first) {
+      const auto [t0, a0] = l.pts[i - 1];
+      const auto [t1, a1] = l.pts[i];
+      return t1 > t0 ? a0 + (a1 - a0) * (t - t0) / (t1 - t0) : a1;
+    }
+  return l.pts.back().second;
+}
+
+// Per strategy with several runs: mean and standard deviation over its runs on a time grid from the latest first
+// epoch to the earliest last one (where every run has a point on each side).
+struct Band {
+  std::vector<double> t, mean, sd;
+};
+Band band_of(const std::vector<const Line*>& runs) {
+  double from = 0, to = 1e300;
+  for (const Line* l : runs) {
+    from = std::max(from, l->pts.front().first);
+    to = std::min(to, l->pts.back().first);
+  }
+  Band b;
+  if (!(to > from)) return b;
+  constexpr int kSteps = 120;
+  for (int i = 0; i <= kSteps; ++i) {
+    const double t = from + (to - from) * i / kSteps;
+    double sum = 0, sq = 0;
+    for (const Line* l : runs) {
+      const double a = accuracy_at(*l, t);
+      sum += a;
+      sq += a * a;
+    }
+    const double n = static_cast<double>(runs.size()), m = sum / n;
+    b.t.push_back(t);
+    b.mean.push_back(m);
+    b.sd.push_back(std::sqrt(std::max(0.0, (sq - n * m * m) / (n - 1))));
+  }
+  return b;
 }
 
 std::string num(double v) {
@@ -86,8 +129,11 @@ bool write_accuracy_plot(const std::string& out_dir) {
   for (const auto& l : lines)
     for (auto [t, a] : l.pts)
       if (t > 0) tmin = std::min(tmin, t);
-  // A log time axis when runs differ by more than 20x (subsets against full training), else linear.
-  const bool logx = tmax / std::max(tmin, 1e-9) > 20;
+  // A log time axis when the runs' durations differ by more than 20x (subsets against full training), else linear
+  // (equal-time comparisons: every run ends near the budget).
+  double end_min = tmax;
+  for (const auto& l : lines) end_min = std::min(end_min, std::max(l.pts.back().first, 1e-9));
+  const bool logx = tmax / end_min > 20;
   const double lo = logx ? std::pow(10.0, std::floor(std::log10(tmin))) : 0.0;
   const int W = 1200, H = 640, left = 80, right = 430, top = 50, bottom = 70;
   const int pw = W - left - right, ph = H - top - bottom;
@@ -116,28 +162,66 @@ bool write_accuracy_plot(const std::string& out_dir) {
     cv::putText(img, num(a), {left - 42, Y(a) + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv::LINE_AA);
   }
   cv::rectangle(img, {left, top}, {left + pw, top + ph}, ink, 1);
-  cv::putText(img, "test accuracy (%) against training time (s; training + selection, evaluation excluded)", {left, 30},
+  cv::putText(img, "test accuracy (%) against training time (s: training + selection, no evaluation); bands: +- 1 sd over seeds", {left, 30},
               cv::FONT_HERSHEY_SIMPLEX, 0.55, ink, 1, cv::LINE_AA);
   cv::putText(img, logx ? "training wall time (s, log scale)" : "training wall time (s)", {left + pw / 2 - 110, H - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
   static const cv::Scalar palette[] = {{0, 0, 0}, {180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
                                        {189, 103, 148}, {75, 86, 140}, {194, 119, 227}, {34, 189, 188}, {207, 190, 23}};
   std::map<std::string, int> colour;
-  int row = 0;
+  std::map<std::string, std::vector<const Line*>> by_strategy;
   for (const auto& l : lines) {
     if (!colour.count(l.strategy)) colour[l.strategy] = static_cast<int>(colour.size()) % 10;
-    const cv::Scalar c = palette[colour[l.strategy]];
+    by_strategy[l.strategy].push_back(&l);
+  }
+  int row = 0;
+  auto legend = [&](const cv::Scalar& c, const std::string& text) {
+    if (row >= 24) return;
+    const int ly = top + 10 + 22 * row++;
+    cv::line(img, {left + pw + 15, ly}, {left + pw + 40, ly}, c, 3, cv::LINE_AA);
+    cv::putText(img, text, {left + pw + 46, ly + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.42, ink, 1, cv::LINE_AA);
+  };
+  // Strategies with several runs (seeds): a band of +- one standard deviation around their mean, the runs' own
+  // epochs as dots; one run: its line.
+  for (const auto& [strategy, group] : by_strategy) {
+    if (group.size() < 2) continue;
+    const Band b = band_of(group);
+    if (b.t.empty()) continue;
+    const cv::Scalar c = palette[colour[strategy]];
+    std::vector<cv::Point> poly;
+    for (std::size_t i = 0; i < b.t.size(); ++i) poly.emplace_back(X(b.t[i]), Y(std::min(amax, b.mean[i] + b.sd[i])));
+    for (std::size_t i = b.t.size(); i-- > 0;) poly.emplace_back(X(b.t[i]), Y(std::max(amin, b.mean[i] - b.sd[i])));
+    cv::Mat overlay = img.clone();
+    cv::fillPoly(overlay, std::vector<std::vector<cv::Point>>{poly}, c, cv::LINE_AA);
+    cv::addWeighted(overlay, 0.22, img, 0.78, 0, img);
+  }
+  for (const auto& [strategy, group] : by_strategy) {
+    const cv::Scalar c = palette[colour[strategy]];
+    if (group.size() >= 2) {
+      const Band b = band_of(group);
+      for (const Line* l : group)
+        for (auto [t, a] : l->pts) cv::circle(img, {X(t), Y(a)}, 2, c, cv::FILLED, cv::LINE_AA);
+      for (std::size_t i = 1; i < b.t.size(); ++i)
+        cv::line(img, {X(b.t[i - 1]), Y(b.mean[i - 1])}, {X(b.t[i]), Y(b.mean[i])}, c, 2, cv::LINE_AA);
+      double sum = 0, sq = 0;
+      for (const Line* l : group) {
+        sum += l->pts.back().second;
+        sq += l->pts.back().second * l->pts.back().second;
+      }
+      const double n = static_cast<double>(group.size()), m = sum / n, sd = std::sqrt(std::max(0.0, (sq - n * m * m) / (n - 1)));
+      char acc[96];
+      std::snprintf(acc, sizeof acc, " (%zu runs) %.2f +- %.2f%%", group.size(), m, sd);
+      legend(c, strategy + acc);
+      continue;
+    }
+    const Line& l = *group.front();
     for (std::size_t i = 0; i < l.pts.size(); ++i) {
       const cv::Point p(X(l.pts[i].first), Y(l.pts[i].second));
       cv::circle(img, p, 3, c, cv::FILLED, cv::LINE_AA);
       if (i > 0) cv::line(img, {X(l.pts[i - 1].first), Y(l.pts[i - 1].second)}, p, c, 2, cv::LINE_AA);
     }
-    if (row < 24) {
-      const int ly = top + 10 + 22 * row++;
-      cv::line(img, {left + pw + 15, ly}, {left + pw + 40, ly}, c, 3, cv::LINE_AA);
-      char acc[64];
-      std::snprintf(acc, sizeof acc, " %.2f%%", l.pts.back().second);
-      cv::putText(img, l.label + acc, {left + pw + 46, ly + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.42, ink, 1, cv::LINE_AA);
-    }
+    char acc[64];
+    std::snprintf(acc, sizeof acc, " %.2f%%", l.pts.back().second);
+    legend(c, l.label + acc);
   }
   std::vector<std::uint8_t> png;
   if (!cv::imencode(".png", img, png)) return false;

@@ -765,9 +765,9 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       if (progress) {
         char line[256];
         char of[48];
-        if (timed) std::snprintf(of, sizeof of, "%.0f/%.0f s", st.train_time, budget);
-        else std::snprintf(of, sizeof of, "%d", T);
-        std::snprintf(line, sizeof line, "epoch %d/%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, of, phase.c_str(),
+        if (timed) std::snprintf(of, sizeof of, " (%.0f/%.0f s)", st.train_time, budget);
+        else std::snprintf(of, sizeof of, "/%d", T);
+        std::snprintf(line, sizeof line, "epoch %d%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, of, phase.c_str(),
                       static_cast<long long>(seen), ep["train_loss"].get<double>(), 100 * val.accuracy, 100 * test.accuracy, epoch_s,
                       sel_s > 0 ? (" (selection " + std::to_string(sel_s).substr(0, 5) + " s)").c_str() : "");
         progress(e + 1, T, line);
