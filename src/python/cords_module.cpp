@@ -1,7 +1,8 @@
 // cords_summarize._cords: the selector library for Python (pybind11). The package around it
 // (python/cords_summarize/__init__.py) turns the result into a SelectionResult; this file only converts arrays,
-// releases the GIL while selecting, and maps the library's errors to Python exceptions by their kind (exit code):
-// invalid argument -> ValueError, unreadable input / unwritable output -> OSError, out of memory -> MemoryError.
+// releases the GIL while selecting, and maps the library's errors to Python exceptions by their kind (exit code;
+// error_kinds.h): invalid argument -> ValueError, unreadable input / unwritable output -> OSError, out of memory ->
+// MemoryError, others cords_summarize.CordsError.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -18,6 +19,7 @@
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
 #include "cords/select/set_function.h"
+#include "error_kinds.h"
 
 namespace py = pybind11;
 namespace sel = cords::select;
@@ -217,12 +219,7 @@ PYBIND11_MODULE(_cords, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const cords::Error& e) {
-      switch (e.kind()) {
-        case cords::ErrorKind::InvalidArgument: PyErr_SetString(PyExc_ValueError, e.what()); return;
-        case cords::ErrorKind::InputUnreadable:
-        case cords::ErrorKind::OutputUnwritable: PyErr_SetString(PyExc_OSError, e.what()); return;
-        default: internal(e.what()); return;
-      }
+      if (!cords::python::set_python_error(e)) internal(e.what());
     }
   });
   m.def(

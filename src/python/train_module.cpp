@@ -14,6 +14,7 @@
 
 #include "cords/core/error.h"
 #include "cords/train/strategies.h"
+#include "error_kinds.h"
 
 namespace py = pybind11;
 namespace tr = cords::train;
@@ -100,12 +101,7 @@ PYBIND11_MODULE(_train, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const cords::Error& e) {
-      switch (e.kind()) {
-        case cords::ErrorKind::InvalidArgument: PyErr_SetString(PyExc_ValueError, e.what()); return;
-        case cords::ErrorKind::InputUnreadable:
-        case cords::ErrorKind::OutputUnwritable: PyErr_SetString(PyExc_OSError, e.what()); return;
-        default: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
-      }
+      if (!cords::python::set_python_error(e)) PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
   m.def("budget_of", &tr::budget_of, py::arg("n"), py::arg("fraction"), "k = max(1, floor(fraction * n)), as train does");
