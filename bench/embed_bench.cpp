@@ -13,9 +13,9 @@
 
 #include "cords/core/blas_cpu.h"
 #include "cords/core/rng.h"
-#include "cords/plugin/embedder_factory.h"
 #include "cords/embed/torch_autocast.h"
 #include "cords/embed/torch_embedder.h"
+#include "cords/plugin/embedder_factory.h"
 
 using namespace cords;
 
@@ -25,11 +25,16 @@ int main(int argc, char** argv) {
   int batch = 16, frames = 256, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--model") model = v;
-    else if (k == "--device") device = v;
-    else if (k == "--batch") batch = std::stoi(v);
-    else if (k == "--frames") frames = std::stoi(v);
-    else if (k == "--threads") threads = std::stoi(v);
+    if (k == "--model")
+      model = v;
+    else if (k == "--device")
+      device = v;
+    else if (k == "--batch")
+      batch = std::stoi(v);
+    else if (k == "--frames")
+      frames = std::stoi(v);
+    else if (k == "--threads")
+      threads = std::stoi(v);
   }
   at::set_num_threads(threads);
   embed::TorchEmbedderOptions o{model, device, batch};
@@ -62,13 +67,16 @@ int main(int argc, char** argv) {
   m.eval();
   if (half) m.to(torch::kHalf);
   const int side = embed::read_cnn_spec(model).input_size;
-  const torch::Tensor x = torch::rand({batch, 3, side, side}).to(dev, half ? torch::kHalf : torch::kFloat)
+  const torch::Tensor x = torch::rand({batch, 3, side, side})
+                              .to(dev, half ? torch::kHalf : torch::kFloat)
                               .contiguous(at::MemoryFormat::ChannelsLast);
   double fs = 0;
   {
     c10::InferenceMode guard;
     const embed::AutocastCuda autocast(half);  // as the embedder runs it
-    auto sync = [&] { if (dev.is_cuda()) torch::cuda::synchronize(); };
+    auto sync = [&] {
+      if (dev.is_cuda()) torch::cuda::synchronize();
+    };
     for (int w = 0; w < 3; ++w) m.forward({x});
     sync();
     const auto f0 = std::chrono::steady_clock::now();
@@ -80,8 +88,9 @@ int main(int argc, char** argv) {
     sync();
     fs = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
   }
-  std::printf("{\"model\": \"%s\", \"file\": \"%s\", \"device\": \"%s\", \"batch\": %d, \"threads\": %d, \"dim\": %d, "
-              "\"frames_per_s\": %.1f, \"forward_only_frames_per_s\": %.1f}\n",
-              e->name().c_str(), model.c_str(), device.c_str(), batch, threads, e->dim(), done / s, fs);
+  std::printf(
+      "{\"model\": \"%s\", \"file\": \"%s\", \"device\": \"%s\", \"batch\": %d, \"threads\": %d, \"dim\": %d, "
+      "\"frames_per_s\": %.1f, \"forward_only_frames_per_s\": %.1f}\n",
+      e->name().c_str(), model.c_str(), device.c_str(), batch, threads, e->dim(), done / s, fs);
   return 0;
 }

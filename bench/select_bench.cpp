@@ -46,17 +46,28 @@ Args parse(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (k == "--n") a.n = std::stoll(next());
-    else if (k == "--d") a.d = std::stoll(next());
-    else if (k == "--clusters") a.clusters = std::stoll(next());
-    else if (k == "--fraction") a.fraction = std::stod(next());
-    else if (k == "--seed") a.seed = std::stoull(next());
-    else if (k == "--optimizers") a.optimizers = next();
-    else if (k == "--knn") a.knn = std::stoll(next());
-    else if (k == "--knn-method") a.knn_method = next();
-    else if (k == "--knn-probes") a.probes = std::stoll(next());
-    else if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--sgemm") a.sgemm = true;
+    if (k == "--n")
+      a.n = std::stoll(next());
+    else if (k == "--d")
+      a.d = std::stoll(next());
+    else if (k == "--clusters")
+      a.clusters = std::stoll(next());
+    else if (k == "--fraction")
+      a.fraction = std::stod(next());
+    else if (k == "--seed")
+      a.seed = std::stoull(next());
+    else if (k == "--optimizers")
+      a.optimizers = next();
+    else if (k == "--knn")
+      a.knn = std::stoll(next());
+    else if (k == "--knn-method")
+      a.knn_method = next();
+    else if (k == "--knn-probes")
+      a.probes = std::stoll(next());
+    else if (k == "--threads")
+      a.threads = std::stoi(next());
+    else if (k == "--sgemm")
+      a.sgemm = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", k.c_str());
       std::exit(2);
@@ -125,12 +136,13 @@ int main(int argc, char** argv) {
     const Selection s = make_optimizer(name)->maximize(*f, o);
     const double greedy_s = gw.seconds();
     std::printf(
-        "{\"n\": %lld, \"d\": %lld, \"clusters\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"optimizer\": \"%s\", \"kernel_s\": %.4f, "
+        "{\"n\": %lld, \"d\": %lld, \"clusters\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"optimizer\": \"%s\", "
+        "\"kernel_s\": %.4f, "
         "\"greedy_s\": %.4f, \"objective\": %.6f, \"evaluations\": %lld, \"kernel_bytes\": %zu, "
-        "\"peak_rss_bytes\": %lld, \"sgemm_s\": %.4f, \"gemm_backend\": \"%s\", \"knn_recall\": %.4f, \"knn_exact\": %s}\n",
+        "\"peak_rss_bytes\": %lld, \"sgemm_s\": %.4f, \"gemm_backend\": \"%s\", \"knn_recall\": %.4f, \"knn_exact\": "
+        "%s}\n",
         static_cast<long long>(a.n), static_cast<long long>(a.d), static_cast<long long>(a.clusters),
-        static_cast<long long>(k),
-        a.knn > 0 ? "knn" : "dense", name.c_str(), kernel_s, greedy_s, s.objective,
+        static_cast<long long>(k), a.knn > 0 ? "knn" : "dense", name.c_str(), kernel_s, greedy_s, s.objective,
         static_cast<long long>(s.evaluations), kernel_bytes, peak_rss_bytes(), sgemm_s, detail::gemm_backend().c_str(),
         a.knn > 0 ? knn_stats.recall : 1.0, a.knn > 0 && !knn_stats.exact ? "false" : "true");
     std::fflush(stdout);

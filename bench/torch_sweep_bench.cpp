@@ -9,16 +9,20 @@
 #include <cstdio>
 #include <string>
 
-#include "cords/core/blas_cpu.h"
 #include "cords/accel/torch_functions.h"
+#include "cords/core/blas_cpu.h"
 #include "cords/core/rng.h"
 #include "cords/select/optimizer.h"
 
 using namespace cords;
 
 namespace {
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-void sync(const at::Tensor& t) { (void)t.sum().item<double>(); }  // forces the device queue to drain
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+void sync(const at::Tensor& t) {
+  (void)t.sum().item<double>();
+}  // forces the device queue to drain
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -27,11 +31,16 @@ int main(int argc, char** argv) {
   std::string device = "cuda", dtype = "half";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--n") n = std::stoll(v);
-    else if (k == "--d") d = std::stoll(v);
-    else if (k == "--device") device = v;
-    else if (k == "--dtype") dtype = v;
-    else if (k == "--steps") steps = std::stoll(v);
+    if (k == "--n")
+      n = std::stoll(v);
+    else if (k == "--d")
+      d = std::stoll(v);
+    else if (k == "--device")
+      device = v;
+    else if (k == "--dtype")
+      dtype = v;
+    else if (k == "--steps")
+      steps = std::stoll(v);
     else {
       std::fprintf(stderr, "unknown argument %s\n", k.c_str());
       return 2;

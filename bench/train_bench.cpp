@@ -21,19 +21,32 @@ int main(int argc, char** argv) {
   o.quiet = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--dataset") o.data.dataset = v;
-    else if (k == "--data-dir") o.data.data_dir = v;
-    else if (k == "--strategy") o.strategy = v;
-    else if (k == "--epochs") o.epochs = std::stoi(v);
-    else if (k == "--fraction") o.fraction = std::stod(v);
-    else if (k == "--select-every") o.select_every = std::stoi(v);
-    else if (k == "--kappa") o.kappa = std::stod(v);
-    else if (k == "--seed") o.seed = std::stoull(v);
-    else if (k == "--device") o.device = v;
-    else if (k == "--limit") o.data.limit = std::stoll(v);
-    else if (k == "--threads") o.threads = std::stoi(v);
-    else if (k == "--batch") o.batch = std::stoi(v);
-    else if (k == "--out") o.out = v;
+    if (k == "--dataset")
+      o.data.dataset = v;
+    else if (k == "--data-dir")
+      o.data.data_dir = v;
+    else if (k == "--strategy")
+      o.strategy = v;
+    else if (k == "--epochs")
+      o.epochs = std::stoi(v);
+    else if (k == "--fraction")
+      o.fraction = std::stod(v);
+    else if (k == "--select-every")
+      o.select_every = std::stoi(v);
+    else if (k == "--kappa")
+      o.kappa = std::stod(v);
+    else if (k == "--seed")
+      o.seed = std::stoull(v);
+    else if (k == "--device")
+      o.device = v;
+    else if (k == "--limit")
+      o.data.limit = std::stoll(v);
+    else if (k == "--threads")
+      o.threads = std::stoi(v);
+    else if (k == "--batch")
+      o.batch = std::stoi(v);
+    else if (k == "--out")
+      o.out = v;
     else {
       std::fprintf(stderr, "unknown argument %s\n", k.c_str());
       return 2;
@@ -45,12 +58,22 @@ int main(int argc, char** argv) {
     const auto m = nlohmann::json::parse(in);
     nlohmann::json rates = nlohmann::json::array();
     for (const auto& e : m["per_epoch"])
-      if (e["epoch_time_s"].get<double>() > 0) rates.push_back(e["examples"].get<double>() / e["epoch_time_s"].get<double>());
-    std::printf("%s\n", nlohmann::json{{"impl", "cords-summarize"}, {"strategy", m["strategy"]}, {"device", m["device"]},
-                                       {"threads", m["threads"]}, {"blas_core", m.value("blas_core", "")}, {"batch", m["batch_size"]}, {"images_per_s_per_epoch", rates},
-                                       {"epochs", m["epochs"]}, {"seed", o.seed},
-                                       {"test_accuracy", m["test_accuracy"]}, {"train_time_s", m["train_time_s"]},
-                                       {"selection_time_s", m["selection_time_s"]}}.dump().c_str());
+      if (e["epoch_time_s"].get<double>() > 0)
+        rates.push_back(e["examples"].get<double>() / e["epoch_time_s"].get<double>());
+    std::printf("%s\n", nlohmann::json{{"impl", "cords-summarize"},
+                                       {"strategy", m["strategy"]},
+                                       {"device", m["device"]},
+                                       {"threads", m["threads"]},
+                                       {"blas_core", m.value("blas_core", "")},
+                                       {"batch", m["batch_size"]},
+                                       {"images_per_s_per_epoch", rates},
+                                       {"epochs", m["epochs"]},
+                                       {"seed", o.seed},
+                                       {"test_accuracy", m["test_accuracy"]},
+                                       {"train_time_s", m["train_time_s"]},
+                                       {"selection_time_s", m["selection_time_s"]}}
+                            .dump()
+                            .c_str());
   } catch (const cords::Error& e) {
     std::fprintf(stderr, "train_bench: %s\n", e.what());
     return cords::exit_code(e.kind());

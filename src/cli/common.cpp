@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 
 #include "cords/core/error.h"
@@ -30,7 +30,8 @@ const char* exit_code_help() {
 }
 
 int resolve_threads(long long requested, const char* option) {
-  if (requested < 0) throw invalid_argument(std::string(option) + " must be >= 0 (0 = all cores), got " + std::to_string(requested));
+  if (requested < 0)
+    throw invalid_argument(std::string(option) + " must be >= 0 (0 = all cores), got " + std::to_string(requested));
   const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
   return static_cast<int>(std::min<long long>(requested, cpus));
 }

@@ -1,12 +1,12 @@
 // cords-summarize: entry point. Dispatches subcommands and maps every failure to a documented exit code.
+#include <algorithm>
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <vector>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "cli/common.h"
 #include "cli/select_command.h"
@@ -63,7 +63,8 @@ void check_misspelled_command(const std::string& word) {
     return;
   for (const char* cmd : {"select", "train", "report", "help"})
     if (distance(word, cmd) <= 2)
-      throw cords::invalid_argument("unknown command '" + word + "'; did you mean '" + cmd + "'? (see cords-summarize --help)");
+      throw cords::invalid_argument("unknown command '" + word + "'; did you mean '" + cmd +
+                                    "'? (see cords-summarize --help)");
 }
 
 int dispatch(int argc, char** argv) {
@@ -86,13 +87,15 @@ int dispatch(int argc, char** argv) {
 #ifdef CORDS_HAVE_VIDEO
   if (cmd == "report") {
     if (argc != 3 || std::string(argv[2]).rfind("-", 0) == 0) {
-      std::printf("Usage: cords-summarize report OUT\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) into "
-                  "OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "
-                  "video failed.\n");
+      std::printf(
+          "Usage: cords-summarize report OUT\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) into "
+          "OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "
+          "video failed.\n");
       return argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") ? 0 : 2;
     }
     const int failed = cords::pipeline::merge_reports(argv[2]);
-    std::fprintf(stderr, "cords-summarize: wrote %s/report.json and %s/index.html (%d failed)\n", argv[2], argv[2], failed);
+    std::fprintf(stderr, "cords-summarize: wrote %s/report.json and %s/index.html (%d failed)\n", argv[2], argv[2],
+                 failed);
     return failed > 0 ? cords::exit_code(cords::ErrorKind::BatchFailures) : 0;
   }
   if (cmd == "--help-summarize") {
@@ -104,7 +107,8 @@ int dispatch(int argc, char** argv) {
   check_misspelled_command(cmd);
   return cords::cli::run_summarize_command(argc, argv);
 #else
-  throw cords::invalid_argument("unknown command '" + cmd + "'; valid commands: select, help (this build has no video support)");
+  throw cords::invalid_argument("unknown command '" + cmd +
+                                "'; valid commands: select, help (this build has no video support)");
 #endif
 }
 

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "cords/core/output_file.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
+#include "cords/core/output_file.h"
 #include "cords/core/timer.h"
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
@@ -21,9 +21,11 @@ namespace {
 
 std::string function_help() {
   std::string s = "Functions (--function NAME, or a weighted mixture \"0.7*facility-location+0.3*disparity-sum\"):\n";
-  for (const auto& f : sel::function_registry()) s += "  " + f.name + std::string(26 - std::min<std::size_t>(25, f.name.size()), ' ') + f.summary + "\n";
+  for (const auto& f : sel::function_registry())
+    s += "  " + f.name + std::string(26 - std::min<std::size_t>(25, f.name.size()), ' ') + f.summary + "\n";
   s += "Optimizers (--optimizer NAME):\n";
-  for (const auto& o : sel::optimizer_registry()) s += "  " + o.name + std::string(26 - std::min<std::size_t>(25, o.name.size()), ' ') + o.summary + "\n";
+  for (const auto& o : sel::optimizer_registry())
+    s += "  " + o.name + std::string(26 - std::min<std::size_t>(25, o.name.size()), ' ') + o.summary + "\n";
   return s;
 }
 
@@ -45,8 +47,10 @@ int run_select_command(int argc, char** argv) {
   long long threads = 0;
   bool quiet = false;
 
-  po::options_description opts("Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
-                               "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions", kHelpWidth, kHelpWidth / 2);
+  po::options_description opts(
+      "Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
+      "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions",
+      kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
@@ -131,8 +135,13 @@ int run_select_command(int argc, char** argv) {
   nlohmann::json j;
   j["tool"] = "cords-summarize select";
   j["input"] = {{"features", features}, {"n", x.rows()}, {"d", x.cols()}};
-  nlohmann::json params = {{"function", cfg.function}, {"metric", metric}, {"optimizer", costs.empty() ? cfg.optimizer : "cost-aware-lazy"},
-                           {"budget", rep.budget}, {"knn", knn}, {"seed", seed}, {"epsilon", cfg.greedy.epsilon},
+  nlohmann::json params = {{"function", cfg.function},
+                           {"metric", metric},
+                           {"optimizer", costs.empty() ? cfg.optimizer : "cost-aware-lazy"},
+                           {"budget", rep.budget},
+                           {"knn", knn},
+                           {"seed", seed},
+                           {"epsilon", cfg.greedy.epsilon},
                            {"stop_if_zero_gain", cfg.greedy.stop_if_zero_gain},
                            {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
   if (vm.count("fraction")) params["fraction"] = cfg.fraction;
@@ -151,21 +160,26 @@ int run_select_command(int argc, char** argv) {
   if (!rep.groups.empty()) {
     nlohmann::json g = nlohmann::json::array();
     for (const auto& gr : rep.groups)
-      g.push_back({{"label", gr.label}, {"size", gr.size}, {"budget", gr.budget}, {"selected", gr.selected}, {"objective", gr.objective}});
+      g.push_back({{"label", gr.label},
+                   {"size", gr.size},
+                   {"budget", gr.budget},
+                   {"selected", gr.selected},
+                   {"objective", gr.objective}});
     j["groups"] = g;
   }
   if (rep.used_knn) {
     j["knn"] = {{"k", knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
     if (!rep.knn.exact) j["knn"]["probes"] = cfg.knn_options.nprobe;
   }
-  j["timings_s"] = {{"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
+  j["timings_s"] = {
+      {"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
   j["peak_memory_bytes"] = peak_rss_bytes();
 
   write_output_file(output, j.dump(2) + "\n", inputs);
   char line[256];
   std::snprintf(line, sizeof line, "selected %zu of %lld (objective %.6g) in %.2fs: kernel %.2fs, optimize %.2fs",
-                rep.selection.selected.size(), static_cast<long long>(x.rows()), rep.selection.objective, total.seconds(),
-                rep.kernel_seconds, rep.optimize_seconds);
+                rep.selection.selected.size(), static_cast<long long>(x.rows()), rep.selection.objective,
+                total.seconds(), rep.kernel_seconds, rep.optimize_seconds);
   info(quiet, line);
   return 0;
 }

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 
 #include "cli/common.h"
 #include "cords/core/error.h"
@@ -24,7 +24,8 @@ int run_summarize_command(int argc, char** argv) {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
-  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false, clip_reencode = false, no_shots = false, no_clip_audio = false;
+  bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
+       clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
   std::string budget, grid, start, end;
   po::options_description opts(
@@ -32,9 +33,12 @@ int run_summarize_command(int argc, char** argv) {
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
-      "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt. The clip lasts\n"
-      "about k x --clip-seconds (less where keyframes are close together). An existing DIR is replaced only with --force,\n"
-      "and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\nOptions", kHelpWidth, kHelpWidth / 2);
+      "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt. The clip "
+      "lasts\n"
+      "about k x --clip-seconds (less where keyframes are close together). An existing DIR is replaced only with "
+      "--force,\n"
+      "and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\nOptions",
+      kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
@@ -109,7 +113,8 @@ int run_summarize_command(int argc, char** argv) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != budget.size() || k < 1) throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
+    if (used != budget.size() || k < 1)
+      throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
     cfg.budget = k;
   }
   // --start/--end: seconds, MM:SS or HH:MM:SS, each part possibly with decimals on the last.
@@ -128,8 +133,8 @@ int run_summarize_command(int argc, char** argv) {
         used = 0;
       }
       const bool last = colon == std::string::npos;
-      if (part.empty() || used != part.size() || !(v >= 0) || !std::isfinite(v) || ++parts > 3 || (!last && v != std::floor(v)) ||
-          (parts > 1 && v >= 60))
+      if (part.empty() || used != part.size() || !(v >= 0) || !std::isfinite(v) || ++parts > 3 ||
+          (!last && v != std::floor(v)) || (parts > 1 && v >= 60))
         throw invalid_argument(option + " must be a time: seconds, MM:SS or HH:MM:SS(.mmm), got '" + text + "'");
       total = total * 60 + v;
       if (last) return total;
@@ -141,8 +146,8 @@ int run_summarize_command(int argc, char** argv) {
   if (vm.count("grid")) {  // CxR, e.g. 4x4
     int cols = 0, rows = 0;
     char x = 0, extra = 0;
-    if (std::sscanf(grid.c_str(), "%d%c%d%c", &cols, &x, &rows, &extra) != 3 || (x != 'x' && x != 'X') || cols < 1 || rows < 1 ||
-        cols > 64 || rows > 64)
+    if (std::sscanf(grid.c_str(), "%d%c%d%c", &cols, &x, &rows, &extra) != 3 || (x != 'x' && x != 'X') || cols < 1 ||
+        rows < 1 || cols > 64 || rows > 64)
       throw invalid_argument("--grid must be CxR with 1 to 64 columns and rows, e.g. 4x4, got '" + grid + "'");
     cfg.sheet_columns = cols;
     if (!vm.count("budget") && !vm.count("fraction")) cfg.budget = static_cast<std::int64_t>(cols) * rows;
@@ -172,18 +177,23 @@ int run_summarize_command(int argc, char** argv) {
     b.force = cfg.force;
     b.video = cfg;
     Progress bar("videos", quiet);
-    const auto rep = pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
-      if (item.status == "failed" && !quiet) std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
-      for (const auto& w : item.warnings) info(quiet, "warning: " + item.input + ": " + w);
-      bar.update(done, total);
-    });
+    const auto rep =
+        pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
+          if (item.status == "failed" && !quiet)
+            std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
+          for (const auto& w : item.warnings) info(quiet, "warning: " + item.input + ": " + w);
+          bar.update(done, total);
+        });
     bar.finish();
     std::map<std::string, int> counts;
     for (const auto& i : rep.items) ++counts[i.status];
     char line[512];
-    std::snprintf(line, sizeof line, "%zu videos%s: %d done, %d skipped (complete), %d locked by another process, %d failed -> %s",
-                  rep.items.size(), b.shard.count > 1 ? (" in shard " + std::to_string(b.shard.index) + "/" + std::to_string(b.shard.count)).c_str() : "",
-                  counts["done"], counts["skipped"], counts["locked"], counts["failed"], b.output_dir.c_str());
+    std::snprintf(
+        line, sizeof line,
+        "%zu videos%s: %d done, %d skipped (complete), %d locked by another process, %d failed -> %s", rep.items.size(),
+        b.shard.count > 1 ? (" in shard " + std::to_string(b.shard.index) + "/" + std::to_string(b.shard.count)).c_str()
+                          : "",
+        counts["done"], counts["skipped"], counts["locked"], counts["failed"], b.output_dir.c_str());
     info(quiet, line);
     return rep.failed > 0 ? exit_code(ErrorKind::BatchFailures) : 0;
   }
@@ -200,13 +210,16 @@ int run_summarize_command(int argc, char** argv) {
     }
     (s == "write" ? write : decode).update(done, total);
   });
-  if (stage == "write") write.finish();
-  else if (stage == "decode") decode.finish();
+  if (stage == "write")
+    write.finish();
+  else if (stage == "decode")
+    decode.finish();
   char line[512];
   std::snprintf(line, sizeof line, "%s from %s (%s) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
                 plural(static_cast<long long>(res.keyframes.size()), "keyframe").c_str(),
-                plural(res.sampled, "sampled frame").c_str(), plural(static_cast<long long>(res.shots.size()), "shot").c_str(),
-                res.output_dir.c_str(), res.total_s, res.decode_embed_s, res.select_s, res.write_s);
+                plural(res.sampled, "sampled frame").c_str(),
+                plural(static_cast<long long>(res.shots.size()), "shot").c_str(), res.output_dir.c_str(), res.total_s,
+                res.decode_embed_s, res.select_s, res.write_s);
   info(quiet, line);
   if (res.fast_fallback)
     info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");

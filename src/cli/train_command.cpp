@@ -42,7 +42,8 @@ bool only_checkpoints(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     const auto seed = name.rfind("-seed");
-    if (!e.is_regular_file(ec) || seed == std::string::npos || name.size() < seed + 9 || name.compare(name.size() - 3, 3, ".pt") != 0 ||
+    if (!e.is_regular_file(ec) || seed == std::string::npos || name.size() < seed + 9 ||
+        name.compare(name.size() - 3, 3, ".pt") != 0 ||
         name.find_first_not_of("0123456789", seed + 5) != name.size() - 3)
       return false;
   }
@@ -58,18 +59,22 @@ bool prepare_out(const std::string& out) {
   std::error_code ec;
   const fs::file_status st = fs::status(out, ec);
   if (st.type() != fs::file_type::not_found) {
-    if (st.type() != fs::file_type::directory) throw output_unwritable("cannot write into '" + out + "': it is not a folder");
+    if (st.type() != fs::file_type::directory)
+      throw output_unwritable("cannot write into '" + out + "': it is not a folder");
     const bool empty = fs::is_empty(out, ec);
     const bool earlier_run = fs::is_regular_file(fs::path(out) / "metrics.json", ec) ||
-                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) || fs::is_directory(fs::path(out) / "runs", ec) ||
+                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) ||
+                             fs::is_directory(fs::path(out) / "runs", ec) ||
                              only_checkpoints(fs::path(out) / "checkpoints");
     if (!empty && !earlier_run)
-      throw output_unwritable("will not write into '" + out + "': it holds files that are not a training run of this tool; give a new or empty folder");
+      throw output_unwritable("will not write into '" + out +
+                              "': it holds files that are not a training run of this tool; give a new or empty folder");
     if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
     return false;
   }
   fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out, ec)) throw output_unwritable("cannot create the output folder '" + out + "'" + (ec ? ": " + ec.message() : ""));
+  if (ec || !fs::is_directory(out, ec))
+    throw output_unwritable("cannot create the output folder '" + out + "'" + (ec ? ": " + ec.message() : ""));
   if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
   return true;
 }
@@ -105,7 +110,8 @@ Stats stats(const std::vector<double>& v) {
   return s;
 }
 
-int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed, bool lead);
+int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed,
+        bool lead);
 
 }  // namespace
 
@@ -119,7 +125,8 @@ int run_train_command(int argc, char** argv) {
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
       "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
       "Trains a classifier on subsets chosen by a CORDS strategy and reports accuracy and time against full training\n"
-      "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png (one line per\n"
+      "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png (one line "
+      "per\n"
       "run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).\n\nOptions",
       kHelpWidth, kHelpWidth / 2);
   // clang-format off
@@ -175,13 +182,15 @@ int run_train_command(int argc, char** argv) {
   }
   if (plot_only) {
     if (o.out.empty()) throw invalid_argument("--plot needs -o OUT");
-    if (!tr::write_accuracy_plot(o.out)) throw Error(ErrorKind::InputUnreadable, "no runs to plot in '" + o.out + "/runs' (or this build has no OpenCV)");
+    if (!tr::write_accuracy_plot(o.out))
+      throw Error(ErrorKind::InputUnreadable, "no runs to plot in '" + o.out + "/runs' (or this build has no OpenCV)");
     std::printf("wrote %s/accuracy.png\n", o.out.c_str());
     return 0;
   }
   if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + name_list(tr::dataset_names()) + ")");
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
-  if (!vm["epochs"].defaulted() && o.epochs < 1) throw invalid_argument("--epochs must be >= 1, got " + std::to_string(o.epochs));
+  if (!vm["epochs"].defaulted() && o.epochs < 1)
+    throw invalid_argument("--epochs must be >= 1, got " + std::to_string(o.epochs));
   if (!vm["select-every"].defaulted() && o.select_every < 1)
     throw invalid_argument("--select-every must be >= 1, got " + std::to_string(o.select_every));
   o.threads = resolve_threads(threads);
@@ -201,7 +210,8 @@ int run_train_command(int argc, char** argv) {
 
 namespace {
 
-int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed, bool lead) {
+int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed,
+        bool lead) {
   auto progress = [&](const std::string& label) {
     return [label, quiet = o.quiet](int, int, const std::string& line) {
       if (!quiet) std::fprintf(stderr, "cords-summarize train: %s%s\n", label.c_str(), line.c_str());
@@ -212,8 +222,8 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
     const tr::RunSummary r = tr::run_training(o, progress(""));
     if (lead) {
       tr::write_accuracy_plot(o.out);
-      std::printf("%s: test accuracy %.2f%%, train time %.1f s (selection %.1f s); wrote %s\n", r.strategy.c_str(), 100 * r.test_accuracy,
-                  r.train_time_s, r.selection_time_s, r.metrics_path.c_str());
+      std::printf("%s: test accuracy %.2f%%, train time %.1f s (selection %.1f s); wrote %s\n", r.strategy.c_str(),
+                  100 * r.test_accuracy, r.train_time_s, r.selection_time_s, r.metrics_path.c_str());
     }
     return 0;
   }
@@ -255,27 +265,39 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
       tr::write_accuracy_plot(o.out);
     }
   const bool have_full = rows.count("full") > 0;
-  const Stats full_acc = have_full ? stats(rows["full"].acc) : Stats{}, full_time = have_full ? stats(rows["full"].time) : Stats{};
+  const Stats full_acc = have_full ? stats(rows["full"].acc) : Stats{},
+              full_time = have_full ? stats(rows["full"].time) : Stats{};
   json table = json::array();
   const bool timed = o.budget_time > 0;
   if (timed)
-    std::printf("\nequal train-time budget: %g s per run (training + selection, evaluation excluded); speed-up = full's time / this time\n",
-                o.budget_time);
-  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s %8s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)", "speed-up", "acc drop", "epochs");
+    std::printf(
+        "\nequal train-time budget: %g s per run (training + selection, evaluation excluded); speed-up = full's time / "
+        "this time\n",
+        o.budget_time);
+  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s %8s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)",
+              "speed-up", "acc drop", "epochs");
   for (const auto& s : order) {
     const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel), ep = stats(rows[s].epochs);
-    const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0, drop = have_full ? full_acc.mean - a.mean : 0;
+    const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0,
+                 drop = have_full ? full_acc.mean - a.mean : 0;
     // A strategy that never selected is a random run under its name: the table says so.
     const std::string shown = rows[s].never_selected ? s + " (no selection)" : s;
     if (have_full)
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean,
-                  speedup, drop, ep.mean);
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f %8.1f\n", shown.c_str(), rows[s].acc.size(),
+                  a.mean, a.sd, t.mean, sl.mean, speedup, drop, ep.mean);
     else  // nothing to compare against
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean, a.sd, t.mean, sl.mean, "-", "-",
-                  ep.mean);
-    table.push_back({{"strategy", s}, {"never_selected", rows[s].never_selected}, {"runs", rows[s].acc.size()}, {"test_accuracy_mean", a.mean / 100}, {"test_accuracy_sd", a.sd / 100},
-                     {"train_time_s_mean", t.mean}, {"selection_time_s_mean", sl.mean}, {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
-                     {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)}, {"epochs_mean", ep.mean}});
+      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean,
+                  a.sd, t.mean, sl.mean, "-", "-", ep.mean);
+    table.push_back({{"strategy", s},
+                     {"never_selected", rows[s].never_selected},
+                     {"runs", rows[s].acc.size()},
+                     {"test_accuracy_mean", a.mean / 100},
+                     {"test_accuracy_sd", a.sd / 100},
+                     {"train_time_s_mean", t.mean},
+                     {"selection_time_s_mean", sl.mean},
+                     {"speedup_vs_full", have_full ? json(speedup) : json(nullptr)},
+                     {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)},
+                     {"epochs_mean", ep.mean}});
   }
   json summary{{"seeds", seeds}, {"strategies", table}};
   if (timed) summary["budget_time_s"] = o.budget_time;

@@ -31,8 +31,8 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 void check_finite(const float* p, std::size_t count, std::size_t cols, const char* what) {
   for (std::size_t i = 0; i < count; ++i)
     if (!std::isfinite(p[i]))
-      throw cords::invalid_argument(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinite value") + " at row " +
-                                    std::to_string(i / cols));
+      throw cords::invalid_argument(std::string(what) + " holds " + (std::isnan(p[i]) ? "NaN" : "an infinite value") +
+                                    " at row " + std::to_string(i / cols));
 }
 
 // The represented set's view (empty when none), after its shape checks.
@@ -41,8 +41,8 @@ cords::MatrixView represented_view(const std::optional<FloatArray>& r, cords::In
   if (r->ndim() != 2 || r->shape(0) <= 0 || r->shape(1) <= 0)
     throw cords::invalid_argument("represented must be a non-empty 2-D array (m x d)");
   if (r->shape(1) != d)
-    throw cords::invalid_argument("represented has " + std::to_string(r->shape(1)) + " columns but x has " + std::to_string(d) +
-                                  ": both need the same features");
+    throw cords::invalid_argument("represented has " + std::to_string(r->shape(1)) + " columns but x has " +
+                                  std::to_string(d) + ": both need the same features");
   return cords::MatrixView{r->data(), static_cast<cords::Index>(r->shape(0)), d};
 }
 
@@ -51,7 +51,8 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
                     std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs,
                     double cost_budget, std::uint64_t seed, std::int64_t knn, int threads, double rbf_kw,
                     const sel::FunctionParams& params, double epsilon, const std::optional<FloatArray>& represented) {
-  if (x.ndim() != 2) throw cords::invalid_argument("x must be a 2-D array (n x d), got " + std::to_string(x.ndim()) + "-D");
+  if (x.ndim() != 2)
+    throw cords::invalid_argument("x must be a 2-D array (n x d), got " + std::to_string(x.ndim()) + "-D");
   const auto n = static_cast<cords::Index>(x.shape(0)), d = static_cast<cords::Index>(x.shape(1));
   if (n <= 0 || d <= 0) throw cords::invalid_argument("x is empty");
   if (budget.has_value() == fraction.has_value() && !(costs && cost_budget > 0))
@@ -88,7 +89,8 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
       check_finite(cfg.represented.data, static_cast<std::size_t>(cfg.represented.rows) * static_cast<std::size_t>(d),
                    static_cast<std::size_t>(d), "represented");
     sel::set_threads(threads);
-    rep = sel::run_selection(cords::MatrixView{data, n, d}, cfg, groups ? &*groups : nullptr, costs ? &*costs : nullptr, cost_budget);
+    rep = sel::run_selection(cords::MatrixView{data, n, d}, cfg, groups ? &*groups : nullptr, costs ? &*costs : nullptr,
+                             cost_budget);
     total_s = total.seconds();
   }
   py::dict out;
@@ -129,7 +131,8 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
 }
 
 // The functions' parameters from their keyword arguments (both entry points take the same ones).
-sel::FunctionParams function_params(double lambda, double regularizer, const std::string& concave, double alpha, double threshold) {
+sel::FunctionParams function_params(double lambda, double regularizer, const std::string& concave, double alpha,
+                                    double threshold) {
   sel::FunctionParams p;
   p.lambda = lambda;
   p.regularizer = regularizer;
@@ -143,9 +146,10 @@ sel::FunctionParams function_params(double lambda, double regularizer, const std
 // evaluate any subset, the marginal gains of the current set, add to it.
 class PySetFunction {
  public:
-  PySetFunction(const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
-                const sel::FunctionParams& params, const std::optional<FloatArray>& represented) {
-    if (x.ndim() != 2 || x.shape(0) <= 0 || x.shape(1) <= 0) throw cords::invalid_argument("x must be a non-empty 2-D array (n x d)");
+  PySetFunction(const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw,
+                std::int64_t knn, const sel::FunctionParams& params, const std::optional<FloatArray>& represented) {
+    if (x.ndim() != 2 || x.shape(0) <= 0 || x.shape(1) <= 0)
+      throw cords::invalid_argument("x must be a non-empty 2-D array (n x d)");
     x_ = copy_of(x.data(), static_cast<cords::Index>(x.shape(0)), static_cast<cords::Index>(x.shape(1)), "x");
     const cords::MatrixView rv = represented_view(represented, x_.cols());
     if (rv.rows > 0) r_ = copy_of(rv.data, rv.rows, rv.cols, "represented");
@@ -154,7 +158,8 @@ class PySetFunction {
     k.rbf_kw = rbf_kw;
     sel::check_function_spec(function);
     if (knn > 0 && rv.rows > 0) throw cords::invalid_argument("a represented set runs on the dense kernel: drop knn");
-    inputs_ = std::make_unique<sel::FunctionInputs>(x_.view(), k, knn, sel::KnnOptions{}, rv.rows > 0 ? r_.view() : cords::MatrixView{});
+    inputs_ = std::make_unique<sel::FunctionInputs>(x_.view(), k, knn, sel::KnnOptions{},
+                                                    rv.rows > 0 ? r_.view() : cords::MatrixView{});
     py::gil_scoped_release release;
     f_ = sel::make_function(function, *inputs_, params);
   }
@@ -166,7 +171,8 @@ class PySetFunction {
     std::vector<char> seen(static_cast<std::size_t>(size()), 0);
     for (auto i : subset) {
       check(i);
-      if (seen[static_cast<std::size_t>(i)]++) throw cords::invalid_argument("index " + std::to_string(i) + " appears twice");
+      if (seen[static_cast<std::size_t>(i)]++)
+        throw cords::invalid_argument("index " + std::to_string(i) + " appears twice");
     }
     py::gil_scoped_release release;
     return f_->evaluate(subset);
@@ -197,7 +203,8 @@ class PySetFunction {
 
  private:
   void check(cords::Index i) const {
-    if (i < 0 || i >= size()) throw cords::invalid_argument("index " + std::to_string(i) + " is outside [0, " + std::to_string(size()) + ")");
+    if (i < 0 || i >= size())
+      throw cords::invalid_argument("index " + std::to_string(i) + " is outside [0, " + std::to_string(size()) + ")");
   }
   static cords::Matrix copy_of(const float* p, cords::Index rows, cords::Index cols, const char* what) {
     cords::Matrix m(rows, cols);
@@ -224,43 +231,51 @@ PYBIND11_MODULE(_cords, m) {
   });
   m.def(
       "select",
-      [](const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction, const std::string& function,
-         const std::string& metric, const std::string& optimizer, std::optional<std::vector<std::int64_t>> groups,
-         std::optional<std::vector<double>> costs, double cost_budget, std::uint64_t seed, std::int64_t knn, int threads,
-         double rbf_kw, double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
-         double epsilon, const std::optional<FloatArray>& represented) {
-        return run_select(x, budget, fraction, function, metric, optimizer, std::move(groups), std::move(costs), cost_budget,
-                          seed, knn, threads, rbf_kw, function_params(lambda, regularizer, concave, alpha, threshold), epsilon,
-                          represented);
-      }, py::arg("x"), py::arg("budget") = py::none(), py::arg("fraction") = py::none(),
-        py::arg("function") = "facility-location", py::arg("metric") = "cosine", py::arg("optimizer") = "lazy",
-        py::arg("groups") = py::none(), py::arg("costs") = py::none(), py::arg("cost_budget") = 0.0, py::arg("seed") = 0,
-        py::arg("knn") = 0, py::arg("threads") = 0, py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw,
-        py::arg("lambda_") = sel::FunctionParams{}.lambda, py::arg("regularizer") = sel::FunctionParams{}.regularizer,
-        py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
-        py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
-        py::arg("represented") = py::none(), "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
+      [](const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,
+         const std::string& function, const std::string& metric, const std::string& optimizer,
+         std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs, double cost_budget,
+         std::uint64_t seed, std::int64_t knn, int threads, double rbf_kw, double lambda, double regularizer,
+         const std::string& concave, double alpha, double threshold, double epsilon,
+         const std::optional<FloatArray>& represented) {
+        return run_select(x, budget, fraction, function, metric, optimizer, std::move(groups), std::move(costs),
+                          cost_budget, seed, knn, threads, rbf_kw,
+                          function_params(lambda, regularizer, concave, alpha, threshold), epsilon, represented);
+      },
+      py::arg("x"), py::arg("budget") = py::none(), py::arg("fraction") = py::none(),
+      py::arg("function") = "facility-location", py::arg("metric") = "cosine", py::arg("optimizer") = "lazy",
+      py::arg("groups") = py::none(), py::arg("costs") = py::none(), py::arg("cost_budget") = 0.0, py::arg("seed") = 0,
+      py::arg("knn") = 0, py::arg("threads") = 0, py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw,
+      py::arg("lambda_") = sel::FunctionParams{}.lambda, py::arg("regularizer") = sel::FunctionParams{}.regularizer,
+      py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
+      py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
+      py::arg("represented") = py::none(),
+      "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
   py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
-      .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw, std::int64_t knn,
-                       double lambda, double regularizer, const std::string& concave, double alpha, double threshold,
-                       const std::optional<FloatArray>& represented) {
+      .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw,
+                       std::int64_t knn, double lambda, double regularizer, const std::string& concave, double alpha,
+                       double threshold, const std::optional<FloatArray>& represented) {
              return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn,
-                                                    function_params(lambda, regularizer, concave, alpha, threshold), represented);
+                                                    function_params(lambda, regularizer, concave, alpha, threshold),
+                                                    represented);
            }),
            py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
-           py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0, py::arg("lambda_") = sel::FunctionParams{}.lambda,
-           py::arg("regularizer") = sel::FunctionParams{}.regularizer, py::arg("concave") = sel::FunctionParams{}.concave,
-           py::arg("alpha") = sel::FunctionParams{}.alpha, py::arg("threshold") = sel::FunctionParams{}.threshold,
-           py::arg("represented") = py::none())
+           py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0,
+           py::arg("lambda_") = sel::FunctionParams{}.lambda,
+           py::arg("regularizer") = sel::FunctionParams{}.regularizer,
+           py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
+           py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("represented") = py::none())
       .def_property_readonly("name", &PySetFunction::name)
       .def_property_readonly("n", &PySetFunction::size)
       .def_property_readonly("monotone", &PySetFunction::monotone)
       .def_property_readonly("submodular", &PySetFunction::submodular)
       .def_property_readonly("selected", &PySetFunction::selected, "the current set S, in the order added")
       .def_property_readonly("value", &PySetFunction::value, "f(S) of the current set")
-      .def("evaluate", &PySetFunction::evaluate, py::arg("subset"), "f(subset), from scratch (the current set is untouched)")
-      .def("marginal_gain", &PySetFunction::marginal_gain, py::arg("i"), "f(S + i) - f(S) for the current set S (0 when i is in S)")
-      .def("marginal_gains", &PySetFunction::marginal_gains, py::arg("candidates"), "marginal_gain of each candidate (none in S)")
+      .def("evaluate", &PySetFunction::evaluate, py::arg("subset"),
+           "f(subset), from scratch (the current set is untouched)")
+      .def("marginal_gain", &PySetFunction::marginal_gain, py::arg("i"),
+           "f(S + i) - f(S) for the current set S (0 when i is in S)")
+      .def("marginal_gains", &PySetFunction::marginal_gains, py::arg("candidates"),
+           "marginal_gain of each candidate (none in S)")
       .def("add", &PySetFunction::add, py::arg("i"), "adds i to the current set")
       .def("reset", &PySetFunction::reset, "empties the current set");
 }

@@ -13,10 +13,15 @@ namespace cords::python {
 /// Sets the Python error for e; returns false when e is of no kind mapped here (the caller raises its own type).
 inline bool set_python_error(const cords::Error& e) {
   switch (e.kind()) {
-    case cords::ErrorKind::InvalidArgument: PyErr_SetString(PyExc_ValueError, e.what()); return true;
+    case cords::ErrorKind::InvalidArgument:
+      PyErr_SetString(PyExc_ValueError, e.what());
+      return true;
     case cords::ErrorKind::InputUnreadable:
-    case cords::ErrorKind::OutputUnwritable: PyErr_SetString(PyExc_OSError, e.what()); return true;
-    default: return false;
+    case cords::ErrorKind::OutputUnwritable:
+      PyErr_SetString(PyExc_OSError, e.what());
+      return true;
+    default:
+      return false;
   }
 }
 

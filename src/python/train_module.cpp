@@ -32,11 +32,12 @@ at::Tensor view2(const FloatArray& a, const char* what) {
 
 at::Tensor labels(const LongArray& y, std::int64_t rows, int classes, const char* what) {
   if (y.ndim() != 1 || y.shape(0) != rows)
-    throw cords::invalid_argument(std::string(what) + " must hold one label per example (" + std::to_string(rows) + ")");
+    throw cords::invalid_argument(std::string(what) + " must hold one label per example (" + std::to_string(rows) +
+                                  ")");
   for (py::ssize_t i = 0; i < y.shape(0); ++i)
     if (y.data()[i] < 0 || y.data()[i] >= classes)
-      throw cords::invalid_argument(std::string(what) + " holds label " + std::to_string(y.data()[i]) + " outside [0, " +
-                                    std::to_string(classes) + ")");
+      throw cords::invalid_argument(std::string(what) + " holds label " + std::to_string(y.data()[i]) +
+                                    " outside [0, " + std::to_string(classes) + ")");
   return at::from_blob(const_cast<std::int64_t*>(y.data()), {y.shape(0)}, at::kLong);
 }
 
@@ -46,10 +47,11 @@ Picked to_numpy(const tr::Subset& s) {
 }
 
 // One selection by a gradient strategy on the rows of g (examples, or per-batch means when per_batch).
-Picked run_strategy(const std::string& strategy, const FloatArray& g, const LongArray& y, int classes, std::int64_t emb_dim,
-              bool linear, bool per_batch, std::int64_t batch, std::int64_t k, const std::string& mode, double lambda,
-              double eta, std::uint64_t seed, const std::optional<FloatArray>& val_logits,
-              const std::optional<FloatArray>& val_emb, const std::optional<LongArray>& val_y) {
+Picked run_strategy(const std::string& strategy, const FloatArray& g, const LongArray& y, int classes,
+                    std::int64_t emb_dim, bool linear, bool per_batch, std::int64_t batch, std::int64_t k,
+                    const std::string& mode, double lambda, double eta, std::uint64_t seed,
+                    const std::optional<FloatArray>& val_logits, const std::optional<FloatArray>& val_emb,
+                    const std::optional<LongArray>& val_y) {
   if (classes < 1) throw cords::invalid_argument("classes must be >= 1");
   if (batch < 1) throw cords::invalid_argument("batch must be >= 1");
   if (k < 1) throw cords::invalid_argument("the budget must be >= 1");
@@ -63,16 +65,18 @@ Picked run_strategy(const std::string& strategy, const FloatArray& g, const Long
   grads.batch = batch;
   const std::int64_t width = classes + (linear ? classes * emb_dim : 0);
   if (grads.g.size(1) != width)
-    throw cords::invalid_argument("gradient rows have " + std::to_string(grads.g.size(1)) + " values, expected " + std::to_string(width) +
-                                  (linear ? " (C + C x D)" : " (C)"));
+    throw cords::invalid_argument("gradient rows have " + std::to_string(grads.g.size(1)) + " values, expected " +
+                                  std::to_string(width) + (linear ? " (C + C x D)" : " (C)"));
   const std::int64_t rows = per_batch ? (grads.examples() + batch - 1) / batch : grads.examples();
   if (grads.g.size(0) != rows)
-    throw cords::invalid_argument("expected " + std::to_string(rows) + " gradient rows for " + std::to_string(grads.examples()) +
-                                  " examples, got " + std::to_string(grads.g.size(0)));
+    throw cords::invalid_argument("expected " + std::to_string(rows) + " gradient rows for " +
+                                  std::to_string(grads.examples()) + " examples, got " +
+                                  std::to_string(grads.g.size(0)));
   const tr::Mode m = tr::parse_mode(mode);
   tr::Subset s;
   if (strategy == "glister") {
-    if (!val_logits || !val_emb || !val_y) throw cords::invalid_argument("glister needs the validation logits, embeddings and labels");
+    if (!val_logits || !val_emb || !val_y)
+      throw cords::invalid_argument("glister needs the validation logits, embeddings and labels");
     tr::ValState v;
     v.logits = view2(*val_logits, "val_logits");
     v.emb = view2(*val_emb, "val_emb");
@@ -104,11 +108,13 @@ PYBIND11_MODULE(_train, m) {
       if (!cords::python::set_python_error(e)) PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
-  m.def("budget_of", &tr::budget_of, py::arg("n"), py::arg("fraction"), "k = max(1, floor(fraction * n)), as train does");
+  m.def("budget_of", &tr::budget_of, py::arg("n"), py::arg("fraction"),
+        "k = max(1, floor(fraction * n)), as train does");
   m.def(
       "candidate_pool",
       [](std::int64_t n, std::int64_t batch, double pool, bool per_batch, std::uint64_t seed) {
-        if (n < 1 || batch < 1 || !(pool > 0 && pool <= 1)) throw cords::invalid_argument("candidate_pool: n, batch >= 1 and pool in (0, 1]");
+        if (n < 1 || batch < 1 || !(pool > 0 && pool <= 1))
+          throw cords::invalid_argument("candidate_pool: n, batch >= 1 and pool in (0, 1]");
         const auto v = tr::candidate_pool(n, batch, pool, per_batch, seed);
         return py::array_t<std::int64_t>(static_cast<py::ssize_t>(v.size()), v.data());
       },
@@ -121,8 +127,9 @@ PYBIND11_MODULE(_train, m) {
         return to_numpy(tr::random_subset(n, k, seed));
       },
       py::arg("n"), py::arg("k"), py::arg("seed"), "k of n uniformly at random (train's random draws), weights 1");
-  m.def("select", &run_strategy, py::arg("strategy"), py::arg("g"), py::arg("y"), py::arg("classes"), py::arg("emb_dim"),
-        py::arg("linear"), py::arg("per_batch"), py::arg("batch"), py::arg("k"), py::arg("mode"), py::arg("lambda_"),
-        py::arg("eta"), py::arg("seed"), py::arg("val_logits") = py::none(), py::arg("val_emb") = py::none(),
-        py::arg("val_y") = py::none(), "one selection by craig, gradmatch or glister; returns (indices, weights)");
+  m.def("select", &run_strategy, py::arg("strategy"), py::arg("g"), py::arg("y"), py::arg("classes"),
+        py::arg("emb_dim"), py::arg("linear"), py::arg("per_batch"), py::arg("batch"), py::arg("k"), py::arg("mode"),
+        py::arg("lambda_"), py::arg("eta"), py::arg("seed"), py::arg("val_logits") = py::none(),
+        py::arg("val_emb") = py::none(), py::arg("val_y") = py::none(),
+        "one selection by craig, gradmatch or glister; returns (indices, weights)");
 }

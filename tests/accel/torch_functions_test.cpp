@@ -1,16 +1,17 @@
 // The LibTorch set functions against the CPU library (the oracle). The device comes from CORDS_TEST_DEVICE
 // (default cpu): on the CPU in float32 the two must agree to rounding; on CUDA (CTest label gpu) the kernel is
 // stored in fp16 and the tolerances below say how far it may differ.
+#include "cords/accel/torch_functions.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 
-#include "cords/accel/torch_functions.h"
+#include "../select/test_data.h"
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
 #include "cords/select/optimizer.h"
-#include "../select/test_data.h"
 
 namespace cords::accel {
 namespace {
@@ -32,7 +33,9 @@ class TorchFunctions : public ::testing::Test {
   double tol() const { return gpu() ? 2e-3 : 1e-5; }
   /// Tolerance of a gain (a sum of up to n kernel terms): relative, plus on the GPU the fp16 rounding of each
   /// entry (at most 2^-12 for values in [0.5, 1)) accumulated over n columns as independent errors, 4 sigma.
-  double gain_tol(double g) const { return tol() * std::max(1.0, g) + (gpu() ? 4 * std::sqrt(600.0) * std::ldexp(1.0, -12) : 0); }
+  double gain_tol(double g) const {
+    return tol() * std::max(1.0, g) + (gpu() ? 4 * std::sqrt(600.0) * std::ldexp(1.0, -12) : 0);
+  }
   TorchKernelOptions opts(Metric m) const {
     TorchKernelOptions o;
     o.device = test_device();

@@ -10,16 +10,18 @@
 #include <set>
 #include <sstream>
 
+#include "../support/run_cli.h"
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
-#include "../support/run_cli.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 
 using test::CliRun;
-CliRun run(const std::string& args) { return test::run_cli(args); }
+CliRun run(const std::string& args) {
+  return test::run_cli(args);
+}
 
 class SelectCli : public ::testing::Test {
  protected:
@@ -40,7 +42,9 @@ class SelectCli : public ::testing::Test {
     ss << in.rdbuf();
     return ss.str();
   }
-  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator())); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+  }
 };
 
 TEST_F(SelectCli, WritesTheSelectionAsJson) {
@@ -55,7 +59,8 @@ TEST_F(SelectCli, WritesTheSelectionAsJson) {
 TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {
   const CliRun r = run("select --help");
   EXPECT_EQ(r.code, 0);
-  for (const char* s : {"facility-location", "log-determinant", "lazier-than-lazy", "Exit codes", "5  output unwritable"})
+  for (const char* s :
+       {"facility-location", "log-determinant", "lazier-than-lazy", "Exit codes", "5  output unwritable"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
   EXPECT_EQ(run("--help").code, 0);
   EXPECT_EQ(run("").code, 2);
@@ -121,7 +126,8 @@ TEST_F(SelectCli, DigitsSampleRepresentativesCoverTheClasses) {
   const std::vector<std::int64_t> labels = read_labels(samples + "digits-labels.txt");
   ASSERT_EQ(labels.size(), 1797u);
   for (auto [k, min_classes] : {std::pair{10, 9u}, std::pair{20, 10u}}) {
-    const CliRun r = run("select --features " + samples + "digits.csv --budget " + std::to_string(k) + " -q -o " + p("d.json"));
+    const CliRun r =
+        run("select --features " + samples + "digits.csv --budget " + std::to_string(k) + " -q -o " + p("d.json"));
     ASSERT_EQ(r.code, 0) << r.out;
     const std::string j = slurp(p("d.json"));
     const auto open = j.find('[', j.find("\"selected\""));

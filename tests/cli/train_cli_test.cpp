@@ -8,17 +8,19 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cords/core/io.h"
-#include "cords/core/rng.h"
 #include "../support/run_cli.h"
 #include "../support/temp_dir.h"
+#include "cords/core/io.h"
+#include "cords/core/rng.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 using test::run_cli;
 
-fs::path temp_dir(const std::string& name) { return test::fresh_temp_dir("cords-train-cli", name); }
+fs::path temp_dir(const std::string& name) {
+  return test::fresh_temp_dir("cords-train-cli", name);
+}
 
 fs::path features_dataset() {
   static const fs::path d = [] {
@@ -41,7 +43,9 @@ fs::path features_dataset() {
   return d;
 }
 
-std::string common() { return "--dataset features --data-dir " + features_dataset().string() + " --model mlp --threads 1 --batch-size 30 "; }
+std::string common() {
+  return "--dataset features --data-dir " + features_dataset().string() + " --model mlp --threads 1 --batch-size 30 ";
+}
 
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
@@ -87,7 +91,8 @@ TEST(TrainCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {
   EXPECT_EQ(r.code, 2) << r.out;
   // Truncated IDX files: input unreadable.
   const fs::path idx = temp_dir("idx");
-  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+  for (const char* f :
+       {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
     std::ofstream(idx / f, std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x05", 8);
   r = run_cli("train --dataset mnist --data-dir " + idx.string() + " -o " + out.string());
   EXPECT_EQ(r.code, 3) << r.out;
@@ -107,14 +112,17 @@ TEST(TrainCli, ImageFolderDatasetTrainsAndRefusesUndecodableFiles) {
       f << "P6\n12 10\n255\n";
       for (int p = 0; p < 120; ++p) {
         const int noise = static_cast<int>(rng.uniform(60));
-        const unsigned char px[3] = {static_cast<unsigned char>(c == 0 ? 180 + noise : noise), static_cast<unsigned char>(noise),
+        const unsigned char px[3] = {static_cast<unsigned char>(c == 0 ? 180 + noise : noise),
+                                     static_cast<unsigned char>(noise),
                                      static_cast<unsigned char>(c == 0 ? noise : 180 + noise)};
         f.write(reinterpret_cast<const char*>(px), 3);
       }
     }
   }
-  auto r = run_cli("train --dataset folder --data-dir " + dir.string() + " --image-size 8 --model linear --strategy full --epochs 3 "
-                   "--batch-size 16 --threads 1 -q -o " + out.string());
+  auto r = run_cli("train --dataset folder --data-dir " + dir.string() +
+                   " --image-size 8 --model linear --strategy full --epochs 3 "
+                   "--batch-size 16 --threads 1 -q -o " +
+                   out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto m = read_json(out / "metrics.json");
   EXPECT_EQ(m["classes"], 2);
@@ -129,7 +137,9 @@ TEST(TrainCli, ImageFolderDatasetTrainsAndRefusesUndecodableFiles) {
 
 TEST(TrainCli, CompareRunsEveryStrategyAndTabulatesAgainstFull) {
   const fs::path out = temp_dir("compare");
-  const auto r = run_cli("train " + common() + "--compare full,random,craig-pb --epochs 3 --select-every 1 --fraction 0.2 -q -o " + out.string());
+  const auto r =
+      run_cli("train " + common() + "--compare full,random,craig-pb --epochs 3 --select-every 1 --fraction 0.2 -q -o " +
+              out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("speed-up"), std::string::npos) << r.out;
   const auto c = read_json(out / "comparison.json");
@@ -137,7 +147,8 @@ TEST(TrainCli, CompareRunsEveryStrategyAndTabulatesAgainstFull) {
   EXPECT_EQ(c["strategies"][0]["strategy"], "full");
   EXPECT_DOUBLE_EQ(c["strategies"][0]["speedup_vs_full"].get<double>(), 1.0);
   EXPECT_GT(c["strategies"][1]["speedup_vs_full"].get<double>(), 1.0) << "20% of the data trains faster";
-  for (const char* run : {"full-seed0", "random-seed0", "craig-pb-seed0"}) EXPECT_TRUE(fs::exists(out / run / "metrics.json")) << run;
+  for (const char* run : {"full-seed0", "random-seed0", "craig-pb-seed0"})
+    EXPECT_TRUE(fs::exists(out / run / "metrics.json")) << run;
 #ifdef CORDS_TEST_HAVE_PLOT
   EXPECT_GT(fs::file_size(out / "accuracy.png"), 1000u);
 #endif
@@ -150,9 +161,9 @@ TEST(TrainCli, TwoProcessesWithGlooTrainLikeOne) {
   ASSERT_EQ(single.code, 0) << single.out;
   // Both ranks at once; rank 1 writes nothing.
   const std::string dist = args + "--world-size 2 --dist-store " + store.string() + " -o " + two.string();
-  const std::string cmd = "(" + std::string(CORDS_CLI_PATH) + " " + dist + " --rank 1 > " + (two.string() + ".r1.log") + " 2>&1 & " +
-                          std::string(CORDS_CLI_PATH) + " " + dist + " --rank 0 > " + (two.string() + ".r0.log") + " 2>&1; r0=$?; wait $!; r1=$?; " +
-                          "exit $((r0 + r1)))";
+  const std::string cmd = "(" + std::string(CORDS_CLI_PATH) + " " + dist + " --rank 1 > " + (two.string() + ".r1.log") +
+                          " 2>&1 & " + std::string(CORDS_CLI_PATH) + " " + dist + " --rank 0 > " +
+                          (two.string() + ".r0.log") + " 2>&1; r0=$?; wait $!; r1=$?; " + "exit $((r0 + r1)))";
   const int rc = std::system(("timeout 300 bash -c '" + cmd + "'").c_str());
   std::ifstream l0(two.string() + ".r0.log"), l1(two.string() + ".r1.log");
   const std::string log0((std::istreambuf_iterator<char>(l0)), {}), log1((std::istreambuf_iterator<char>(l1)), {});

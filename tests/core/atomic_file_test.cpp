@@ -1,3 +1,5 @@
+#include "cords/core/atomic_file.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,7 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
 
 namespace cords {
@@ -27,7 +28,9 @@ class AtomicFileTest : public ::testing::Test {
     ss << in.rdbuf();
     return ss.str();
   }
-  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator())); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+  }
 };
 
 TEST_F(AtomicFileTest, CommitReplacesTheFileWhole) {
@@ -65,7 +68,7 @@ TEST_F(AtomicFileTest, UnwritableDestinationsAreOutputErrors) {
   };
   EXPECT_EQ(kind((dir / "no" / "such" / "dir.json").string()), ErrorKind::OutputUnwritable);
   EXPECT_EQ(kind(dir.string()), ErrorKind::OutputUnwritable);  // a directory
-  if (::geteuid() != 0) {  // root ignores permission bits
+  if (::geteuid() != 0) {                                      // root ignores permission bits
     fs::permissions(dir, fs::perms::owner_write, fs::perm_options::remove);
     EXPECT_EQ(kind((dir / "ro.json").string()), ErrorKind::OutputUnwritable);
   }

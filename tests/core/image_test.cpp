@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "cords/core/image.h"
+
+#include <gtest/gtest.h>
 
 namespace cords {
 namespace {
@@ -57,7 +57,8 @@ TEST(Image, RotationMovesPixelsClockwise) {
   Image in;
   in.width = 3;
   in.height = 2;
-  for (int i = 0; i < 6; ++i) in.data.insert(in.data.end(), {static_cast<std::uint8_t>(i), 0, static_cast<std::uint8_t>(10 * i)});
+  for (int i = 0; i < 6; ++i)
+    in.data.insert(in.data.end(), {static_cast<std::uint8_t>(i), 0, static_cast<std::uint8_t>(10 * i)});
   const Image r = rotate_clockwise(in, 90);
   ASSERT_EQ(r.width, 2);
   ASSERT_EQ(r.height, 3);

@@ -1,15 +1,16 @@
-#include <gtest/gtest.h>
+#include "cords/core/io.h"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <algorithm>
-#include <unistd.h>
 
 #include "cords/core/error.h"
-#include "cords/core/io.h"
 
 namespace cords {
 namespace {
@@ -27,7 +28,8 @@ class IoTest : public ::testing::Test {
   // A raw .npy with the given version, descr, shape and payload.
   static std::string npy(int major, const std::string& descr, const std::string& shape, const std::string& payload,
                          bool fortran = false) {
-    std::string h = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+    std::string h =
+        "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
     const std::size_t prefix = major == 1 ? 10 : 12;
     while ((prefix + h.size() + 1) % 64) h += ' ';
     h += '\n';
@@ -145,7 +147,8 @@ TEST_F(IoTest, CsvWithHeaderAndSeparators) {
   write("frac.txt", "1.5\n");
   EXPECT_EQ(kind_of([&] { read_labels(path("frac.txt")); }), ErrorKind::InvalidArgument);
   write("header_only.csv", "a,b\n");
-  EXPECT_EQ(kind_of([&] { read_matrix(path("header_only.csv")); }), ErrorKind::InputUnreadable);  // no data: like an empty file
+  EXPECT_EQ(kind_of([&] { read_matrix(path("header_only.csv")); }),
+            ErrorKind::InputUnreadable);  // no data: like an empty file
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
+#include "cords/core/rng.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
-
-#include "cords/core/rng.h"
 
 namespace cords {
 namespace {

@@ -1,5 +1,7 @@
 // The TorchScript embedder on tiny models made by make_test_models.py (fixed random weights, not the default
 // model), and its errors.
+#include "cords/embed/torch_embedder.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,23 +9,25 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/test_models.h"
 #include "cords/core/error.h"
 #include "cords/plugin/embedder_factory.h"
-#include "cords/embed/torch_embedder.h"
-#include "../support/test_models.h"
 
 namespace cords::embed {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path& models() { return test::test_models(); }
+const fs::path& models() {
+  return test::test_models();
+}
 
 Image pattern(int w, int h, int seed) {
   Image img;
   img.width = w;
   img.height = h;
   img.data.resize(static_cast<std::size_t>(w) * h * 3);
-  for (std::size_t i = 0; i < img.data.size(); ++i) img.data[i] = static_cast<std::uint8_t>((i * (seed + 3) + seed * 71) % 251);
+  for (std::size_t i = 0; i < img.data.size(); ++i)
+    img.data[i] = static_cast<std::uint8_t>((i * (seed + 3) + seed * 71) % 251);
   return img;
 }
 
@@ -49,7 +53,8 @@ TEST(TorchEmbedder, EmbedsFramesAsUnitRowsWhateverTheBatching) {
     for (int j = 0; j < 16; ++j) norm += all[s * 16 + j] * all[s * 16 + j];
     EXPECT_NEAR(norm, 1.0, 1e-5);
     e->embed({ptrs[static_cast<std::size_t>(s)]}, one.data());
-    for (int j = 0; j < 16; ++j) EXPECT_NEAR(one[static_cast<std::size_t>(j)], all[static_cast<std::size_t>(s * 16 + j)], 1e-5);
+    for (int j = 0; j < 16; ++j)
+      EXPECT_NEAR(one[static_cast<std::size_t>(j)], all[static_cast<std::size_t>(s * 16 + j)], 1e-5);
   }
   EXPECT_GT(std::fabs(all[0] - all[16]) + std::fabs(all[1] - all[17]), 1e-4) << "different frames, different features";
 }
@@ -143,14 +148,17 @@ TEST(DefaultModel, MatchesTensorFlowJsOnStoredFrames) {
   torch::jit::Module m = torch::jit::load(model);
   m.eval();
   const torch::Tensor x = torch::from_blob(px.data(), {static_cast<long>(frames), 224, 224, 3}, torch::kUInt8)
-                              .permute({0, 3, 1, 2}).to(torch::kFloat).div(255.0);
+                              .permute({0, 3, 1, 2})
+                              .to(torch::kFloat)
+                              .div(255.0);
   c10::InferenceMode guard;
   const torch::Tensor y = m.forward({x}).toTensor();
   ASSERT_EQ(y.size(1), 96);
   double worst = 0;
   for (std::size_t f = 0; f < frames; ++f)
     for (int j = 0; j < 96; ++j)
-      worst = std::max(worst, std::fabs(y[static_cast<long>(f)][j].item<double>() - ref["embeddings"][f][static_cast<std::size_t>(j)].get<double>()));
+      worst = std::max(worst, std::fabs(y[static_cast<long>(f)][j].item<double>() -
+                                        ref["embeddings"][f][static_cast<std::size_t>(j)].get<double>()));
   EXPECT_LT(worst, 1e-4);
 }
 

@@ -16,7 +16,8 @@ namespace cords::fuzz {
 
 /// Writes data to a per-process file with the given extension and returns its path.
 inline std::string write_input(const std::uint8_t* data, std::size_t size, const std::string& ext) {
-  static const std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
+  static const std::string dir =
+      std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
   const std::string path = dir + "/cords-fuzz-" + std::to_string(::getpid()) + ext;
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) std::abort();

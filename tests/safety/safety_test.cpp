@@ -1,6 +1,7 @@
 // The safety rules of docs/cli.md, one test per rule, built from the reproductions of the reliability review
 // (../shared/reviews/2026-11-30-reliability.md; the case ids C1, H1-H4, M1-M10, L1-L11 are named beside each).
 // Every test runs the real executable on real files in a fresh folder, in seconds.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -8,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,7 +32,9 @@ namespace fs = std::filesystem;
 using test::Media;
 using test::run_cli;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -41,18 +43,25 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-void write(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
+void write(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
 
-nlohmann::json json_of(const fs::path& p) { return nlohmann::json::parse(read(p)); }
+nlohmann::json json_of(const fs::path& p) {
+  return nlohmann::json::parse(read(p));
+}
 
 // A shell command's exit code and output (stderr too).
-test::CliRun sh(const std::string& cmd) { return test::run_cli_sh(cmd + " 2>&1"); }
+test::CliRun sh(const std::string& cmd) {
+  return test::run_cli_sh(cmd + " 2>&1");
+}
 
 // Runs the executable with `args` as a child of its own and returns {exit code (or 128 + signal), peak RSS in MiB}.
 std::pair<int, double> run_measured(const std::string& args) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + std::string(CORDS_CLI_PATH) + " " + args + " >/dev/null 2>&1").c_str(), nullptr);
+    ::execl("/bin/sh", "sh", "-c", ("exec " + std::string(CORDS_CLI_PATH) + " " + args + " >/dev/null 2>&1").c_str(),
+            nullptr);
     ::_exit(127);
   }
   int status = 0;
@@ -63,7 +72,8 @@ std::pair<int, double> run_measured(const std::string& args) {
 }
 
 // The .npy bytes for a header and a payload.
-std::string npy(const std::string& descr, const std::string& shape, const std::string& payload, const std::string& fortran = "False") {
+std::string npy(const std::string& descr, const std::string& shape, const std::string& payload,
+                const std::string& fortran = "False") {
   std::string h = "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
   while ((10 + h.size() + 1) % 64) h += ' ';
   h += '\n';
@@ -73,13 +83,17 @@ std::string npy(const std::string& descr, const std::string& shape, const std::s
   return out + h + payload;
 }
 
-std::string floats(int n) { return std::string(static_cast<std::size_t>(n) * 4, '\0'); }
+std::string floats(int n) {
+  return std::string(static_cast<std::size_t>(n) * 4, '\0');
+}
 
 class Safety : public ::testing::Test {
  protected:
   fs::path dir;
   const Media& media = Media::get();
-  void SetUp() override { dir = test::fresh_temp_dir("cords_safety", ::testing::UnitTest::GetInstance()->current_test_info()->name()); }
+  void SetUp() override {
+    dir = test::fresh_temp_dir("cords_safety", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
   void TearDown() override {
     sh("chmod -R u+rwx " + q(dir));
     fs::remove_all(dir);
@@ -197,7 +211,8 @@ TEST_F(Safety, SelectWritesIntoDevicesAndFollowsLinksButNeverReplacesThemOrItsIn
   EXPECT_EQ(fs::symlink_status(node).type(), fs::file_type::character);
   // A FIFO nobody reads: refused at once, not waited on.
   ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
-  r = sh("timeout 20 " + std::string(CORDS_CLI_PATH) + " select -q --features " + q(x) + " --budget 3 -o " + q(dir / "fifo"));
+  r = sh("timeout 20 " + std::string(CORDS_CLI_PATH) + " select -q --features " + q(x) + " --budget 3 -o " +
+         q(dir / "fifo"));
   EXPECT_EQ(r.code, 5) << r.out;
   EXPECT_EQ(fs::symlink_status(dir / "fifo").type(), fs::file_type::fifo);
   // Its own features file: refused, unchanged.
@@ -266,8 +281,10 @@ TEST_F(Safety, BatchVideosSharingAStemOrALinkAndItsTargetAllGetSummaries) {  // 
     EXPECT_EQ(i["status"], "done") << i.dump();
     outputs[i["relative"]] = fs::path(i["output"].get<std::string>()).filename().string();
   }
-  EXPECT_EQ(outputs, (std::map<std::string, std::string>{{"clip.mp4", "clip.mp4.summary"}, {"clip.mkv", "clip.mkv.summary"},
-                                                         {"filelink.mp4", "filelink.summary"}, {"real/a.mp4", "a.summary"}}));
+  EXPECT_EQ(outputs, (std::map<std::string, std::string>{{"clip.mp4", "clip.mp4.summary"},
+                                                         {"clip.mkv", "clip.mkv.summary"},
+                                                         {"filelink.mp4", "filelink.summary"},
+                                                         {"real/a.mp4", "a.summary"}}));
   EXPECT_NE(json_of(dir / "out" / "clip.mp4.summary" / "summary.json")["input"]["duration"],
             json_of(dir / "out" / "clip.mkv.summary" / "summary.json")["input"]["duration"]);
 }
@@ -320,11 +337,14 @@ TEST_F(Safety, BatchReportListsVideosAnotherProcessFinishedMeanwhile) {  // M6, 
   cfg.video.budget = 3;
   // Another process holds a.mp4's lock when the batch starts, and lets go while the batch is still running.
   fs::create_directories(dir / "out" / ".locks");
-  const std::string lock = (dir / "out" / ".locks" / (std::to_string([] {
-                                                          std::uint64_t h = 1469598103934665603ULL;
-                                                          for (unsigned char c : std::string("a.mp4")) h = (h ^ c) * 1099511628211ULL;
-                                                          return h;
-                                                        }()) + ".lock")).string();
+  const std::string lock = (dir / "out" / ".locks" /
+                            (std::to_string([] {
+                               std::uint64_t h = 1469598103934665603ULL;
+                               for (unsigned char c : std::string("a.mp4")) h = (h ^ c) * 1099511628211ULL;
+                               return h;
+                             }()) +
+                             ".lock"))
+                               .string();
   int fd = ::open(lock.c_str(), O_CREAT | O_RDWR, 0644);
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
   const auto rep = pipeline::run_batch(cfg, [&](std::int64_t, std::int64_t, const pipeline::BatchItem& item) {
@@ -334,7 +354,8 @@ TEST_F(Safety, BatchReportListsVideosAnotherProcessFinishedMeanwhile) {  // M6, 
       fd = -1;
     }
   });
-  for (const auto& i : rep.items) EXPECT_TRUE(i.status == "done" || i.status == "skipped") << i.relative << ": " << i.status;
+  for (const auto& i : rep.items)
+    EXPECT_TRUE(i.status == "done" || i.status == "skipped") << i.relative << ": " << i.status;
   const auto report = json_of(dir / "out" / "report.json");
   for (const auto& i : report["items"]) EXPECT_NE(i["status"], "locked");
   EXPECT_NE(read(dir / "out" / "index.html").find("2 videos summarized"), std::string::npos);
@@ -365,14 +386,22 @@ TEST_F(Safety, BatchReportsAnUnreadableFolderAndAGalleryWithoutSheetsHasNoBroken
 // ---- Rule: crafted inputs fail cleanly ----------------------------------------------------------------------------
 
 TEST_F(Safety, CraftedNpyHeadersFailWithOneLineAndTheDocumentedCode) {  // H1, L6, L7, S-14..S-17
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"(3, 6148914691236517206)", "<f4"}, {"(9223372036854775807,)", "<f4"}, {"(4, 4611686018427387904)", "<f4"},
-      {"(50, 368934881474191040)", "<f4"}, {"(-1, 9223372036854775807)", "<f4"}, {"(99999999999999999999999, 2)", "<f4"},
-      {"(-50, 8)", "<f4"}, {"(5a0, 8b)", "<f4"}, {"(4294967296, 4294967296)", "<f4"}, {"(2, 3)", "<f99999999999"}};
+  const std::vector<std::pair<std::string, std::string>> cases = {{"(3, 6148914691236517206)", "<f4"},
+                                                                  {"(9223372036854775807,)", "<f4"},
+                                                                  {"(4, 4611686018427387904)", "<f4"},
+                                                                  {"(50, 368934881474191040)", "<f4"},
+                                                                  {"(-1, 9223372036854775807)", "<f4"},
+                                                                  {"(99999999999999999999999, 2)", "<f4"},
+                                                                  {"(-50, 8)", "<f4"},
+                                                                  {"(5a0, 8b)", "<f4"},
+                                                                  {"(4294967296, 4294967296)", "<f4"},
+                                                                  {"(2, 3)", "<f99999999999"}};
   for (const auto& [shape, descr] : cases) {
     write(dir / "c.npy", npy(descr, shape, floats(100)));
     for (const std::string opt : {"--features", "--groups"}) {
-      const std::string args = opt == std::string("--features") ? "--features " + q(dir / "c.npy") : "--features " + q(features()) + " --groups " + q(dir / "c.npy");
+      const std::string args = opt == std::string("--features")
+                                   ? "--features " + q(dir / "c.npy")
+                                   : "--features " + q(features()) + " --groups " + q(dir / "c.npy");
       const auto r = run_cli("select -q " + args + " --budget 2");
       EXPECT_TRUE(r.code == 3 || r.code == 2) << shape << " " << opt << ": " << r.code << " " << r.out;
       EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << shape << ": " << r.out;
@@ -389,7 +418,8 @@ TEST_F(Safety, DeclaredShapesBeyondTheFileAllocateNothing) {  // M2, S-10..S-13
   EXPECT_EQ(code, 3);
   EXPECT_LT(mib, 100.0) << "a 1.7 KB file must not commit the 1.6 GB its header declares";
   write(dir / "groups.npy", npy("<i8", "(2000000000,)", floats(100)));
-  std::tie(code, mib) = run_measured("select -q --features " + q(features()) + " --groups " + q(dir / "groups.npy") + " --budget 2");
+  std::tie(code, mib) =
+      run_measured("select -q --features " + q(features()) + " --groups " + q(dir / "groups.npy") + " --budget 2");
   EXPECT_EQ(code, 3);
   EXPECT_LT(mib, 100.0) << "15.6 GB before this fix";
 }
@@ -427,8 +457,12 @@ TEST_F(Safety, NonRegularInputsAreRefusedNeverWaitedOn) {  // M8, V-24, V-25, S-
 }
 
 TEST_F(Safety, PlaylistsAreReadOnlyWhenNamedAsPlaylists) {  // M4, V-29
-  ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -i " + q(media.path("gop2s.mp4")) + " -c copy -t 4 " + q(dir / "secret.ts")).code, 0);
-  const std::string playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n" + (dir / "secret.ts").string() + "\n#EXT-X-ENDLIST\n";
+  ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -i " + q(media.path("gop2s.mp4")) + " -c copy -t 4 " +
+               q(dir / "secret.ts"))
+                .code,
+            0);
+  const std::string playlist =
+      "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n" + (dir / "secret.ts").string() + "\n#EXT-X-ENDLIST\n";
   write(dir / "upload.mp4", playlist);
   auto r = run_cli(q(dir / "upload.mp4") + " -o " + q(dir / "o") + fast());
   EXPECT_EQ(r.code, 3) << r.out;
@@ -441,9 +475,13 @@ TEST_F(Safety, PlaylistsAreReadOnlyWhenNamedAsPlaylists) {  // M4, V-29
 
 TEST_F(Safety, GzipBombsStopAtTheSizeTheHeaderDeclares) {  // M10, T-7
   // An IDX header for 1 x 2 x 2 bytes, then 256 MiB of zeros: a 256 KB file.
-  ASSERT_EQ(sh("(printf '\\000\\000\\010\\003\\000\\000\\000\\001\\000\\000\\000\\002\\000\\000\\000\\002'; head -c 268435456 /dev/zero) | gzip -1 > " +
-               q(dir / "bomb-idx3-ubyte.gz")).code, 0);
-  struct rusage before {}, after {};
+  ASSERT_EQ(sh("(printf '\\000\\000\\010\\003\\000\\000\\000\\001\\000\\000\\000\\002\\000\\000\\000\\002'; head -c "
+               "268435456 /dev/zero) | gzip -1 > " +
+               q(dir / "bomb-idx3-ubyte.gz"))
+                .code,
+            0);
+  struct rusage before {
+  }, after{};
   ::getrusage(RUSAGE_SELF, &before);
   try {
     read_idx((dir / "bomb-idx3-ubyte.gz").string(), 3);
@@ -469,7 +507,8 @@ TEST_F(Safety, MalformedReportsAndTrainOptionsGetTheirDocumentedCodes) {  // L6,
     EXPECT_EQ(r.out.find("internal"), std::string::npos) << r.out;
   }
 #ifdef CORDS_TEST_HAVE_TRAIN
-  for (const std::string bad : {"--epochs 0", "--epochs -1", "--select-every 0", "--compare full --seeds a,b", "--threads -5"}) {
+  for (const std::string bad :
+       {"--epochs 0", "--epochs -1", "--select-every 0", "--compare full --seeds a,b", "--threads -5"}) {
     const auto r = run_cli("train --dataset fashion-mnist " + bad + " -o " + q(dir / "t"));
     EXPECT_EQ(r.code, 2) << bad << ": " << r.out;
     EXPECT_FALSE(fs::exists(dir / "t")) << bad;
@@ -481,8 +520,10 @@ TEST_F(Safety, MalformedReportsAndTrainOptionsGetTheirDocumentedCodes) {  // L6,
 
 TEST_F(Safety, ConcatenatedTransportStreamsListOnlyWhatWasWritten) {  // H4, V-16
   const std::string f = "ffmpeg -nostdin -loglevel error -y -f lavfi -i ";
-  ASSERT_EQ(sh(f + "testsrc2=size=320x240:rate=25:duration=3 -c:v libx264 -preset veryfast " + q(dir / "a.ts")).code, 0);
-  ASSERT_EQ(sh(f + "testsrc2=size=640x360:rate=25:duration=3 -c:v libx264 -preset veryfast " + q(dir / "b.ts")).code, 0);
+  ASSERT_EQ(sh(f + "testsrc2=size=320x240:rate=25:duration=3 -c:v libx264 -preset veryfast " + q(dir / "a.ts")).code,
+            0);
+  ASSERT_EQ(sh(f + "testsrc2=size=640x360:rate=25:duration=3 -c:v libx264 -preset veryfast " + q(dir / "b.ts")).code,
+            0);
   ASSERT_EQ(sh("cat " + q(dir / "a.ts") + " " + q(dir / "b.ts") + " > " + q(dir / "ab.ts")).code, 0);
   const fs::path out = dir / "ab.summary";
   const auto r = run_cli(q(dir / "ab.ts") + " -o " + q(out) + " -q --features histogram");  // the default fraction
@@ -493,11 +534,14 @@ TEST_F(Safety, ConcatenatedTransportStreamsListOnlyWhatWasWritten) {  // H4, V-1
   }
   const auto j = json_of(out / "summary.json");
   ASSERT_GT(j["keyframes"].size(), 0u);
-  for (const auto& k : j["keyframes"]) EXPECT_TRUE(fs::is_regular_file(out / k["image"].get<std::string>())) << k.dump();
+  for (const auto& k : j["keyframes"])
+    EXPECT_TRUE(fs::is_regular_file(out / k["image"].get<std::string>())) << k.dump();
   std::size_t images = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(out / "keyframes")) ++images;
   EXPECT_EQ(images, j["keyframes"].size());
-  const auto frames = sh("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 " + q(out / "summary.mp4"));
+  const auto frames =
+      sh("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 " +
+         q(out / "summary.mp4"));
   EXPECT_GT(std::atoi(frames.out.c_str()), 0) << frames.out;
 }
 
@@ -521,7 +565,8 @@ TEST_F(Safety, BatchRecordsDegradedResultsAsWarnings) {  // H4, exit 0 with warn
 TEST_F(Safety, OptionsMayComeBeforeTheInputAndDoubleDashEndsThem) {  // P-28, L11
   fs::create_directories(dir / "w");
   fs::copy_file(media.path("gop2s.mp4"), dir / "w" / "-dash.mp4");
-  auto r = sh("cd " + q(dir / "w") + " && " + CORDS_CLI_PATH + " -q --features histogram --no-clip --budget 3 -o out1 -- -dash.mp4");
+  auto r = sh("cd " + q(dir / "w") + " && " + CORDS_CLI_PATH +
+              " -q --features histogram --no-clip --budget 3 -o out1 -- -dash.mp4");
   EXPECT_EQ(r.code, 0) << r.out;
   r = run_cli("--budget 3 -q --features histogram --no-clip " + q(clip()) + " -o " + q(dir / "out2"));
   EXPECT_EQ(r.code, 0) << r.out;
@@ -529,7 +574,9 @@ TEST_F(Safety, OptionsMayComeBeforeTheInputAndDoubleDashEndsThem) {  // P-28, L1
 }
 
 TEST_F(Safety, TransportStreamTimesCountFromTheStreamsStart) {  // V-21, L11
-  ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -i " + q(media.path("gop2s.mp4")) + " -c copy " + q(dir / "v.ts")).code, 0);
+  ASSERT_EQ(
+      sh("ffmpeg -nostdin -loglevel error -y -i " + q(media.path("gop2s.mp4")) + " -c copy " + q(dir / "v.ts")).code,
+      0);
   const auto r = run_cli(q(dir / "v.ts") + " -o " + q(dir / "o") + fast());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = json_of(dir / "o" / "summary.json");
@@ -540,7 +587,8 @@ TEST_F(Safety, TransportStreamTimesCountFromTheStreamsStart) {  // V-21, L11
     EXPECT_NEAR(t, k["pts"].get<double>() / 90000.0 - start, 1e-6) << k.dump();
     EXPECT_LT(t, duration) << k.dump();
     char name[64];
-    std::snprintf(name, sizeof name, "keyframes/%02d-%06.3f", static_cast<int>(t) / 60, t - 60 * (static_cast<int>(t) / 60));
+    std::snprintf(name, sizeof name, "keyframes/%02d-%06.3f", static_cast<int>(t) / 60,
+                  t - 60 * (static_cast<int>(t) / 60));
     EXPECT_EQ(k["image"].get<std::string>().rfind(name, 0), 0u) << name << " " << k.dump();
   }
 }
@@ -558,7 +606,10 @@ TEST_F(Safety, ThreadCountsAreClampedToTheMachine) {  // M3, P-8..P-11
 
 TEST_F(Safety, KeyframeImagesAreNotAllHeldAtFullResolution) {  // M9, V-17
   ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=3840x2160:rate=10:duration=2 -c:v libx264 "
-               "-preset ultrafast -pix_fmt yuv420p " + q(dir / "uhd.mp4")).code, 0);
+               "-preset ultrafast -pix_fmt yuv420p " +
+               q(dir / "uhd.mp4"))
+                .code,
+            0);
   const std::string common = q(dir / "uhd.mp4") + " -q --features histogram --no-clip --sample-fps 10 --threads 1 -o ";
   const auto [code2, mib2] = run_measured(common + q(dir / "k2") + " --budget 2");
   const auto [code16, mib16] = run_measured(common + q(dir / "k16") + " --budget 16");
@@ -571,19 +622,23 @@ TEST_F(Safety, KeyframeImagesAreNotAllHeldAtFullResolution) {  // M9, V-17
 
 TEST_F(Safety, InterruptedRunsRemoveTheirTemporaryFolder) {  // L1, O-12
   ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=25:duration=20 -c:v libx264 "
-               "-preset ultrafast -pix_fmt yuv420p " + q(dir / "long.mp4")).code, 0);
+               "-preset ultrafast -pix_fmt yuv420p " +
+               q(dir / "long.mp4"))
+                .code,
+            0);
   for (int sig : {SIGTERM, SIGINT}) {
     const fs::path out = dir / ("out" + std::to_string(sig));
     const pid_t pid = ::fork();
     if (pid == 0) {
-      ::execl(CORDS_CLI_PATH, CORDS_CLI_PATH, (dir / "long.mp4").c_str(), "-o", out.c_str(), "-q", "--features", "histogram",
-              "--budget", "10", "--clip-seconds", "3", nullptr);
+      ::execl(CORDS_CLI_PATH, CORDS_CLI_PATH, (dir / "long.mp4").c_str(), "-o", out.c_str(), "-q", "--features",
+              "histogram", "--budget", "10", "--clip-seconds", "3", nullptr);
       ::_exit(127);
     }
     // Wait for the temporary folder (the write stage), then interrupt.
     const fs::path tmp = out.string() + ".tmp-" + std::to_string(pid);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!fs::exists(tmp) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (!fs::exists(tmp) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     ASSERT_TRUE(fs::exists(tmp)) << "the run never reached its write stage";
     ::kill(pid, sig);
     int status = 0;
@@ -622,14 +677,16 @@ TEST_F(Safety, OptionsAreRefusedBeforeAnyWork) {  // L3, L5, L10, P-3, P-7, P-16
   for (const std::string bad :
        {"--sheet ../x.jpg", "--sheet /tmp/x.jpg", "--sheet sub/sheet.jpg", "--sheet sheet.txt", "--clip clip.xyz",
         "--clip summary.json", "--sheet x.jpg --clip x.jpg", "--sheet keyframes.jpg --clip keyframes.jpg",
-        "--selector nan*facility-location", "--selector 'inf*facility-location+1*graph-cut'", "--selector 1e400*disparity-sum",
-        "--sample-fps inf", "--clip-seconds inf", "--sample-fps nan", "--fraction 0.5 --budget 2", "--threads -1"}) {
+        "--selector nan*facility-location", "--selector 'inf*facility-location+1*graph-cut'",
+        "--selector 1e400*disparity-sum", "--sample-fps inf", "--clip-seconds inf", "--sample-fps nan",
+        "--fraction 0.5 --budget 2", "--threads -1"}) {
     const auto r = run_cli(input + bad);
     EXPECT_EQ(r.code, 2) << bad << ": " << r.out;
   }
   EXPECT_FALSE(fs::exists(dir / "x.jpg"));
   const std::string x = q(features());
-  for (const std::string bad : {"--function nan*facility-location", "--function inf*facility-location", "--budget 2 --fraction 0.5"}) {
+  for (const std::string bad :
+       {"--function nan*facility-location", "--function inf*facility-location", "--budget 2 --fraction 0.5"}) {
     const auto r = run_cli("select -q --features " + x + " " + bad + (bad.find("--budget") == 0 ? "" : " --budget 2"));
     EXPECT_EQ(r.code, 2) << bad << ": " << r.out;
   }

@@ -2,13 +2,13 @@
 // properties (boundaries sorted, at least min_shot_seconds apart, never inside a transition).
 #include "cords/segment/transitions.h"
 
-#include "cords/embed/embedder.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "cords/embed/embedder.h"
 
 namespace cords::segment {
 namespace {
@@ -172,7 +172,8 @@ TEST(Transitions, BoundariesAreSortedAndAtLeastTheShortestShotApart) {
     TransitionOptions o;
     const Transitions t = detect_transitions(s.stats(), o);
     for (std::size_t i = 0; i < t.boundaries.size(); ++i) {
-      EXPECT_GE(t.boundaries[i].seconds - (i == 0 ? 0.0 : t.boundaries[i - 1].seconds), o.min_shot_seconds - 1e-9) << seed;
+      EXPECT_GE(t.boundaries[i].seconds - (i == 0 ? 0.0 : t.boundaries[i - 1].seconds), o.min_shot_seconds - 1e-9)
+          << seed;
       EXPECT_FALSE(t.in_transition(t.boundaries[i].frame) && t.boundaries[i].kind == TransitionKind::Cut) << seed;
     }
   }
@@ -215,8 +216,8 @@ TEST(PictureQuality, NoiseBlurAndFlatPictures) {
         }
       set(blurred, x, y, sum / count);
     }
-  const auto qs = embed::picture_quality(sharp), qb = embed::picture_quality(blurred), qn = embed::picture_quality(noise),
-             qf = embed::picture_quality(flat);
+  const auto qs = embed::picture_quality(sharp), qb = embed::picture_quality(blurred),
+             qn = embed::picture_quality(noise), qf = embed::picture_quality(flat);
   EXPECT_GT(qs.correlation, 0.7);  // (an edge every 8 pixels: 0.76)
   EXPECT_GT(qb.correlation, 0.8);
   EXPECT_LT(std::fabs(qn.correlation), 0.2);

@@ -1,10 +1,11 @@
+#include "cords/core/blas_cpu.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "cords/core/blas_cpu.h"
 #include "cords/select/gemm.h"
 #include "test_data.h"
 

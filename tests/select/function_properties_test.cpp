@@ -28,7 +28,9 @@ const Matrix& nonneg_features() {
 }
 
 // One type per function: make() builds it on shared test data.
-struct FacilityLocationDense { static auto make() { return facility_location(kernel(Metric::Cosine)); } };
+struct FacilityLocationDense {
+  static auto make() { return facility_location(kernel(Metric::Cosine)); }
+};
 struct FacilityLocationSparse {
   static auto make() {
     static Matrix x = test::blobs(kN, 6, 4, 7);
@@ -37,19 +39,45 @@ struct FacilityLocationSparse {
     return facility_location(std::make_shared<const SparseKernel>(make_knn_kernel(x.view(), o)));
   }
 };
-struct FacilityLocationEuclidean { static auto make() { return facility_location(kernel(Metric::Euclidean)); } };
-struct GraphCutMonotone { static auto make() { return graph_cut(kernel(Metric::Rbf), 0.4); } };
-struct GraphCutNonMonotone { static auto make() { return graph_cut(kernel(Metric::Cosine), 0.9); } };
-struct LogDeterminant { static auto make() { return log_determinant(kernel(Metric::Rbf), 1.0); } };
-struct LogDeterminantSmallReg { static auto make() { return log_determinant(kernel(Metric::Cosine), 0.5); } };
-struct DisparitySum { static auto make() { return disparity_sum(kernel(Metric::Cosine)); } };
-struct DisparityMin { static auto make() { return disparity_min(kernel(Metric::Euclidean)); } };
-struct FeatureSqrt { static auto make() { return feature_based(nonneg_features().view(), Concave::Sqrt); } };
-struct FeatureLog { static auto make() { return feature_based(nonneg_features().view(), Concave::Log1p); } };
-struct FeatureInverse { static auto make() { return feature_based(nonneg_features().view(), Concave::Inverse); } };
-struct SaturatedCoverage { static auto make() { return saturated_coverage(kernel(Metric::Cosine), 0.1); } };
-struct SetCover { static auto make() { return set_cover(nonneg_features().view(), 0.8); } };
-struct ProbSetCover { static auto make() { return probabilistic_set_cover(nonneg_features().view()); } };
+struct FacilityLocationEuclidean {
+  static auto make() { return facility_location(kernel(Metric::Euclidean)); }
+};
+struct GraphCutMonotone {
+  static auto make() { return graph_cut(kernel(Metric::Rbf), 0.4); }
+};
+struct GraphCutNonMonotone {
+  static auto make() { return graph_cut(kernel(Metric::Cosine), 0.9); }
+};
+struct LogDeterminant {
+  static auto make() { return log_determinant(kernel(Metric::Rbf), 1.0); }
+};
+struct LogDeterminantSmallReg {
+  static auto make() { return log_determinant(kernel(Metric::Cosine), 0.5); }
+};
+struct DisparitySum {
+  static auto make() { return disparity_sum(kernel(Metric::Cosine)); }
+};
+struct DisparityMin {
+  static auto make() { return disparity_min(kernel(Metric::Euclidean)); }
+};
+struct FeatureSqrt {
+  static auto make() { return feature_based(nonneg_features().view(), Concave::Sqrt); }
+};
+struct FeatureLog {
+  static auto make() { return feature_based(nonneg_features().view(), Concave::Log1p); }
+};
+struct FeatureInverse {
+  static auto make() { return feature_based(nonneg_features().view(), Concave::Inverse); }
+};
+struct SaturatedCoverage {
+  static auto make() { return saturated_coverage(kernel(Metric::Cosine), 0.1); }
+};
+struct SetCover {
+  static auto make() { return set_cover(nonneg_features().view(), 0.8); }
+};
+struct ProbSetCover {
+  static auto make() { return probabilistic_set_cover(nonneg_features().view()); }
+};
 struct Mixture {
   static auto make() {
     std::vector<std::unique_ptr<SetFunction>> parts;

@@ -1,9 +1,10 @@
+#include "cords/select/kernel.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "cords/core/error.h"
-#include "cords/select/kernel.h"
 #include "test_data.h"
 
 namespace cords::select {
@@ -150,7 +151,10 @@ TEST(Kernel, PrecomputedIsCheckedAndCopied) {
   EXPECT_EQ(make_dense_kernel(wide.view(), {Metric::Precomputed, 0.1}, /*rectangular_ok=*/true).cols(), 5);
   s(0, 0) = std::nanf("");
   EXPECT_EQ(kind_of([&] { make_dense_kernel(s.view(), {Metric::Precomputed, 0.1}); }), ErrorKind::InvalidArgument);
-  EXPECT_EQ(kind_of([&] { make_cross_kernel(s.view(), wide.view(), {Metric::Cosine, 0.1}); }), ErrorKind::InvalidArgument);
+  EXPECT_EQ(kind_of([&] {
+              make_cross_kernel(s.view(), wide.view(), {Metric::Cosine, 0.1});
+            }),
+            ErrorKind::InvalidArgument);
 }
 
 }  // namespace

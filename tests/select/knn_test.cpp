@@ -66,7 +66,8 @@ TEST(Knn, SparseFacilityLocationWithAllNeighboursEqualsDense) {
   KnnOptions o;
   o.k = 40;
   auto sparse = facility_location(std::make_shared<const SparseKernel>(make_knn_kernel(x.view(), o)));
-  auto dense = facility_location(std::make_shared<const DenseKernel>(make_dense_kernel(x.view(), {Metric::Cosine, 0.1})));
+  auto dense =
+      facility_location(std::make_shared<const DenseKernel>(make_dense_kernel(x.view(), {Metric::Cosine, 0.1})));
   for (const std::vector<Index>& s : {std::vector<Index>{0}, {3, 17, 29}, {1, 2, 5, 8, 13, 21, 34}})
     EXPECT_NEAR(sparse->evaluate(s), dense->evaluate(s), 1e-4);
 }

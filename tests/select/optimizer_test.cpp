@@ -1,3 +1,5 @@
+#include "cords/select/optimizer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
-#include "cords/select/optimizer.h"
 #include "cords/select/registry.h"
 #include "test_data.h"
 
@@ -47,7 +48,8 @@ std::vector<std::pair<std::string, Factory>> feature_functions() {
   return {
       {"feature-based", [](MatrixView x) { return feature_based(x, Concave::Sqrt); }},
       {"set-cover", [](MatrixView x) { return set_cover(x, 0.5); }},
-      {"probabilistic-set-cover", [](MatrixView x) {
+      {"probabilistic-set-cover",
+       [](MatrixView x) {
          static Matrix clipped;
          clipped = Matrix(x.rows, x.cols);
          for (Index i = 0; i < x.rows; ++i)

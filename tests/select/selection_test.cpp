@@ -1,3 +1,5 @@
+#include "cords/select/selection.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -5,7 +7,6 @@
 #include <set>
 
 #include "cords/core/error.h"
-#include "cords/select/selection.h"
 #include "test_data.h"
 
 namespace cords::select {

@@ -9,7 +9,8 @@
 namespace cords::test {
 
 inline std::filesystem::path fresh_temp_dir(const std::string& prefix, const std::string& name) {
-  const std::filesystem::path d = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" + name);
+  const std::filesystem::path d =
+      std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" + name);
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d;

@@ -19,8 +19,8 @@ inline const std::filesystem::path& test_models() {
     if (!fs::exists(d / "complete")) {  // made in a temporary directory, renamed into place whole
       const fs::path tmp = d.string() + ".tmp-" + std::to_string(::getpid());
       fs::create_directories(tmp);
-      const std::string cmd =
-          std::string(CORDS_TEST_PYTHON) + " " + std::string(CORDS_SOURCE_DIR) + "/tests/embed/make_test_models.py " + tmp.string();
+      const std::string cmd = std::string(CORDS_TEST_PYTHON) + " " + std::string(CORDS_SOURCE_DIR) +
+                              "/tests/embed/make_test_models.py " + tmp.string();
       if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "cannot make test models: " << cmd;
       std::ofstream(tmp / "complete") << "ok\n";
       std::error_code ec;

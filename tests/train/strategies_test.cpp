@@ -1,5 +1,7 @@
 // The training strategies on tiny synthetic data: budgets, per-class proportions, whole batches, weights, and
 // non-negative OMP against brute-force non-negative least squares.
+#include "cords/train/strategies.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
-#include "cords/train/strategies.h"
 
 namespace cords::train {
 namespace {
@@ -21,12 +22,14 @@ Gradients synthetic(const std::vector<std::int64_t>& sizes, std::int64_t d, std:
   std::vector<float> g;
   std::vector<std::int64_t> y;
   for (std::size_t c = 0; c < sizes.size(); ++c) {
-    std::vector<std::vector<double>> centres(static_cast<std::size_t>(blobs), std::vector<double>(static_cast<std::size_t>(d)));
+    std::vector<std::vector<double>> centres(static_cast<std::size_t>(blobs),
+                                             std::vector<double>(static_cast<std::size_t>(d)));
     for (auto& ce : centres)
       for (auto& v : ce) v = 5 * rng.normal();
     for (std::int64_t i = 0; i < sizes[c]; ++i) {
       const auto& ce = centres[static_cast<std::size_t>(i % blobs)];
-      for (std::int64_t t = 0; t < d; ++t) g.push_back(static_cast<float>(ce[static_cast<std::size_t>(t)] + 0.1 * rng.normal()));
+      for (std::int64_t t = 0; t < d; ++t)
+        g.push_back(static_cast<float>(ce[static_cast<std::size_t>(t)] + 0.1 * rng.normal()));
       y.push_back(static_cast<std::int64_t>(c));
     }
   }
@@ -47,7 +50,8 @@ Gradients synthetic(const std::vector<std::int64_t>& sizes, std::int64_t d, std:
 Gradients per_batch_of(const Gradients& g, std::int64_t batch) {
   Gradients b = g;
   std::vector<at::Tensor> rows;
-  for (std::int64_t s = 0; s < g.examples(); s += batch) rows.push_back(g.g.narrow(0, s, std::min(batch, g.examples() - s)).mean(0, true));
+  for (std::int64_t s = 0; s < g.examples(); s += batch)
+    rows.push_back(g.g.narrow(0, s, std::min(batch, g.examples() - s)).mean(0, true));
   b.g = at::cat(rows);
   b.per_batch = true;
   b.batch = batch;

@@ -5,6 +5,8 @@
 #include <zlib.h>
 #endif
 
+#include <torch/cuda.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -12,21 +14,22 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
-#include "cords/train/data.h"
 #include "cords/plugin/embedder_factory.h"
+#include "cords/train/data.h"
 #include "cords/train/trainer.h"
-#include "../support/temp_dir.h"
-#include <torch/cuda.h>
 
 namespace cords::train {
 namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-fs::path temp_dir(const std::string& name) { return test::fresh_temp_dir("cords-train-test", name); }
+fs::path temp_dir(const std::string& name) {
+  return test::fresh_temp_dir("cords-train-test", name);
+}
 
 // 3 well-separated Gaussian classes in 8 dimensions.
 fs::path blobs_dataset(const std::string& name, Index n = 600) {
@@ -140,7 +143,8 @@ TEST(Trainer, InfoBatchPrunesWellLearnedExamplesThenAnneals) {
   EXPECT_EQ(examples.front(), 540);
   for (int e = 1; e < 7; ++e) {
     EXPECT_LT(examples[static_cast<std::size_t>(e)], 540) << "epoch " << e + 1 << " prunes";
-    EXPECT_GT(examples[static_cast<std::size_t>(e)], 189) << "about half of the below-mean ones stay (at least 270 expected)";
+    EXPECT_GT(examples[static_cast<std::size_t>(e)], 189)
+        << "about half of the below-mean ones stay (at least 270 expected)";
   }
   EXPECT_EQ(examples.back(), 540);
   EXPECT_EQ(phases(m).back(), "full");
@@ -181,7 +185,8 @@ TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
   o.select_every = 2;
   run_training(o);
   const json m = metrics(out);
-  EXPECT_EQ(phases(m), (std::vector<std::string>{"warm-full", "subset", "skipped", "skipped", "selection", "subset", "selection", "subset"}));
+  EXPECT_EQ(phases(m), (std::vector<std::string>{"warm-full", "subset", "skipped", "skipped", "selection", "subset",
+                                                 "selection", "subset"}));
   EXPECT_EQ(m["per_epoch"][0]["examples"].get<int>(), 540);
   EXPECT_EQ(m["per_epoch"][2]["examples"].get<int>(), 0);
   for (int e : {2, 3})  // skipped epochs leave the model as it was: the last evaluation stands
@@ -195,7 +200,8 @@ TEST(Trainer, WarmStartTrainsOnFullDataThenSkipsAsCords) {
 
 TEST(Trainer, EveryStrategyRunsAndIsReproducible) {
   const fs::path data = blobs_dataset("all");
-  for (const std::string s : {"random", "random-online", "craig", "craig-pb", "gradmatch", "gradmatch-pb", "glister", "glister-pb", "facloc-embed"}) {
+  for (const std::string s : {"random", "random-online", "craig", "craig-pb", "gradmatch", "gradmatch-pb", "glister",
+                              "glister-pb", "facloc-embed"}) {
     const fs::path out1 = temp_dir("rep1-" + s), out2 = temp_dir("rep2-" + s);
     TrainOptions o = base(data, out1);
     o.strategy = s;
@@ -254,9 +260,10 @@ TEST(Trainer, AnInterruptedRunResumesToTheUninterruptedResult) {
     o.select_every = 2;
     const RunSummary a = run_training(o);
     o.out = cut.string();
-    EXPECT_THROW(run_training(o, [](int done, int, const std::string&) {
-                   if (done == 3) throw Stop{};
-                 }),
+    EXPECT_THROW(run_training(o,
+                              [](int done, int, const std::string&) {
+                                if (done == 3) throw Stop{};
+                              }),
                  Stop);
     ASSERT_EQ(std::distance(fs::directory_iterator(cut / "checkpoints"), fs::directory_iterator{}), 1) << s;
     EXPECT_FALSE(fs::exists(cut / "metrics.json")) << s;
@@ -315,9 +322,10 @@ TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
   TrainOptions o = base(data, out);
   o.strategy = "random-online";
   o.epochs = 5;
-  EXPECT_THROW(run_training(o, [](int done, int, const std::string&) {
-                 if (done == 2) throw Stop{};
-               }),
+  EXPECT_THROW(run_training(o,
+                            [](int done, int, const std::string&) {
+                              if (done == 2) throw Stop{};
+                            }),
                Stop);
   // The error a resume ends with: its kind and whether its message names `needle`.
   const auto fails_with = [](const TrainOptions& t, ErrorKind kind, const std::string& needle) {
@@ -353,7 +361,8 @@ TEST(TrainerOnCuda, MatchesTheCpuRun) {
     const RunSummary g = run_training(o);
     EXPECT_NEAR(g.test_accuracy, c.test_accuracy, 0.02) << s;
     EXPECT_EQ(metrics(out_gpu)["device"].get<std::string>().substr(0, 4), "cuda") << s;
-    const double lc = metrics(out_cpu)["per_epoch"][5]["train_loss"], lg = metrics(out_gpu)["per_epoch"][5]["train_loss"];
+    const double lc = metrics(out_cpu)["per_epoch"][5]["train_loss"],
+                 lg = metrics(out_gpu)["per_epoch"][5]["train_loss"];
     EXPECT_NEAR(lg, lc, 0.05 * lc + 1e-3) << s;
   }
 }
@@ -365,13 +374,17 @@ void write_gz(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
   gzclose(f);
 #else
   const fs::path raw = p.string() + ".raw";
-  std::ofstream(raw, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
+  std::ofstream(raw, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<long>(bytes.size()));
   ASSERT_EQ(std::system(("gzip -c '" + raw.string() + "' > '" + p.string() + "'").c_str()), 0);
 #endif
 }
 
 std::vector<std::uint8_t> idx_images(int n, int h, int w) {
-  std::vector<std::uint8_t> b = {0, 0, 8, 3, 0, 0, 0, static_cast<std::uint8_t>(n), 0, 0, 0, static_cast<std::uint8_t>(h), 0, 0, 0, static_cast<std::uint8_t>(w)};
+  std::vector<std::uint8_t> b = {0, 0, 8, 3,
+                                 0, 0, 0, static_cast<std::uint8_t>(n),
+                                 0, 0, 0, static_cast<std::uint8_t>(h),
+                                 0, 0, 0, static_cast<std::uint8_t>(w)};
   for (int i = 0; i < n * h * w; ++i) b.push_back(static_cast<std::uint8_t>(i % 256));
   return b;
 }
@@ -382,9 +395,11 @@ fs::path bars_dataset(const std::string& name) {
   const fs::path d = temp_dir(name);
   Rng rng(4);
   for (const auto& [prefix, n] : {std::pair<std::string, int>{"train", 240}, {"t10k", 90}}) {
-    std::vector<std::uint8_t> img = {0, 0, 8, 3, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255),
-                                     0, 0, 0, 12, 0, 0, 0, 12};
-    std::vector<std::uint8_t> lab = {0, 0, 8, 1, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255)};
+    std::vector<std::uint8_t> img = {
+        0, 0,  8, 3, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255), 0, 0,
+        0, 12, 0, 0, 0, 12};
+    std::vector<std::uint8_t> lab = {
+        0, 0, 8, 1, 0, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n & 255)};
     for (int i = 0; i < n; ++i) {
       const int c = i % 3, at = 2 + static_cast<int>(rng.uniform01() * 8);
       for (int y = 0; y < 12; ++y)
@@ -394,8 +409,10 @@ fs::path bars_dataset(const std::string& name) {
         }
       lab.push_back(static_cast<std::uint8_t>(c));
     }
-    std::ofstream(d / (prefix + "-images-idx3-ubyte"), std::ios::binary).write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
-    std::ofstream(d / (prefix + "-labels-idx1-ubyte"), std::ios::binary).write(reinterpret_cast<const char*>(lab.data()), static_cast<long>(lab.size()));
+    std::ofstream(d / (prefix + "-images-idx3-ubyte"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
+    std::ofstream(d / (prefix + "-labels-idx1-ubyte"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(lab.data()), static_cast<long>(lab.size()));
   }
   return d;
 }
@@ -441,7 +458,8 @@ TEST(Data, IdxFilesGzipOrPlainAndTheirErrors) {
   const fs::path d = temp_dir("idx");
   const auto img = idx_images(3, 4, 5);
   write_gz(d / "a.gz", img);
-  std::ofstream(d / "b", std::ios::binary).write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
+  std::ofstream(d / "b", std::ios::binary)
+      .write(reinterpret_cast<const char*>(img.data()), static_cast<long>(img.size()));
   const at::Tensor a = read_idx_images((d / "a.gz").string()), b = read_idx_images((d / "b").string());
   EXPECT_EQ(a.sizes(), (std::vector<std::int64_t>{3, 1, 4, 5}));
   EXPECT_TRUE(a.equal(b));

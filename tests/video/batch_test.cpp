@@ -1,9 +1,11 @@
 // Batch mode end to end: good and bad files, resume, shards as separate processes, kill -9 and rerun, locks.
+#include "cords/pipeline/batch.h"
+
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,10 +17,9 @@
 #include <sstream>
 #include <thread>
 
-#include "cords/core/error.h"
-#include "cords/pipeline/batch.h"
-#include "media.h"
 #include "../support/run_cli.h"
+#include "cords/core/error.h"
+#include "media.h"
 
 namespace cords::pipeline {
 namespace {
@@ -32,11 +33,14 @@ class Batch : public ::testing::Test {
   void SetUp() override {
     fs::create_directories(in / "sub" / "deeper");
     const auto& m = Media::get();
-    for (const auto& [src, dst] : std::vector<std::pair<std::string, fs::path>>{
-             {"slideshow.mp4", in / "slideshow.mp4"}, {"fade.mp4", in / "sub" / "fade.mp4"},
-             {"ntsc.mp4", in / "sub" / "deeper" / "ntsc.mp4"}, {"vfr.mp4", in / "vfr.mkv.mp4"},
-             {"text.mp4", in / "sub" / "broken.mp4"}, {"truncated.mp4", in / "truncated.mp4"},
-             {"still.png", in / "still.png"}})
+    for (const auto& [src, dst] :
+         std::vector<std::pair<std::string, fs::path>>{{"slideshow.mp4", in / "slideshow.mp4"},
+                                                       {"fade.mp4", in / "sub" / "fade.mp4"},
+                                                       {"ntsc.mp4", in / "sub" / "deeper" / "ntsc.mp4"},
+                                                       {"vfr.mp4", in / "vfr.mkv.mp4"},
+                                                       {"text.mp4", in / "sub" / "broken.mp4"},
+                                                       {"truncated.mp4", in / "truncated.mp4"},
+                                                       {"still.png", in / "still.png"}})
       fs::copy_file(m.path(src), dst);
   }
   void TearDown() override { fs::remove_all(root); }
@@ -74,9 +78,12 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
   auto r = test::run_cli(in.string() + " -o " + out.string() + kFast + " --jobs 2");
   EXPECT_EQ(r.code, 6) << r.out;
   auto st = statuses(report(out / "report.json"));
-  EXPECT_EQ(st, (std::map<std::string, std::string>{{"slideshow.mp4", "done"}, {"sub/fade.mp4", "done"},
-                                                     {"sub/deeper/ntsc.mp4", "done"}, {"vfr.mkv.mp4", "done"},
-                                                     {"sub/broken.mp4", "failed"}, {"truncated.mp4", "failed"}}));
+  EXPECT_EQ(st, (std::map<std::string, std::string>{{"slideshow.mp4", "done"},
+                                                    {"sub/fade.mp4", "done"},
+                                                    {"sub/deeper/ntsc.mp4", "done"},
+                                                    {"vfr.mkv.mp4", "done"},
+                                                    {"sub/broken.mp4", "failed"},
+                                                    {"truncated.mp4", "failed"}}));
   EXPECT_TRUE(fs::exists(out / "sub" / "deeper" / "ntsc.summary" / "summary.json")) << "outputs mirror the inputs";
   EXPECT_TRUE(fs::exists(out / "vfr.mkv.summary" / "sheet.jpg"));
   const auto first = report(out / "report.json");  // named: iterating a temporary's member would dangle
@@ -94,7 +101,8 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
   html << page.rdbuf();
   for (const auto& i : first["items"]) {
     if (i["status"] != "done") continue;
-    const std::string sheet = fs::path(i["relative"].get<std::string>()).replace_extension(".summary").string() + "/sheet.jpg";
+    const std::string sheet =
+        fs::path(i["relative"].get<std::string>()).replace_extension(".summary").string() + "/sheet.jpg";
     EXPECT_NE(html.str().find("src=\"" + sheet + "\""), std::string::npos) << sheet;
     EXPECT_TRUE(fs::exists(out / sheet)) << sheet;
   }
@@ -107,7 +115,8 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
   EXPECT_EQ(st["slideshow.mp4"], "skipped");
   EXPECT_EQ(st["sub/deeper/ntsc.mp4"], "skipped");
   // Only good files: exit 0; --force redoes them.
-  r = test::run_cli((in / "slideshow.mp4").string() + " " + (in / "sub" / "fade.mp4").string() + " -o " + out.string() + kFast + " --force");
+  r = test::run_cli((in / "slideshow.mp4").string() + " " + (in / "sub" / "fade.mp4").string() + " -o " + out.string() +
+                    kFast + " --force");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(statuses(report(out / "report.json"))["slideshow.mp4"], "done");
   EXPECT_TRUE(debris(out).empty());
@@ -116,13 +125,15 @@ TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
 // The gallery in a real browser: headless Chromium loads OUT/index.html and the page's own script counts the sheets
 // that decoded; every card must have one.
 TEST_F(Batch, GalleryRendersEverySheetInChromium) {
-  if (::access("/usr/bin/chromium", X_OK) != 0) GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh installs it)";
+  if (::access("/usr/bin/chromium", X_OK) != 0)
+    GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh installs it)";
   const fs::path out = root / "out";
   test::run_cli(in.string() + " -o " + out.string() + kFast);
-  const std::string cmd = "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                          "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
-                          (root / "chrome").string() + " --virtual-time-budget=10000 --dump-dom file://" +
-                          (out / "index.html").string() + " 2>/dev/null";
+  const std::string cmd =
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
+      (root / "chrome").string() + " --virtual-time-budget=10000 --dump-dom file://" + (out / "index.html").string() +
+      " 2>/dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
   std::string dom;
   char buf[4096];
@@ -178,7 +189,8 @@ TEST_F(Batch, KillNineThenRerunEqualsAnUninterruptedRun) {
   constexpr int kClips = 16;
   fs::remove_all(in);
   fs::create_directories(in);
-  for (int i = 0; i < kClips; ++i) fs::copy_file(Media::get().path("slideshow.mp4"), in / ("clip" + std::to_string(i) + ".mp4"));
+  for (int i = 0; i < kClips; ++i)
+    fs::copy_file(Media::get().path("slideshow.mp4"), in / ("clip" + std::to_string(i) + ".mp4"));
   const std::string args = in.string() + " -o " + (root / "killed").string() + " -q --features histogram --jobs 1";
   const pid_t pid = ::fork();
   if (pid == 0) {

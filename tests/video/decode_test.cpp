@@ -67,7 +67,8 @@ TEST(FFmpegSource, VariableFrameRateFollowsThePts) {
   EXPECT_NEAR(frames[50].ts.seconds() - frames[49].ts.seconds(), 39.0 / 25, 1e-3);
   o.sample_fps = 2;
   const auto sampled = all_frames(Media::get().path("vfr.mp4"), o);
-  for (std::size_t k = 1; k < sampled.size(); ++k) EXPECT_GE(sampled[k].ts.seconds() - sampled[k - 1].ts.seconds(), 0.5 - 0.04);
+  for (std::size_t k = 1; k < sampled.size(); ++k)
+    EXPECT_GE(sampled[k].ts.seconds() - sampled[k - 1].ts.seconds(), 0.5 - 0.04);
 }
 
 TEST(FFmpegSource, HonoursRotationMetadata) {
@@ -110,7 +111,9 @@ TEST(FFmpegSource, OddSizesConvertWithoutOverrunningTheirBuffers) {
 }
 
 // The luma an RGB pixel has in limited-range BT.601, what swscale uses for both conversions by default.
-double luma(const std::uint8_t* rgb) { return 16 + (65.481 * rgb[0] + 128.553 * rgb[1] + 24.966 * rgb[2]) / 255; }
+double luma(const std::uint8_t* rgb) {
+  return 16 + (65.481 * rgb[0] + 128.553 * rgb[1] + 24.966 * rgb[2]) / 255;
+}
 
 TEST(FFmpegSource, Yuv420FramesAreTheRgbFramesInAnotherFormat) {
   // What the clip writer takes: the same frames, sizes and rotation as the RGB ones, as 4:2:0 planes.
@@ -131,7 +134,8 @@ TEST(FFmpegSource, Yuv420FramesAreTheRgbFramesInAnotherFormat) {
       EXPECT_EQ(f.ts.pts, rgb[t].ts.pts);
       ASSERT_EQ(f.yuv.width, rgb[t].image.width) << name;
       ASSERT_EQ(f.yuv.height, rgb[t].image.height) << name;
-      ASSERT_EQ(f.yuv.data.size(), static_cast<std::size_t>(f.yuv.width) * f.yuv.height + 2u * f.yuv.chroma_width() * f.yuv.chroma_height());
+      ASSERT_EQ(f.yuv.data.size(), static_cast<std::size_t>(f.yuv.width) * f.yuv.height +
+                                       2u * f.yuv.chroma_width() * f.yuv.chroma_height());
       if (t == 2) {
         EXPECT_EQ(f.image.width, src.info().width) << name;
         EXPECT_EQ(f.image.height, src.info().height) << name;
@@ -250,8 +254,9 @@ TEST(FFmpegSource, BadInputsAreUnreadableWithTheReason) {
     const char* file;
     const char* why;
   };
-  for (const Case& c : {Case{"missing.mp4", "no such file"}, Case{"empty.mp4", "empty"}, Case{"text.mp4", "not a recognised media file"},
-                        Case{"still.png", "still image"}, Case{"audio.m4a", "audio only"}, Case{"truncated.mp4", ""}}) {
+  for (const Case& c : {Case{"missing.mp4", "no such file"}, Case{"empty.mp4", "empty"},
+                        Case{"text.mp4", "not a recognised media file"}, Case{"still.png", "still image"},
+                        Case{"audio.m4a", "audio only"}, Case{"truncated.mp4", ""}}) {
     try {
       FFmpegSource src(Media::get().path(c.file), {});
       FAIL() << c.file << " opened";

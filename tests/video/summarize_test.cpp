@@ -6,17 +6,16 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "../support/run_cli.h"
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
-#include "../support/run_cli.h"
 #ifdef CORDS_TEST_HAVE_TORCH
 #include "../support/test_models.h"
 #endif
@@ -46,9 +45,13 @@ class Summarize : public ::testing::Test {
 };
 
 using test::CliRun;
-CliRun cli(const std::string& args) { return test::run_cli(args); }
+CliRun cli(const std::string& args) {
+  return test::run_cli(args);
+}
 
-int shot_of(double t) { return static_cast<int>(t / Media::kShotSeconds); }
+int shot_of(double t) {
+  return static_cast<int>(t / Media::kShotSeconds);
+}
 
 TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
   for (const char* selector : {"facility-location", "log-determinant", "disparity-min"}) {
@@ -72,7 +75,8 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.shots.size(), 5u);
-  for (std::size_t s = 0; s < r.shots.size(); ++s) EXPECT_NEAR(r.shots[s].start, 2.0 * static_cast<double>(s), 0.5 + 1e-9) << s;
+  for (std::size_t s = 0; s < r.shots.size(); ++s)
+    EXPECT_NEAR(r.shots[s].start, 2.0 * static_cast<double>(s), 0.5 + 1e-9) << s;
   std::set<std::int64_t> covered;
   for (const auto& k : r.keyframes) covered.insert(k.shot);
   EXPECT_EQ(covered.size(), 5u);
@@ -83,13 +87,17 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
 // before it. Cuts at frames 37, 63, 92 and 123, of which x264 codes some as B-frames.
 TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
   const std::string in = (out / "bcuts.mp4").string();
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25 -f lavfi -i "
-                         "smptebars=s=320x240:r=25 -f lavfi -i mandelbrot=s=320x240:r=25 -f lavfi -i "
-                         "cellauto=s=320x240:r=25:rule=110:seed=7 -f lavfi -i rgbtestsrc=s=320x240:r=25 -filter_complex "
-                         "\"[0]trim=end_frame=37[a];[1]trim=end_frame=26[b];[2]trim=end_frame=29[c];[3]trim=end_frame=31[d];"
-                         "[4]trim=end_frame=40[e];[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p\" -c:v libx264 -preset medium "
-                         "-x264-params scenecut=0:keyint=250 " + in).c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(
+          ("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25 -f lavfi -i "
+           "smptebars=s=320x240:r=25 -f lavfi -i mandelbrot=s=320x240:r=25 -f lavfi -i "
+           "cellauto=s=320x240:r=25:rule=110:seed=7 -f lavfi -i rgbtestsrc=s=320x240:r=25 -filter_complex "
+           "\"[0]trim=end_frame=37[a];[1]trim=end_frame=26[b];[2]trim=end_frame=29[c];[3]trim=end_frame=31[d];"
+           "[4]trim=end_frame=40[e];[a][b][c][d][e]concat=n=5:v=1:a=0,format=yuv420p\" -c:v libx264 -preset medium "
+           "-x264-params scenecut=0:keyint=250 " +
+           in)
+              .c_str()),
+      0);
   const CliRun types = test::run_cli_sh("ffprobe -v error -show_entries frame=pict_type -of csv=p=0 " + in);
   SummarizeConfig c;
   c.input = in;
@@ -107,12 +115,16 @@ TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
 // of colour bars; facility location alone spends two keyframes on the second zoom and none on the first.
 TEST_F(Summarize, EveryShotGetsAKeyframeWhenTheBudgetAllows) {
   const std::string in = (out / "zooms.mp4").string();
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150 "
-                         "-f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i "
-                         "mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150:start_x=-0.75:start_y=0.1 -filter_complex "
-                         "\"[0]trim=end_frame=150[a];[1]trim=end_frame=20[b];[2]trim=end_frame=150[c];[a][b][c]concat=n=3:v=1:a=0,"
-                         "format=yuv420p\" -c:v libx264 -preset veryfast " + in).c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(
+          ("ffmpeg -nostdin -loglevel error -y -f lavfi -i mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150 "
+           "-f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i "
+           "mandelbrot=s=320x240:r=25:end_scale=0.001:end_pts=150:start_x=-0.75:start_y=0.1 -filter_complex "
+           "\"[0]trim=end_frame=150[a];[1]trim=end_frame=20[b];[2]trim=end_frame=150[c];[a][b][c]concat=n=3:v=1:a=0,"
+           "format=yuv420p\" -c:v libx264 -preset veryfast " +
+           in)
+              .c_str()),
+      0);
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "zooms").string();
@@ -133,7 +145,8 @@ TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
   const SummaryResult r = run_summarize(c);
   EXPECT_GT(r.decode_skipped, 0);
   EXPECT_EQ(r.keyframes.size(), 5u);
-  const CliRun cr = cli(Media::get().path("corrupt.mp4") + " --budget 5 --no-clip -o " + (out / "corrupt_cli").string());
+  const CliRun cr =
+      cli(Media::get().path("corrupt.mp4") + " --budget 5 --no-clip -o " + (out / "corrupt_cli").string());
   EXPECT_EQ(cr.code, 0) << cr.out;
   EXPECT_NE(cr.out.find("warning: "), std::string::npos) << cr.out;
   EXPECT_NE(cr.out.find("corrupt"), std::string::npos) << cr.out;
@@ -197,13 +210,15 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   const SummaryResult rr = run_summarize(rc);
   EXPECT_EQ(rr.clip_mode, "copy");
   ASSERT_NE(rr.info.rotation, 0);
-  EXPECT_EQ(decode::FFmpegSource((fs::path(rc.output_dir) / "summary.mp4").string(), o).info().rotation, rr.info.rotation);
+  EXPECT_EQ(decode::FFmpegSource((fs::path(rc.output_dir) / "summary.mp4").string(), o).info().rotation,
+            rr.info.rotation);
   // The same with re-encoding asked for.
   c.clip_copy = false;
   c.output_dir = (out / "fast_encode").string();
   const SummaryResult e = run_summarize(c);
   EXPECT_EQ(e.clip_mode, "encode");
-  EXPECT_NEAR(static_cast<double>(decode::FFmpegSource((fs::path(c.output_dir) / "summary.mp4").string(), o).drain()), 75.0, 4.0);
+  EXPECT_NEAR(static_cast<double>(decode::FFmpegSource((fs::path(c.output_dir) / "summary.mp4").string(), o).drain()),
+              75.0, 4.0);
 }
 
 TEST_F(Summarize, TheEncodedClipShowsTheWindowsUpright) {
@@ -295,7 +310,8 @@ TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   double covered = 0, reach = -1;
   for (const auto& k : r.keyframes) {
     const double t = k.ts.seconds(), len = c.clip_seconds;
-    const double lo = r.shot_spans[static_cast<std::size_t>(k.shot)].start, hi = r.shot_spans[static_cast<std::size_t>(k.shot)].end;
+    const double lo = r.shot_spans[static_cast<std::size_t>(k.shot)].start,
+                 hi = r.shot_spans[static_cast<std::size_t>(k.shot)].end;
     double a = std::max(lo, t - len / 2);
     const double b = std::min(a + len, hi);
     a = std::max(lo, b - len);
@@ -468,15 +484,19 @@ TEST_F(Summarize, CliSummarizesWithDefaults) {
 // decoder skips when the header suffices. The manifest said 0/0 and the clip played at 25 fps.
 TEST_F(Summarize, AviFramesRatesReachTheManifestAndTheClip) {
   const std::string avi = (out / "ntsc.avi").string();
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=24000/1001:d=6 -c:v mpeg4 " + avi).c_str()), 0);
+  ASSERT_EQ(std::system(
+                ("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=24000/1001:d=6 -c:v mpeg4 " + avi)
+                    .c_str()),
+            0);
   const CliRun r = cli(avi + " -q --features histogram --budget 2 --clip-seconds 2 -o " + (out / "avi").string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream f(out / "avi" / "summary.json");
   const auto j = nlohmann::json::parse(f);
   EXPECT_EQ(j["input"]["fps"]["num"], 24000);
   EXPECT_EQ(j["input"]["fps"]["den"], 1001);
-  const CliRun rate = test::run_cli_sh("ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 " +
-                                       (out / "avi" / "summary.mp4").string());
+  const CliRun rate =
+      test::run_cli_sh("ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 " +
+                       (out / "avi" / "summary.mp4").string());
   EXPECT_EQ(rate.out.substr(0, rate.out.find('\n')), "24000/1001") << rate.out;
 }
 
@@ -488,12 +508,17 @@ TEST_F(Summarize, VariableFrameRateClipPlaysAtRealSpeed) {
   const std::string vfr = (out / "vfr.mp4").string();
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=160x120:r=30:d=4 -f lavfi -i "
                          "testsrc2=s=160x120:r=10:d=4 -filter_complex \"[0]settb=1/30000[a];[1]settb=1/30000[b];"
-                         "[a][b]concat=n=2:v=1:a=0\" -fps_mode vfr -c:v libx264 -preset ultrafast " + vfr).c_str()),
+                         "[a][b]concat=n=2:v=1:a=0\" -fps_mode vfr -c:v libx264 -preset ultrafast " +
+                         vfr)
+                            .c_str()),
             0);
-  const CliRun r = cli(vfr + " -q --features histogram --budget 1 --no-shots --clip-seconds 30 -o " + (out / "vfr").string());
+  const CliRun r =
+      cli(vfr + " -q --features histogram --budget 1 --no-shots --clip-seconds 30 -o " + (out / "vfr").string());
   ASSERT_EQ(r.code, 0) << r.out;
-  const CliRun probe = test::run_cli_sh("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
-                                        "stream=avg_frame_rate,nb_read_frames -of csv=p=0 " + (out / "vfr" / "summary.mp4").string());
+  const CliRun probe = test::run_cli_sh(
+      "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+      "stream=avg_frame_rate,nb_read_frames -of csv=p=0 " +
+      (out / "vfr" / "summary.mp4").string());
   ASSERT_EQ(probe.code, 0);
   EXPECT_EQ(probe.out.substr(0, probe.out.find('\n')), "30/1,237") << "7.9 s at 30 fps";
 }
@@ -505,7 +530,10 @@ TEST_F(Summarize, VariableFrameRateClipPlaysAtRealSpeed) {
 TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
   const std::string long_clip = (out / "long.mp4").string();
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=160x90:r=10:d=150 -c:v libx264 "
-                         "-preset ultrafast -g 20 -keyint_min 20 -sc_threshold 0 " + long_clip).c_str()), 0);
+                         "-preset ultrafast -g 20 -keyint_min 20 -sc_threshold 0 " +
+                         long_clip)
+                            .c_str()),
+            0);
   for (bool fast : {true, false}) {
     std::vector<std::vector<std::int64_t>> frames;
     for (int threads : {1, 8}) {
@@ -519,10 +547,12 @@ TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
       c.write_clip = c.write_sheet = false;
       const SummaryResult r = run_summarize(c);
       EXPECT_EQ(r.decode_workers, threads == 1 ? 1 : 2);
-      EXPECT_EQ(r.sampled, fast ? 75 : 300) << "samples (fast: every key frame, 2 s apart) none twice or lost at the joins";
+      EXPECT_EQ(r.sampled, fast ? 75 : 300)
+          << "samples (fast: every key frame, 2 s apart) none twice or lost at the joins";
       std::vector<std::int64_t> f;
       for (const auto& k : r.keyframes) {
-        EXPECT_EQ(k.frame, std::llround(k.ts.seconds() * 10)) << "frame number of the keyframe at " << k.ts.seconds() << " s";
+        EXPECT_EQ(k.frame, std::llround(k.ts.seconds() * 10))
+            << "frame number of the keyframe at " << k.ts.seconds() << " s";
         EXPECT_TRUE(fs::exists(fs::path(c.output_dir) / k.image)) << k.image;
         f.push_back(k.frame);
       }
@@ -540,48 +570,52 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=12 -f lavfi -i "
                          "\"aevalsrc='if(lt(mod(t-1,2),0.04),0.8*sin(2*PI*1000*t),0)':s=44100:d=12\" -vf "
                          "\"drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t-1,2),0.04)'\" "
-                         "-c:v libx264 -preset ultrafast -g 25 -c:a aac -b:a 128k " + in).c_str()), 0);
+                         "-c:v libx264 -preset ultrafast -g 25 -c:a aac -b:a 128k " +
+                         in)
+                            .c_str()),
+            0);
   for (bool fast : {false, true}) {
-  SCOPED_TRACE(fast ? "fast (copied pictures, encoded sound)" : "encoded clip");
-  SummarizeConfig c;
-  c.input = in;
-  c.output_dir = (out / (fast ? "beeps-fast" : "beeps")).string();
-  c.keyframes_only = fast;
-  c.features = "histogram";
-  c.budget = 5;
-  c.clip_seconds = 2;
-  c.write_sheet = false;
-  const SummaryResult r = run_summarize(c);
-  ASSERT_EQ(r.clip_audio, "aac");
-  EXPECT_EQ(r.clip_mode, fast ? "copy" : "encode");
-  const std::string clip = (fs::path(c.output_dir) / "summary.mp4").string();
-  // Flashes: frames of the clip far brighter than the others.
-  decode::DecodeOptions o;
-  o.sample_fps = 0;
-  o.out_width = 64;
-  decode::FFmpegSource src(clip, o);
-  std::vector<double> flashes;
-  decode::Frame f;
-  for (int i = 0; src.next(f); ++i)
-    if (embed::mean_luma(f.image) > 230) flashes.push_back(i / 25.0);
-  // Beeps: where the decoded sound rises after 0.1 s of silence (before the clip counts as silence).
-  const CliRun pcm = test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
-  std::vector<double> beeps;
-  double quiet_since = -1.0;  // the clip's start counts as after silence
-  bool loud = false;
-  for (std::size_t i = 0; i < pcm.out.size(); ++i) {
-    const double t = static_cast<double>(i) / 8000;
-    const bool now = std::abs(static_cast<unsigned char>(pcm.out[i]) - 128) > 40;
-    if (now && !loud && t - quiet_since > 0.1) beeps.push_back(t);
-    if (now) loud = true;
-    if (!now && loud) {
-      loud = false;
-      quiet_since = t;
+    SCOPED_TRACE(fast ? "fast (copied pictures, encoded sound)" : "encoded clip");
+    SummarizeConfig c;
+    c.input = in;
+    c.output_dir = (out / (fast ? "beeps-fast" : "beeps")).string();
+    c.keyframes_only = fast;
+    c.features = "histogram";
+    c.budget = 5;
+    c.clip_seconds = 2;
+    c.write_sheet = false;
+    const SummaryResult r = run_summarize(c);
+    ASSERT_EQ(r.clip_audio, "aac");
+    EXPECT_EQ(r.clip_mode, fast ? "copy" : "encode");
+    const std::string clip = (fs::path(c.output_dir) / "summary.mp4").string();
+    // Flashes: frames of the clip far brighter than the others.
+    decode::DecodeOptions o;
+    o.sample_fps = 0;
+    o.out_width = 64;
+    decode::FFmpegSource src(clip, o);
+    std::vector<double> flashes;
+    decode::Frame f;
+    for (int i = 0; src.next(f); ++i)
+      if (embed::mean_luma(f.image) > 230) flashes.push_back(i / 25.0);
+    // Beeps: where the decoded sound rises after 0.1 s of silence (before the clip counts as silence).
+    const CliRun pcm =
+        test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
+    std::vector<double> beeps;
+    double quiet_since = -1.0;  // the clip's start counts as after silence
+    bool loud = false;
+    for (std::size_t i = 0; i < pcm.out.size(); ++i) {
+      const double t = static_cast<double>(i) / 8000;
+      const bool now = std::abs(static_cast<unsigned char>(pcm.out[i]) - 128) > 40;
+      if (now && !loud && t - quiet_since > 0.1) beeps.push_back(t);
+      if (now) loud = true;
+      if (!now && loud) {
+        loud = false;
+        quiet_since = t;
+      }
     }
-  }
-  ASSERT_GE(flashes.size(), 3u) << "each 2 s window holds a flash";
-  ASSERT_EQ(beeps.size(), flashes.size());
-  for (std::size_t i = 0; i < flashes.size(); ++i) EXPECT_NEAR(beeps[i], flashes[i], 0.04 + 1e-9) << "joint " << i;
+    ASSERT_GE(flashes.size(), 3u) << "each 2 s window holds a flash";
+    ASSERT_EQ(beeps.size(), flashes.size());
+    for (std::size_t i = 0; i < flashes.size(); ++i) EXPECT_NEAR(beeps[i], flashes[i], 0.04 + 1e-9) << "joint " << i;
   }
 }
 
@@ -591,12 +625,17 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
 // encoded (a copy cannot blend).
 TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
   const std::string in = (out / "xf.mp4").string();
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y "
-                         "-f lavfi -i \"color=c=0x202020:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=white\" "
-                         "-f lavfi -i \"color=c=0xd0d0d0:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=black\" "
-                         "-f lavfi -i \"color=c=0x808080:s=320x240:r=25:d=4,drawgrid=w=32:h=32:t=2:c=white\" "
-                         "-f lavfi -i sine=f=440:d=12:r=44100 -filter_complex \"[0][1][2]concat=n=3:v=1:a=0,format=yuv420p[v]\" "
-                         "-map [v] -map 3 -c:v libx264 -preset ultrafast -g 25 -c:a aac " + in).c_str()), 0);
+  ASSERT_EQ(
+      std::system(
+          ("ffmpeg -nostdin -loglevel error -y "
+           "-f lavfi -i \"color=c=0x202020:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=white\" "
+           "-f lavfi -i \"color=c=0xd0d0d0:s=320x240:r=25:d=4,drawgrid=w=40:h=40:t=2:c=black\" "
+           "-f lavfi -i \"color=c=0x808080:s=320x240:r=25:d=4,drawgrid=w=32:h=32:t=2:c=white\" "
+           "-f lavfi -i sine=f=440:d=12:r=44100 -filter_complex \"[0][1][2]concat=n=3:v=1:a=0,format=yuv420p[v]\" "
+           "-map [v] -map 3 -c:v libx264 -preset ultrafast -g 25 -c:a aac " +
+           in)
+              .c_str()),
+      0);
   const auto lumas = [](const std::string& clip) {
     decode::DecodeOptions o;
     o.sample_fps = 0;
@@ -608,7 +647,8 @@ TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
     return y;
   };
   const auto audio_seconds = [](const std::string& clip) {
-    const CliRun r = test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
+    const CliRun r =
+        test::run_cli_sh("ffmpeg -nostdin -loglevel error -i " + clip + " -ac 1 -ar 8000 -f u8 - 2>/dev/null");
     return static_cast<double>(r.out.size()) / 8000;
   };
   std::vector<double> cut, faded;
@@ -617,7 +657,8 @@ TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
     const CliRun r = cli(in + " -q --features histogram --budget 3 --clip-crossfade " + fade + " -o " + d.string());
     ASSERT_EQ(r.code, 0) << r.out;
     (std::string(fade) == "0" ? cut : faded) = lumas((d / "summary.mp4").string());
-    EXPECT_NEAR(audio_seconds((d / "summary.mp4").string()), (std::string(fade) == "0" ? cut : faded).size() / 25.0, 0.05);
+    EXPECT_NEAR(audio_seconds((d / "summary.mp4").string()), (std::string(fade) == "0" ? cut : faded).size() / 25.0,
+                0.05);
   }
   ASSERT_GE(cut.size(), 30u);
   EXPECT_EQ(faded.size() + 10, cut.size()) << "two joints of 5 frames";
@@ -628,11 +669,13 @@ TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
     if (std::abs(a - b) < 40) continue;
     bool ramp = true;
     for (std::size_t j = i; j < i + 5; ++j)
-      ramp = ramp && (faded[j] - a) * (b - a) > 0 && (b - faded[j]) * (b - a) > 0 && (faded[j] - faded[j - 1]) * (b - a) > 0;
+      ramp = ramp && (faded[j] - a) * (b - a) > 0 && (b - faded[j]) * (b - a) > 0 &&
+             (faded[j] - faded[j - 1]) * (b - a) > 0;
     if (ramp) ++ramps, i += 5;
   }
   EXPECT_EQ(ramps, 2);
-  const CliRun fast = cli(in + " -q --fast --features histogram --budget 3 --clip-crossfade 0.2 --json -o " + (out / "xff").string());
+  const CliRun fast =
+      cli(in + " -q --fast --features histogram --budget 3 --clip-crossfade 0.2 --json -o " + (out / "xff").string());
   ASSERT_EQ(fast.code, 0) << fast.out;
   EXPECT_NE(fast.out.find("\"clip_mode\": \"encode\""), std::string::npos) << fast.out;
   EXPECT_EQ(cli(in + " -q --clip-crossfade -1 -o " + (out / "bad").string()).code, 2);
@@ -643,7 +686,8 @@ TEST_F(Summarize, ClipCrossfadeBlendsTheJoints) {
 TEST_F(Summarize, StartEndGridAndSheetWidth) {
   const std::string slideshow = Media::get().path("slideshow.mp4");
   const fs::path d = out / "range";
-  CliRun r = cli(slideshow + " -q --features histogram --start 0:02 --end 6.0 --grid 3x2 --sheet-width 800 -o " + d.string());
+  CliRun r =
+      cli(slideshow + " -q --features histogram --start 0:02 --end 6.0 --grid 3x2 --sheet-width 800 -o " + d.string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream f(d / "summary.json");
   const auto j = nlohmann::json::parse(f);
@@ -657,14 +701,16 @@ TEST_F(Summarize, StartEndGridAndSheetWidth) {
   EXPECT_EQ(j["shots"][1]["start_frame"], 100);
   EXPECT_LE(j["shots"][1]["end"].get<double>(), 6.0 + 1e-9);
   EXPECT_DOUBLE_EQ(j["parameters"]["start"].get<double>(), 2.0);
-  const CliRun size = test::run_cli_sh("ffprobe -v error -show_entries stream=width -of csv=p=0 " + (d / "sheet.jpg").string());
+  const CliRun size =
+      test::run_cli_sh("ffprobe -v error -show_entries stream=width -of csv=p=0 " + (d / "sheet.jpg").string());
   ASSERT_EQ(size.code, 0);
   EXPECT_LE(std::stoi(size.out), 800);
   EXPECT_GE(std::stoi(size.out), 700);
-  const CliRun frames = test::run_cli_sh("ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 " +
-                                         (d / "summary.mp4").string());
+  const CliRun frames = test::run_cli_sh(
+      "ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 " + (d / "summary.mp4").string());
   EXPECT_LE(std::stoi(frames.out), 100) << "the clip holds at most the 4 s summarized";
-  for (const char* bad : {"--start 1:75", "--start -3", "--end 2 --start 3", "--grid 3", "--grid 0x2", "--sheet-width 50"})
+  for (const char* bad :
+       {"--start 1:75", "--start -3", "--end 2 --start 3", "--grid 3", "--grid 0x2", "--sheet-width 50"})
     EXPECT_EQ(cli(slideshow + " -q --features histogram " + bad + " -o " + (out / "bad").string()).code, 2) << bad;
 }
 
@@ -675,7 +721,9 @@ TEST_F(Summarize, NoiseFramesAreNotPicked) {
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=3 -f lavfi -i "
                          "\"nullsrc=s=320x240:r=25:d=2,geq=lum='random(1)*255':cb=128:cr=128\" -f lavfi -i "
                          "smptebars=s=320x240:r=25:d=3 -filter_complex \"[0][1][2]concat=n=3:v=1:a=0,format=yuv420p\" "
-                         "-c:v libx264 -preset veryfast -x264-params scenecut=0 " + in).c_str()),
+                         "-c:v libx264 -preset veryfast -x264-params scenecut=0 " +
+                         in)
+                            .c_str()),
             0);
   SummarizeConfig c;
   c.input = in;
@@ -706,7 +754,9 @@ TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
   EXPECT_EQ(r.near_duplicates, 0);
   const std::string still = (out / "still.mp4").string();
   ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=320x240:r=25:d=1 -vf "
-                         "\"trim=end_frame=1,loop=loop=249:size=1,setpts=N/25/TB\" -c:v libx264 -preset veryfast " + still).c_str()),
+                         "\"trim=end_frame=1,loop=loop=249:size=1,setpts=N/25/TB\" -c:v libx264 -preset veryfast " +
+                         still)
+                            .c_str()),
             0);
   c.input = still;
   c.output_dir = (out / "still").string();
@@ -733,9 +783,13 @@ TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   EXPECT_GT(r.excluded_samples, 0);
   // A clip that opens on a second of black, as films do: its first keyframe is content.
   const std::string black = (out / "black_open.mp4").string();
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=black:s=320x240:r=25:d=1 -f lavfi -i "
-                         "testsrc2=s=320x240:r=25:d=5 -filter_complex \"[0][1]concat=n=2:v=1:a=0,format=yuv420p\" -c:v libx264 "
-                         "-preset veryfast " + black).c_str()), 0);
+  ASSERT_EQ(std::system(
+                ("ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=black:s=320x240:r=25:d=1 -f lavfi -i "
+                 "testsrc2=s=320x240:r=25:d=5 -filter_complex \"[0][1]concat=n=2:v=1:a=0,format=yuv420p\" -c:v libx264 "
+                 "-preset veryfast " +
+                 black)
+                    .c_str()),
+            0);
   c.input = black;
   c.output_dir = (out / "black-k").string();
   c.budget = 4;
@@ -748,10 +802,14 @@ TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
 TEST_F(Summarize, AutomaticBudgetGivesEveryShotAKeyframe) {
   const std::string clip = (out / "four.mp4").string();
   const std::string s = "s=320x240:r=25:d=2.75";
-  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=" + s + " -f lavfi -i smptebars=" + s +
-                         " -f lavfi -i \"mandelbrot=s=320x240:r=25,trim=duration=2.75\" -f lavfi -i rgbtestsrc=" + s +
-                         " -filter_complex \"[0][1][2][3]concat=n=4:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast "
-                         "-x264-params scenecut=0 " + clip).c_str()), 0);
+  ASSERT_EQ(
+      std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=" + s + " -f lavfi -i smptebars=" + s +
+                   " -f lavfi -i \"mandelbrot=s=320x240:r=25,trim=duration=2.75\" -f lavfi -i rgbtestsrc=" + s +
+                   " -filter_complex \"[0][1][2][3]concat=n=4:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast "
+                   "-x264-params scenecut=0 " +
+                   clip)
+                      .c_str()),
+      0);
   const CliRun r = cli(clip + " -q --features histogram --no-clip -o " + (out / "four").string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream f(out / "four" / "summary.json");
@@ -783,7 +841,8 @@ TEST_F(Summarize, ShotsAreExportedAsCsvAndWebVttChapters) {
   std::ifstream csv(out / "exports" / "shots.csv");
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line.rfind("Scene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,End Timecode", 0), 0u) << line;
+  EXPECT_EQ(line.rfind("Scene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,End Timecode", 0), 0u)
+      << line;
   std::vector<std::string> rows;
   while (std::getline(csv, line)) rows.push_back(line);
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(Media::kShots));
@@ -807,8 +866,9 @@ TEST_F(Summarize, CliConventions) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("did you mean 'select'"), std::string::npos) << r.out;
   // --json: the manifest on stdout, nothing else there.
-  r = test::run_cli_sh(std::string(CORDS_CLI_PATH) + " " + in + " -q --features histogram --no-clip --budget 2 --json -o " +
-                       (out / "j").string() + " 2>/dev/null");
+  r = test::run_cli_sh(std::string(CORDS_CLI_PATH) + " " + in +
+                       " -q --features histogram --no-clip --budget 2 --json -o " + (out / "j").string() +
+                       " 2>/dev/null");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["keyframes"].size(), 2u);

@@ -1,5 +1,7 @@
 // Image files written with libavcodec's encoders: each must decode (here with OpenCV's imgcodecs, an independent
 // decoder) to the image that was written, at its size and in its colours.
+#include "cords/output/writers.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,10 +9,9 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
-#include "cords/output/writers.h"
-#include "../support/temp_dir.h"
 
 namespace cords::output {
 namespace {
@@ -47,7 +48,8 @@ double mean_abs_diff(const Image& img, const cv::Mat& bgr) {
 TEST(WriteImage, JpegPngAndWebpDecodeToTheImageWritten) {
   const fs::path dir = test::fresh_temp_dir("cords-writers", "images");
   const Image img = test_card(181, 97);
-  for (const auto& [name, tolerance] : {std::pair<const char*, double>{"a.png", 0.0}, {"b.jpg", 6.0}, {"c.JPEG", 6.0}, {"d.webp", 6.0}}) {
+  for (const auto& [name, tolerance] :
+       {std::pair<const char*, double>{"a.png", 0.0}, {"b.jpg", 6.0}, {"c.JPEG", 6.0}, {"d.webp", 6.0}}) {
     const fs::path p = dir / name;
     write_image(p.string(), img);
     const cv::Mat back = cv::imread(p.string(), cv::IMREAD_COLOR);
@@ -63,7 +65,8 @@ TEST(WriteImage, JpegPngAndWebpDecodeToTheImageWritten) {
   write_image((dir / "q30.jpg").string(), img, 30);
   EXPECT_LT(fs::file_size(dir / "q30.jpg"), fs::file_size(dir / "b.jpg"));
   // Only complete files, and clear errors.
-  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
   try {
     write_image((dir / "x.bmp").string(), img);
     ADD_FAILURE() << ".bmp accepted";

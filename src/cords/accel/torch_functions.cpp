@@ -27,7 +27,9 @@ using FusedSweep = int (*)(const void*, std::int64_t, const float*, const std::i
 class TorchFunction : public select::SetFunction {
  protected:
   explicit TorchFunction(at::Tensor k)
-      : SetFunction(k.size(0)), k_(std::move(k)), n_(k_.size(0)),
+      : SetFunction(k.size(0)),
+        k_(std::move(k)),
+        n_(k_.size(0)),
         memo_(at::zeros({n_}, k_.options().dtype(at::kFloat))) {
     if (k_.dim() != 2 || k_.size(0) != k_.size(1)) throw invalid_argument("a device kernel must be a square matrix");
   }
@@ -107,8 +109,9 @@ class TorchFacilityLocation final : public TorchFunction {
   }
   double gain(Index i) const override { return single(i); }
   void gains(const Index* cand, Index m, double* out) const override {
-    sweep(cand, m, out, [this](const at::Tensor& rows) { return (rows.to(at::kFloat) - memo_).clamp_min_(0); },
-          fused_fl(), memo_);
+    sweep(
+        cand, m, out, [this](const at::Tensor& rows) { return (rows.to(at::kFloat) - memo_).clamp_min_(0); },
+        fused_fl(), memo_);
   }
 
  protected:
@@ -134,8 +137,9 @@ class TorchSaturatedCoverage final : public TorchFunction {
   double gain(Index i) const override { return single(i); }
   void gains(const Index* cand, Index m, double* out) const override {
     const at::Tensor room = (cap_ - memo_).clamp_min(0);
-    sweep(cand, m, out, [&room](const at::Tensor& rows) { return at::minimum(rows.to(at::kFloat), room); },
-          fused_sc(), room);
+    sweep(
+        cand, m, out, [&room](const at::Tensor& rows) { return at::minimum(rows.to(at::kFloat), room); }, fused_sc(),
+        room);
   }
 
  protected:
@@ -154,7 +158,8 @@ at::Device resolve_device(const std::string& name) {
     at::Device d(name);
     if (d.is_cuda() && !at::hasCUDA())
       throw invalid_argument("--device " + name + " requested but no CUDA device is available (use auto or cpu)");
-    if (!d.is_cuda() && !d.is_cpu()) throw invalid_argument("unsupported --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
+    if (!d.is_cuda() && !d.is_cpu())
+      throw invalid_argument("unsupported --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
     return d;
   } catch (const c10::Error&) {
     throw invalid_argument("unknown --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
@@ -175,8 +180,12 @@ at::Tensor torch_dense_kernel(MatrixView x, const TorchKernelOptions& opts) {
       s = at::mm(y, y.t()).mul_(0.5).add_(0.5);
       break;
     }
-    case select::Metric::Dot: s = at::mm(xs, xs.t()); break;
-    case select::Metric::Precomputed: s = xs; break;
+    case select::Metric::Dot:
+      s = at::mm(xs, xs.t());
+      break;
+    case select::Metric::Precomputed:
+      s = xs;
+      break;
     case select::Metric::Euclidean:
     case select::Metric::Rbf: {
       const at::Tensor sq = (xs * xs).sum(1);

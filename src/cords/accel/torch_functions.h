@@ -2,7 +2,8 @@
 // Set functions whose kernel and memo live on a LibTorch device (CUDA, or the CPU for tests). A batched gain
 // request is one sweep over the kernel rows (on CUDA with an fp16 kernel one fused launch, cuda/sweep.cu; else
 // chunked ATen ops so that temporaries stay small); this is what naive greedy asks for every step. Definitions are
-// those of the CPU functions (docs/selection.md); the CPU library is the oracle in tests. Only this module includes torch headers (ATen).
+// those of the CPU functions (docs/selection.md); the CPU library is the oracle in tests. Only this module includes
+// torch headers (ATen).
 #include <ATen/ATen.h>
 
 #include <memory>
@@ -14,8 +15,8 @@
 namespace cords::accel {
 
 struct TorchKernelOptions {
-  std::string device = "cuda";              ///< "cuda", "cuda:1", "cpu"
-  at::ScalarType dtype = at::kHalf;         ///< storage of the kernel: kHalf (GPU default) or kFloat
+  std::string device = "cuda";       ///< "cuda", "cuda:1", "cpu"
+  at::ScalarType dtype = at::kHalf;  ///< storage of the kernel: kHalf (GPU default) or kFloat
   select::Metric metric = select::Metric::Cosine;
   double rbf_kw = 0.1;
 };

@@ -16,8 +16,8 @@ std::atomic<unsigned> g_counter{0};
 std::string temp_name_for(const std::string& path) {
   namespace fs = std::filesystem;
   fs::path p(path);
-  std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(g_counter.fetch_add(1));
+  std::string name =
+      "." + p.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_counter.fetch_add(1));
   return (p.parent_path() / name).string();
 }
 
@@ -32,7 +32,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_na
   const fs::file_status st = fs::symlink_status(path_, ec);
   if (st.type() == fs::file_type::directory) fail(path_, "it is a directory", 0);
   // Only regular files (or nothing) are swapped: renaming over a device node, a FIFO or a link would replace it.
-  if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular && st.type() != fs::file_type::unknown)
+  if (st.type() != fs::file_type::not_found && st.type() != fs::file_type::regular &&
+      st.type() != fs::file_type::unknown)
     fail(path_, "it is not a regular file", 0);
   // Created and registered together: an interruption in between would leave the file behind.
   const auto hold = defer_interrupt_cleanup();

@@ -5,11 +5,11 @@
 
 #include "cords/core/error.h"
 
-#define CORDS_CHECK(cond, msg)                                                                  \
-  do {                                                                                          \
-    if (!(cond)) {                                                                              \
-      std::ostringstream cords_check_os_;                                                       \
-      cords_check_os_ << __FILE__ << ":" << __LINE__ << ": check failed: " #cond ": " << msg;   \
-      throw ::cords::Error(::cords::ErrorKind::Internal, cords_check_os_.str());                \
-    }                                                                                           \
+#define CORDS_CHECK(cond, msg)                                                                \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::ostringstream cords_check_os_;                                                     \
+      cords_check_os_ << __FILE__ << ":" << __LINE__ << ": check failed: " #cond ": " << msg; \
+      throw ::cords::Error(::cords::ErrorKind::Internal, cords_check_os_.str());              \
+    }                                                                                         \
   } while (false)

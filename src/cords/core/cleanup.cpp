@@ -6,12 +6,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <vector>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace cords {
 namespace {
@@ -46,9 +46,13 @@ TempRegistration::TempRegistration(std::string path) {
   r.paths.emplace(id_, std::move(path));
 }
 
-TempRegistration::~TempRegistration() { release(); }
+TempRegistration::~TempRegistration() {
+  release();
+}
 
-TempRegistration::TempRegistration(TempRegistration&& other) noexcept : id_(other.id_) { other.id_ = 0; }
+TempRegistration::TempRegistration(TempRegistration&& other) noexcept : id_(other.id_) {
+  other.id_ = 0;
+}
 
 TempRegistration& TempRegistration::operator=(TempRegistration&& other) noexcept {
   if (this != &other) {
@@ -111,7 +115,9 @@ void install_interrupt_cleanup() {
   });
 }
 
-std::unique_lock<std::recursive_mutex> defer_interrupt_cleanup() { return std::unique_lock<std::recursive_mutex>(registry().m); }
+std::unique_lock<std::recursive_mutex> defer_interrupt_cleanup() {
+  return std::unique_lock<std::recursive_mutex>(registry().m);
+}
 
 bool process_alive(long pid) {
   if (pid <= 0 || pid == static_cast<long>(::getpid())) return false;

@@ -22,7 +22,9 @@ namespace {
   throw input_unreadable("cannot read '" + path + "': " + why);
 }
 
-[[maybe_unused]] bool gz_name(const std::string& path) { return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0; }
+[[maybe_unused]] bool gz_name(const std::string& path) {
+  return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
 
 // A plain or gzip'd file read in pieces. With zlib, gzread passes plain files through unchanged; without it (a
 // build without zlib's headers) .gz files go through `gzip -dc`.
@@ -97,7 +99,9 @@ class Reader {
   std::vector<std::uint8_t> read_exactly(std::uint64_t n, const std::string& what) {
     std::vector<std::uint8_t> out;
     // A plain file cannot hold more than its size: refuse before reading. Compressed data is checked as it comes.
-    if (!compressed_ && n > file_size_) unreadable(path_, what + " declares " + std::to_string(n) + " bytes; the file has " + std::to_string(file_size_) + " (truncated or corrupt)");
+    if (!compressed_ && n > file_size_)
+      unreadable(path_, what + " declares " + std::to_string(n) + " bytes; the file has " + std::to_string(file_size_) +
+                            " (truncated or corrupt)");
     constexpr std::size_t kStep = std::size_t{64} << 20;
     while (out.size() < n) {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n - out.size(), kStep));
@@ -106,11 +110,14 @@ class Reader {
       const std::size_t got = read(out.data() + at, want);
       out.resize(at + got);
       if (got < want)
-        unreadable(path_, what + " declares " + std::to_string(n) + " bytes; the data ends after " + std::to_string(out.size()) + " (truncated or corrupt)");
+        unreadable(path_, what + " declares " + std::to_string(n) + " bytes; the data ends after " +
+                              std::to_string(out.size()) + " (truncated or corrupt)");
     }
     return out;
   }
-  bool compressed() const { return compressed_; }
+  bool compressed() const {
+    return compressed_;
+  }
 
  private:
   std::string path_;
@@ -150,7 +157,8 @@ IdxData read_idx(const std::string& path, int dims) {
     count *= s;
   }
   d.bytes = in.read_exactly(count, "the IDX header");
-  if (in.more()) unreadable(path, "IDX data is longer than its header declares (" + std::to_string(count) + " bytes; corrupt)");
+  if (in.more())
+    unreadable(path, "IDX data is longer than its header declares (" + std::to_string(count) + " bytes; corrupt)");
   return d;
 }
 
@@ -162,14 +170,17 @@ std::vector<std::uint8_t> read_cifar_records(const std::string& path) {
     const std::size_t got = in.read(buf, sizeof buf);
     if (got == 0) break;
     if (raw.size() + got > kCifarMaxBytes)
-      unreadable(path, "more than " + std::to_string(kCifarMaxBytes >> 20) + " MiB: not a CIFAR-10 batch (those are 30.7 MB)");
+      unreadable(
+          path, "more than " + std::to_string(kCifarMaxBytes >> 20) + " MiB: not a CIFAR-10 batch (those are 30.7 MB)");
     raw.insert(raw.end(), buf, buf + got);
   }
   if (raw.empty() || raw.size() % kCifarRecordBytes != 0)
     unreadable(path, std::to_string(raw.size()) + " bytes is not a whole number of 3073-byte CIFAR-10 records");
   for (std::size_t i = 0; i < raw.size() / kCifarRecordBytes; ++i) {
     const std::uint8_t label = raw[i * kCifarRecordBytes];
-    if (label > 9) unreadable(path, "record " + std::to_string(i) + " has label " + std::to_string(label) + " (CIFAR-10 labels are 0-9)");
+    if (label > 9)
+      unreadable(path,
+                 "record " + std::to_string(i) + " has label " + std::to_string(label) + " (CIFAR-10 labels are 0-9)");
   }
   return raw;
 }

@@ -23,7 +23,9 @@ enum class ErrorKind : int {
 };
 
 /// Returns the process exit code for an error kind.
-constexpr int exit_code(ErrorKind kind) { return static_cast<int>(kind); }
+constexpr int exit_code(ErrorKind kind) {
+  return static_cast<int>(kind);
+}
 
 /// Returns a short name for an error kind ("invalid argument", ...).
 const char* to_string(ErrorKind kind);
@@ -38,9 +40,15 @@ class Error : public std::runtime_error {
 };
 
 /// Convenience constructors for the common kinds.
-inline Error invalid_argument(const std::string& m) { return Error(ErrorKind::InvalidArgument, m); }
-inline Error input_unreadable(const std::string& m) { return Error(ErrorKind::InputUnreadable, m); }
-inline Error output_unwritable(const std::string& m) { return Error(ErrorKind::OutputUnwritable, m); }
+inline Error invalid_argument(const std::string& m) {
+  return Error(ErrorKind::InvalidArgument, m);
+}
+inline Error input_unreadable(const std::string& m) {
+  return Error(ErrorKind::InputUnreadable, m);
+}
+inline Error output_unwritable(const std::string& m) {
+  return Error(ErrorKind::OutputUnwritable, m);
+}
 
 /// "a, b, c": the valid names an "unknown X; valid: ..." message lists.
 inline std::string name_list(const std::vector<std::string>& names) {

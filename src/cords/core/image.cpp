@@ -27,7 +27,9 @@ void rotate_plane(const std::uint8_t* in, int w, int h, int bytes, int degrees, 
     }
 }
 
-int normalised(int degrees) { return ((degrees % 360) + 360) % 360; }
+int normalised(int degrees) {
+  return ((degrees % 360) + 360) % 360;
+}
 
 }  // namespace
 
@@ -43,7 +45,9 @@ const std::uint8_t* Yuv420::plane(int p) const {
   return data.data() + (p == 0 ? 0 : luma + (p - 1) * chroma);
 }
 
-std::uint8_t* Yuv420::plane(int p) { return const_cast<std::uint8_t*>(static_cast<const Yuv420&>(*this).plane(p)); }
+std::uint8_t* Yuv420::plane(int p) {
+  return const_cast<std::uint8_t*>(static_cast<const Yuv420&>(*this).plane(p));
+}
 
 Image rotate_clockwise(const Image& in, int degrees) {
   degrees = normalised(degrees);
@@ -64,7 +68,8 @@ Yuv420 rotate_clockwise(const Yuv420& in, int degrees) {
   const bool swap = degrees == 90 || degrees == 270;
   out.resize(swap ? in.height : in.width, swap ? in.width : in.height);
   // The chroma planes turn with the picture; for odd sizes their rounded-up size carries over (ceil(h/2) x ceil(w/2)).
-  for (int p = 0; p < 3; ++p) rotate_plane(in.plane(p), in.plane_width(p), in.plane_height(p), 1, degrees, out.plane(p));
+  for (int p = 0; p < 3; ++p)
+    rotate_plane(in.plane(p), in.plane_width(p), in.plane_height(p), 1, degrees, out.plane(p));
   return out;
 }
 

@@ -37,9 +37,9 @@ std::ifstream open_input(const std::string& path, std::uint64_t& size) {
 // ---- .npy -----------------------------------------------------------------------------------------------
 
 struct NpyHeader {
-  char kind = 0;       // 'f', 'i', 'u', 'b'
-  int itemsize = 0;    // bytes
-  bool swap = false;   // stored big-endian
+  char kind = 0;      // 'f', 'i', 'u', 'b'
+  int itemsize = 0;   // bytes
+  bool swap = false;  // stored big-endian
   std::vector<Index> shape;
   std::size_t count = 0;  // elements: the product of shape, checked against the bytes in the file
 };
@@ -164,8 +164,8 @@ NpyHeader read_npy_header(std::ifstream& in, std::uint64_t file_size, const std:
   const std::uint64_t offset = static_cast<std::uint64_t>(in.tellg());
   const std::uint64_t left = file_size > offset ? file_size - offset : 0;
   if (bytes > left)
-    bad_npy(path, "truncated data (the header declares " + std::to_string(count) + " elements, " + std::to_string(bytes) +
-                      " bytes; the file holds " + std::to_string(left) + " bytes of data)");
+    bad_npy(path, "truncated data (the header declares " + std::to_string(count) + " elements, " +
+                      std::to_string(bytes) + " bytes; the file holds " + std::to_string(left) + " bytes of data)");
   h.count = static_cast<std::size_t>(count);
   return h;
 }
@@ -184,7 +184,8 @@ double load_element(const unsigned char* p, const NpyHeader& h) {
         std::memcpy(&d, b, 8);
         return d;
       }
-    case 'b': return b[0] ? 1.0 : 0.0;
+    case 'b':
+      return b[0] ? 1.0 : 0.0;
     case 'u': {
       std::uint64_t v = 0;
       std::memcpy(&v, b, static_cast<std::size_t>(h.itemsize));  // little-endian host
@@ -233,8 +234,8 @@ float to_float(const std::string& path, std::size_t i, Index cols, double v) {
   if (!std::isfinite(v)) non_finite(path, row, col, v);
   const auto f = static_cast<float>(v);
   if (!std::isfinite(f))
-    throw invalid_argument("'" + path + "' holds " + std::to_string(v) + " at row " + std::to_string(row) + ", column " +
-                           std::to_string(col) + ", beyond float32's range (+-3.4e38)");
+    throw invalid_argument("'" + path + "' holds " + std::to_string(v) + " at row " + std::to_string(row) +
+                           ", column " + std::to_string(col) + ", beyond float32's range (+-3.4e38)");
   return f;
 }
 
@@ -247,7 +248,9 @@ Matrix read_npy_matrix(const std::string& path) {
                            " dimensions; expected a 2-D n x d matrix");
   const Index rows = h.shape[0];
   const Index cols = h.shape.size() == 2 ? h.shape[1] : 1;
-  if (rows == 0 || cols == 0) throw invalid_argument("'" + path + "' is empty (shape " + std::to_string(rows) + " x " + std::to_string(cols) + ")");
+  if (rows == 0 || cols == 0)
+    throw invalid_argument("'" + path + "' is empty (shape " + std::to_string(rows) + " x " + std::to_string(cols) +
+                           ")");
   Matrix m(rows, cols);
   float* out = m.data();
   read_npy_payload(in, h, path, [&](std::size_t i, double v) { out[i] = to_float(path, i, cols, v); });
@@ -334,7 +337,8 @@ CsvTable read_csv(const std::string& path) {
 std::vector<double> read_any_vector(const std::string& path) {
   if (has_extension(path, ".npy")) return read_npy_vector(path);
   CsvTable t = read_csv(path);
-  if (t.cols != 1) throw invalid_argument("'" + path + "' must hold one value per line, found " + std::to_string(t.cols));
+  if (t.cols != 1)
+    throw invalid_argument("'" + path + "' must hold one value per line, found " + std::to_string(t.cols));
   return std::move(t.values);
 }
 

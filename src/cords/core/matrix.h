@@ -1,13 +1,13 @@
 #pragma once
 // Dense row-major float matrices. Layout, written once for the whole project: an n x d matrix stores element
 // (i, j) at data[i * d + j]; row i is sample i. Storage is 64-byte aligned so rows can be streamed with SIMD.
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
-
-#include <sys/mman.h>
 
 namespace cords {
 
@@ -56,10 +56,12 @@ class Matrix {
   // Elements of an r x c matrix; throws std::bad_alloc when negative or when r * c floats cannot be addressed.
   static std::size_t checked_size(Index r, Index c) {
     constexpr std::size_t kMax = static_cast<std::size_t>(-1) / sizeof(float) / 2;
-    if (r < 0 || c < 0 || (c != 0 && static_cast<std::size_t>(r) > kMax / static_cast<std::size_t>(c))) throw std::bad_alloc();
+    if (r < 0 || c < 0 || (c != 0 && static_cast<std::size_t>(r) > kMax / static_cast<std::size_t>(c)))
+      throw std::bad_alloc();
     return size_of(r, c);
   }
-  Matrix(Index rows, Index cols, bool zero) : rows_(rows), cols_(cols), data_(allocate(checked_size(rows, cols), zero)) {}
+  Matrix(Index rows, Index cols, bool zero)
+      : rows_(rows), cols_(cols), data_(allocate(checked_size(rows, cols), zero)) {}
   static std::unique_ptr<float[], Free> allocate(std::size_t n, bool zero) {
     if (n == 0) return nullptr;
     // Large matrices (kernels) go on 2 MiB-aligned storage and ask for transparent huge pages: fewer page

@@ -39,17 +39,23 @@ Target classify(const std::string& path, const std::vector<std::string>& inputs,
   const fs::file_status st = fs::status(where, ec);
   switch (st.type()) {
     case fs::file_type::not_found:
-    case fs::file_type::regular: break;
+    case fs::file_type::regular:
+      break;
     case fs::file_type::character:
-    case fs::file_type::fifo: return Target::WriteInto;
-    case fs::file_type::directory: refuse(path, "it is a directory");
-    case fs::file_type::block: refuse(path, "it is a block device");
-    default: refuse(path, "it is not a regular file");
+    case fs::file_type::fifo:
+      return Target::WriteInto;
+    case fs::file_type::directory:
+      refuse(path, "it is a directory");
+    case fs::file_type::block:
+      refuse(path, "it is a block device");
+    default:
+      refuse(path, "it is not a regular file");
   }
   fs::path dir = fs::path(where).parent_path();
   if (dir.empty()) dir = ".";
   if (!fs::is_directory(dir, ec)) refuse(path, "directory '" + dir.string() + "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0) refuse(path, "directory '" + dir.string() + "' is not writable: " + std::strerror(errno));
+  if (::access(dir.c_str(), W_OK) != 0)
+    refuse(path, "directory '" + dir.string() + "' is not writable: " + std::strerror(errno));
   return Target::Replace;
 }
 
@@ -103,8 +109,12 @@ void write_output_file(const std::string& path, const std::string& contents, con
       if (std::fwrite(contents.data(), 1, contents.size(), stdout) != contents.size() || std::fflush(stdout) != 0)
         throw output_unwritable(std::string("cannot write to standard output: ") + std::strerror(errno));
       return;
-    case Target::WriteInto: write_into(path, where, contents); return;
-    case Target::Replace: write_file_atomic(where, contents); return;
+    case Target::WriteInto:
+      write_into(path, where, contents);
+      return;
+    case Target::Replace:
+      write_file_atomic(where, contents);
+      return;
   }
 }
 

@@ -17,7 +17,8 @@ namespace cords {
 void check_output_file(const std::string& path, const std::vector<std::string>& inputs = {});
 
 /// Writes `contents` to `path` under the rules above (checking them again).
-void write_output_file(const std::string& path, const std::string& contents, const std::vector<std::string>& inputs = {});
+void write_output_file(const std::string& path, const std::string& contents,
+                       const std::vector<std::string>& inputs = {});
 
 /// Whether two paths name the same existing file or folder (after links); false when either does not exist.
 bool same_file(const std::string& a, const std::string& b);

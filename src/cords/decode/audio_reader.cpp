@@ -42,8 +42,9 @@ struct AudioReader::Impl {
 
   void reset_resampler() {
     SwrContext* s = nullptr;
-    if (swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_FLT, rate, &dec->ch_layout, dec->sample_fmt, dec->sample_rate, 0,
-                            nullptr) < 0 || !s || swr_init(s) < 0) {
+    if (swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_FLT, rate, &dec->ch_layout, dec->sample_fmt,
+                            dec->sample_rate, 0, nullptr) < 0 ||
+        !s || swr_init(s) < 0) {
       swr_free(&s);
       swr.reset();
       return;
@@ -54,8 +55,12 @@ struct AudioReader::Impl {
 
 AudioReader::AudioReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AudioReader::~AudioReader() = default;
-int AudioReader::sample_rate() const { return impl_->rate; }
-int AudioReader::channels() const { return impl_->channels; }
+int AudioReader::sample_rate() const {
+  return impl_->rate;
+}
+int AudioReader::channels() const {
+  return impl_->channels;
+}
 
 std::unique_ptr<AudioReader> AudioReader::open(const std::string& path) {
   auto m = std::make_unique<Impl>();
@@ -92,7 +97,8 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
   const auto first = static_cast<std::int64_t>(std::llround(start * m.rate));  // sample index of out[0]
   const std::int64_t last = first + count;
   // From a little before `start`: the packet holding it, and decoders' priming.
-  av_seek_frame(m.fmt.get(), m.stream, static_cast<std::int64_t>(std::floor((start - 0.5) / av_q2d(m.tb))), AVSEEK_FLAG_BACKWARD);
+  av_seek_frame(m.fmt.get(), m.stream, static_cast<std::int64_t>(std::floor((start - 0.5) / av_q2d(m.tb))),
+                AVSEEK_FLAG_BACKWARD);
   avcodec_flush_buffers(m.dec.get());
   m.reset_resampler();
   if (!m.swr) return out;
@@ -122,7 +128,8 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
     const int room = swr_get_out_samples(m.swr.get(), m.frame->nb_samples);
     buf.resize(static_cast<std::size_t>(std::max(0, room) * m.channels));
     std::uint8_t* dst[1] = {reinterpret_cast<std::uint8_t*>(buf.data())};
-    const int got = swr_convert(m.swr.get(), dst, room, const_cast<const std::uint8_t**>(m.frame->extended_data), m.frame->nb_samples);
+    const int got = swr_convert(m.swr.get(), dst, room, const_cast<const std::uint8_t**>(m.frame->extended_data),
+                                m.frame->nb_samples);
     av_frame_unref(m.frame.get());
     if (got <= 0 || pos == INT64_MIN) continue;
     for (int i = 0; i < got; ++i, ++pos) {
@@ -132,7 +139,8 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
         break;
       }
       for (int c = 0; c < m.channels; ++c)
-        out[static_cast<std::size_t>((pos - first) * m.channels + c)] = buf[static_cast<std::size_t>(i * m.channels + c)];
+        out[static_cast<std::size_t>((pos - first) * m.channels + c)] =
+            buf[static_cast<std::size_t>(i * m.channels + c)];
     }
   }
   return out;

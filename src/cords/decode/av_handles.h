@@ -63,13 +63,15 @@ inline int open_input_file(const std::string& path, AVFormatContext** ctx) {
   std::string ext = path.size() >= 5 ? path.substr(path.size() - 5) : path;
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const bool playlist = ext == ".m3u8" || (ext.size() >= 4 && ext.compare(ext.size() - 4, 4, ".m3u") == 0);
-  static const char* const kIndirect[] = {"hls", "applehttp", "concat", "dash", "imf", "avisynth", "vapoursynth", "lavfi"};
+  static const char* const kIndirect[] = {"hls", "applehttp", "concat",      "dash",
+                                          "imf", "avisynth",  "vapoursynth", "lavfi"};
   std::string allowed;
   void* it = nullptr;
   while (const AVInputFormat* f = av_demuxer_iterate(&it)) {
     bool indirect = false;
     for (const char* name : kIndirect) indirect = indirect || std::strcmp(f->name, name) == 0;
-    if (indirect && !(playlist && (std::strcmp(f->name, "hls") == 0 || std::strcmp(f->name, "applehttp") == 0))) continue;
+    if (indirect && !(playlist && (std::strcmp(f->name, "hls") == 0 || std::strcmp(f->name, "applehttp") == 0)))
+      continue;
     allowed += (allowed.empty() ? "" : ",") + std::string(f->name);
   }
   AVDictionary* opts = nullptr;
@@ -95,7 +97,8 @@ inline int probe_streams(AVFormatContext* fmt) {
     video = true;
     const bool rate = (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0) ||
                       (st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0);
-    known = p->codec_id != AV_CODEC_ID_NONE && p->width > 0 && p->height > 0 && rate && (fmt->duration > 0 || st->duration > 0);
+    known = p->codec_id != AV_CODEC_ID_NONE && p->width > 0 && p->height > 0 && rate &&
+            (fmt->duration > 0 || st->duration > 0);
   }
   return known && video ? 0 : avformat_find_stream_info(fmt, nullptr);
 }

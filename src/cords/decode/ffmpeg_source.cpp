@@ -4,18 +4,18 @@
 
 extern "C" {
 #include <libavutil/cpu.h>
-#include <libavutil/hwcontext.h>
 #include <libavutil/display.h>
+#include <libavutil/hwcontext.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
 
 #include <array>
 #include <atomic>
-#include <cstdio>
-#include <deque>
-#include <cstring>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <queue>
 
@@ -48,10 +48,14 @@ int stream_rotation(const AVStream* st) {
 }
 
 std::atomic<bool> g_verbose{false};
-void apply_log_level() { av_log_set_level(g_verbose ? AV_LOG_WARNING : AV_LOG_QUIET); }
+void apply_log_level() {
+  av_log_set_level(g_verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
+}
 
 // A plausible frame rate: at most 1000 frames a second (time bases such as 1/90000 are not frame rates).
-bool plausible_rate(AVRational r) { return r.num > 0 && r.den > 0 && av_q2d(r) <= 1000.0; }
+bool plausible_rate(AVRational r) {
+  return r.num > 0 && r.den > 0 && av_q2d(r) <= 1000.0;
+}
 
 // The stream's frame rate: FFmpeg's guess, else its average rate, else its base rate (r_frame_rate), else 0/0, which
 // the timestamps of the first decoded frames then replace (next()). The guess alone is 0/0 for AVI files opened
@@ -92,7 +96,8 @@ using Grid = std::array<float, 3 * kGridCells>;
 
 bool frame_grid(const AVFrame* f, Grid& g) {
   const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(f->format));
-  if (!d || (d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BE)) ||
+  if (!d ||
+      (d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BE)) ||
       d->nb_components < 3 || f->width < kGridW || f->height < kGridH)
     return false;
   for (int c = 0; c < 3; ++c)
@@ -107,7 +112,8 @@ bool frame_grid(const AVFrame* f, Grid& g) {
     const bool chroma = !rgb && c > 0;
     const int sw = chroma ? d->log2_chroma_w : 0, sh = chroma ? d->log2_chroma_h : 0;
     int xs[kGridW * 4], ys[kGridH * 4];
-    for (int i = 0; i < kGridW * 4; ++i) xs[i] = (static_cast<int>((i + 0.5) / 4 * f->width / kGridW) >> sw) * cd.step + cd.offset;
+    for (int i = 0; i < kGridW * 4; ++i)
+      xs[i] = (static_cast<int>((i + 0.5) / 4 * f->width / kGridW) >> sw) * cd.step + cd.offset;
     for (int i = 0; i < kGridH * 4; ++i) ys[i] = static_cast<int>((i + 0.5) / 4 * f->height / kGridH) >> sh;
     const unsigned mask = (1u << cd.depth) - 1;
     const float scale = 1.0f / static_cast<float>(1 << (cd.depth - 8));
@@ -166,7 +172,8 @@ std::string open_cuda_decoder(AVCodecContext* dec, const AVCodec* codec) {
   for (int i = 0;; ++i) {
     const AVCodecHWConfig* c = avcodec_get_hw_config(codec, i);
     if (!c) break;
-    if (c->device_type == AV_HWDEVICE_TYPE_CUDA && (c->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX)) supported = true;
+    if (c->device_type == AV_HWDEVICE_TYPE_CUDA && (c->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
+      supported = true;
   }
   if (!supported) return std::string("this FFmpeg build has no NVDEC decoder for ") + codec->name;
   AVBufferRef* device = nullptr;
@@ -187,7 +194,7 @@ struct FFmpegSource::Impl {
   av::Frame frame{av_frame_alloc()};
   av::Packet pkt{av_packet_alloc()};
   av::Sws sws, sws_yuv;  // to RGB, to YUV 4:2:0
-  av::Buffer scratch;  // swscale's output, aligned and padded
+  av::Buffer scratch;    // swscale's output, aligned and padded
   std::size_t scratch_bytes = 0;
   av::Frame sw_frame;  // a hardware frame copied back to memory (hwaccel)
   // Per-frame statistics (opts.frame_stats): the grids of the last decoded frames (newest last), enough for the
@@ -203,15 +210,15 @@ struct FFmpegSource::Impl {
   std::int64_t decoded = 0;
   std::int64_t skipped = 0;
   std::int64_t last_pts = AV_NOPTS_VALUE;
-  std::int64_t pts_step = 1;       // synthesised pts increment when a frame has none
-  double frame_seconds = 0.04;     // one frame at the average frame rate (25 fps when unknown)
-  double next_sample = -1e300;     // seconds; frames earlier than this are dropped
-  double drop_before = -1e300;     // after a seek
-  double nonref_until = -1e300;    // packets earlier than this (minus a margin) skip non-reference frames
-  double position = -1e300;        // time of the last decoded frame
-  double read_until = -1;          // seconds: end of the stream's last packet read (pts + duration)
-  double latest = -1e300;          // the latest frame time decoded so far
-  std::int64_t backwards = 0;      // frames more than a second before `latest` (timestamps that restart)
+  std::int64_t pts_step = 1;     // synthesised pts increment when a frame has none
+  double frame_seconds = 0.04;   // one frame at the average frame rate (25 fps when unknown)
+  double next_sample = -1e300;   // seconds; frames earlier than this are dropped
+  double drop_before = -1e300;   // after a seek
+  double nonref_until = -1e300;  // packets earlier than this (minus a margin) skip non-reference frames
+  double position = -1e300;      // time of the last decoded frame
+  double read_until = -1;        // seconds: end of the stream's last packet read (pts + duration)
+  double latest = -1e300;        // the latest frame time decoded so far
+  std::int64_t backwards = 0;    // frames more than a second before `latest` (timestamps that restart)
   AVDiscard normal_skip = AVDISCARD_DEFAULT;
   // Sparse sampling (pass 1): a non-reference frame (one no other frame is predicted from) that is not the frame
   // shown at a sample time is not decoded at all. sample_margin > 0 enables it: a packet is decoded when its pts
@@ -260,7 +267,8 @@ struct FFmpegSource::Impl {
         info.audio_channels = st->codecpar->channels;
 #endif
       }
-      if (stream < 0 && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+      if (stream < 0 && st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+          !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
         stream = static_cast<int>(i);
     }
     if (stream < 0) unreadable(path, has_audio ? "it has no video stream (audio only)" : "it has no video stream");
@@ -270,7 +278,8 @@ struct FFmpegSource::Impl {
     tb = st->time_base;
 
     const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec) unreadable(path, std::string("no decoder for its codec '") + avcodec_get_name(st->codecpar->codec_id) + "'");
+    if (!codec)
+      unreadable(path, std::string("no decoder for its codec '") + avcodec_get_name(st->codecpar->codec_id) + "'");
     dec.reset(avcodec_alloc_context3(codec));
     if (!dec) throw std::bad_alloc();
     r = avcodec_parameters_to_context(dec.get(), st->codecpar);
@@ -289,8 +298,8 @@ struct FFmpegSource::Impl {
       if (why.empty()) {
         info.hwaccel = "cuda";
         dec->thread_count = 1;  // NVDEC decodes; frame threads would only hold more GPU surfaces
-      }
-      else if (opts.hwaccel == "cuda") info.hwaccel_note = "NVDEC not used: " + why + "; decoding on the CPU";
+      } else if (opts.hwaccel == "cuda")
+        info.hwaccel_note = "NVDEC not used: " + why + "; decoding on the CPU";
     } else if (opts.hwaccel != "none") {
       throw invalid_argument("unknown hardware decoder '" + opts.hwaccel + "' (none, cuda or auto)");
     }
@@ -318,16 +327,18 @@ struct FFmpegSource::Impl {
     info.bit_rate = fmt->bit_rate > 0 ? fmt->bit_rate : 0;
     if (info.bit_rate == 0 && info.duration > 0)  // AVI and others say only after probing: from size and duration
       info.bit_rate = static_cast<std::int64_t>(static_cast<double>(info.file_size) * 8 / info.duration);
-    if (st->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(st->start_time) * av_q2d(tb);
-    else if (fmt->start_time != AV_NOPTS_VALUE) info.start = static_cast<double>(fmt->start_time) / AV_TIME_BASE;
+    if (st->start_time != AV_NOPTS_VALUE)
+      info.start = static_cast<double>(st->start_time) * av_q2d(tb);
+    else if (fmt->start_time != AV_NOPTS_VALUE)
+      info.start = static_cast<double>(fmt->start_time) / AV_TIME_BASE;
     if (fr.num > 0 && fr.den > 0) {
       pts_step = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(fr), tb));
       frame_seconds = av_q2d(av_inv_q(fr));
       dissolve_half = std::clamp(static_cast<int>(std::lround(0.4 / frame_seconds)), 4, 15);  // about 0.4 s
     }
     // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
-    if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 && !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) &&
-        1.0 / opts.sample_fps >= 3.0 * frame_seconds)
+    if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 &&
+        !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && 1.0 / opts.sample_fps >= 3.0 * frame_seconds)
       sample_margin = 1.5 * frame_seconds;
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
     if (opts.range_start > 0) seek(info.start + opts.range_start);
@@ -341,7 +352,8 @@ struct FFmpegSource::Impl {
     if (r != 0 || !frame->hw_frames_ctx) return r;
     if (!sw_frame) sw_frame.reset(av_frame_alloc());
     if (!sw_frame) throw std::bad_alloc();
-    const bool ok = av_hwframe_transfer_data(sw_frame.get(), frame.get(), 0) >= 0 && av_frame_copy_props(sw_frame.get(), frame.get()) >= 0;
+    const bool ok = av_hwframe_transfer_data(sw_frame.get(), frame.get(), 0) >= 0 &&
+                    av_frame_copy_props(sw_frame.get(), frame.get()) >= 0;
     av_frame_unref(frame.get());
     if (!ok) {
       av_frame_unref(sw_frame.get());
@@ -384,7 +396,8 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (pkt->stream_index == stream && pkt->pts != AV_NOPTS_VALUE)
-        read_until = std::max(read_until, static_cast<double>(pkt->pts + std::max<std::int64_t>(0, pkt->duration)) * av_q2d(tb));
+        read_until =
+            std::max(read_until, static_cast<double>(pkt->pts + std::max<std::int64_t>(0, pkt->duration)) * av_q2d(tb));
       // Key frames only: other packets never reach the decoder. (Sent with AVDISCARD_NONKEY they would still be
       // parsed - every NAL unit unescaped - which costs ~0.7 s per minute of 6 Mbit/s 1080p, more than decoding the
       // key frames themselves.) A stream without key flags yields no frame, and the caller falls back.
@@ -429,7 +442,7 @@ struct FFmpegSource::Impl {
   // every 15 frames there, much motion) and on steady 1080p (one every 90 frames).
   void watch_anchor(const AVPacket& p) {
     constexpr double kIntraRatio = 2.0;  // a cut into simple content can be as little as 2.5x (tests)
-    if (p.pts <= max_sent_pts) return;  // a B-frame
+    if (p.pts <= max_sent_pts) return;   // a B-frame
     max_sent_pts = p.pts;
     if (p.flags & AV_PKT_FLAG_KEY) return;  // key frames are large anyway (and a cut at one is exact)
     if (anchor_sizes.size() >= 8) {
@@ -499,10 +512,12 @@ struct FFmpegSource::Impl {
   Scaled scale(av::Sws& ctx, AVPixelFormat to, bool native) {
     Scaled s;
     target_size(native, s.w, s.h);
-    ctx.reset(sws_getCachedContext(ctx.release(), frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
-                                   s.w, s.h, to, s.w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr));
-    if (!ctx) throw Error(ErrorKind::InputUnreadable, "cannot convert frames of '" + info.path + "' (pixel format " +
-                                                          info.pixel_format + ")");
+    ctx.reset(sws_getCachedContext(ctx.release(), frame->width, frame->height,
+                                   static_cast<AVPixelFormat>(frame->format), s.w, s.h, to,
+                                   s.w < frame->width ? SWS_AREA : SWS_BILINEAR, nullptr, nullptr, nullptr));
+    if (!ctx)
+      throw Error(ErrorKind::InputUnreadable,
+                  "cannot convert frames of '" + info.path + "' (pixel format " + info.pixel_format + ")");
     const auto aligned = [](int bytes) { return (bytes + 63) / 64 * 64; };
     int heights[4] = {s.h, 0, 0, 0};
     if (to == AV_PIX_FMT_RGB24) {
@@ -543,7 +558,8 @@ struct FFmpegSource::Impl {
     Yuv420 pic;
     pic.resize(s.w, s.h);
     for (int p = 0; p < 3; ++p)
-      av_image_copy_plane(pic.plane(p), pic.plane_width(p), s.data[p], s.stride[p], pic.plane_width(p), pic.plane_height(p));
+      av_image_copy_plane(pic.plane(p), pic.plane_width(p), s.data[p], s.stride[p], pic.plane_width(p),
+                          pic.plane_height(p));
     out = info.rotation ? rotate_clockwise(pic, info.rotation) : std::move(pic);
   }
 
@@ -597,8 +613,10 @@ struct FFmpegSource::Impl {
       out.key = key;
       const bool native = opts.native_size_for && opts.native_size_for(out.ts);
       if (opts.yuv420) convert(out.yuv);
-      if (!opts.yuv420 || native) convert(out.image, native);
-      else out.image = Image{};
+      if (!opts.yuv420 || native)
+        convert(out.image, native);
+      else
+        out.image = Image{};
       av_frame_unref(frame.get());
       return true;
     }
@@ -741,14 +759,28 @@ FFmpegSource::FFmpegSource(const std::string& path, const DecodeOptions& opts)
 FFmpegSource::~FFmpegSource() = default;
 FFmpegSource::FFmpegSource(FFmpegSource&&) noexcept = default;
 FFmpegSource& FFmpegSource::operator=(FFmpegSource&&) noexcept = default;
-const VideoInfo& FFmpegSource::info() const { return impl_->info; }
-bool FFmpegSource::next(Frame& frame) { return impl_->next(frame); }
-std::int64_t FFmpegSource::skipped() const { return impl_->skipped; }
-void FFmpegSource::seek(double seconds) { impl_->seek(seconds); }
-void FFmpegSource::skip_to(double seconds) { impl_->skip_to(seconds); }
-double FFmpegSource::position() const { return impl_->position; }
+const VideoInfo& FFmpegSource::info() const {
+  return impl_->info;
+}
+bool FFmpegSource::next(Frame& frame) {
+  return impl_->next(frame);
+}
+std::int64_t FFmpegSource::skipped() const {
+  return impl_->skipped;
+}
+void FFmpegSource::seek(double seconds) {
+  impl_->seek(seconds);
+}
+void FFmpegSource::skip_to(double seconds) {
+  impl_->skip_to(seconds);
+}
+double FFmpegSource::position() const {
+  return impl_->position;
+}
 
-std::int64_t FFmpegSource::backwards() const { return impl_->backwards; }
+std::int64_t FFmpegSource::backwards() const {
+  return impl_->backwards;
+}
 
 std::vector<segment::FrameStat> FFmpegSource::take_frame_stats() {
   std::vector<segment::FrameStat> out = std::move(impl_->stats);
@@ -763,8 +795,12 @@ double FFmpegSource::data_seconds() const {
   if (m.read_until < 0) return -1;
   return m.read_until - m.info.start;
 }
-double FFmpegSource::key_frame_before(double seconds) const { return impl_->key_frame_before(seconds); }
-bool FFmpegSource::decode_key_frame(std::int64_t pts, Frame& frame) { return impl_->decode_key_frame(pts, frame); }
+double FFmpegSource::key_frame_before(double seconds) const {
+  return impl_->key_frame_before(seconds);
+}
+bool FFmpegSource::decode_key_frame(std::int64_t pts, Frame& frame) {
+  return impl_->decode_key_frame(pts, frame);
+}
 
 std::int64_t FFmpegSource::drain() {
   std::int64_t n = 0;
@@ -775,6 +811,5 @@ std::int64_t FFmpegSource::drain() {
   }
   return n;
 }
-
 
 }  // namespace cords::decode

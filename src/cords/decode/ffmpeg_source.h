@@ -63,5 +63,4 @@ class FFmpegSource final : public VideoSource {
 /// through errors and FFmpegSource::skipped(). verbose = true shows FFmpeg's warnings and errors on stderr.
 void set_ffmpeg_verbose(bool verbose);
 
-
 }  // namespace cords::decode

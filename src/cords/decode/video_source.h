@@ -13,25 +13,25 @@ namespace cords::decode {
 /// What the container and the decoder say about a video stream. Unknown values are 0 (or -1 for duration).
 struct VideoInfo {
   std::string path;
-  std::string container;      ///< e.g. "mov,mp4,m4a,3gp,3g2,mj2"
-  std::string codec;          ///< e.g. "h264"
-  std::string pixel_format;   ///< e.g. "yuv420p10le"
-  int width = 0;              ///< displayed size, after rotation
+  std::string container;     ///< e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  std::string codec;         ///< e.g. "h264"
+  std::string pixel_format;  ///< e.g. "yuv420p10le"
+  int width = 0;             ///< displayed size, after rotation
   int height = 0;
-  int rotation = 0;           ///< clockwise degrees applied to decoded frames (0, 90, 180, 270)
-  Rational frame_rate;        ///< average (or guessed) frame rate, e.g. 30000/1001
-  Rational time_base;         ///< of the stream's timestamps
-  double duration = -1;       ///< seconds, from the container (may be wrong: never trusted for bounds)
+  int rotation = 0;              ///< clockwise degrees applied to decoded frames (0, 90, 180, 270)
+  Rational frame_rate;           ///< average (or guessed) frame rate, e.g. 30000/1001
+  Rational time_base;            ///< of the stream's timestamps
+  double duration = -1;          ///< seconds, from the container (may be wrong: never trusted for bounds)
   std::int64_t frame_count = 0;  ///< from the container, 0 when it does not say
   /// Seconds of the video stream's first timestamp (MPEG-TS often starts at 1.4 s): times shown to people
   /// (keyframe names, captions, the manifest's "time" and shots) count from it, as players do; pts stay exact.
   double start = 0;
-  std::int64_t file_size = 0;     ///< bytes
-  std::int64_t bit_rate = 0;      ///< overall, bits per second, from the container (0 when it does not say)
-  std::string audio_codec;        ///< of the first audio stream, e.g. "aac"; "" when there is none
+  std::int64_t file_size = 0;  ///< bytes
+  std::int64_t bit_rate = 0;   ///< overall, bits per second, from the container (0 when it does not say)
+  std::string audio_codec;     ///< of the first audio stream, e.g. "aac"; "" when there is none
   int audio_channels = 0;
-  std::string hwaccel;            ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
-  std::string hwaccel_note;       ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
+  std::string hwaccel;       ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
+  std::string hwaccel_note;  ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.
@@ -44,11 +44,11 @@ struct Frame {
 };
 
 struct DecodeOptions {
-  double sample_fps = 2.0;     ///< frames kept per second of video; 0 = every decoded frame
-  bool keyframes_only = false; ///< decode only key frames (AVDISCARD_NONKEY): far cheaper on long GOPs
-  int out_width = 0;           ///< output size; 0 = native; with one of them 0 the aspect ratio is kept
+  double sample_fps = 2.0;      ///< frames kept per second of video; 0 = every decoded frame
+  bool keyframes_only = false;  ///< decode only key frames (AVDISCARD_NONKEY): far cheaper on long GOPs
+  int out_width = 0;            ///< output size; 0 = native; with one of them 0 the aspect ratio is kept
   int out_height = 0;
-  int threads = 0;             ///< cores to decode on (three frame threads each, at most 16); 0 = all this process may use
+  int threads = 0;  ///< cores to decode on (three frame threads each, at most 16); 0 = all this process may use
   /// When set and true for a frame's timestamp, that frame is converted at its native size instead (e.g. the
   /// keyframes among clip frames: full-resolution stills without converting every clip frame at full size).
   std::function<bool(const Timestamp&)> native_size_for;

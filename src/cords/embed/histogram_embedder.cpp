@@ -7,7 +7,7 @@
 namespace cords::embed {
 namespace {
 
-constexpr int kH = 16, kS = 4, kV = 4;          // global histogram
+constexpr int kH = 16, kS = 4, kV = 4;             // global histogram
 constexpr int kCellH = 8, kCellS = 2, kCellV = 2;  // per cell of the 2 x 2 grid
 constexpr int kGlobal = kH * kS * kV;
 constexpr int kCell = kCellH * kCellS * kCellV;
@@ -23,14 +23,19 @@ inline void hsv(const std::uint8_t* p, float& h, float& s, float& v) {
     h = 0;
     return;
   }
-  if (mx == r) h = (g - b) / d;
-  else if (mx == g) h = 2.0f + (b - r) / d;
-  else h = 4.0f + (r - g) / d;
+  if (mx == r)
+    h = (g - b) / d;
+  else if (mx == g)
+    h = 2.0f + (b - r) / d;
+  else
+    h = 4.0f + (r - g) / d;
   h /= 6.0f;
   if (h < 0) h += 1.0f;
 }
 
-inline int bin(float x, int n) { return std::min(n - 1, static_cast<int>(x * n)); }
+inline int bin(float x, int n) {
+  return std::min(n - 1, static_cast<int>(x * n));
+}
 
 void normalise_sqrt(float* h, int n) {
   double total = 0;
@@ -75,7 +80,9 @@ class HistogramEmbedder final : public Embedder {
 
 }  // namespace
 
-std::unique_ptr<Embedder> histogram_embedder() { return std::make_unique<HistogramEmbedder>(); }
+std::unique_ptr<Embedder> histogram_embedder() {
+  return std::make_unique<HistogramEmbedder>();
+}
 
 double mean_luma(const Image& img) {
   if (img.empty()) return 0;
@@ -98,7 +105,10 @@ PictureQuality picture_quality(const Image& img) {
     total += v;  // (in double, exactly as mean_luma)
   }
   q.mean = total / static_cast<double>(y.size());
-  const auto at = [&](int r, int c) { return static_cast<double>(y[static_cast<std::size_t>(r) * static_cast<std::size_t>(w) + static_cast<std::size_t>(c)]); };
+  const auto at = [&](int r, int c) {
+    return static_cast<double>(
+        y[static_cast<std::size_t>(r) * static_cast<std::size_t>(w) + static_cast<std::size_t>(c)]);
+  };
   for (int by = 0; by < 9; ++by)
     for (int bx = 0; bx < 16; ++bx) {
       const int x0 = bx * w / 16, x1 = std::max(x0 + 1, (bx + 1) * w / 16);
@@ -110,7 +120,8 @@ PictureQuality picture_quality(const Image& img) {
           sum += at(r, c);
           ++count;
         }
-      q.tiny[static_cast<std::size_t>(by * 16 + bx)] = static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0);
+      q.tiny[static_cast<std::size_t>(by * 16 + bx)] =
+          static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0);
     }
   if (w < 3 || h < 3) return q;
   // Correlation of horizontal neighbours: sums over all pairs (a, b) = (y[r][c], y[r][c + 1]).

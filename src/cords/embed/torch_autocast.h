@@ -23,11 +23,19 @@ class AutocastCuda {
 
  private:
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  static bool enabled() { return at::autocast::is_autocast_enabled(at::kCUDA); }
-  static void set(bool v) { at::autocast::set_autocast_enabled(at::kCUDA, v); }
+  static bool enabled() {
+    return at::autocast::is_autocast_enabled(at::kCUDA);
+  }
+  static void set(bool v) {
+    at::autocast::set_autocast_enabled(at::kCUDA, v);
+  }
 #else
-  static bool enabled() { return at::autocast::is_enabled(); }
-  static void set(bool v) { at::autocast::set_enabled(v); }
+  static bool enabled() {
+    return at::autocast::is_enabled();
+  }
+  static void set(bool v) {
+    at::autocast::set_enabled(v);
+  }
 #endif
   bool on_;
   bool prev_ = false;

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cords/accel/torch_functions.h"
 #include "cords/core/error.h"
@@ -19,7 +19,9 @@ Error model_error(const std::string& path, const std::string& why) {
   return Error(ErrorKind::ModelUnusable, "cannot use model '" + path + "': " + why);
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 // The line of a (TorchScript) error that says what went wrong: the last one naming an error, else the first.
 std::string reason(const std::string& what) {
@@ -32,10 +34,12 @@ std::string reason(const std::string& what) {
 
 class TorchEmbedder final : public Embedder {
  public:
-  explicit TorchEmbedder(const TorchEmbedderOptions& o) : opts_(o), spec_(read_cnn_spec(o.model_path)), device_(accel::resolve_device(o.device)) {
+  explicit TorchEmbedder(const TorchEmbedderOptions& o)
+      : opts_(o), spec_(read_cnn_spec(o.model_path)), device_(accel::resolve_device(o.device)) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (fs::is_directory(o.model_path, ec)) throw model_error(o.model_path, "it is a directory, not a TorchScript file");
+    if (fs::is_directory(o.model_path, ec))
+      throw model_error(o.model_path, "it is a directory, not a TorchScript file");
     if (!fs::is_regular_file(o.model_path, ec)) throw model_error(o.model_path, "no such file");
     try {
       module_ = torch::jit::load(o.model_path, device_);
@@ -75,7 +79,8 @@ class TorchEmbedder final : public Embedder {
     for (std::size_t i0 = 0; i0 < images.size(); i0 += b) {
       const std::size_t n = std::min(b, images.size() - i0);
       const torch::Tensor feats = forward(preprocess(images, i0, n)).to(torch::kCPU, torch::kFloat).contiguous();
-      std::memcpy(out + i0 * static_cast<std::size_t>(dim_), feats.data_ptr<float>(), n * static_cast<std::size_t>(dim_) * sizeof(float));
+      std::memcpy(out + i0 * static_cast<std::size_t>(dim_), feats.data_ptr<float>(),
+                  n * static_cast<std::size_t>(dim_) * sizeof(float));
     }
   }
 
@@ -84,8 +89,10 @@ class TorchEmbedder final : public Embedder {
   // uploaded as they are and cropped, resized and normalised there (one batch when they share a size).
   torch::Tensor preprocess(const std::vector<const Image*>& images, std::size_t i0, std::size_t n) const {
     const int s = spec_.input_size;
-    const auto mean = torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
-    const auto stdv = torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+    const auto mean =
+        torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+    const auto stdv =
+        torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}, torch::kFloat).view({1, 3, 1, 1}).to(device_);
     std::vector<torch::Tensor> parts;
     std::size_t t = 0;
     while (t < n) {  // runs of frames of one size
@@ -95,8 +102,10 @@ class TorchEmbedder final : public Embedder {
       const int w = first.width, h = first.height;
       torch::Tensor raw = torch::empty({static_cast<long>(u - t), h, w, 3}, torch::kUInt8);
       for (std::size_t k = t; k < u; ++k)
-        std::memcpy(raw[static_cast<long>(k - t)].data_ptr<std::uint8_t>(), images[i0 + k]->data.data(), images[i0 + k]->data.size());
-      torch::Tensor x = raw.to(device_).permute({0, 3, 1, 2}).to(torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+        std::memcpy(raw[static_cast<long>(k - t)].data_ptr<std::uint8_t>(), images[i0 + k]->data.data(),
+                    images[i0 + k]->data.size());
+      torch::Tensor x =
+          raw.to(device_).permute({0, 3, 1, 2}).to(torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
       if (spec_.center_crop) {
         const int side = std::min(w, h);
         x = x.narrow(2, (h - side) / 2, side).narrow(3, (w - side) / 2, side);
@@ -114,11 +123,13 @@ class TorchEmbedder final : public Embedder {
     const AutocastCuda autocast(half_);
     batch = batch.to(device_, half_ ? torch::kHalf : torch::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
     const torch::jit::IValue y = module_.forward({batch});
-    if (!y.isTensor()) throw model_error(opts_.model_path, "its output is not a tensor (expected N x D or N x C x H x W)");
+    if (!y.isTensor())
+      throw model_error(opts_.model_path, "its output is not a tensor (expected N x D or N x C x H x W)");
     torch::Tensor f = y.toTensor().to(torch::kFloat);
     if (f.dim() == 4) f = f.mean({2, 3});  // a feature map: global average pooling
     if (f.dim() != 2 || f.size(0) != batch.size(0))
-      throw model_error(opts_.model_path, "its output has shape " + c10::str(f.sizes()) + " (expected N x D or N x C x H x W)");
+      throw model_error(opts_.model_path,
+                        "its output has shape " + c10::str(f.sizes()) + " (expected N x D or N x C x H x W)");
     return f / f.norm(2, {1}, true).clamp_min(1e-12);
   }
 
@@ -154,6 +165,8 @@ CnnSpec read_cnn_spec(const std::string& model_path) {
   return s;
 }
 
-std::unique_ptr<Embedder> torch_embedder(const TorchEmbedderOptions& opts) { return std::make_unique<TorchEmbedder>(opts); }
+std::unique_ptr<Embedder> torch_embedder(const TorchEmbedderOptions& opts) {
+  return std::make_unique<TorchEmbedder>(opts);
+}
 
 }  // namespace cords::embed

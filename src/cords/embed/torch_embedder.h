@@ -13,9 +13,9 @@ namespace cords::embed {
 /// How a model wants its input (RGB). Pixels become ((x / scale) - mean) / std per channel.
 struct CnnSpec {
   std::string name = "torchscript";
-  int input_size = 224;                      ///< square input side
-  bool center_crop = true;                   ///< true: crop the central square, then resize; false: stretch
-  bool align_corners = false;                ///< bilinear resize convention (TensorFlow.js models often use true)
+  int input_size = 224;        ///< square input side
+  bool center_crop = true;     ///< true: crop the central square, then resize; false: stretch
+  bool align_corners = false;  ///< bilinear resize convention (TensorFlow.js models often use true)
   double scale = 255.0;
   std::array<double, 3> mean{0.485, 0.456, 0.406};
   std::array<double, 3> std{0.229, 0.224, 0.225};
@@ -29,8 +29,8 @@ struct TorchEmbedderOptions {
   std::string model_path;
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N; CUDA runs in fp16
   int batch = 16;
-  int input_size = 0;           ///< > 0: this input side instead of the spec's (a fully convolutional trunk takes
-                                ///< any size; 28 x 28 images need no 224 x 224 input)
+  int input_size = 0;  ///< > 0: this input side instead of the spec's (a fully convolutional trunk takes
+                       ///< any size; 28 x 28 images need no 224 x 224 input)
 };
 
 /// Loads the model and checks it on a dummy batch. Throws Error{ModelUnusable} (exit code 4) naming the file for

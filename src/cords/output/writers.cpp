@@ -56,10 +56,11 @@ std::string lower_ext(const std::string& path) {
 // ...) and 0.1-0.2 s of start-up to every run.
 std::vector<std::uint8_t> encode_image(const Image& img, const std::string& ext, int quality, const std::string& path) {
   const bool jpeg = ext == ".jpg" || ext == ".jpeg", png = ext == ".png";
-  const AVCodec* codec = jpeg ? avcodec_find_encoder(AV_CODEC_ID_MJPEG)
+  const AVCodec* codec = jpeg  ? avcodec_find_encoder(AV_CODEC_ID_MJPEG)
                          : png ? avcodec_find_encoder(AV_CODEC_ID_PNG)
                                : avcodec_find_encoder_by_name("libwebp");
-  if (!codec) throw output_unwritable("cannot write '" + path + "': this FFmpeg build has no " + ext.substr(1) + " encoder");
+  if (!codec)
+    throw output_unwritable("cannot write '" + path + "': this FFmpeg build has no " + ext.substr(1) + " encoder");
   const AVPixelFormat pf = jpeg ? AV_PIX_FMT_YUVJ420P : png ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P;
   av::Codec enc(avcodec_alloc_context3(codec));
   av::Frame frame(av_frame_alloc());
@@ -76,7 +77,8 @@ std::vector<std::uint8_t> encode_image(const Image& img, const std::string& ext,
   } else if (!png) {
     av_opt_set_double(enc->priv_data, "quality", std::clamp(quality, 0, 100), 0);
   }
-  if (avcodec_open2(enc.get(), codec, nullptr) < 0) throw output_unwritable("cannot write '" + path + "': cannot open the " + ext.substr(1) + " encoder");
+  if (avcodec_open2(enc.get(), codec, nullptr) < 0)
+    throw output_unwritable("cannot write '" + path + "': cannot open the " + ext.substr(1) + " encoder");
   frame->width = img.width;
   frame->height = img.height;
   frame->format = pf;
@@ -128,7 +130,9 @@ Image thumbnail(const Image& img, int max_width) {
   return from_bgr(small);
 }
 
-bool contact_sheet_available() { return true; }
+bool contact_sheet_available() {
+  return true;
+}
 Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& o) {
   const int n = static_cast<int>(tiles.size());
   const int cols = o.columns > 0 ? o.columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0))));
@@ -147,7 +151,9 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   std::vector<Line> lines;
   for (std::size_t l = 0; l < o.header.size(); ++l) {
     const double scale = l == 0 ? 0.65 : 0.5;
-    auto fits = [&](const std::string& t) { return cv::getTextSize(t, font, scale, 1, nullptr).width <= width - 2 * pad; };
+    auto fits = [&](const std::string& t) {
+      return cv::getTextSize(t, font, scale, 1, nullptr).width <= width - 2 * pad;
+    };
     std::string rest = o.header[l], cur;
     while (!rest.empty()) {
       const std::size_t cut = rest.find("  |  ");
@@ -167,8 +173,9 @@ Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions
   const int height = header_h + pad + rows * (th + caption_h + pad);
   cv::Mat sheet(height, width, CV_8UC3, cv::Scalar(30, 30, 30));
   for (std::size_t l = 0; l < lines.size(); ++l)
-    cv::putText(sheet, lines[l].text, {pad, pad + line_h * static_cast<int>(l + 1) - 6}, font, lines[l].title ? 0.65 : 0.5,
-                lines[l].title ? cv::Scalar(255, 255, 255) : cv::Scalar(200, 200, 200), 1, cv::LINE_AA);
+    cv::putText(sheet, lines[l].text, {pad, pad + line_h * static_cast<int>(l + 1) - 6}, font,
+                lines[l].title ? 0.65 : 0.5, lines[l].title ? cv::Scalar(255, 255, 255) : cv::Scalar(200, 200, 200), 1,
+                cv::LINE_AA);
   for (int t = 0; t < n; ++t) {
     const int x = pad + (t % cols) * (tw + pad), y = header_h + pad + (t / cols) * (th + caption_h + pad);
     cv::Mat tile;
@@ -198,7 +205,9 @@ Image thumbnail(const Image& img, int max_width) {
   return out;
 }
 
-bool contact_sheet_available() { return false; }
+bool contact_sheet_available() {
+  return false;
+}
 
 Image make_contact_sheet(const std::vector<SheetTile>&, const SheetOptions&) {
   throw Error(ErrorKind::Internal, "this build of cords-summarize has no OpenCV: it cannot draw contact sheets");
@@ -216,7 +225,9 @@ struct ClipFile {
 
   explicit ClipFile(const std::string& p) : path(p) {
     const std::filesystem::path fp(p);
-    temp = (fp.parent_path() / ("." + fp.stem().string() + ".tmp-" + std::to_string(::getpid()) + fp.extension().string())).string();
+    temp =
+        (fp.parent_path() / ("." + fp.stem().string() + ".tmp-" + std::to_string(::getpid()) + fp.extension().string()))
+            .string();
     AVFormatContext* raw = nullptr;
     if (avformat_alloc_output_context2(&raw, nullptr, nullptr, temp.c_str()) < 0 || !raw)
       fail("unknown container for its extension (use .mp4 or .mkv)");
@@ -373,8 +384,10 @@ struct ClipWriter::Impl {
     try {
       Item item;
       while (queue.pop(item)) {
-        if (item.is_sound) sound->encode(item.sound, false);
-        else encode_picture(item.pic);
+        if (item.is_sound)
+          sound->encode(item.sound, false);
+        else
+          encode_picture(item.pic);
       }
     } catch (...) {
       error = std::current_exception();
@@ -431,7 +444,8 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   }
   if (avcodec_open2(m.enc.get(), codec, nullptr) < 0) m.file.fail("cannot open the " + codec_ + " encoder");
   m.st = avformat_new_stream(m.file.oc.get(), nullptr);
-  if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0) m.file.fail("cannot add a video stream");
+  if (!m.st || avcodec_parameters_from_context(m.st->codecpar, m.enc.get()) < 0)
+    m.file.fail("cannot add a video stream");
   m.st->time_base = m.enc->time_base;
   m.st->avg_frame_rate = m.enc->framerate;  // without it the MP4 edit list ends one frame early (B-frames)
   if (AacTrack::usable(audio)) {
@@ -453,7 +467,8 @@ void ClipWriter::write(Yuv420 pic) {
   Impl& m = *impl_;
   if (pic.width != m.frame->width || pic.height != m.frame->height)
     throw Error(ErrorKind::Internal, "clip frame of " + std::to_string(pic.width) + "x" + std::to_string(pic.height) +
-                                         " for a clip of " + std::to_string(m.frame->width) + "x" + std::to_string(m.frame->height));
+                                         " for a clip of " + std::to_string(m.frame->width) + "x" +
+                                         std::to_string(m.frame->height));
   Impl::Item item;
   item.pic = std::move(pic);
   m.push(std::move(item));
@@ -484,22 +499,27 @@ struct ClipCopier::Impl {
   av::Packet pkt{av_packet_alloc()};
   AVStream* ist = nullptr;
   AVStream* ost = nullptr;
-  std::int64_t next_pts = INT64_MIN;  ///< where the next segment's first frame is shown (input time base)
-  std::int64_t last_dts = INT64_MIN;  ///< the last packet's decode time, shifted (input time base)
+  std::int64_t next_pts = INT64_MIN;     ///< where the next segment's first frame is shown (input time base)
+  std::int64_t last_dts = INT64_MIN;     ///< the last packet's decode time, shifted (input time base)
   std::int64_t first_shown = INT64_MIN;  ///< the clip's first frame, shifted (input time base): the clip's time 0
   std::int64_t copied = 0;
   std::unique_ptr<AacTrack> sound;  ///< when the clip has any
 
-  Impl(const std::string& input, const std::string& path) : in(open_video_input(input, in_index)), file(path), ist(in->streams[in_index]) {}
+  Impl(const std::string& input, const std::string& path)
+      : in(open_video_input(input, in_index)), file(path), ist(in->streams[in_index]) {}
 };
 
-ClipCopier::ClipCopier(const std::string& input, const std::string& path) : impl_(std::make_unique<Impl>(input, path)) {}
+ClipCopier::ClipCopier(const std::string& input, const std::string& path)
+    : impl_(std::make_unique<Impl>(input, path)) {}
 
 ClipCopier::~ClipCopier() = default;
 
-std::int64_t ClipCopier::packets() const { return impl_->copied; }
+std::int64_t ClipCopier::packets() const {
+  return impl_->copied;
+}
 
-std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path, const ClipAudio* audio) {
+std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std::string& path,
+                                             const ClipAudio* audio) {
   std::unique_ptr<ClipCopier> c(new ClipCopier(input, path));
   Impl& m = *c->impl_;
   // Only codecs the container declares it can hold; anything else is re-encoded by the caller.
@@ -511,7 +531,8 @@ std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std
   // Keep the rotation: phone footage stays upright in a player.
   size_t side_size = 0;
   if (const uint8_t* dm = av_stream_get_side_data(m.ist, AV_PKT_DATA_DISPLAYMATRIX, &side_size); dm && side_size > 0) {
-    if (uint8_t* out = av_stream_new_side_data(m.ost, AV_PKT_DATA_DISPLAYMATRIX, side_size)) std::copy(dm, dm + side_size, out);
+    if (uint8_t* out = av_stream_new_side_data(m.ost, AV_PKT_DATA_DISPLAYMATRIX, side_size))
+      std::copy(dm, dm + side_size, out);
   }
   const AVCodecDescriptor* d = avcodec_descriptor_get(m.ist->codecpar->codec_id);
   c->codec_ = d ? d->name : "unknown";

@@ -20,13 +20,13 @@ struct SheetTile {
 };
 
 struct SheetOptions {
-  int columns = 0;        ///< 0: about square
-  int tile_width = 320;   ///< pixels; tile height follows the first tile's aspect ratio
+  int columns = 0;                  ///< 0: about square
+  int tile_width = 320;             ///< pixels; tile height follows the first tile's aspect ratio
   std::vector<std::string> header;  ///< lines at the top (file, duration, resolution, codec, selector)
 };
 
-/// `img` scaled down (area averaging) to at most `max_width` pixels wide, aspect ratio kept; smaller images as they are.
-/// What the summarizer keeps of each keyframe for the sheet once its full-size image is written.
+/// `img` scaled down (area averaging) to at most `max_width` pixels wide, aspect ratio kept; smaller images as they
+/// are. What the summarizer keeps of each keyframe for the sheet once its full-size image is written.
 Image thumbnail(const Image& img, int max_width);
 
 /// Whether this build can draw contact sheets (it needs OpenCV's imgproc; builds without OpenCV, such as the one for
@@ -63,7 +63,7 @@ class ClipWriter {
   void write_audio(std::vector<float> samples);
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
-  const std::string& codec() const { return codec_; }  ///< "h264" or "mpeg4"
+  const std::string& codec() const { return codec_; }              ///< "h264" or "mpeg4"
   const std::string& audio_codec() const { return audio_codec_; }  ///< "aac", or "" without sound
 
  private:
@@ -83,7 +83,8 @@ class ClipCopier {
   /// cannot be created, Error{InputUnreadable} when the input cannot be opened.
   /// With `audio`, the clip also gets an AAC track, written by write_audio(): the sound is encoded, not copied, as
   /// AAC packets (21-23 ms, with the encoder's priming) cannot meet the pictures within a frame at every joint.
-  static std::unique_ptr<ClipCopier> open(const std::string& input, const std::string& path, const ClipAudio* audio = nullptr);
+  static std::unique_ptr<ClipCopier> open(const std::string& input, const std::string& path,
+                                          const ClipAudio* audio = nullptr);
   ~ClipCopier();
   ClipCopier(const ClipCopier&) = delete;
   ClipCopier& operator=(const ClipCopier&) = delete;
@@ -101,9 +102,9 @@ class ClipCopier {
   void write_audio(const std::vector<float>& samples);
   /// Finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
-  const std::string& codec() const { return codec_; }  ///< the input's codec name
+  const std::string& codec() const { return codec_; }              ///< the input's codec name
   const std::string& audio_codec() const { return audio_codec_; }  ///< "aac", or "" without sound
-  std::int64_t packets() const;  ///< packets copied so far
+  std::int64_t packets() const;                                    ///< packets copied so far
 
  private:
   ClipCopier(const std::string& input, const std::string& path);

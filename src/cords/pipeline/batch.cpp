@@ -20,8 +20,8 @@
 #include "cords/core/error.h"
 #include "cords/core/output_file.h"
 #include "cords/core/timer.h"
-#include "cords/plugin/embedder_factory.h"
 #include "cords/pipeline/report.h"
+#include "cords/plugin/embedder_factory.h"
 
 namespace cords::pipeline {
 namespace fs = std::filesystem;
@@ -141,15 +141,16 @@ Shard shard_from_environment() {
     const int id = env_int("SLURM_ARRAY_TASK_ID", 0), min = env_int("SLURM_ARRAY_TASK_MIN", 0);
     const int count = env_int("SLURM_ARRAY_TASK_COUNT", 0);
     if (count < 1 || id - min < 0 || id - min >= count)
-      throw invalid_argument("inconsistent Slurm array: SLURM_ARRAY_TASK_ID=" + std::to_string(id) + ", MIN=" +
-                             std::to_string(min) + ", COUNT=" + std::to_string(count));
+      throw invalid_argument("inconsistent Slurm array: SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
+                             ", MIN=" + std::to_string(min) + ", COUNT=" + std::to_string(count));
     return {id - min, count};
   }
   if (std::getenv("JOB_COMPLETION_INDEX")) {
     const int id = env_int("JOB_COMPLETION_INDEX", 0), count = env_int("CORDS_SHARD_COUNT", 0);
     if (count < 1 || id < 0 || id >= count)
-      throw invalid_argument("Kubernetes Indexed Job: set CORDS_SHARD_COUNT to the job's completions (JOB_COMPLETION_INDEX=" +
-                             std::to_string(id) + ")");
+      throw invalid_argument(
+          "Kubernetes Indexed Job: set CORDS_SHARD_COUNT to the job's completions (JOB_COMPLETION_INDEX=" +
+          std::to_string(id) + ")");
     return {id, count};
   }
   return {};
@@ -178,7 +179,8 @@ struct Walk {
     fs::directory_iterator it(dir, ec);
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(*it);
     if (ec) {  // an unreadable folder is reported, not skipped silently
-      found.push_back({dir.string(), (rel.empty() ? fs::path(".") : rel).string() + "/", "cannot read folder '" + dir.string() + "': " + ec.message()});
+      found.push_back({dir.string(), (rel.empty() ? fs::path(".") : rel).string() + "/",
+                       "cannot read folder '" + dir.string() + "': " + ec.message()});
       return;
     }
     for (const auto& e : entries) {
@@ -196,8 +198,9 @@ struct Walk {
 
 }  // namespace
 
-std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, const std::vector<std::string>& extensions,
-                                        const std::string& out_dir, const std::string& manifest) {
+std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs,
+                                        const std::vector<std::string>& extensions, const std::string& out_dir,
+                                        const std::string& manifest) {
   std::set<std::string> exts;
   for (const auto& e : extensions)
     if (!e.empty()) exts.insert("." + lower(e[0] == '.' ? e.substr(1) : e));
@@ -207,7 +210,8 @@ std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, 
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       if (!out_dir.empty() && same_file(in, out_dir))
-        throw invalid_argument("the output folder '" + out_dir + "' is the input folder '" + in + "'; give -o another folder");
+        throw invalid_argument("the output folder '" + out_dir + "' is the input folder '" + in +
+                               "'; give -o another folder");
       fs::path abs = fs::absolute(in).lexically_normal();
       if (abs.filename().empty()) abs = abs.parent_path();
       walk.folder(in, inputs.size() > 1 ? abs.filename() : fs::path());
@@ -218,7 +222,8 @@ std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, 
       throw input_unreadable("cannot read '" + in + "': no such file or directory");
     }
   }
-  std::sort(found.begin(), found.end(), [](const VideoEntry& a, const VideoEntry& b) { return a.relative < b.relative; });
+  std::sort(found.begin(), found.end(),
+            [](const VideoEntry& a, const VideoEntry& b) { return a.relative < b.relative; });
   return found;
 }
 
@@ -259,7 +264,8 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   for (std::size_t v = 0; v < videos.size(); ++v) by_output[names[v]].push_back(v);
   for (std::size_t v = 0; v < videos.size(); ++v) {
     const auto& [path, rel, error] = videos[v];
-    if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index)) continue;
+    if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index))
+      continue;
     BatchItem item;
     item.input = path;
     item.relative = rel;
@@ -271,8 +277,8 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
       item.exit_code = exit_code(ErrorKind::InputUnreadable);
     } else if (sharing.size() > 1) {  // e.g. two input folders of one name: neither is done, both say why
       item.status = "failed";
-      item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path + "' would share the output '" + names[v] +
-                   "'; give them as separate batches";
+      item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path +
+                   "' would share the output '" + names[v] + "'; give them as separate batches";
       item.exit_code = exit_code(ErrorKind::InvalidArgument);
     }
     rep.items.push_back(item);

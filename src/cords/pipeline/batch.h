@@ -31,23 +31,24 @@ Shard shard_from_environment();
 struct BatchConfig {
   std::vector<std::string> inputs;  ///< folders (searched recursively) and files
   std::string output_dir;
-  std::vector<std::string> extensions{"mp4", "mkv", "mov", "avi", "webm", "mpg", "mpeg", "m4v", "ogv", "wmv", "flv", "ts", "3gp"};
-  int jobs = 1;                     ///< videos summarized at once
+  std::vector<std::string> extensions{"mp4", "mkv", "mov", "avi", "webm", "mpg", "mpeg",
+                                      "m4v", "ogv", "wmv", "flv", "ts",   "3gp"};
+  int jobs = 1;  ///< videos summarized at once
   Shard shard;
   bool force = false;
-  SummarizeConfig video;            ///< per-video settings (input, output_dir and force are set per video)
+  SummarizeConfig video;  ///< per-video settings (input, output_dir and force are set per video)
 };
 
 struct BatchItem {
-  std::string input;       ///< path as found
-  std::string relative;    ///< its path relative to its input folder
-  std::string output;      ///< its summary directory
-  std::string status;      ///< "done", "skipped" (already complete), "locked" (another process has it), "failed"
-  std::string error;       ///< for failed
-  int exit_code = 0;       ///< for failed: the documented code of its error
-  double duration = -1;    ///< of the video, seconds
+  std::string input;     ///< path as found
+  std::string relative;  ///< its path relative to its input folder
+  std::string output;    ///< its summary directory
+  std::string status;    ///< "done", "skipped" (already complete), "locked" (another process has it), "failed"
+  std::string error;     ///< for failed
+  int exit_code = 0;     ///< for failed: the documented code of its error
+  double duration = -1;  ///< of the video, seconds
   std::int64_t keyframes = 0;
-  double seconds = 0;      ///< time spent on it in this run
+  double seconds = 0;                 ///< time spent on it in this run
   std::vector<std::string> warnings;  ///< what degraded its summary (SummaryResult::warnings)
 };
 
@@ -70,8 +71,9 @@ struct VideoEntry {
 /// links to folders; links to files are taken under their own names. `out_dir` (the batch's output folder) and
 /// summaries of this tool (NAME.summary folders holding `manifest`) are not entered. Throws Error{InvalidArgument}
 /// when `out_dir` is one of the input folders, Error{InputUnreadable} for a missing input.
-std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs, const std::vector<std::string>& extensions,
-                                        const std::string& out_dir = "", const std::string& manifest = "summary.json");
+std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs,
+                                        const std::vector<std::string>& extensions, const std::string& out_dir = "",
+                                        const std::string& manifest = "summary.json");
 
 /// The output folder of each video, relative to OUT: its relative path with ".summary" for its extension, or with
 /// ".summary" added where two videos share a stem (clip.mp4, clip.mkv -> clip.mp4.summary, clip.mkv.summary).

@@ -21,11 +21,20 @@ std::string html(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -37,7 +46,8 @@ std::string url(const fs::path& rel) {
   for (const auto& part : rel) {
     if (!o.empty()) o += '/';
     for (unsigned char c : part.string()) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') o += static_cast<char>(c);
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+        o += static_cast<char>(c);
       else {
         char buf[4];
         std::snprintf(buf, sizeof buf, "%%%02X", c);
@@ -63,13 +73,15 @@ std::vector<BatchItem> read_reports(const std::string& out_dir) {
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(out_dir, ec)) {
     const std::string n = e.path().filename().string();
-    if (n == "report.json" || (n.rfind("report-shard-", 0) == 0 && e.path().extension() == ".json")) files.push_back(e.path());
+    if (n == "report.json" || (n.rfind("report-shard-", 0) == 0 && e.path().extension() == ".json"))
+      files.push_back(e.path());
   }
   if (ec) throw input_unreadable("cannot read '" + out_dir + "': " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::error_code size_ec;
-    if (fs::file_size(f, size_ec) > (std::uintmax_t{1} << 30)) throw input_unreadable("cannot read report '" + f.string() + "': larger than 1 GiB");
+    if (fs::file_size(f, size_ec) > (std::uintmax_t{1} << 30))
+      throw input_unreadable("cannot read report '" + f.string() + "': larger than 1 GiB");
     std::ifstream in(f, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
@@ -91,12 +103,16 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   std::ostringstream h;
   int ok = 0, failed = 0;
   for (const auto& i : items) {
-    if (i.status == "failed") ++failed;
-    else if (i.status == "done" || i.status == "skipped") ++ok;
+    if (i.status == "failed")
+      ++failed;
+    else if (i.status == "done" || i.status == "skipped")
+      ++ok;
   }
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-       "<title>cords-summarize: " << html(root.filename().string()) << "</title>\n<style>\n"
+       "<title>cords-summarize: "
+    << html(root.filename().string())
+    << "</title>\n<style>\n"
        "body{margin:0;font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;background:#16181d;color:#e6e6e6}\n"
        "header{padding:20px 28px;border-bottom:1px solid #2c2f36}h1{margin:0 0 4px;font-size:22px}\n"
        ".meta{color:#9aa0aa}main{padding:24px 28px}\n"
@@ -105,20 +121,23 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
        ".card img{display:block;width:100%;aspect-ratio:16/10;object-fit:contain;background:#111}\n"
        ".card .body{padding:10px 14px}.card h2{margin:0 0 4px;font-size:15px;word-break:break-all}\n"
        ".card a{color:#8ab4ff;text-decoration:none;margin-right:14px}.card a:hover{text-decoration:underline}\n"
-       ".nosheet{aspect-ratio:16/10;display:flex;align-items:center;justify-content:center;background:#111;color:#777}\n"
+       ".nosheet{aspect-ratio:16/"
+       "10;display:flex;align-items:center;justify-content:center;background:#111;color:#777}\n"
        ".warning{color:#ffc66d;font-size:13px;margin:4px 0}\n"
        ".failed{margin-top:32px}.failed li{margin:6px 0}.failed code{color:#ff9a8a;word-break:break-all}\n"
-       "</style></head><body>\n<header><h1>" << html(root.filename().string()) << "</h1><div class=\"meta\">"
-    << plural(ok, "video") << " summarized" << (failed ? ", " + std::to_string(failed) + " failed" : "")
+       "</style></head><body>\n<header><h1>"
+    << html(root.filename().string()) << "</h1><div class=\"meta\">" << plural(ok, "video") << " summarized"
+    << (failed ? ", " + std::to_string(failed) + " failed" : "")
     << " &middot; cords-summarize</div></header>\n<main>\n<div class=\"grid\">\n";
   for (const auto& i : items) {
     if (i.status != "done" && i.status != "skipped") continue;
-    const fs::path dir = fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
+    const fs::path dir =
+        fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
     std::error_code ec;
     h << "<div class=\"card\">";
     if (fs::exists(root / dir / sheet_name, ec))
-      h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name) << "\" alt=\"contact sheet of "
-        << html(i.relative) << "\"></a>";
+      h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
+        << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a>";
     else
       h << "<div class=\"nosheet\">no contact sheet</div>";
     h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
@@ -128,7 +147,8 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
     if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
     h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
-    if (fs::is_directory(root / dir / "keyframes", ec)) h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
+    if (fs::is_directory(root / dir / "keyframes", ec))
+      h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
     h << "</div></div></div>\n";
   }
   h << "</div>\n";
@@ -150,9 +170,9 @@ void write_report(const std::string& path, const std::string& out_dir, const std
   nlohmann::json list = nlohmann::json::array();
   int failed = 0;
   for (const auto& i : items) {
-    nlohmann::json e = {{"input", i.input}, {"relative", i.relative}, {"output", i.output}, {"status", i.status},
-                        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds},
-                        {"warnings", i.warnings}};
+    nlohmann::json e = {{"input", i.input},     {"relative", i.relative}, {"output", i.output},
+                        {"status", i.status},   {"duration", i.duration}, {"keyframes", i.keyframes},
+                        {"seconds", i.seconds}, {"warnings", i.warnings}};
     if (i.status == "failed") {
       e["error"] = i.error;
       e["exit_code"] = i.exit_code;
@@ -163,7 +183,7 @@ void write_report(const std::string& path, const std::string& out_dir, const std
   const nlohmann::json shard_json =
       shard.count > 0 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}} : nlohmann::json(nullptr);
   const nlohmann::json j = {{"shard", shard_json}, {"output_dir", out_dir}, {"videos", items.size()},
-                            {"failed", failed}, {"seconds", seconds}, {"items", list}};
+                            {"failed", failed},    {"seconds", seconds},    {"items", list}};
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
@@ -173,7 +193,8 @@ int merge_reports(const std::string& out_dir) {
   for (const auto& i : items) seconds += i.seconds;
   write_report((fs::path(out_dir) / "report.json").string(), out_dir, items, Shard{0, 0}, seconds);
   write_gallery(out_dir, items);
-  return static_cast<int>(std::count_if(items.begin(), items.end(), [](const BatchItem& i) { return i.status == "failed"; }));
+  return static_cast<int>(
+      std::count_if(items.begin(), items.end(), [](const BatchItem& i) { return i.status == "failed"; }));
 }
 
 }  // namespace cords::pipeline

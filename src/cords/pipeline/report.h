@@ -23,8 +23,8 @@ std::vector<BatchItem> read_reports(const std::string& out_dir);
 
 /// Writes OUT/index.html atomically: a gallery of every summarized video's contact sheet, with links to its clip and
 /// JSON manifest, and a list of the videos that failed with their errors. Paths are relative, so OUT can be moved.
-void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items, const std::string& sheet_name = "sheet.jpg",
-                   const std::string& clip_name = "summary.mp4");
+void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items,
+                   const std::string& sheet_name = "sheet.jpg", const std::string& clip_name = "summary.mp4");
 
 /// `cords-summarize report OUT`: merges the reports into OUT/report.json and writes OUT/index.html.
 /// Returns the number of failed videos.

@@ -3,9 +3,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <type_traits>
-
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "cords/core/error.h"
 #include "cords/pipeline/report.h"
@@ -37,7 +36,8 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
       return static_cast<T>(u);
     }
     const auto i = it->get<std::int64_t>();
-    if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) || i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+    if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+        i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
       throw wrong("is not a whole number in range");
     return static_cast<T>(i);
   } else {
@@ -56,7 +56,8 @@ std::vector<BatchItem> parse_report(const std::string& text, const std::string& 
   if (j.is_discarded()) throw input_unreadable("cannot read report '" + name + "': not valid JSON");
   if (!j.is_object()) throw input_unreadable("malformed report '" + name + "': not a JSON object");
   const auto items = j.find("items");
-  if (items == j.end() || !items->is_array()) throw input_unreadable("malformed report '" + name + "': 'items' is not a list");
+  if (items == j.end() || !items->is_array())
+    throw input_unreadable("malformed report '" + name + "': 'items' is not a list");
   std::vector<BatchItem> out;
   for (const auto& it : *items) {
     if (!it.is_object()) throw input_unreadable("malformed report '" + name + "': an item is not an object");

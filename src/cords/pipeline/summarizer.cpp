@@ -3,16 +3,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "cords/core/atomic_file.h"
@@ -24,9 +24,9 @@
 #include "cords/decode/audio_reader.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
-#include "cords/plugin/embedder_factory.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/summary_dir.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
 
@@ -46,7 +46,7 @@ struct Samples {
   std::vector<std::int64_t> frame;
   std::vector<double> luma, seconds;
   std::vector<double> correlation, sharpness, spread;  // embed::picture_quality of each sample
-  std::vector<std::uint8_t> tiny;              // 16x9 grey thumbnail of each sample (kTiny bytes): near-duplicates
+  std::vector<std::uint8_t> tiny;  // 16x9 grey thumbnail of each sample (kTiny bytes): near-duplicates
   std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
   // Appends the samples of a later stretch of the video.
   void append(const Samples& o) {
@@ -65,7 +65,9 @@ struct Samples {
 };
 
 // Seconds of one frame at the video's frame rate (25 fps when it is unknown, as the clip writer assumes).
-double frame_seconds(const decode::VideoInfo& info) { return info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04; }
+double frame_seconds(const decode::VideoInfo& info) {
+  return info.frame_rate.valid() ? 1.0 / info.frame_rate.value() : 0.04;
+}
 
 // Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than kNearDuplicate (of 255) on
 // average: the same picture give or take noise and compression (docs/video.md).
@@ -87,7 +89,8 @@ std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
 // An output file name inside DIR: one plain name with one of the given extensions.
 void check_output_name(const std::string& option, const std::string& name, const std::vector<std::string>& exts) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
-    throw invalid_argument(option + " '" + name + "' must be a plain file name inside the output folder (no '/', not hidden)");
+    throw invalid_argument(option + " '" + name +
+                           "' must be a plain file name inside the output folder (no '/', not hidden)");
   std::string ext = fs::path(name).extension().string();
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (std::find(exts.begin(), exts.end(), ext) == exts.end())
@@ -112,8 +115,10 @@ void validate_config(const SummarizeConfig& c) {
     throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
   if (c.budget > 0 && c.fraction > 0) throw invalid_argument("give either --budget or --fraction, not both");
   if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
-    throw invalid_argument("--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
-  if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0)) throw invalid_argument("--clip-seconds must be a finite number > 0");
+    throw invalid_argument(
+        "--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
+  if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0))
+    throw invalid_argument("--clip-seconds must be a finite number > 0");
   if (!(std::isfinite(c.clip_crossfade) && c.clip_crossfade >= 0 && c.clip_crossfade <= 10))
     throw invalid_argument("--clip-crossfade must be a number of seconds from 0 to 10");
   if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
@@ -134,8 +139,9 @@ void validate_config(const SummarizeConfig& c) {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
     if (select::parse_metric(c.metric) == select::Metric::Precomputed)
-      throw invalid_argument("--metric precomputed takes a similarity matrix (cords-summarize select); a video's frames need " +
-                             std::string("cosine, euclidean, rbf or dot"));
+      throw invalid_argument(
+          "--metric precomputed takes a similarity matrix (cords-summarize select); a video's frames need " +
+          std::string("cosine, euclidean, rbf or dot"));
   }
   if (c.features != "histogram" && c.features != "cnn" && c.features != "auto")
     throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());
@@ -241,8 +247,9 @@ int range_decoders(const decode::VideoInfo& info, int cores) {
   return std::max(1, std::min(wanted, by_length));
 }
 
-Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::DecodeOptions& dopt, const decode::VideoInfo& info,
-                                int parts, int cores, embed::Embedder& emb, const ProgressFn& progress, DecodeReport& report,
+Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::DecodeOptions& dopt,
+                                const decode::VideoInfo& info, int parts, int cores, embed::Embedder& emb,
+                                const ProgressFn& progress, DecodeReport& report,
                                 std::vector<segment::FrameStat>& stats) {
   std::vector<Samples> part(static_cast<std::size_t>(parts));
   std::vector<std::vector<segment::FrameStat>> part_stats(static_cast<std::size_t>(parts));
@@ -297,12 +304,15 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
 
 // Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
 // while enough others remain); indices are returned into all samples.
-std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg, const std::vector<std::int64_t>& shot_of,
-                                 const std::vector<std::int64_t>& candidates, std::vector<double>& gains, double& objective) {
+std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg,
+                                 const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
+                                 std::vector<double>& gains, double& objective) {
   const auto m = static_cast<std::int64_t>(candidates.size());
   if (cfg.selector == "uniform") {  // evenly spaced in sample order
     std::vector<std::int64_t> idx;
-    for (std::int64_t t = 0; t < k; ++t) idx.push_back(candidates[static_cast<std::size_t>(std::min(m - 1, static_cast<std::int64_t>((t + 0.5) * m / k)))]);
+    for (std::int64_t t = 0; t < k; ++t)
+      idx.push_back(
+          candidates[static_cast<std::size_t>(std::min(m - 1, static_cast<std::int64_t>((t + 0.5) * m / k)))]);
     gains.assign(idx.size(), 0.0);
     objective = 0.0;
     return idx;
@@ -340,19 +350,24 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
 // shot the selection left out (its pictures looked like another shot's to the embedding: the same film, the same
 // set) takes the place of the pick with the least gain among those of a shot that has several. It gets the
 // candidate nearest its candidates' mean embedding (its most typical picture); its gain is not known (0).
-void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
-                      std::vector<std::int64_t>& chosen, std::vector<double>& gains) {
+void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of,
+                      const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
+                      std::vector<double>& gains) {
   std::map<std::int64_t, std::vector<std::int64_t>> members;  // shot -> its candidates
   for (auto c : candidates) members[shot_of[static_cast<std::size_t>(c)]].push_back(c);
   if (chosen.size() < members.size()) return;
   std::map<std::int64_t, int> picks;  // shot -> keyframes in it
   for (auto c : chosen) ++picks[shot_of[static_cast<std::size_t>(c)]];
-  const auto row = [&](std::int64_t i) { return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim); };
+  const auto row = [&](std::int64_t i) {
+    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+  };
   for (const auto& [shot, cands] : members) {
     if (picks[shot] > 0) continue;
     std::size_t victim = chosen.size();
     for (std::size_t t = 0; t < chosen.size(); ++t)
-      if (picks[shot_of[static_cast<std::size_t>(chosen[t])]] > 1 && (victim == chosen.size() || gains[t] < gains[victim])) victim = t;
+      if (picks[shot_of[static_cast<std::size_t>(chosen[t])]] > 1 &&
+          (victim == chosen.size() || gains[t] < gains[victim]))
+        victim = t;
     if (victim == chosen.size()) return;  // (cannot happen while k >= shots)
     std::vector<double> mean(static_cast<std::size_t>(dim), 0.0);
     for (auto c : cands)
@@ -380,7 +395,8 @@ void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>
 
 // Shots with frame numbers and an exclusive end: each ends where the next begins; the last at the video's end (its
 // declared duration and frame count when they reach past the last sample, else one frame after it).
-std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const Samples& s, const decode::VideoInfo& info) {
+std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const Samples& s,
+                                 const decode::VideoInfo& info) {
   std::vector<ShotSpan> spans;
   const double frame_s = frame_seconds(info);
   for (std::size_t i = 0; i < shots.size(); ++i) {
@@ -391,8 +407,9 @@ std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const 
       span.end_frame = s.frame[next];
       span.end = s.seconds[next];
     } else {
-      span.end_frame = std::max({s.frame.back() + 1, info.frame_count,
-                                 info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
+      span.end_frame =
+          std::max({s.frame.back() + 1, info.frame_count,
+                    info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
       span.end = std::max(s.seconds.back() + frame_s, info.duration);
     }
     span.transition = i == 0 ? "start" : shots[i].fade_in ? "fade" : "cut";
@@ -411,15 +428,18 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
   shots.clear();
   spans.clear();
   // From the video's first frame, or with --start from the first frame decoded.
-  if (cfg.start_seconds > 0) spans.push_back({fs.front().frame, 0, fs.front().seconds, 0.0, "start", -1});
-  else spans.push_back({0, 0, 0.0, 0.0, "start", -1});
+  if (cfg.start_seconds > 0)
+    spans.push_back({fs.front().frame, 0, fs.front().seconds, 0.0, "start", -1});
+  else
+    spans.push_back({0, 0, 0.0, 0.0, "start", -1});
   for (const auto& b : tr.boundaries) {
     spans.back().end_frame = b.frame;
     spans.back().end = b.seconds;
     spans.push_back({b.frame, 0, b.seconds, 0.0, segment::to_string(b.kind), -1});
   }
-  spans.back().end_frame = std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
-                                     info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
+  spans.back().end_frame =
+      std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
+                info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
   spans.back().end = std::max(fs.back().seconds + frame_s, info.duration);
   std::int64_t i = 0;
   for (auto& span : spans) {
@@ -532,9 +552,9 @@ class ClipPacer {
     if (!sound_tail_.empty()) clip_.write_audio(std::move(sound_tail_));
     sound_tail_.clear();
   }
-  double window_start() const { return first_; }  ///< the window's first frame (seconds; -1 before any)
+  double window_start() const { return first_; }               ///< the window's first frame (seconds; -1 before any)
   std::int64_t window_first() const { return window_first_; }  ///< slots before the window (as if no fades)
-  std::int64_t slots() const { return slots_; }  ///< slots so far (as if no fades)
+  std::int64_t slots() const { return slots_; }                ///< slots so far (as if no fades)
 
  private:
   void fill_before(double t) {
@@ -588,10 +608,12 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   bool encode_clip = cfg.write_clip;
   // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
   // last, so that sound and pictures start together at every joint.
-  std::unique_ptr<decode::AudioReader> audio = cfg.write_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
+  std::unique_ptr<decode::AudioReader> audio =
+      cfg.write_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
   const output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
   if (cfg.write_clip && cfg.keyframes_only && !res.fast_fallback && cfg.clip_copy) {
-    if (auto copier = output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string(), audio ? &sound : nullptr)) {
+    if (auto copier =
+            output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string(), audio ? &sound : nullptr)) {
       bool ok = true;
       std::int64_t written = 0;  // sample frames of sound so far
       for (const auto& w : merged_windows(res.keyframes, 0.0, cfg.clip_seconds)) {
@@ -600,12 +622,15 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
         if (!audio || span.until <= span.from) continue;
         // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
         const double rate = audio->sample_rate();
-        const std::int64_t at = std::llround(span.at * rate), until = std::llround((span.at + span.until - span.from) * rate);
+        const std::int64_t at = std::llround(span.at * rate),
+                           until = std::llround((span.at + span.until - span.from) * rate);
         if (at > written) {
-          copier->write_audio(std::vector<float>(static_cast<std::size_t>(at - written) * static_cast<std::size_t>(sound.channels), 0.0f));
+          copier->write_audio(std::vector<float>(
+              static_cast<std::size_t>(at - written) * static_cast<std::size_t>(sound.channels), 0.0f));
           written = at;
         }
-        if (until > written) copier->write_audio(audio->read(span.from + static_cast<double>(written - at) / rate, until - written));
+        if (until > written)
+          copier->write_audio(audio->read(span.from + static_cast<double>(written - at) / rate, until - written));
         written = std::max(written, until);
       }
       if (ok && copier->packets() > 0) {
@@ -643,14 +668,15 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   std::unique_ptr<output::ClipWriter> clip;
   if (!encode_clip) audio.reset();
   if (encode_clip) {
-    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w, clip_h,
-                                                audio ? &sound : nullptr);
+    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w,
+                                                clip_h, audio ? &sound : nullptr);
     res.clip_codec = clip->codec();
     res.clip_audio = clip->audio_codec();
     res.clip_mode = "encode";
   }
   std::unique_ptr<ClipPacer> pacer =
-      clip ? std::make_unique<ClipPacer>(*clip, 1.0 / frame_seconds(info), static_cast<int>(std::lround(cfg.clip_crossfade / frame_seconds(info))),
+      clip ? std::make_unique<ClipPacer>(*clip, 1.0 / frame_seconds(info),
+                                         static_cast<int>(std::lround(cfg.clip_crossfade / frame_seconds(info))),
                                          audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0)
            : nullptr;
   std::int64_t samples_written = 0;  // of sound, so far
@@ -671,20 +697,24 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     bounds.resize(res.shots.size());
     for (const auto& span : res.shot_spans)
       if (span.sample_shot >= 0)
-        bounds[static_cast<std::size_t>(span.sample_shot)] = {info.start + span.start, info.start + span.end - half_frame};
+        bounds[static_cast<std::size_t>(span.sample_shot)] = {info.start + span.start,
+                                                              info.start + span.end - half_frame};
   } else if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: the stretch summarized
-    const double lo = info.start + cfg.start_seconds, hi = cfg.end_seconds > 0 ? info.start + cfg.end_seconds - half_frame : 1e300;
+    const double lo = info.start + cfg.start_seconds,
+                 hi = cfg.end_seconds > 0 ? info.start + cfg.end_seconds - half_frame : 1e300;
     for (std::size_t i = 0; i < res.shots.size(); ++i) bounds.emplace_back(lo, hi);
   }
-  const std::vector<Window> windows = encode_clip ? merged_windows(res.keyframes, before, after, bounds.empty() ? nullptr : &bounds)
-                                                  : merged_windows(res.keyframes, 0.0, 0.0);
+  const std::vector<Window> windows =
+      encode_clip ? merged_windows(res.keyframes, before, after, bounds.empty() ? nullptr : &bounds)
+                  : merged_windows(res.keyframes, 0.0, 0.0);
   // Each keyframe image is written as soon as it is decoded; the sheet keeps only a thumbnail of it, so memory does
   // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
   output::SheetOptions sheet_opts;
   sheet_opts.columns = cfg.sheet_columns;
   if (cfg.sheet_width > 0) {  // tiles and gaps (8 pixels, SheetOptions) fill the width asked for
     const int n = static_cast<int>(res.keyframes.size());
-    const int cols = std::max(2, cfg.sheet_columns > 0 ? cfg.sheet_columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0)))));
+    const int cols = std::max(
+        2, cfg.sheet_columns > 0 ? cfg.sheet_columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0)))));
     sheet_opts.tile_width = std::max(32, (cfg.sheet_width - 8) / cols - 8);
   }
   std::vector<Image> thumbs(res.keyframes.size());
@@ -773,8 +803,9 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   const auto dropped = static_cast<std::size_t>(std::count(have.begin(), have.end(), false));
   if (dropped > 0 && (cfg.write_keyframes || cfg.write_sheet)) {
     if (dropped == have.size())
-      throw input_unreadable("cannot read video '" + cfg.input + "': none of the " + std::to_string(dropped) +
-                             " keyframes could be decoded again (its timestamps restart or jump, or it changed while being read)");
+      throw input_unreadable(
+          "cannot read video '" + cfg.input + "': none of the " + std::to_string(dropped) +
+          " keyframes could be decoded again (its timestamps restart or jump, or it changed while being read)");
     std::vector<Keyframe> kept;
     std::vector<Image> kept_thumbs;
     for (std::size_t i = 0; i < have.size(); ++i) {
@@ -789,13 +820,15 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   }
   if (clip) {
     if (pacer->slots() == 0)
-      throw input_unreadable("cannot read video '" + cfg.input + "': no frame of the summary clip could be decoded (broken timestamps?)");
+      throw input_unreadable("cannot read video '" + cfg.input +
+                             "': no frame of the summary clip could be decoded (broken timestamps?)");
     pacer->finish();
     clip->close();
   }
   if (cfg.write_sheet) {
     std::vector<output::SheetTile> tiles;
-    for (std::size_t i = 0; i < thumbs.size(); ++i) tiles.push_back({&thumbs[i], format_time(res.keyframes[i].ts.seconds() - info.start)});
+    for (std::size_t i = 0; i < thumbs.size(); ++i)
+      tiles.push_back({&thumbs[i], format_time(res.keyframes[i].ts.seconds() - info.start)});
     char line[512];
     std::snprintf(line, sizeof line, "%s", fs::path(cfg.input).filename().string().c_str());
     sheet_opts.header.push_back(line);
@@ -804,8 +837,9 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     if (info.bit_rate > 0) meta += ", " + std::to_string((info.bit_rate + 500) / 1000) + " kb/s";
     meta += "  |  " + std::to_string(info.width) + "x" + std::to_string(info.height) + " " + info.codec + " " +
             format_rate(info.frame_rate) + " fps";
-    meta += "  |  " + (info.audio_codec.empty() ? std::string("no audio")
-                                                 : "audio " + info.audio_codec + " " + plural(info.audio_channels, "channel"));
+    meta += "  |  " + (info.audio_codec.empty()
+                           ? std::string("no audio")
+                           : "audio " + info.audio_codec + " " + plural(info.audio_channels, "channel"));
     meta += "  |  " + plural(static_cast<long long>(res.keyframes.size()), "keyframe") + " of " +
             plural(res.sampled, "sample") + "  |  " + cfg.selector;
     std::snprintf(line, sizeof line, "%s", meta.c_str());
@@ -818,37 +852,70 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
   using nlohmann::json;
   json kf = json::array();
   for (const auto& k : r.keyframes)
-    kf.push_back({{"time", k.ts.seconds() - r.info.start}, {"pts", k.ts.pts}, {"frame", k.frame}, {"sample", k.sample},
-                  {"shot", k.shot}, {"gain", k.gain}, {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
+    kf.push_back({{"time", k.ts.seconds() - r.info.start},
+                  {"pts", k.ts.pts},
+                  {"frame", k.frame},
+                  {"sample", k.sample},
+                  {"shot", k.shot},
+                  {"gain", k.gain},
+                  {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   json shots = json::array();
   for (const auto& span : r.shot_spans) {
     const bool sampled = span.sample_shot >= 0;
     const segment::Shot* s = sampled ? &r.shots[static_cast<std::size_t>(span.sample_shot)] : nullptr;
-    shots.push_back({{"start", span.start}, {"end", span.end}, {"start_frame", span.start_frame}, {"end_frame", span.end_frame},
-                     {"transition", span.transition}, {"fade_in", span.transition == "fade"},
-                     {"first_sample", sampled ? json(s->first) : json(nullptr)}, {"last_sample", sampled ? json(s->last) : json(nullptr)},
+    shots.push_back({{"start", span.start},
+                     {"end", span.end},
+                     {"start_frame", span.start_frame},
+                     {"end_frame", span.end_frame},
+                     {"transition", span.transition},
+                     {"fade_in", span.transition == "fade"},
+                     {"first_sample", sampled ? json(s->first) : json(nullptr)},
+                     {"last_sample", sampled ? json(s->last) : json(nullptr)},
                      {"end_exclusive", span.end}});
   }
   json transitions = json::array();
   for (const auto& t : r.transitions)
     transitions.push_back({{"kind", t.kind == segment::TransitionKind::Cut ? "flash" : segment::to_string(t.kind)},
-                           {"first_frame", t.first}, {"last_frame", t.last}, {"start", t.start}, {"end", t.end}});
+                           {"first_frame", t.first},
+                           {"last_frame", t.last},
+                           {"start", t.start},
+                           {"end", t.end}});
   const auto& i = r.info;
   return {
       {"tool", "cords-summarize"},
       {"version", CORDS_VERSION_STRING},
-      {"input", {{"path", cfg.input}, {"container", i.container}, {"codec", i.codec}, {"pixel_format", i.pixel_format},
-                 {"width", i.width}, {"height", i.height}, {"rotation", i.rotation},
-                 {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
-                 {"time_base", i.time_base.str()}, {"start_time", i.start}, {"duration", i.duration}, {"frame_count", i.frame_count},
-                 {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
-      {"parameters", {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)}, {"budget", cfg.budget},
-                      {"budget_rule", r.budget_rule}, {"sample_fps", cfg.sample_fps},
-                      {"start", cfg.start_seconds}, {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
-                      {"keyframes_only", cfg.keyframes_only}, {"features", cfg.features}, {"embedder", r.embedder},
-                      {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)}, {"selector", cfg.selector},
-                      {"optimizer", cfg.optimizer}, {"metric", cfg.metric}, {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
-                      {"clip_seconds", cfg.clip_seconds}, {"clip_crossfade", cfg.clip_crossfade}, {"seed", cfg.seed}}},
+      {"input",
+       {{"path", cfg.input},
+        {"container", i.container},
+        {"codec", i.codec},
+        {"pixel_format", i.pixel_format},
+        {"width", i.width},
+        {"height", i.height},
+        {"rotation", i.rotation},
+        {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
+        {"time_base", i.time_base.str()},
+        {"start_time", i.start},
+        {"duration", i.duration},
+        {"frame_count", i.frame_count},
+        {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
+      {"parameters",
+       {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)},
+        {"budget", cfg.budget},
+        {"budget_rule", r.budget_rule},
+        {"sample_fps", cfg.sample_fps},
+        {"start", cfg.start_seconds},
+        {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
+        {"keyframes_only", cfg.keyframes_only},
+        {"features", cfg.features},
+        {"embedder", r.embedder},
+        {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)},
+        {"selector", cfg.selector},
+        {"optimizer", cfg.optimizer},
+        {"metric", cfg.metric},
+        {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
+        {"clip_seconds", cfg.clip_seconds},
+        {"clip_crossfade", cfg.clip_crossfade},
+        {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
       {"excluded_samples", r.excluded_samples},
@@ -858,15 +925,18 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"transitions", transitions},
       {"keyframes", kf},
       {"objective", r.objective},
-      {"outputs", {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
-                   {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
-                   {"clip_codec", r.clip_codec}, {"clip_mode", r.clip_mode},
-                   {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
-                   {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
+      {"outputs",
+       {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
+        {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
+        {"clip_codec", r.clip_codec},
+        {"clip_mode", r.clip_mode},
+        {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
+        {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", json(r.warnings)},
       {"decode_workers", r.decode_workers},
       {"near_duplicates", r.near_duplicates},
-      {"timings_s", {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
+      {"timings_s",
+       {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };
 }
 
@@ -899,7 +969,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
   dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
-  dopt.range_start = cfg.start_seconds;  // --start/--end: one decoder over that stretch (below)
+  dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
   dopt.range_end = cfg.end_seconds;
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
@@ -940,24 +1010,30 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   res.decode_skipped = seen.skipped;  // of the pass that produced the samples
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   if (s.n() < 2)
-    throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " + std::to_string(cfg.sample_fps).substr(0, 6) +
+    throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " +
+                           std::to_string(cfg.sample_fps).substr(0, 6) +
                            ": nothing to summarize (for a very short video, raise --sample-fps up to its frame rate)");
   if (cfg.budget > 0 && cfg.budget > s.n())
     throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
                            std::to_string(s.n()) + "); lower --budget or " +
-                           (cfg.keyframes_only && !res.fast_fallback ? std::string("drop --fast (it samples key frames only)") : std::string("raise --sample-fps")));
+                           (cfg.keyframes_only && !res.fast_fallback
+                                ? std::string("drop --fast (it samples key frames only)")
+                                : std::string("raise --sample-fps")));
   const double data_s = seen.data_seconds, declared_s = res.info.duration;
   if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
     char why[160];
-    std::snprintf(why, sizeof why, "the video data ends at %.1f s of the %.1f s its header declares (truncated, or still being written)",
+    std::snprintf(why, sizeof why,
+                  "the video data ends at %.1f s of the %.1f s its header declares (truncated, or still being written)",
                   data_s, declared_s);
     res.warnings.push_back(why);
   }
   if (seen.backwards > 0)
-    res.warnings.push_back(std::to_string(seen.backwards) + " frame(s) whose timestamps go back in time (recordings joined "
+    res.warnings.push_back(std::to_string(seen.backwards) +
+                           " frame(s) whose timestamps go back in time (recordings joined "
                            "byte for byte?) were not sampled");
   if (res.decode_skipped > 0)
-    res.warnings.push_back(std::to_string(res.decode_skipped) + " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
+    res.warnings.push_back(std::to_string(res.decode_skipped) +
+                           " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
 
   sw.restart();
   const bool own_hist = s.hist.empty();
@@ -974,8 +1050,9 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
       std::string csv = "frame,seconds,diff,diff2,diff3,luma,spread,span,mix\n";
       for (const auto& f : frame_stats) {
         char line[200];
-        std::snprintf(line, sizeof line, "%lld,%.4f,%.2f,%.2f,%.2f,%.1f,%.1f,%.2f,%.2f\n", static_cast<long long>(f.frame), f.seconds,
-                      f.diff, f.diff2, f.diff3, f.luma, f.spread, f.span, f.mix);
+        std::snprintf(line, sizeof line, "%lld,%.4f,%.2f,%.2f,%.2f,%.1f,%.1f,%.2f,%.2f\n",
+                      static_cast<long long>(f.frame), f.seconds, f.diff, f.diff2, f.diff3, f.luma, f.spread, f.span,
+                      f.mix);
         csv += line;
       }
       write_output_file(dump, csv, {cfg.input});  // a path the user named: the safety rules of docs/cli.md
@@ -991,8 +1068,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (cfg.end_seconds > 0 && !res.shot_spans.empty() && res.shot_spans.back().end > cfg.end_seconds) {  // --end
     const double frame_s = frame_seconds(res.info);
     res.shot_spans.back().end = std::max(res.shot_spans.back().start, cfg.end_seconds);
-    res.shot_spans.back().end_frame =
-        std::max(res.shot_spans.back().start_frame + 1, static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));
+    res.shot_spans.back().end_frame = std::max(res.shot_spans.back().start_frame + 1,
+                                               static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));
   }
   const auto shot_of = segment::shot_labels(res.shots, s.n());
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor
@@ -1037,7 +1114,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     res.budget_rule = "auto";
     std::set<std::int64_t> shots_with_candidates;
     for (auto i : candidates) shots_with_candidates.insert(shot_of[static_cast<std::size_t>(i)]);
-    k = auto_budget(s.n(), static_cast<std::int64_t>(candidates.size()), static_cast<std::int64_t>(shots_with_candidates.size()));
+    k = auto_budget(s.n(), static_cast<std::int64_t>(candidates.size()),
+                    static_cast<std::int64_t>(shots_with_candidates.size()));
     run.per_shot = true;
   }
   if (static_cast<std::int64_t>(candidates.size()) < k) {  // too few clean frames for k: every sample is a candidate
@@ -1046,7 +1124,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   }
   res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
   auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
-  if (!run.per_shot && cfg.selector != "uniform" && cfg.selector != "random") cover_every_shot(s, emb->dim(), shot_of, candidates, chosen, gains);
+  if (!run.per_shot && cfg.selector != "uniform" && cfg.selector != "random")
+    cover_every_shot(s, emb->dim(), shot_of, candidates, chosen, gains);
   // No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of
   // its shot farthest from every pick, when one is not itself a repeat; else it stays, and the manifest says so.
   std::int64_t repeats = 0;
@@ -1083,8 +1162,9 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     }
   }
   if (repeats > 0)
-    res.warnings.push_back(std::to_string(repeats) + " keyframe(s) repeat an earlier one (their pictures differ by less than " +
-                           std::to_string(static_cast<int>(kNearDuplicate)) + "/255): the budget exceeds the distinct content");
+    res.warnings.push_back(
+        std::to_string(repeats) + " keyframe(s) repeat an earlier one (their pictures differ by less than " +
+        std::to_string(static_cast<int>(kNearDuplicate)) + "/255): the budget exceeds the distinct content");
   res.near_duplicates = repeats;
   res.select_s = sw.seconds();
 
@@ -1094,7 +1174,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     if (cfg.write_keyframes) kf.image = keyframe_name(s.seconds[i], s.frame[i]);
     res.keyframes.push_back(kf);
   }
-  std::sort(res.keyframes.begin(), res.keyframes.end(), [](const Keyframe& a, const Keyframe& b) { return a.sample < b.sample; });
+  std::sort(res.keyframes.begin(), res.keyframes.end(),
+            [](const Keyframe& a, const Keyframe& b) { return a.sample < b.sample; });
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();

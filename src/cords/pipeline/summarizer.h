@@ -17,36 +17,36 @@ namespace cords::pipeline {
 
 struct SummarizeConfig {
   std::string input;
-  std::string output_dir;                 ///< "" = ./<input stem>.summary
-  double fraction = 0.0;                  ///< > 0: k = ceil(fraction * sampled frames), at least 1
-  std::int64_t budget = 0;                ///< > 0: k exactly; both 0: automatic (auto_budget)
-  double sample_fps = 2.0;                ///< frames sampled per second of video
-  bool keyframes_only = false;            ///< fast mode: decode only key frames
-  std::string features = "auto";          ///< auto (the default CNN when present, else histogram) | cnn | histogram
-  std::string model;                      ///< TorchScript image model for cnn features
-  std::string device = "auto";            ///< auto | cpu | cuda[:N] for cnn features
-  std::string hwaccel = "auto";           ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
+  std::string output_dir;         ///< "" = ./<input stem>.summary
+  double fraction = 0.0;          ///< > 0: k = ceil(fraction * sampled frames), at least 1
+  std::int64_t budget = 0;        ///< > 0: k exactly; both 0: automatic (auto_budget)
+  double sample_fps = 2.0;        ///< frames sampled per second of video
+  bool keyframes_only = false;    ///< fast mode: decode only key frames
+  std::string features = "auto";  ///< auto (the default CNN when present, else histogram) | cnn | histogram
+  std::string model;              ///< TorchScript image model for cnn features
+  std::string device = "auto";    ///< auto | cpu | cuda[:N] for cnn features
+  std::string hwaccel = "auto";   ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   std::string metric = "cosine";
-  bool per_shot = false;                  ///< split the budget over detected shots
-  double clip_seconds = 1.0;              ///< video around each keyframe in the summary clip (half before it)
-  double clip_crossfade = 0.0;            ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
-  int clip_max_height = 720;              ///< the clip is scaled down to at most this height
+  bool per_shot = false;        ///< split the budget over detected shots
+  double clip_seconds = 1.0;    ///< video around each keyframe in the summary clip (half before it)
+  double clip_crossfade = 0.0;  ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
+  int clip_max_height = 720;    ///< the clip is scaled down to at most this height
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
   bool clip_copy = true;
-  bool clip_audio = true;                 ///< the input's sound in an encoded clip (AAC), when it has any
-  int threads = 0;                       ///< cores to use: selection threads, three decoder frame threads each; 0 = all
+  bool clip_audio = true;  ///< the input's sound in an encoded clip (AAC), when it has any
+  int threads = 0;         ///< cores to use: selection threads, three decoder frame threads each; 0 = all
   std::uint64_t seed = 0;
   bool write_sheet = true, write_clip = true, write_keyframes = true;
   std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
-  bool write_exports = true;              ///< shots.csv and chapters.vtt beside the manifest
-  double start_seconds = 0;               ///< summarize from here (seconds from the video's start; --start)
-  double end_seconds = 0;                 ///< to here (> start_seconds; 0: the end; --end)
-  int sheet_columns = 0;                  ///< contact sheet columns; 0: about square (--grid CxR sets C)
-  int sheet_width = 0;                    ///< contact sheet width in pixels; 0: 320-pixel tiles (--sheet-width)
-  bool force = false;                     ///< replace an existing summary written by this tool (summary_dir.h)
+  bool write_exports = true;               ///< shots.csv and chapters.vtt beside the manifest
+  double start_seconds = 0;                ///< summarize from here (seconds from the video's start; --start)
+  double end_seconds = 0;                  ///< to here (> start_seconds; 0: the end; --end)
+  int sheet_columns = 0;                   ///< contact sheet columns; 0: about square (--grid CxR sets C)
+  int sheet_width = 0;                     ///< contact sheet width in pixels; 0: 320-pixel tiles (--sheet-width)
+  bool force = false;                      ///< replace an existing summary written by this tool (summary_dir.h)
   segment::ShotOptions shots;              ///< shots on the samples (fast mode, and inputs without frame statistics)
   segment::TransitionOptions transitions;  ///< frame-exact shots (full decode: every decoded frame)
   bool detect_shots = true;                ///< false (--no-shots): the whole video is one shot
@@ -58,7 +58,7 @@ struct Keyframe {
   std::int64_t sample = 0;  ///< index among sampled frames
   std::int64_t shot = 0;
   double gain = 0.0;
-  std::string image;        ///< relative path, "" when keyframe images are off
+  std::string image;  ///< relative path, "" when keyframe images are off
 };
 
 struct SummaryResult {
@@ -67,26 +67,26 @@ struct SummaryResult {
   std::int64_t sampled = 0;
   std::int64_t decode_skipped = 0;
   std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
-  bool fast_fallback = false;       ///< --fast found fewer than 2 key frames and sampled all frames instead
+  bool fast_fallback = false;         ///< --fast found fewer than 2 key frames and sampled all frames instead
   std::vector<segment::Shot> shots;
-  std::vector<ShotSpan> shot_spans; ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
+  std::vector<ShotSpan> shot_spans;  ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
   /// How shots were found: "frames" (every decoded frame, frame-exact), "samples" (the sampled frames: fast mode),
   /// "off" (--no-shots).
   std::string shot_detection = "samples";
   std::vector<segment::Span> transitions;  ///< fades, dissolves and flashes found on the frames (not keyframes)
-  std::vector<Keyframe> keyframes;  ///< sorted by time
+  std::vector<Keyframe> keyframes;         ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
   std::string clip_audio;  ///< "aac" when the clip has sound, "" otherwise
-  std::string clip_mode;            ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
-  std::string embedder;             ///< e.g. "histogram", "cnn:mobilenet_v2"
+  std::string clip_mode;   ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
+  std::string embedder;    ///< e.g. "histogram", "cnn:mobilenet_v2"
   /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
   /// and were dropped): one sentence each, in the manifest, the batch report and the gallery.
   std::vector<std::string> warnings;
-  std::string budget_rule;          ///< how k was set: "budget", "fraction" or "auto"
+  std::string budget_rule;  ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
   std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
-  int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
+  int decode_workers = 1;            ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
 };
 
 /// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
@@ -109,8 +109,9 @@ void validate_config(const SummarizeConfig& cfg);
 /// Throws cords::Error: InputUnreadable (bad input file, or none of the keyframes or clip frames could be decoded
 /// again), InvalidArgument (bad options, budget larger than the sampled frames, a video with fewer than 2 samples),
 /// OutputUnwritable (an existing output without force, or one that is not a summary of this tool; unwritable
-/// directory). On success every output the manifest lists exists; degraded results are in SummaryResult::warnings. `embedder`, when given, is used instead of building one from cfg (batch mode shares one
-/// loaded model between videos and threads; its embed() must be safe to call concurrently, as both embedders are).
+/// directory). On success every output the manifest lists exists; degraded results are in SummaryResult::warnings.
+/// `embedder`, when given, is used instead of building one from cfg (batch mode shares one loaded model between videos
+/// and threads; its embed() must be safe to call concurrently, as both embedders are).
 SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {},
                             embed::Embedder* embedder = nullptr);
 

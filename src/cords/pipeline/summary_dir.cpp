@@ -22,7 +22,9 @@ constexpr const char* kTempMarker = ".cords-summarize-partial";
 constexpr std::uintmax_t kMaxManifestBytes = std::uintmax_t{64} << 20;
 
 // A plain name inside the folder: one path component, not "." or "..".
-bool plain_name(const std::string& s) { return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos; }
+bool plain_name(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos;
+}
 
 // The manifest as JSON, or null when it is missing, too large, not JSON or not this tool's.
 nlohmann::json read_manifest(const fs::path& file) {
@@ -35,15 +37,19 @@ nlohmann::json read_manifest(const fs::path& file) {
   const bool tagged = j.contains("tool") && j["tool"] == "cords-summarize";
   // Manifests written before the "tool" key: the keys every version has written.
   const bool legacy = j.contains("input") && j["input"].is_object() && j.contains("parameters") &&
-                      j.contains("keyframes") && j["keyframes"].is_array() && j.contains("outputs") && j["outputs"].is_object();
+                      j.contains("keyframes") && j["keyframes"].is_array() && j.contains("outputs") &&
+                      j["outputs"].is_object();
   return tagged || legacy ? j : nlohmann::json(nullptr);
 }
 
-std::string quoted(const fs::path& p) { return "'" + p.filename().string() + "'"; }
+std::string quoted(const fs::path& p) {
+  return "'" + p.filename().string() + "'";
+}
 
 }  // namespace
 
-bool recognise_summary(const fs::path& dir, const std::string& manifest_name, SummaryContents& contents, std::string& why) {
+bool recognise_summary(const fs::path& dir, const std::string& manifest_name, SummaryContents& contents,
+                       std::string& why) {
   contents = {};
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
@@ -87,7 +93,8 @@ bool recognise_summary(const fs::path& dir, const std::string& manifest_name, Su
       if (ec) return why = "cannot list 'keyframes/': " + ec.message(), false;
       continue;
     }
-    if (type != fs::file_type::regular || !top.count(name)) return why = "it holds " + quoted(e.path()) + ", which this tool did not write", false;
+    if (type != fs::file_type::regular || !top.count(name))
+      return why = "it holds " + quoted(e.path()) + ", which this tool did not write", false;
     contents.files.push_back(name);
   }
   if (ec) return why = "cannot list it: " + ec.message(), false;
@@ -103,13 +110,16 @@ SummaryContents check_summary_destination(const std::string& dir, const std::str
     if (!force) throw output_unwritable("output '" + dir + "' already exists; use --force to replace a summary there");
     if (same_file(dir, input)) throw output_unwritable("will not replace '" + dir + "': it is the input video");
     if (is_within(input, dir))
-      throw output_unwritable("will not replace '" + dir + "': it holds the input video '" + input + "'; choose another output folder");
+      throw output_unwritable("will not replace '" + dir + "': it holds the input video '" + input +
+                              "'; choose another output folder");
     std::string why;
     if (!recognise_summary(dir, manifest_name, contents, why))
-      throw output_unwritable("will not replace '" + dir + "': " + why + "; --force replaces only a summary this tool wrote");
+      throw output_unwritable("will not replace '" + dir + "': " + why +
+                              "; --force replaces only a summary this tool wrote");
   }
   const fs::path parent = fs::absolute(dir).parent_path();
-  if (!fs::is_directory(parent, ec)) throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
+  if (!fs::is_directory(parent, ec))
+    throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' does not exist");
   if (::access(parent.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write '" + dir + "': directory '" + parent.string() + "' is not writable");
   return contents;
@@ -136,7 +146,9 @@ long pid_suffix(const std::string& name, const std::string& prefix) {
   return pid;
 }
 
-std::string pid_name(const std::string& dir, const char* tag) { return dir + tag + std::to_string(::getpid()); }
+std::string pid_name(const std::string& dir, const char* tag) {
+  return dir + tag + std::to_string(::getpid());
+}
 
 }  // namespace
 
@@ -147,7 +159,8 @@ TempSummaryDir::TempSummaryDir(const std::string& dir) : path_(pid_name(dir, ".t
   if (!fs::create_directory(path_, ec))
     throw output_unwritable("cannot create '" + path_ + "': " + (ec ? ec.message() : "it already exists"));
   registration_ = TempRegistration(path_);
-  std::ofstream(fs::path(path_) / kTempMarker) << "a summary being written by cords-summarize; removed when it is done\n";
+  std::ofstream(fs::path(path_) / kTempMarker)
+      << "a summary being written by cords-summarize; removed when it is done\n";
 }
 
 TempSummaryDir::~TempSummaryDir() {

@@ -26,7 +26,8 @@ bool recognise_summary(const std::filesystem::path& dir, const std::string& mani
 /// parent folder does and is writable); or `force` is set and it is a summary of this tool (recognise_summary) that
 /// neither is nor holds `input`. A file, a device node, a link, a folder with other files, the input's own folder
 /// or one above it are always refused. Returns what the summary to be replaced holds (nothing when there is none).
-SummaryContents check_summary_destination(const std::string& dir, const std::string& input, bool force, const std::string& manifest_name);
+SummaryContents check_summary_destination(const std::string& dir, const std::string& input, bool force,
+                                          const std::string& manifest_name);
 
 /// A temporary folder beside `dir` (`dir`.tmp-PID), made exclusively, marked as the tool's (so that a later run can
 /// recognise it as a leftover) and registered for removal on interruption. Removed when destroyed unless

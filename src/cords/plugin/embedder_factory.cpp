@@ -38,12 +38,14 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
     return histogram_embedder();
   if (cfg.features == "cnn" || cfg.features == "auto") {
     if (!plugin::torch_plugin_built())
-      throw invalid_argument("--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
+      throw invalid_argument(
+          "--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
     const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
     if (model.empty()) {
       const char* env = std::getenv("CORDS_MODEL");
-      throw invalid_argument(env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
-                                         : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
+      throw invalid_argument(
+          env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
+                      : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
     }
     TorchEmbedderOptions o;
     o.model_path = model;
@@ -53,6 +55,8 @@ std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
   throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
 }
 
-std::string embedder_names() { return plugin::torch_plugin_built() ? "auto, histogram, cnn" : "auto, histogram"; }
+std::string embedder_names() {
+  return plugin::torch_plugin_built() ? "auto, histogram, cnn" : "auto, histogram";
+}
 
 }  // namespace cords::embed

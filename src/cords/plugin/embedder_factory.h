@@ -10,9 +10,9 @@
 namespace cords::embed {
 
 struct EmbedderConfig {
-  std::string features = "auto";       ///< auto (cnn with the default model when present, else histogram) | cnn | histogram
-  std::string model;                   ///< TorchScript file for cnn; empty = the default model
-  std::string device = "auto";         ///< auto | cpu | cuda[:N]
+  std::string features = "auto";  ///< auto (cnn with the default model when present, else histogram) | cnn | histogram
+  std::string model;              ///< TorchScript file for cnn; empty = the default model
+  std::string device = "auto";    ///< auto | cpu | cuda[:N]
 };
 
 /// Throws Error{InvalidArgument} for an unknown name, cnn without a model, or cnn in a build without LibTorch;

@@ -25,8 +25,8 @@ namespace {
 
 #ifdef CORDS_TORCH_PLUGIN_FILE
 constexpr bool kBuilt = true;
-constexpr const char* kFileName = CORDS_TORCH_PLUGIN_FILE;      // "libcords-torch.so"
-constexpr const char* kBuildDir = CORDS_TORCH_PLUGIN_BUILD_DIR;  // where the build put it
+constexpr const char* kFileName = CORDS_TORCH_PLUGIN_FILE;           // "libcords-torch.so"
+constexpr const char* kBuildDir = CORDS_TORCH_PLUGIN_BUILD_DIR;      // where the build put it
 constexpr const char* kInstallRel = CORDS_TORCH_PLUGIN_INSTALL_REL;  // from the installed executable's folder
 #else
 constexpr bool kBuilt = false;
@@ -58,8 +58,9 @@ std::vector<fs::path> candidates() {
 
 Loaded load() {
   if (!kBuilt)
-    throw invalid_argument("this build has no LibTorch, so no CNN features and no 'train' command "
-                           "(rebuild with libtorch-dev installed)");
+    throw invalid_argument(
+        "this build has no LibTorch, so no CNN features and no 'train' command "
+        "(rebuild with libtorch-dev installed)");
   std::string tried;
   for (const fs::path& p : candidates()) {
     std::error_code ec;
@@ -71,7 +72,8 @@ Loaded load() {
     void* h = ::dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!h) {
       const char* why = ::dlerror();
-      throw Error(ErrorKind::Internal, "cannot load the LibTorch plugin '" + p.string() + "': " + (why ? why : "unknown"));
+      throw Error(ErrorKind::Internal,
+                  "cannot load the LibTorch plugin '" + p.string() + "': " + (why ? why : "unknown"));
     }
     auto identity = reinterpret_cast<const char* (*)()>(::dlsym(h, "cords_torch_plugin_identity"));
     Loaded l;
@@ -99,12 +101,16 @@ const Loaded& loaded() {
 
 }  // namespace
 
-bool torch_plugin_built() { return kBuilt; }
+bool torch_plugin_built() {
+  return kBuilt;
+}
 
 std::unique_ptr<embed::Embedder> torch_embedder(const embed::TorchEmbedderOptions& opts) {
   return std::unique_ptr<embed::Embedder>(loaded().embedder(&opts));
 }
 
-int run_train_command(int argc, char** argv) { return loaded().train(argc, argv); }
+int run_train_command(int argc, char** argv) {
+  return loaded().train(argc, argv);
+}
 
 }  // namespace cords::plugin

@@ -9,11 +9,11 @@ namespace cords::segment {
 struct FrameStat {
   std::int64_t frame = 0;  ///< display-order frame number
   double seconds = 0;      ///< presentation time, from the video's start
-  float diff = -1;         ///< mean |change| of the block means from the previous decoded frame (Y, U, V averaged); -1 first
-  float diff2 = -1;        ///< the same against the decoded frame two before (flash test); -1 when none
-  float diff3 = -1;        ///< and three before
-  float luma = 0;          ///< mean Y, 0..255
-  float spread = 0;        ///< standard deviation of the Y block means (near 0: a uniform frame)
+  float diff = -1;   ///< mean |change| of the block means from the previous decoded frame (Y, U, V averaged); -1 first
+  float diff2 = -1;  ///< the same against the decoded frame two before (flash test); -1 when none
+  float diff3 = -1;  ///< and three before
+  float luma = 0;    ///< mean Y, 0..255
+  float spread = 0;  ///< standard deviation of the Y block means (near 0: a uniform frame)
   /// Dissolve test with this frame as the centre of a window of 2L+1 decoded frames: `span` = mean |end - start|,
   /// `mix` = mean |centre - (start + end) / 2| (near 0 inside a cross-dissolve or fade, about span/2 at a cut, large
   /// for motion). -1 when the window does not fit.

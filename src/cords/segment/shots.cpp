@@ -32,10 +32,14 @@ std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, co
       continue;
     }
     if (dark(t)) continue;  // inside a fade: its frames stay with the shot before
-    bool fading = false;      // a black frame nearby: this change is the fade, whose boundary is the dark run's
-    for (Index u = t - 1; u >= 0 && times[static_cast<std::size_t>(t)] - times[static_cast<std::size_t>(u)] <= o.fade_seconds && !fading; --u)
+    bool fading = false;    // a black frame nearby: this change is the fade, whose boundary is the dark run's
+    for (Index u = t - 1;
+         u >= 0 && times[static_cast<std::size_t>(t)] - times[static_cast<std::size_t>(u)] <= o.fade_seconds && !fading;
+         --u)
       fading = dark(u);
-    for (Index u = t + 1; u < n && times[static_cast<std::size_t>(u)] - times[static_cast<std::size_t>(t)] <= o.fade_seconds && !fading; ++u)
+    for (Index u = t + 1;
+         u < n && times[static_cast<std::size_t>(u)] - times[static_cast<std::size_t>(t)] <= o.fade_seconds && !fading;
+         ++u)
       fading = dark(u);
     if (fading) continue;
     local.clear();
@@ -67,8 +71,8 @@ std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, co
   return shots;
 }
 
-std::vector<char> usable_samples(const std::vector<double>& luma, const std::vector<double>& times, const std::vector<Shot>& shots,
-                                 const ShotOptions& o) {
+std::vector<char> usable_samples(const std::vector<double>& luma, const std::vector<double>& times,
+                                 const std::vector<Shot>& shots, const ShotOptions& o) {
   const auto n = static_cast<Index>(luma.size());
   CORDS_CHECK(static_cast<Index>(times.size()) == n, "sizes differ");
   const auto at = [](Index t) { return static_cast<std::size_t>(t); };
@@ -109,7 +113,8 @@ std::vector<char> usable_samples(const std::vector<double>& luma, const std::vec
 std::vector<std::int64_t> shot_labels(const std::vector<Shot>& shots, std::int64_t n) {
   std::vector<std::int64_t> labels(static_cast<std::size_t>(n), 0);
   for (std::size_t s = 0; s < shots.size(); ++s)
-    for (auto t = shots[s].first; t <= shots[s].last && t < n; ++t) labels[static_cast<std::size_t>(t)] = static_cast<std::int64_t>(s);
+    for (auto t = shots[s].first; t <= shots[s].last && t < n; ++t)
+      labels[static_cast<std::size_t>(t)] = static_cast<std::int64_t>(s);
   return labels;
 }
 

@@ -14,14 +14,14 @@
 namespace cords::segment {
 
 struct ShotOptions {
-  double min_change = 0.15;       ///< absolute threshold on 1 - cosine between consecutive samples
-  double ratio = 3.0;             ///< and this many times the local median change
-  int window = 8;                 ///< samples on each side for the local median
-  double dark_luma = 24.0;        ///< mean luma (0..255) below which a frame is black (fades)
-  double fade_seconds = 1.0;      ///< changes this close to a black frame are the fade itself, not cuts
-  double min_shot_seconds = 0.75; ///< shorter shots merge into the previous one
-  double fade_luma_ratio = 0.75;  ///< a frame near a black one and darker than this share of its shot's clean
-                                  ///< frames is part of the fade (usable_samples)
+  double min_change = 0.15;        ///< absolute threshold on 1 - cosine between consecutive samples
+  double ratio = 3.0;              ///< and this many times the local median change
+  int window = 8;                  ///< samples on each side for the local median
+  double dark_luma = 24.0;         ///< mean luma (0..255) below which a frame is black (fades)
+  double fade_seconds = 1.0;       ///< changes this close to a black frame are the fade itself, not cuts
+  double min_shot_seconds = 0.75;  ///< shorter shots merge into the previous one
+  double fade_luma_ratio = 0.75;   ///< a frame near a black one and darker than this share of its shot's clean
+                                   ///< frames is part of the fade (usable_samples)
 };
 
 struct Shot {
@@ -41,8 +41,8 @@ std::vector<Shot> detect_shots(MatrixView embeddings, const std::vector<double>&
 /// one). Fallback where nothing passes: a shot without a usable sample keeps its non-black ones, so that it can still
 /// be represented; black frames are never content. (The summarizer falls back to every sample when fewer than the
 /// budget remain.)
-std::vector<char> usable_samples(const std::vector<double>& luma, const std::vector<double>& times, const std::vector<Shot>& shots,
-                                 const ShotOptions& opts = {});
+std::vector<char> usable_samples(const std::vector<double>& luma, const std::vector<double>& times,
+                                 const std::vector<Shot>& shots, const ShotOptions& opts = {});
 
 /// The shot index of every sample (for per-shot selection).
 std::vector<std::int64_t> shot_labels(const std::vector<Shot>& shots, std::int64_t n);

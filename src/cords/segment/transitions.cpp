@@ -7,9 +7,12 @@ namespace cords::segment {
 
 const char* to_string(TransitionKind k) {
   switch (k) {
-    case TransitionKind::Cut: return "cut";
-    case TransitionKind::Fade: return "fade";
-    case TransitionKind::Dissolve: return "dissolve";
+    case TransitionKind::Cut:
+      return "cut";
+    case TransitionKind::Fade:
+      return "fade";
+    case TransitionKind::Dissolve:
+      return "dissolve";
   }
   return "cut";
 }
@@ -53,7 +56,8 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
     std::size_t b = a;
     while (b + 1 < n && uniform_kind(b + 1) == kind) ++b;
     // Towards black, luma falls frame by frame into the run and rises out of it; towards white the reverse.
-    const auto towards = [&](std::size_t from, std::size_t to) {  // frame `from` is one step further from the run than `to`
+    const auto towards = [&](std::size_t from,
+                             std::size_t to) {  // frame `from` is one step further from the run than `to`
       return kind == 1 ? st[from].luma > st[to].luma + kStep : st[from].luma + kStep < st[to].luma;
     };
     std::size_t fa = a, fb = b;
@@ -124,9 +128,9 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
     // after it, inside the shots (the least of them: a cut nearby makes some large). Steady motion can be linear too
     // (a scrolling gradient, a slow zoom on smooth colour), but it changes as much there. Around the run only the
     // part of a window's change that a blend would explain counts (span less mix): a camera that moves on either
-    // side (a zoom, a whip pan) changes its windows a lot, but not linearly, and must not hide the dissolve. Without frames on either
-    // side to compare with, nothing is called a dissolve. The frames are looked at outwards from the run, only as far
-    // as the times reach (stats come in display order).
+    // side (a zoom, a whip pan) changes its windows a lot, but not linearly, and must not hide the dissolve. Without
+    // frames on either side to compare with, nothing is called a dissolve. The frames are looked at outwards from the
+    // run, only as far as the times reach (stats come in display order).
     const auto span_min = [&](std::size_t from_index, int step, double from, double to) {  // -1 if none
       double least = -1;
       for (auto i = static_cast<std::ptrdiff_t>(from_index); i >= 0 && i < static_cast<std::ptrdiff_t>(n); i += step) {
@@ -146,8 +150,11 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
         if (st[c].seconds >= from && st[c].seconds <= to) return true;
       return false;
     };
-    const double before = cut_between(st[a].seconds - 1.5, st[a].seconds) ? -1 : span_min(a, -1, st[a].seconds - 1.5, st[a].seconds - 0.7);
-    const double after = cut_between(st[b].seconds, st[b].seconds + 1.5) ? -1 : span_min(b, 1, st[b].seconds + 0.7, st[b].seconds + 1.5);
+    const double before = cut_between(st[a].seconds - 1.5, st[a].seconds)
+                              ? -1
+                              : span_min(a, -1, st[a].seconds - 1.5, st[a].seconds - 0.7);
+    const double after =
+        cut_between(st[b].seconds, st[b].seconds + 1.5) ? -1 : span_min(b, 1, st[b].seconds + 0.7, st[b].seconds + 1.5);
     const bool event = (before >= 0 || after >= 0) && peak >= o.dissolve_contrast * std::max({before, after, 1.0});
     if (event) {
       // The blend extends beyond the centres whose windows are linear: widen while frames keep changing at about
@@ -164,7 +171,8 @@ Transitions detect_transitions(const std::vector<FrameStat>& st, const Transitio
       std::size_t fa = a, fb = b;
       const double reach = std::min(2.0, 0.5 * (st[b].seconds - st[a].seconds));
       while (fa > 0 && st[a].seconds - st[fa - 1].seconds <= reach && st[fa].diff >= 0.6 * rate && rate > 0) --fa;
-      while (fb + 1 < n && st[fb + 1].seconds - st[b].seconds <= reach && st[fb + 1].diff >= 0.6 * rate && rate > 0) ++fb;
+      while (fb + 1 < n && st[fb + 1].seconds - st[b].seconds <= reach && st[fb + 1].diff >= 0.6 * rate && rate > 0)
+        ++fb;
       out.spans.push_back(make_span(st, fa, fb, TransitionKind::Dissolve));
       for (std::size_t i = fa; i <= fb; ++i) soft[i] = 1;
       const std::size_t mid = (a + b + 1) / 2;

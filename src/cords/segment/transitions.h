@@ -8,7 +8,8 @@
 //     towards it (at most fade_seconds); the boundary is the middle of the run;
 //   - dissolves: frames whose dissolve window is linear (mix <= dissolve_linearity x span) with span >= min_change,
 //     over at least three consecutive decoded frames, whose span is dissolve_contrast times the spans a second before
-//     and after (steady motion can be linear too, but changes as much there); the boundary is the middle of that stretch.
+//     and after (steady motion can be linear too, but changes as much there); the boundary is the middle of that
+//     stretch.
 // Boundaries closer than min_shot_seconds to the previous one are dropped. Transitions (fades and dissolves, and
 // the frames a flash touches) are spans whose frames should not be keyframes.
 #include <cstdint>
@@ -20,16 +21,16 @@
 namespace cords::segment {
 
 struct TransitionOptions {
-  double threshold = 3.0;          ///< adaptive ratio for hard cuts (--shot-threshold)
-  double min_change = 8.0;         ///< mean |block change| (0..255) a cut or dissolve needs at least
-  int window = 2;                  ///< frames on either side for the adaptive mean
-  double min_shot_seconds = 0.6;   ///< shortest shot (--min-shot-length)
-  double dark_luma = 24.0;         ///< a uniform frame darker than this is black
-  double bright_luma = 235.0;      ///< a uniform frame brighter than this is white
-  double uniform_spread = 12.0;    ///< Y spread (std of block means) below which a frame is uniform
-  double fade_seconds = 3.0;       ///< longest fade on either side of a black or white run
-  double dissolve_linearity = 0.3; ///< mix / span at most this inside a dissolve
-  double dissolve_contrast = 2.0;  ///< and its span is this many times the spans a second before and after
+  double threshold = 3.0;           ///< adaptive ratio for hard cuts (--shot-threshold)
+  double min_change = 8.0;          ///< mean |block change| (0..255) a cut or dissolve needs at least
+  int window = 2;                   ///< frames on either side for the adaptive mean
+  double min_shot_seconds = 0.6;    ///< shortest shot (--min-shot-length)
+  double dark_luma = 24.0;          ///< a uniform frame darker than this is black
+  double bright_luma = 235.0;       ///< a uniform frame brighter than this is white
+  double uniform_spread = 12.0;     ///< Y spread (std of block means) below which a frame is uniform
+  double fade_seconds = 3.0;        ///< longest fade on either side of a black or white run
+  double dissolve_linearity = 0.3;  ///< mix / span at most this inside a dissolve
+  double dissolve_contrast = 2.0;   ///< and its span is this many times the spans a second before and after
 };
 
 enum class TransitionKind { Cut, Fade, Dissolve };

@@ -1,10 +1,9 @@
 #include <cblas.h>
 
-#include "cords/select/gemm.h"
-
 #include <string>
 
 #include "cords/core/blas_cpu.h"
+#include "cords/select/gemm.h"
 
 namespace cords::select::detail {
 
@@ -18,8 +17,12 @@ void syrk_lower(const float* a, Index n, Index d, float* c) {
               static_cast<int>(d), 0.0f, c, static_cast<int>(n));
 }
 
-void set_gemm_threads(int threads) { openblas_set_num_threads(threads); }
-int gemm_threads() { return openblas_get_num_threads(); }
+void set_gemm_threads(int threads) {
+  openblas_set_num_threads(threads);
+}
+int gemm_threads() {
+  return openblas_get_num_threads();
+}
 
 std::string gemm_backend() {
   const std::string core = openblas_core();

@@ -42,8 +42,12 @@ void syrk_lower(const float* a, Index n, Index d, float* c) {
 }
 
 void set_gemm_threads(int) {}  // uses the OpenMP thread count
-int gemm_threads() { return 1; }
+int gemm_threads() {
+  return 1;
+}
 
-std::string gemm_backend() { return "fallback"; }
+std::string gemm_backend() {
+  return "fallback";
+}
 
 }  // namespace cords::select::detail

@@ -20,20 +20,29 @@ Metric parse_metric(const std::string& name) {
   throw invalid_argument("unknown metric '" + name + "'; valid metrics: " + metric_names());
 }
 
-const char* metric_names() { return "cosine, euclidean, rbf, dot, precomputed"; }
+const char* metric_names() {
+  return "cosine, euclidean, rbf, dot, precomputed";
+}
 
 const char* to_string(Metric m) {
   switch (m) {
-    case Metric::Cosine: return "cosine";
-    case Metric::Euclidean: return "euclidean";
-    case Metric::Rbf: return "rbf";
-    case Metric::Dot: return "dot";
-    case Metric::Precomputed: return "precomputed";
+    case Metric::Cosine:
+      return "cosine";
+    case Metric::Euclidean:
+      return "euclidean";
+    case Metric::Rbf:
+      return "rbf";
+    case Metric::Dot:
+      return "dot";
+    case Metric::Precomputed:
+      return "precomputed";
   }
   return "?";
 }
 
-bool is_psd(Metric m) { return m != Metric::Euclidean; }
+bool is_psd(Metric m) {
+  return m != Metric::Euclidean;
+}
 
 DenseKernel::DenseKernel(Matrix s, Metric metric) : s_(std::move(s)), metric_(metric) {
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
@@ -103,8 +112,9 @@ DenseKernel precomputed_kernel(MatrixView x, bool rectangular_ok) {
     const float* r = x.row(i);
     for (Index j = 0; j < m; ++j) {
       if (!std::isfinite(r[j]))
-        throw invalid_argument("the precomputed similarity holds " + std::string(std::isnan(r[j]) ? "NaN" : "an infinite value") +
-                               " at (" + std::to_string(i) + ", " + std::to_string(j) + ")");
+        throw invalid_argument("the precomputed similarity holds " +
+                               std::string(std::isnan(r[j]) ? "NaN" : "an infinite value") + " at (" +
+                               std::to_string(i) + ", " + std::to_string(j) + ")");
       amax = std::max(amax, std::fabs(r[j]));
     }
     std::copy(r, r + m, s.row(i));
@@ -114,9 +124,9 @@ DenseKernel precomputed_kernel(MatrixView x, bool rectangular_ok) {
     for (Index i = 0; i < n; ++i)
       for (Index j = 0; j < i; ++j)
         if (std::fabs(x(i, j) - x(j, i)) > tol)
-          throw invalid_argument("the precomputed similarity is not symmetric: s(" + std::to_string(i) + ", " + std::to_string(j) +
-                                 ") = " + std::to_string(x(i, j)) + " but s(" + std::to_string(j) + ", " + std::to_string(i) +
-                                 ") = " + std::to_string(x(j, i)));
+          throw invalid_argument("the precomputed similarity is not symmetric: s(" + std::to_string(i) + ", " +
+                                 std::to_string(j) + ") = " + std::to_string(x(i, j)) + " but s(" + std::to_string(j) +
+                                 ", " + std::to_string(i) + ") = " + std::to_string(x(j, i)));
   }
   return DenseKernel(std::move(s), Metric::Precomputed);
 }
@@ -136,7 +146,8 @@ DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& o
     throw invalid_argument("the represented set has " + std::to_string(r.cols) + " columns but the ground set " +
                            std::to_string(x.cols) + ": both need the same features");
   if (opts.metric == Metric::Precomputed)
-    throw invalid_argument("a represented set is given as features; with metric precomputed pass the n x m similarity instead");
+    throw invalid_argument(
+        "a represented set is given as features; with metric precomputed pass the n x m similarity instead");
   const Index n = x.rows, m = r.rows;
   Matrix s = Matrix::uninitialized(n, m);
   float* c = s.data();
@@ -158,7 +169,8 @@ DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& o
     for (Index i = 0; i < n; ++i) {
       float* ci = c + i * m;
       for (Index j = 0; j < m; ++j) {
-        const float d2 = std::max(0.0f, sx[static_cast<std::size_t>(i)] + sr[static_cast<std::size_t>(j)] - 2.0f * ci[j]);
+        const float d2 =
+            std::max(0.0f, sx[static_cast<std::size_t>(i)] + sr[static_cast<std::size_t>(j)] - 2.0f * ci[j]);
         ci[j] = d2;
         sum += d2;
         hi = std::max(hi, d2);
@@ -216,7 +228,8 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rect
     }
     case Metric::Euclidean: {
       // Distances first (their max is the shift), then s = max d2 - d2 in one more pass.
-      const auto dr = transform_and_mirror(c, n, [&](Index i, Index j, float g) { return i == j ? 0.0f : d2(i, j, g); });
+      const auto dr =
+          transform_and_mirror(c, n, [&](Index i, Index j, float g) { return i == j ? 0.0f : d2(i, j, g); });
       const float max_d2 = dr.second;
       const std::size_t total = s.size();
 #pragma omp parallel for schedule(static)
@@ -224,7 +237,8 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rect
       range = {max_d2 - dr.second, max_d2 - dr.first};
       break;
     }
-    case Metric::Precomputed: break;  // returned above
+    case Metric::Precomputed:
+      break;  // returned above
   }
   return DenseKernel(std::move(s), opts.metric, range.first, range.second);
 }

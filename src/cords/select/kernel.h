@@ -20,7 +20,8 @@ namespace cords::select {
 
 enum class Metric { Cosine, Euclidean, Rbf, Dot, Precomputed };
 
-/// Parses "cosine" | "euclidean" | "rbf" | "dot" | "precomputed"; throws Error{InvalidArgument} listing the valid names.
+/// Parses "cosine" | "euclidean" | "rbf" | "dot" | "precomputed"; throws Error{InvalidArgument} listing the valid
+/// names.
 Metric parse_metric(const std::string& name);
 const char* to_string(Metric m);
 /// True for metrics whose dense kernel is positive semi-definite (cosine, rbf, dot; precomputed: the caller's word).
@@ -98,20 +99,20 @@ class SparseKernel {
 enum class KnnMethod { Auto, Exact, Ivf };
 
 struct KnnOptions {
-  Index k = 16;                  ///< neighbours per element, itself included; >= 1
+  Index k = 16;  ///< neighbours per element, itself included; >= 1
   Metric metric = Metric::Cosine;
   double rbf_kw = 0.1;
   KnnMethod method = KnnMethod::Auto;  ///< Auto: exact when n <= exact_limit, else IVF
   Index exact_limit = 50000;
-  Index nlist = 0;               ///< IVF lists; 0 = about 2 sqrt(n)
-  Index nprobe = 32;             ///< IVF lists scanned per list (per query cluster)
-  Index recall_queries = 1000;   ///< IVF: queries checked against exact search to estimate recall (0 = none)
+  Index nlist = 0;              ///< IVF lists; 0 = about 2 sqrt(n)
+  Index nprobe = 32;            ///< IVF lists scanned per list (per query cluster)
+  Index recall_queries = 1000;  ///< IVF: queries checked against exact search to estimate recall (0 = none)
   std::uint64_t seed = 0;
 };
 
 struct KnnStats {
   bool exact = true;
-  double recall = 1.0;   ///< estimated recall@k of the neighbour lists (1 when exact), -1 when not measured
+  double recall = 1.0;  ///< estimated recall@k of the neighbour lists (1 when exact), -1 when not measured
   double seconds = 0.0;
 };
 

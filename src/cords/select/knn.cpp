@@ -45,9 +45,9 @@ struct TopK {
 
 // Search space prepared for a metric: the vectors to multiply and the per-row terms of the score.
 struct Space {
-  Matrix unit;                 // cosine: normalised rows
-  MatrixView v;                // vectors used in products
-  std::vector<float> sqnorm;   // rbf: ||y||^2 subtracted from 2<x,y>
+  Matrix unit;                // cosine: normalised rows
+  MatrixView v;               // vectors used in products
+  std::vector<float> sqnorm;  // rbf: ||y||^2 subtracted from 2<x,y>
   bool l2 = false;
   float score(float ip, Index j) const { return l2 ? 2.0f * ip - sqnorm[static_cast<std::size_t>(j)] : ip; }
 };
@@ -184,7 +184,9 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
   std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
   {
     std::vector<Index> fill(start.begin(), start.end() - 1);
-    for (Index i = 0; i < n; ++i) ids[static_cast<std::size_t>(fill[static_cast<std::size_t>(list_of[static_cast<std::size_t>(i)])]++)] = static_cast<std::int32_t>(i);
+    for (Index i = 0; i < n; ++i)
+      ids[static_cast<std::size_t>(fill[static_cast<std::size_t>(list_of[static_cast<std::size_t>(i)])]++)] =
+          static_cast<std::int32_t>(i);
   }
   Matrix perm(n, d);
 #pragma omp parallel for schedule(static)
@@ -199,7 +201,10 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
   for (Index c = 0; c < L; ++c) {
     std::vector<std::int32_t> order(static_cast<std::size_t>(L));
     std::iota(order.begin(), order.end(), 0);
-    auto key = [&](std::int32_t o) { return o == c ? std::numeric_limits<float>::infinity() : 2.0f * cc[static_cast<std::size_t>(c * L + o)] - cn[static_cast<std::size_t>(o)]; };
+    auto key = [&](std::int32_t o) {
+      return o == c ? std::numeric_limits<float>::infinity()
+                    : 2.0f * cc[static_cast<std::size_t>(c * L + o)] - cn[static_cast<std::size_t>(o)];
+    };
     std::partial_sort(order.begin(), order.begin() + P, order.end(),
                       [&](std::int32_t a, std::int32_t b) { return key(a) > key(b) || (key(a) == key(b) && a < b); });
     std::copy_n(order.begin(), P, probes.begin() + c * P);
@@ -224,8 +229,8 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
           cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
           cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
         }
-        scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(),
-                   buf, top, q0);
+        scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(), buf,
+                   top, q0);
       }
     }
   }
@@ -244,11 +249,13 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
 std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::vector<float>& sims, KnnStats* stats) {
   Stopwatch sw;
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot search neighbours in an empty matrix");
-  if (x.rows > std::numeric_limits<std::int32_t>::max()) throw invalid_argument("kNN kernel supports at most 2^31-1 elements");
+  if (x.rows > std::numeric_limits<std::int32_t>::max())
+    throw invalid_argument("kNN kernel supports at most 2^31-1 elements");
   if (opts.k < 1) throw invalid_argument("--knn must be at least 1, got " + std::to_string(opts.k));
   if (opts.metric == Metric::Euclidean)
-    throw invalid_argument("the kNN kernel does not support the euclidean metric (it needs the maximum distance "
-                           "over all pairs); use rbf or cosine");
+    throw invalid_argument(
+        "the kNN kernel does not support the euclidean metric (it needs the maximum distance "
+        "over all pairs); use rbf or cosine");
   if (opts.metric == Metric::Precomputed)
     throw invalid_argument("the kNN kernel searches features; a precomputed similarity runs dense (drop --knn)");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0)) throw invalid_argument("rbf kernel width kw must be > 0");
@@ -300,14 +307,17 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
   for (Index j = 0; j < n; ++j) {
     auto sim_of = [&](float score) -> float {
       switch (opts.metric) {
-        case Metric::Cosine: return 0.5f + 0.5f * score;
-        case Metric::Dot: return score;
+        case Metric::Cosine:
+          return 0.5f + 0.5f * score;
+        case Metric::Dot:
+          return score;
         case Metric::Rbf: {
           const double d2 = std::max(0.0, static_cast<double>(sp.sqnorm[static_cast<std::size_t>(j)]) - score);
           return static_cast<float>(std::exp(-d2 * scale));
         }
         case Metric::Euclidean:
-        case Metric::Precomputed: break;  // refused above
+        case Metric::Precomputed:
+          break;  // refused above
       }
       return 0.0f;
     };
@@ -321,7 +331,8 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
       const auto id = top.id[static_cast<std::size_t>(j * others + t)];
       if (id >= 0) row.emplace_back(top.score[static_cast<std::size_t>(j * others + t)], id);
     }
-    std::sort(row.begin(), row.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::sort(row.begin(), row.end(),
+              [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     for (std::size_t t = 0; t < row.size(); ++t) {
       nb[static_cast<std::size_t>(j * k) + 1 + t] = row[t].second;
       sims[static_cast<std::size_t>(j * k) + 1 + t] = sim_of(row[t].first);

@@ -15,20 +15,20 @@
 namespace cords::select {
 
 struct GreedyOptions {
-  Index budget = 0;                   ///< elements to select, in [1, n] (checked)
-  bool stop_if_zero_gain = false;     ///< stop before adding an element whose gain is <= 0
-  bool stop_if_negative_gain = false; ///< stop before adding an element whose gain is < 0
-  double epsilon = 0.01;              ///< stochastic / lazier-than-lazy: sample (n/k) ln(1/epsilon) per step, in (0,1)
-  std::uint64_t seed = 0;             ///< stochastic, lazier-than-lazy and random
+  Index budget = 0;                    ///< elements to select, in [1, n] (checked)
+  bool stop_if_zero_gain = false;      ///< stop before adding an element whose gain is <= 0
+  bool stop_if_negative_gain = false;  ///< stop before adding an element whose gain is < 0
+  double epsilon = 0.01;               ///< stochastic / lazier-than-lazy: sample (n/k) ln(1/epsilon) per step, in (0,1)
+  std::uint64_t seed = 0;              ///< stochastic, lazier-than-lazy and random
   /// Called after each added element with (selected so far, budget); may be empty. Runs on the caller's thread.
   std::function<void(Index, Index)> progress;
 };
 
 struct Selection {
-  std::vector<Index> selected;   ///< in the order chosen
-  std::vector<double> gains;     ///< gains[t] = f(first t+1) - f(first t)
-  double objective = 0.0;        ///< f(selected), from the function's memo (sum of gains)
-  Index evaluations = 0;         ///< gain evaluations performed
+  std::vector<Index> selected;  ///< in the order chosen
+  std::vector<double> gains;    ///< gains[t] = f(first t+1) - f(first t)
+  double objective = 0.0;       ///< f(selected), from the function's memo (sum of gains)
+  Index evaluations = 0;        ///< gain evaluations performed
 };
 
 class Optimizer {

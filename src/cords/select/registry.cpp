@@ -1,10 +1,9 @@
 #include "cords/select/registry.h"
 
-#include <cmath>
-
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 
 #include "cords/core/error.h"
@@ -12,7 +11,8 @@
 
 namespace cords::select {
 
-FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options, MatrixView represented)
+FunctionInputs::FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options,
+                               MatrixView represented)
     : x_(features), represented_(represented), kernel_(kernel), knn_(knn), knn_options_(knn_options) {
   knn_options_.k = knn;
   knn_options_.metric = kernel.metric;
@@ -42,8 +42,9 @@ std::shared_ptr<const DenseKernel> FunctionInputs::dense_kernel() {
     const Index cols = represented_.rows > 0 ? represented_.rows : precomputed() ? x_.cols : x_.rows;
     check_dense_fits(x_.rows, cols);
     Stopwatch sw;
-    dense_ = std::make_shared<const DenseKernel>(represented_.rows > 0 ? make_cross_kernel(x_, represented_, kernel_)
-                                                                       : make_dense_kernel(x_, kernel_, /*rectangular_ok=*/true));
+    dense_ = std::make_shared<const DenseKernel>(represented_.rows > 0
+                                                     ? make_cross_kernel(x_, represented_, kernel_)
+                                                     : make_dense_kernel(x_, kernel_, /*rectangular_ok=*/true));
     kernel_s_ += sw.seconds();
     kernel_bytes_ += static_cast<std::size_t>(x_.rows) * static_cast<std::size_t>(cols) * sizeof(float);
   }
@@ -65,7 +66,8 @@ namespace {
 std::vector<FunctionInfo> build_functions() {
   auto dense_only = [](const char* name, FunctionInputs& in) {
     if (in.sparse())
-      throw invalid_argument(std::string(name) + " does not run on the sparse kNN kernel (--knn); functions that do: "
+      throw invalid_argument(std::string(name) +
+                             " does not run on the sparse kNN kernel (--knn); functions that do: "
                              "facility-location; or drop --knn");
     return in.dense_kernel();
   };
@@ -77,7 +79,8 @@ std::vector<FunctionInfo> build_functions() {
       {"graph-cut", "coverage minus lambda x within-set similarity (submodular; monotone for lambda <= 0.5)", true,
        false, false,
        [=](FunctionInputs& in, const FunctionParams& p) { return graph_cut(dense_only("graph-cut", in), p.lambda); }},
-      {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false, false,
+      {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false,
+       false,
        [=](FunctionInputs& in, const FunctionParams& p) {
          return log_determinant(dense_only("log-determinant", in), p.regularizer);
        }},
@@ -85,7 +88,8 @@ std::vector<FunctionInfo> build_functions() {
        [=](FunctionInputs& in, const FunctionParams&) { return disparity_sum(dense_only("disparity-sum", in)); }},
       {"disparity-min", "minimum pairwise distance within S (not monotone, not submodular)", true, false, false,
        [=](FunctionInputs& in, const FunctionParams&) { return disparity_min(dense_only("disparity-min", in)); }},
-      {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false, false,
+      {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false,
+       false,
        [](FunctionInputs& in, const FunctionParams& p) {
          return feature_based(in.features(), parse_concave(p.concave));
        }},
@@ -93,10 +97,11 @@ std::vector<FunctionInfo> build_functions() {
        [=](FunctionInputs& in, const FunctionParams& p) {
          return saturated_coverage(dense_only("saturated-coverage", in), p.alpha);
        }},
-      {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false, false,
-       [](FunctionInputs& in, const FunctionParams& p) { return set_cover(in.features(), p.threshold); }},
+      {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false,
+       false, [](FunctionInputs& in, const FunctionParams& p) { return set_cover(in.features(), p.threshold); }},
       {"probabilistic-set-cover", "sum_u (1 - prod_{i in S} (1 - x_iu)), features in [0,1] (monotone submodular)",
-       false, false, false, [](FunctionInputs& in, const FunctionParams&) { return probabilistic_set_cover(in.features()); }},
+       false, false, false,
+       [](FunctionInputs& in, const FunctionParams&) { return probabilistic_set_cover(in.features()); }},
   };
 }
 
@@ -143,8 +148,10 @@ std::unique_ptr<SetFunction> build(const FunctionInfo& f, FunctionInputs& in, co
     throw invalid_argument(f.name + " reads features, not a similarity matrix: metric precomputed works with " +
                            names_where([](const FunctionInfo& g) { return g.uses_kernel; }));
   if (in.separate_represented() && !f.supports_represented)
-    throw invalid_argument(f.name + " is defined on the ground set alone; a represented set (or an n x m precomputed "
-                           "similarity) works with " + names_where([](const FunctionInfo& g) { return g.supports_represented; }));
+    throw invalid_argument(f.name +
+                           " is defined on the ground set alone; a represented set (or an n x m precomputed "
+                           "similarity) works with " +
+                           names_where([](const FunctionInfo& g) { return g.supports_represented; }));
   return f.make(in, p);
 }
 
@@ -158,8 +165,12 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
   static const std::vector<OptimizerInfo> r = build_optimizers();
   return r;
 }
-std::string function_names() { return names_of(function_registry()); }
-std::string optimizer_names() { return names_of(optimizer_registry()); }
+std::string function_names() {
+  return names_of(function_registry());
+}
+std::string optimizer_names() {
+  return names_of(optimizer_registry());
+}
 
 namespace {
 
@@ -177,8 +188,10 @@ std::vector<std::pair<double, std::string>> parse_mixture(const std::string& spe
       const std::string ws = trim(term.substr(0, star));
       char* e = nullptr;
       w = std::strtod(ws.c_str(), &e);
-      if (ws.empty() || *e != '\0') throw invalid_argument("bad weight '" + ws + "' in function mixture '" + spec + "'");
-      if (!std::isfinite(w)) throw invalid_argument("weight '" + ws + "' in function mixture '" + spec + "' is not a finite number");
+      if (ws.empty() || *e != '\0')
+        throw invalid_argument("bad weight '" + ws + "' in function mixture '" + spec + "'");
+      if (!std::isfinite(w))
+        throw invalid_argument("weight '" + ws + "' in function mixture '" + spec + "' is not a finite number");
       name = trim(term.substr(star + 1));
     }
     find_function(name);  // an unknown name fails here, with the valid ones
@@ -188,13 +201,17 @@ std::vector<std::pair<double, std::string>> parse_mixture(const std::string& spe
   return terms;
 }
 
-bool is_mixture(const std::string& spec) { return spec.find('+') != std::string::npos || spec.find('*') != std::string::npos; }
+bool is_mixture(const std::string& spec) {
+  return spec.find('+') != std::string::npos || spec.find('*') != std::string::npos;
+}
 
 }  // namespace
 
 void check_function_spec(const std::string& spec) {
-  if (is_mixture(spec)) parse_mixture(spec);
-  else find_function(trim(spec));
+  if (is_mixture(spec))
+    parse_mixture(spec);
+  else
+    find_function(trim(spec));
 }
 
 std::unique_ptr<SetFunction> make_function(const std::string& spec, FunctionInputs& in, const FunctionParams& p) {

@@ -14,11 +14,11 @@ namespace cords::select {
 
 /// Tunables of the functions, with their defaults (docs/selection.md).
 struct FunctionParams {
-  double lambda = 0.4;          ///< graph-cut: weight of the within-set similarity, >= 0 (monotone when <= 0.5)
-  double regularizer = 1.0;     ///< log-determinant: r in log det(L_S + r I), > 0 (monotone when >= 1)
-  std::string concave = "sqrt"; ///< feature-based: sqrt | log1p | inverse
-  double alpha = 0.1;           ///< saturated-coverage: saturation share of each element's total similarity
-  double threshold = 0.0;       ///< set-cover: element i covers concept u when feature u of i > threshold
+  double lambda = 0.4;           ///< graph-cut: weight of the within-set similarity, >= 0 (monotone when <= 0.5)
+  double regularizer = 1.0;      ///< log-determinant: r in log det(L_S + r I), > 0 (monotone when >= 1)
+  std::string concave = "sqrt";  ///< feature-based: sqrt | log1p | inverse
+  double alpha = 0.1;            ///< saturated-coverage: saturation share of each element's total similarity
+  double threshold = 0.0;        ///< set-cover: element i covers concept u when feature u of i > threshold
 };
 
 /// What a function may be built from. Kernels are built on first request and shared. With Metric::Precomputed the
@@ -26,7 +26,8 @@ struct FunctionParams {
 /// inputs) makes the dense kernel n x m, ground x represented; so does a precomputed n x m matrix.
 class FunctionInputs {
  public:
-  FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options, MatrixView represented = {});
+  FunctionInputs(MatrixView features, KernelOptions kernel, Index knn, KnnOptions knn_options,
+                 MatrixView represented = {});
   MatrixView features() const { return x_; }
   bool sparse() const { return knn_ > 0; }
   bool precomputed() const { return kernel_.metric == Metric::Precomputed; }
@@ -54,9 +55,9 @@ class FunctionInputs {
 
 struct FunctionInfo {
   std::string name;
-  std::string summary;  ///< one line for --help
-  bool uses_kernel;     ///< false: reads the feature matrix directly
-  bool supports_knn;    ///< can run on the sparse kNN kernel
+  std::string summary;        ///< one line for --help
+  bool uses_kernel;           ///< false: reads the feature matrix directly
+  bool supports_knn;          ///< can run on the sparse kNN kernel
   bool supports_represented;  ///< can cover a represented set other than the ground set
   std::function<std::unique_ptr<SetFunction>(FunctionInputs&, const FunctionParams&)> make;
 };
@@ -69,7 +70,7 @@ struct OptimizerInfo {
 
 const std::vector<FunctionInfo>& function_registry();
 const std::vector<OptimizerInfo>& optimizer_registry();
-std::string function_names();   ///< "facility-location, graph-cut, ..."
+std::string function_names();  ///< "facility-location, graph-cut, ..."
 std::string optimizer_names();
 
 /// Builds a function by name, or a weighted mixture written "0.7*facility-location+0.3*disparity-sum".

@@ -1,5 +1,7 @@
 #include "cords/select/selection.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -8,8 +10,6 @@
 #include "cords/core/error.h"
 #include "cords/core/timer.h"
 #include "cords/select/gemm.h"
-
-#include <omp.h>
 
 namespace cords::select {
 
@@ -29,7 +29,8 @@ Index resolve_budget(Index n, Index budget, double fraction) {
     k = std::max<Index>(1, static_cast<Index>(std::ceil(fraction * static_cast<double>(n) - 1e-9)));
   }
   if (k > n)
-    throw invalid_argument("budget " + std::to_string(k) + " is larger than the number of elements (" + std::to_string(n) + ")");
+    throw invalid_argument("budget " + std::to_string(k) + " is larger than the number of elements (" +
+                           std::to_string(n) + ")");
   return k;
 }
 
@@ -52,7 +53,8 @@ std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {
     for (Index t = 0; t < g; ++t) {
       const auto u = static_cast<std::size_t>(t);
       if (out[u] >= sizes[u]) continue;
-      if (best < 0 || quota[u] - out[u] > quota[static_cast<std::size_t>(best)] - out[static_cast<std::size_t>(best)]) best = t;
+      if (best < 0 || quota[u] - out[u] > quota[static_cast<std::size_t>(best)] - out[static_cast<std::size_t>(best)])
+        best = t;
     }
     ++out[static_cast<std::size_t>(best)];
     ++sum;
@@ -62,7 +64,8 @@ std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {
     for (Index t = 0; t < g; ++t) {
       const auto u = static_cast<std::size_t>(t);
       if (out[u] <= 1) continue;
-      if (best < 0 || out[u] - quota[u] > out[static_cast<std::size_t>(best)] - quota[static_cast<std::size_t>(best)]) best = t;
+      if (best < 0 || out[u] - quota[u] > out[static_cast<std::size_t>(best)] - quota[static_cast<std::size_t>(best)])
+        best = t;
     }
     --out[static_cast<std::size_t>(best)];
     --sum;
@@ -71,7 +74,6 @@ std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {
 }
 
 namespace {
-
 
 Selection optimize(SetFunction& f, const SelectionConfig& cfg, Index k, const std::vector<double>* costs,
                    double cost_budget) {
@@ -100,8 +102,9 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
 
   const bool precomputed = cfg.kernel.metric == Metric::Precomputed;
   if (groups && (precomputed || cfg.represented.rows > 0))
-    throw invalid_argument("per-group selection splits the rows of a feature matrix: it cannot be combined with a "
-                           "represented set or a precomputed similarity");
+    throw invalid_argument(
+        "per-group selection splits the rows of a feature matrix: it cannot be combined with a "
+        "represented set or a precomputed similarity");
   if (cfg.knn > 0 && cfg.represented.rows > 0)
     throw invalid_argument("a represented set runs on the dense kernel: drop the kNN kernel (knn)");
   if (!groups) {

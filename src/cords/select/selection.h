@@ -13,13 +13,13 @@ namespace cords::select {
 struct SelectionConfig {
   std::string function = "facility-location";  ///< a registry name or a weighted mixture (registry.h)
   FunctionParams params;
-  KernelOptions kernel;                        ///< metric (default cosine) and rbf width
-  Index knn = 0;                               ///< > 0: sparse kNN kernel with this many neighbours
-  KnnOptions knn_options;                      ///< method (auto/exact/ivf), IVF lists and probes, seed
+  KernelOptions kernel;    ///< metric (default cosine) and rbf width
+  Index knn = 0;           ///< > 0: sparse kNN kernel with this many neighbours
+  KnnOptions knn_options;  ///< method (auto/exact/ivf), IVF lists and probes, seed
   std::string optimizer = "lazy";
-  Index budget = 0;                            ///< elements to select; 0 = from fraction
-  double fraction = 0.0;                       ///< used when budget == 0: k = ceil(fraction * n), in (0, 1]
-  GreedyOptions greedy;                        ///< stopping rules, epsilon, seed (its budget is set here)
+  Index budget = 0;       ///< elements to select; 0 = from fraction
+  double fraction = 0.0;  ///< used when budget == 0: k = ceil(fraction * n), in (0, 1]
+  GreedyOptions greedy;   ///< stopping rules, epsilon, seed (its budget is set here)
   /// m x d features of a represented set other than the ground set (facility location: f(S) = sum over the m
   /// represented elements of their best similarity in S); empty = the ground set. A view: the data must outlive
   /// run_selection. With kernel.metric Precomputed, x is the similarity itself (n x n, or n x m ground x represented).
@@ -35,17 +35,17 @@ struct GroupResult {
 };
 
 struct SelectionReport {
-  Selection selection;             ///< indices into the full matrix, gains, objective, evaluations
-  std::string function;            ///< the function's name
+  Selection selection;   ///< indices into the full matrix, gains, objective, evaluations
+  std::string function;  ///< the function's name
   FunctionTraits traits;
   Index n = 0;
   Index budget = 0;
-  std::vector<GroupResult> groups; ///< per group, sorted by label (empty when ungrouped)
+  std::vector<GroupResult> groups;  ///< per group, sorted by label (empty when ungrouped)
   double kernel_seconds = 0.0;
   double optimize_seconds = 0.0;
   std::size_t kernel_bytes = 0;
   bool used_knn = false;
-  KnnStats knn;                    ///< valid when used_knn
+  KnnStats knn;  ///< valid when used_knn
 };
 
 /// Caps the threads used by kernel construction and gain sweeps (OpenMP and the BLAS pool). 0 = all cores.
@@ -62,7 +62,8 @@ std::vector<Index> apportion(const std::vector<Index>& sizes, Index k);
 /// Runs the selection described by cfg on x (n x d). groups: n labels for per-group selection (each group gets
 /// its own function over its own elements; the objective is the sum over groups). costs: n positive costs,
 /// with cost_budget > 0, for cost-aware greedy (cfg.budget, when > 0, then caps the count).
-SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const std::vector<std::int64_t>* groups = nullptr,
+SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg,
+                              const std::vector<std::int64_t>* groups = nullptr,
                               const std::vector<double>* costs = nullptr, double cost_budget = 0.0);
 
 }  // namespace cords::select

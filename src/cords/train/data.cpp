@@ -1,12 +1,11 @@
 #include "cords/train/data.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
-
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "cords/core/dataset_files.h"
@@ -30,7 +29,8 @@ std::string find_file(const std::string& dir, const std::vector<std::string>& na
       if (fs::is_regular_file(cand, ec)) return cand;
     }
   }
-  throw unreadable(dir + "/" + names.front(), "not found (also tried .gz" + std::string(names.size() > 1 ? " and " + names[1] : "") + ")");
+  throw unreadable(dir + "/" + names.front(),
+                   "not found (also tried .gz" + std::string(names.size() > 1 ? " and " + names[1] : "") + ")");
 }
 
 TensorData load_idx_pair(const std::string& dir, const std::string& prefix) {
@@ -38,8 +38,8 @@ TensorData load_idx_pair(const std::string& dir, const std::string& prefix) {
   d.x = read_idx_images(find_file(dir, {prefix + "-images-idx3-ubyte", prefix + "-images.idx3-ubyte"}));
   d.y = read_idx_labels(find_file(dir, {prefix + "-labels-idx1-ubyte", prefix + "-labels.idx1-ubyte"}));
   if (d.x.size(0) != d.y.size(0))
-    throw Error(ErrorKind::InvalidArgument, "'" + dir + "': " + std::to_string(d.x.size(0)) + " " + prefix + " images but " +
-                                                std::to_string(d.y.size(0)) + " labels");
+    throw Error(ErrorKind::InvalidArgument, "'" + dir + "': " + std::to_string(d.x.size(0)) + " " + prefix +
+                                                " images but " + std::to_string(d.y.size(0)) + " labels");
   d.classes = static_cast<int>(d.y.max().item<std::int64_t>()) + 1;
   return d;
 }
@@ -69,8 +69,9 @@ std::string cifar_dir(const std::string& dir) {
   std::error_code ec;
   if (fs::is_regular_file(dir + "/data_batch_1.bin", ec)) return dir;
   if (fs::is_regular_file(dir + "/cifar-10-batches-bin/data_batch_1.bin", ec)) return dir + "/cifar-10-batches-bin";
-  throw unreadable(dir + "/data_batch_1.bin", "not found (expected the CIFAR-10 binary version: data_batch_1.bin .. "
-                                               "data_batch_5.bin and test_batch.bin, or a cifar-10-batches-bin folder)");
+  throw unreadable(dir + "/data_batch_1.bin",
+                   "not found (expected the CIFAR-10 binary version: data_batch_1.bin .. "
+                   "data_batch_5.bin and test_batch.bin, or a cifar-10-batches-bin folder)");
 }
 
 std::string labels_file(const std::string& dir, const std::string& stem) {
@@ -92,7 +93,8 @@ void normalise(Splits& s) {
     stdv = x.std(std::vector<std::int64_t>{0}, /*unbiased=*/true, /*keepdim=*/false);
   }
   stdv = at::where(stdv > 1e-8, stdv, at::ones_like(stdv));
-  const std::vector<std::int64_t> shape = x.dim() == 4 ? std::vector<std::int64_t>{1, -1, 1, 1} : std::vector<std::int64_t>{1, -1};
+  const std::vector<std::int64_t> shape =
+      x.dim() == 4 ? std::vector<std::int64_t>{1, -1, 1, 1} : std::vector<std::int64_t>{1, -1};
   for (TensorData* d : {&s.train, &s.val, &s.test})
     if (d->size() > 0) d->x = ((d->x - mean.view(shape)) / stdv.view(shape)).contiguous();
   s.mean.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
@@ -174,13 +176,15 @@ Splits load_splits(const DataOptions& o) {
   if (o.dataset == "fashion-mnist" || o.dataset == "mnist") {
     std::string dir = o.data_dir;
     if (!have_dir) {
-      if (o.dataset == "mnist") throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
+      if (o.dataset == "mnist")
+        throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
       dir = "/usr/share/datasets/fashion-mnist";  // Debian package dataset-fashion-mnist
     }
     train = load_idx_pair(dir, "train");
     test = load_idx_pair(dir, "t10k");
     if (o.dataset == "fashion-mnist")
-      train.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+      train.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
     test.classes = train.classes = std::max(train.classes, test.classes);
   } else if (o.dataset == "cifar10") {
     if (!have_dir) throw invalid_argument("--dataset cifar10 needs --data-dir (the CIFAR-10 binary batches)");
@@ -190,7 +194,8 @@ Splits load_splits(const DataOptions& o) {
     train = read_cifar10(files);
     test = read_cifar10({dir + "/test_batch.bin"});
   } else if (o.dataset == "folder") {
-    if (!have_dir) throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
+    if (!have_dir)
+      throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
     std::error_code ec;
     if (fs::is_directory(o.data_dir + "/train", ec) && fs::is_directory(o.data_dir + "/test", ec)) {
       train = read_image_folder(o.data_dir + "/train", o.image_size);
@@ -201,7 +206,8 @@ Splits load_splits(const DataOptions& o) {
       train = read_image_folder(o.data_dir, o.image_size);  // the test share is held out below
     }
   } else if (o.dataset == "features") {
-    if (!have_dir) throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
+    if (!have_dir)
+      throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
     train = read_features(o.data_dir + "/train.npy", labels_file(o.data_dir, "train_labels"));
     std::error_code ec;
     if (fs::is_regular_file(o.data_dir + "/test.npy", ec)) {
@@ -217,12 +223,14 @@ Splits load_splits(const DataOptions& o) {
   if (!test.x.defined()) {  // no test part: hold one out
     const auto held = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(train.size()));
     if (held < 1 || train.size() - held < 2)
-      throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "' has too few examples (" + std::to_string(train.size()) + ") to hold out a test set");
+      throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "' has too few examples (" +
+                                                  std::to_string(train.size()) + ") to hold out a test set");
     auto [rest, t] = split(train, held, o.seed + 1);
     train = rest;
     test = t;
   }
-  if (train.classes < 2) throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': the training data has fewer than 2 classes");
+  if (train.classes < 2)
+    throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': the training data has fewer than 2 classes");
   if (o.limit > 0 && o.limit < train.size()) {
     std::vector<std::int64_t> first(static_cast<std::size_t>(o.limit));
     for (std::int64_t i = 0; i < o.limit; ++i) first[static_cast<std::size_t>(i)] = i;

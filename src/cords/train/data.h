@@ -26,8 +26,8 @@ struct TensorData {
 /// (per-feature for features) mean and standard deviation.
 struct Splits {
   TensorData train, val, test;
-  std::string name;        ///< dataset kind
-  std::vector<float> mean; ///< per channel (images) or per feature
+  std::string name;         ///< dataset kind
+  std::vector<float> mean;  ///< per channel (images) or per feature
   std::vector<float> std;
 };
 

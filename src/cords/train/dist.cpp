@@ -54,7 +54,8 @@ std::unique_ptr<Communicator> make_communicator(const std::string& store, int ra
 #ifdef CORDS_HAVE_GLOO
   return std::make_unique<GlooCommunicator>(store, rank, world);
 #else
-  throw invalid_argument("this build has no c10d/Gloo (install libgloo-dev and rebuild) and cannot train across processes");
+  throw invalid_argument(
+      "this build has no c10d/Gloo (install libgloo-dev and rebuild) and cannot train across processes");
 #endif
 }
 

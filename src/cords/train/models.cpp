@@ -66,11 +66,14 @@ nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, std::int64_t stride) {
 class BasicBlock final : public nn::Module {
  public:
   BasicBlock(std::int64_t in, std::int64_t out, std::int64_t stride)
-      : conv1(register_module("conv1", conv3x3(in, out, stride))), bn1(register_module("bn1", nn::BatchNorm2d(out))),
-        conv2(register_module("conv2", conv3x3(out, out, 1))), bn2(register_module("bn2", nn::BatchNorm2d(out))) {
+      : conv1(register_module("conv1", conv3x3(in, out, stride))),
+        bn1(register_module("bn1", nn::BatchNorm2d(out))),
+        conv2(register_module("conv2", conv3x3(out, out, 1))),
+        bn2(register_module("bn2", nn::BatchNorm2d(out))) {
     if (stride != 1 || in != out) {
-      shortcut = register_module("shortcut", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
-                                                            nn::BatchNorm2d(out)));
+      shortcut = register_module(
+          "shortcut",
+          nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)), nn::BatchNorm2d(out)));
     }
   }
   at::Tensor forward(const at::Tensor& x) {
@@ -153,7 +156,9 @@ std::string default_model(const std::string& dataset, const std::vector<std::int
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 // A user's TorchScript model (train --model FILE.pt). Contract (docs/training.md): a scripted module with a method
 // `embed(x)` giving the N x E penultimate embedding and a submodule `head`, a Linear(E, classes); forward(x) is
@@ -162,7 +167,9 @@ std::string first_line(const std::string& s) { return s.substr(0, s.find('\n'));
 class ScriptedClassifier final : public Classifier {
  public:
   ScriptedClassifier(const std::string& path, const std::vector<std::int64_t>& s, int classes) {
-    const auto unusable = [&](const std::string& why) { return Error(ErrorKind::ModelUnusable, "--model '" + path + "': " + why); };
+    const auto unusable = [&](const std::string& why) {
+      return Error(ErrorKind::ModelUnusable, "--model '" + path + "': " + why);
+    };
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw unusable("no such file");
     try {
@@ -170,7 +177,8 @@ class ScriptedClassifier final : public Classifier {
     } catch (const std::exception& e) {
       throw unusable("not a TorchScript file (" + first_line(e.what()) + ")");
     }
-    if (!module_.find_method("embed")) throw unusable("it has no method embed(x) (the penultimate embedding; docs/training.md)");
+    if (!module_.find_method("embed"))
+      throw unusable("it has no method embed(x) (the penultimate embedding; docs/training.md)");
     torch::jit::Module h;
     bool have_head = false;
     for (const auto& child : module_.named_children())
@@ -182,23 +190,28 @@ class ScriptedClassifier final : public Classifier {
       throw unusable("it has no submodule head with a weight (a Linear(E, classes); docs/training.md)");
     const at::Tensor w = h.attr("weight").toTensor();
     if (w.dim() != 2 || w.size(0) != classes)
-      throw unusable("its head has " + (w.dim() == 2 ? std::to_string(w.size(0)) : std::string("no")) + " outputs for " +
-                     std::to_string(classes) + " classes");
-    head = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(w.size(1), w.size(0)).bias(h.hasattr("bias") && h.attr("bias").isTensor())));
+      throw unusable("its head has " + (w.dim() == 2 ? std::to_string(w.size(0)) : std::string("no")) +
+                     " outputs for " + std::to_string(classes) + " classes");
+    head = register_module(
+        "head",
+        torch::nn::Linear(
+            torch::nn::LinearOptions(w.size(1), w.size(0)).bias(h.hasattr("bias") && h.attr("bias").isTensor())));
     // The head's own tensors become the script module's, so both see every update.
     head->weight.set_data(w);
     if (head->options.bias()) head->bias.set_data(h.attr("bias").toTensor());
     int i = 0;
     for (const auto& p : module_.named_parameters(true))
-      if (p.name.rfind("head.", 0) != 0) register_parameter("p" + std::to_string(i++), p.value, p.value.requires_grad());
+      if (p.name.rfind("head.", 0) != 0)
+        register_parameter("p" + std::to_string(i++), p.value, p.value.requires_grad());
     for (at::Tensor p : module_.parameters()) p.set_requires_grad(true);
     std::vector<std::int64_t> probe{2};
     probe.insert(probe.end(), s.begin(), s.end());
     try {
       const at::Tensor e = embed(torch::zeros(probe));
       if (e.dim() != 2 || e.size(1) != w.size(1))
-        throw unusable("embed(x) gives " + std::to_string(e.dim()) + "-d output" + (e.dim() == 2 ? " of width " + std::to_string(e.size(1)) : "") +
-                       ", its head takes " + std::to_string(w.size(1)));
+        throw unusable("embed(x) gives " + std::to_string(e.dim()) + "-d output" +
+                       (e.dim() == 2 ? " of width " + std::to_string(e.size(1)) : "") + ", its head takes " +
+                       std::to_string(w.size(1)));
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
@@ -234,7 +247,9 @@ std::shared_ptr<Classifier> make_model(const std::string& name, const std::vecto
   if (classes < 2) throw invalid_argument("a classifier needs at least 2 classes");
   if (is_model_file(name)) return std::make_shared<ScriptedClassifier>(name, s, classes);
   if (name == "mnistnet" || name == "resnet18") {
-    if (s.size() != 3) throw invalid_argument("--model " + name + " needs images (C x H x W); this data has " + std::to_string(s.size()) + "-d examples (use mlp or linear)");
+    if (s.size() != 3)
+      throw invalid_argument("--model " + name + " needs images (C x H x W); this data has " +
+                             std::to_string(s.size()) + "-d examples (use mlp or linear)");
     if (name == "mnistnet") {
       if (s[1] < 6 || s[2] < 6) throw invalid_argument("--model mnistnet needs images of at least 6 x 6");
       return std::make_shared<MnistNet>(s[0], s[1], s[2], classes);

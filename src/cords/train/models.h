@@ -57,6 +57,7 @@ bool is_model_file(const std::string& name);
 /// current torch seed; or loads a user's TorchScript model (is_model_file: a module with embed(x) and a Linear
 /// `head`, docs/training.md). Throws Error{InvalidArgument} for an unknown name or a shape the model cannot take,
 /// Error{ModelUnusable} for a file that is not such a module.
-std::shared_ptr<Classifier> make_model(const std::string& name, const std::vector<std::int64_t>& example_shape, int classes);
+std::shared_ptr<Classifier> make_model(const std::string& name, const std::vector<std::int64_t>& example_shape,
+                                       int classes);
 
 }  // namespace cords::train

@@ -1,16 +1,14 @@
 // OUT/accuracy.png: test accuracy against training wall time, one line per run in OUT/runs/, or per strategy the
 // mean over its seeds with a band of +- one standard deviation where it has several (OpenCV).
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "cords/core/atomic_file.h"
 #include "cords/train/trainer.h"
@@ -103,7 +101,8 @@ bool write_accuracy_plot(const std::string& out_dir) {
     if (const double kappa = j.value("kappa", 0.0); kappa > 0) l.strategy += " warm " + num(kappa);
     l.seed = j.value("seed", 0);
     l.select_every = j.value("select_every", 0);
-    for (const auto& ep : j["per_epoch"]) l.pts.emplace_back(ep.value("train_time_s", 0.0), 100 * ep.value("test_accuracy", 0.0));
+    for (const auto& ep : j["per_epoch"])
+      l.pts.emplace_back(ep.value("train_time_s", 0.0), 100 * ep.value("test_accuracy", 0.0));
     if (!l.pts.empty()) lines.push_back(std::move(l));
   }
   if (lines.empty()) return false;
@@ -139,7 +138,8 @@ bool write_accuracy_plot(const std::string& out_dir) {
   const int pw = W - left - right, ph = H - top - bottom;
   cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
   auto X = [&](double t) {
-    const double f = logx ? (std::log10(std::max(t, lo)) - std::log10(lo)) / (std::log10(tmax) - std::log10(lo)) : t / tmax;
+    const double f =
+        logx ? (std::log10(std::max(t, lo)) - std::log10(lo)) / (std::log10(tmax) - std::log10(lo)) : t / tmax;
     return left + static_cast<int>(std::lround(f * pw));
   };
   auto Y = [&](double a) { return top + ph - static_cast<int>(std::lround((a - amin) / (amax - amin) * ph)); };
@@ -162,11 +162,15 @@ bool write_accuracy_plot(const std::string& out_dir) {
     cv::putText(img, num(a), {left - 42, Y(a) + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.45, ink, 1, cv::LINE_AA);
   }
   cv::rectangle(img, {left, top}, {left + pw, top + ph}, ink, 1);
-  cv::putText(img, "test accuracy (%) against training time (s: training + selection, no evaluation); bands: +- 1 sd over seeds", {left, 30},
-              cv::FONT_HERSHEY_SIMPLEX, 0.55, ink, 1, cv::LINE_AA);
-  cv::putText(img, logx ? "training wall time (s, log scale)" : "training wall time (s)", {left + pw / 2 - 110, H - 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
-  static const cv::Scalar palette[] = {{0, 0, 0}, {180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
-                                       {189, 103, 148}, {75, 86, 140}, {194, 119, 227}, {34, 189, 188}, {207, 190, 23}};
+  cv::putText(
+      img,
+      "test accuracy (%) against training time (s: training + selection, no evaluation); bands: +- 1 sd over seeds",
+      {left, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.55, ink, 1, cv::LINE_AA);
+  cv::putText(img, logx ? "training wall time (s, log scale)" : "training wall time (s)", {left + pw / 2 - 110, H - 20},
+              cv::FONT_HERSHEY_SIMPLEX, 0.5, ink, 1, cv::LINE_AA);
+  static const cv::Scalar palette[] = {{0, 0, 0},      {180, 119, 31},  {14, 127, 255}, {44, 160, 44},
+                                       {40, 39, 214},  {189, 103, 148}, {75, 86, 140},  {194, 119, 227},
+                                       {34, 189, 188}, {207, 190, 23}};
   std::map<std::string, int> colour;
   std::map<std::string, std::vector<const Line*>> by_strategy;
   for (const auto& l : lines) {
@@ -207,7 +211,8 @@ bool write_accuracy_plot(const std::string& out_dir) {
         sum += l->pts.back().second;
         sq += l->pts.back().second * l->pts.back().second;
       }
-      const double n = static_cast<double>(group.size()), m = sum / n, sd = std::sqrt(std::max(0.0, (sq - n * m * m) / (n - 1)));
+      const double n = static_cast<double>(group.size()), m = sum / n,
+                   sd = std::sqrt(std::max(0.0, (sq - n * m * m) / (n - 1)));
       char acc[96];
       std::snprintf(acc, sizeof acc, " (%zu runs) %.2f +- %.2f%%", group.size(), m, sd);
       legend(c, strategy + acc);

@@ -2,5 +2,7 @@
 #include "cords/train/trainer.h"
 
 namespace cords::train {
-bool write_accuracy_plot(const std::string&) { return false; }
+bool write_accuracy_plot(const std::string&) {
+  return false;
+}
 }  // namespace cords::train

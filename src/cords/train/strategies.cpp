@@ -52,10 +52,13 @@ Subset per_class(const Members& m, const std::vector<std::int64_t>& budgets, Cho
   return s;
 }
 
-std::int64_t batches_of(std::int64_t n, std::int64_t batch) { return (n + batch - 1) / batch; }
+std::int64_t batches_of(std::int64_t n, std::int64_t batch) {
+  return (n + batch - 1) / batch;
+}
 
 // Chosen batches (with weights) -> their examples, each with its batch's weight.
-Subset expand_batches(const std::vector<std::int64_t>& batches, const std::vector<float>& w, std::int64_t n, std::int64_t batch) {
+Subset expand_batches(const std::vector<std::int64_t>& batches, const std::vector<float>& w, std::int64_t n,
+                      std::int64_t batch) {
   Subset s;
   for (std::size_t t = 0; t < batches.size(); ++t)
     for (std::int64_t i = batches[t] * batch; i < std::min(n, (batches[t] + 1) * batch); ++i) {
@@ -79,10 +82,11 @@ Chosen facloc_rows(const at::Tensor& rows, std::int64_t k) {
   k = std::min(k, m);
   if (k <= 0) return {};
   if (m > 40000)
-    throw invalid_argument("facility location over " + std::to_string(m) + " elements needs a " + std::to_string(m) + " x " +
-                           std::to_string(m) + " kernel; use a per-class or per-batch selection mode");
+    throw invalid_argument("facility location over " + std::to_string(m) + " elements needs a " + std::to_string(m) +
+                           " x " + std::to_string(m) + " kernel; use a per-class or per-batch selection mode");
   const Matrix x = to_matrix(rows);
-  auto kernel = std::make_shared<const select::DenseKernel>(select::make_dense_kernel(x.view(), {select::Metric::Euclidean, 0.1}));
+  auto kernel = std::make_shared<const select::DenseKernel>(
+      select::make_dense_kernel(x.view(), {select::Metric::Euclidean, 0.1}));
   auto f = select::facility_location(kernel);
   select::GreedyOptions o;
   o.budget = k;
@@ -110,7 +114,8 @@ void top_up(std::vector<std::int64_t>& idx, std::vector<float>& w, std::int64_t 
   std::vector<std::int64_t> free;
   for (std::int64_t i = 0; i < n; ++i)
     if (!taken[static_cast<std::size_t>(i)]) free.push_back(i);
-  const auto need = std::min<std::int64_t>(want - static_cast<std::int64_t>(idx.size()), static_cast<std::int64_t>(free.size()));
+  const auto need =
+      std::min<std::int64_t>(want - static_cast<std::int64_t>(idx.size()), static_cast<std::int64_t>(free.size()));
   for (auto p : rng.sample_without_replacement(static_cast<std::int64_t>(free.size()), need)) {
     idx.push_back(free[static_cast<std::size_t>(p)]);
     w.push_back(1.0f);
@@ -124,15 +129,20 @@ Mode parse_mode(const std::string& s) {
   if (s == "per-class-per-gradient") return Mode::PerClassPerGradient;
   if (s == "per-batch") return Mode::PerBatch;
   if (s == "whole") return Mode::Whole;
-  throw invalid_argument("unknown selection mode '" + s + "'; valid: per-class, per-class-per-gradient, per-batch, whole");
+  throw invalid_argument("unknown selection mode '" + s +
+                         "'; valid: per-class, per-class-per-gradient, per-batch, whole");
 }
 
 std::string to_string(Mode m) {
   switch (m) {
-    case Mode::PerClass: return "per-class";
-    case Mode::PerClassPerGradient: return "per-class-per-gradient";
-    case Mode::PerBatch: return "per-batch";
-    case Mode::Whole: return "whole";
+    case Mode::PerClass:
+      return "per-class";
+    case Mode::PerClassPerGradient:
+      return "per-class-per-gradient";
+    case Mode::PerBatch:
+      return "per-batch";
+    case Mode::Whole:
+      return "whole";
   }
   return "?";
 }
@@ -142,9 +152,11 @@ std::int64_t budget_of(std::int64_t n, double fraction) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction * static_cast<double>(n)));
 }
 
-std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch, std::uint64_t seed) {
+std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch,
+                                         std::uint64_t seed) {
   const std::int64_t units = per_batch ? (n + batch - 1) / batch : n;  // examples, or batches
-  const std::int64_t want = std::min(units, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pool * static_cast<double>(units)))));
+  const std::int64_t want = std::min(
+      units, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pool * static_cast<double>(units)))));
   std::vector<std::int64_t> chosen(static_cast<std::size_t>(units));
   if (want == units) {
     std::iota(chosen.begin(), chosen.end(), 0);
@@ -241,7 +253,12 @@ at::Tensor glister_val_grad(const at::Tensor& out, const at::Tensor& onehot, con
 class BiasOnlyValGrad {
  public:
   BiasOnlyValGrad(const at::Tensor& out0, const at::Tensor& vy, int classes, double eta)
-      : v_(out0.size(0)), c_(classes), eta_(eta), a_(static_cast<std::size_t>(v_ * c_)), out0_(a_.size()), onehot_mean_(static_cast<std::size_t>(c_), 0.0) {
+      : v_(out0.size(0)),
+        c_(classes),
+        eta_(eta),
+        a_(static_cast<std::size_t>(v_ * c_)),
+        out0_(a_.size()),
+        onehot_mean_(static_cast<std::size_t>(c_), 0.0) {
     const at::Tensor o = out0.to(at::kDouble).contiguous();
     const at::Tensor y = vy.to(at::kLong).contiguous();
     const double* op = o.data_ptr<double>();
@@ -258,7 +275,8 @@ class BiasOnlyValGrad {
   }
   // The mean validation gradient at logits out0 - eta b.
   std::vector<double> at(const std::vector<double>& b) const {
-    std::vector<double> shift(static_cast<std::size_t>(c_)), u(static_cast<std::size_t>(c_)), sum(static_cast<std::size_t>(c_), 0.0);
+    std::vector<double> shift(static_cast<std::size_t>(c_)), u(static_cast<std::size_t>(c_)),
+        sum(static_cast<std::size_t>(c_), 0.0);
     for (int c = 0; c < c_; ++c) shift[static_cast<std::size_t>(c)] = -eta_ * b[static_cast<std::size_t>(c)];
     const double mx = *std::max_element(shift.begin(), shift.end());
     for (int c = 0; c < c_; ++c) u[static_cast<std::size_t>(c)] = std::exp(shift[static_cast<std::size_t>(c)] - mx);
@@ -275,12 +293,16 @@ class BiasOnlyValGrad {
         for (int c = 0; c < c_; ++c) m = std::max(m, o[c] + shift[static_cast<std::size_t>(c)]);
         double z = 0;
         for (int c = 0; c < c_; ++c) z += std::exp(o[c] + shift[static_cast<std::size_t>(c)] - m);
-        for (int c = 0; c < c_; ++c) sum[static_cast<std::size_t>(c)] += std::exp(o[c] + shift[static_cast<std::size_t>(c)] - m) / z / u[static_cast<std::size_t>(c)];
+        for (int c = 0; c < c_; ++c)
+          sum[static_cast<std::size_t>(c)] +=
+              std::exp(o[c] + shift[static_cast<std::size_t>(c)] - m) / z / u[static_cast<std::size_t>(c)];
       }
     }
     std::vector<double> gv(static_cast<std::size_t>(c_));
     for (int c = 0; c < c_; ++c)
-      gv[static_cast<std::size_t>(c)] = u[static_cast<std::size_t>(c)] * sum[static_cast<std::size_t>(c)] / static_cast<double>(v_) - onehot_mean_[static_cast<std::size_t>(c)];
+      gv[static_cast<std::size_t>(c)] =
+          u[static_cast<std::size_t>(c)] * sum[static_cast<std::size_t>(c)] / static_cast<double>(v_) -
+          onehot_mean_[static_cast<std::size_t>(c)];
     return gv;
   }
 
@@ -293,8 +315,9 @@ class BiasOnlyValGrad {
 
 }  // namespace
 
-std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy,
-                                         int classes, bool linear, std::int64_t budget, double eta, std::uint64_t seed, bool reference) {
+std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb,
+                                         const at::Tensor& vy, int classes, bool linear, std::int64_t budget,
+                                         double eta, std::uint64_t seed, bool reference) {
   const std::int64_t m = rows.size(0), C = classes;
   budget = std::min(budget, m);
   std::vector<std::int64_t> chosen;
@@ -321,7 +344,8 @@ std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tenso
   std::vector<double> bsum(static_cast<std::size_t>(C), 0.0);  // fast path: the bias part of the chosen sum
   std::vector<std::int64_t> remaining(static_cast<std::size_t>(m));
   std::iota(remaining.begin(), remaining.end(), 0);
-  const auto sample = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(m) / static_cast<double>(budget) * std::log(100.0)));
+  const auto sample = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(static_cast<double>(m) / static_cast<double>(budget) * std::log(100.0)));
   std::vector<std::int64_t> pos;
   for (std::int64_t step = 0; step < budget; ++step) {
     const auto r = static_cast<std::int64_t>(remaining.size());
@@ -366,7 +390,8 @@ std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tenso
 Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mode, double eta, std::uint64_t seed) {
   const std::int64_t n = g.examples();
   Rng rng(seed);
-  auto run = [&](const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy, std::int64_t budget) {
+  auto run = [&](const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy,
+                 std::int64_t budget) {
     return glister_greedy(rows, vlogits, vemb, vy, g.classes, g.linear, budget, eta, rng.next(), false);
   };
   if (mode == Mode::PerBatch) {
@@ -406,7 +431,8 @@ Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std
 }
 
 OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nnz, double lambda, double tol) {
-  if (a_in.dim() != 2 || b_in.dim() != 1 || a_in.size(1) != b_in.size(0)) throw invalid_argument("nn_omp: a must be n x d and b of length d");
+  if (a_in.dim() != 2 || b_in.dim() != 1 || a_in.size(1) != b_in.size(0))
+    throw invalid_argument("nn_omp: a must be n x d and b of length d");
   if (lambda < 0) throw invalid_argument("OMP lambda must be >= 0");
   const at::Tensor a = a_in.to(at::kDouble).contiguous(), b = b_in.to(at::kDouble).contiguous();
   const std::int64_t n = a.size(0), d = a.size(1);
@@ -420,7 +446,7 @@ OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nn
   const double bnorm = std::sqrt(dot(B, B));
   std::vector<char> excluded(static_cast<std::size_t>(n), 0);
   std::vector<std::int64_t> S;
-  std::vector<double> x, rhs;       // coefficients and A_S b
+  std::vector<double> x, rhs;          // coefficients and A_S b
   std::vector<std::vector<double>> L;  // Cholesky factor of A_S A_S^T + lambda I, row by row (lower)
   std::vector<double> r(B, B + d);
   auto atom = [&](std::int64_t j) { return A + j * d; };
@@ -478,7 +504,7 @@ OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nn
         best = j;
       }
     }
-    if (best < 0) break;  // no atom correlates positively with the residual
+    if (best < 0) break;                           // no atom correlates positively with the residual
     excluded[static_cast<std::size_t>(best)] = 1;  // never re-added (also after a drop): no cycling
     if (!append(best)) continue;
     solve();

@@ -31,11 +31,11 @@ struct Subset {
 /// Gradients of the train set, in sequential order (example i of the train set is row i), or per batch (row b =
 /// mean over examples [bB, min(N, (b+1)B))).
 struct Gradients {
-  at::Tensor g;          ///< rows x d, float, CPU
-  at::Tensor y;          ///< N labels (always per example)
+  at::Tensor g;  ///< rows x d, float, CPU
+  at::Tensor y;  ///< N labels (always per example)
   int classes = 0;
   std::int64_t emb_dim = 0;
-  bool linear = false;   ///< the C x D part is present
+  bool linear = false;  ///< the C x D part is present
   bool per_batch = false;
   std::int64_t batch = 128;
   std::int64_t examples() const { return y.size(0); }
@@ -54,7 +54,8 @@ std::int64_t budget_of(std::int64_t n, double fraction);
 /// The examples whose gradients a selection looks at: a seeded random share `pool` in (0, 1] of the n train examples,
 /// in train order; per-batch draws whole batches of the sequential order (B = batch; the last, partial batch placed
 /// last, so that the pool's B-chunks are real batches).
-std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch, std::uint64_t seed);
+std::vector<std::int64_t> candidate_pool(std::int64_t n, std::int64_t batch, double pool, bool per_batch,
+                                         std::uint64_t seed);
 
 /// Uniformly random k of n, weights 1.
 Subset random_subset(std::int64_t n, std::int64_t k, std::uint64_t seed);
@@ -75,8 +76,9 @@ Subset glister(const Gradients& g, const ValState& val, std::int64_t k, Mode mod
 /// GLISTER's greedy over the candidate `rows` (gradient rows as in Gradients) against the validation state; returns
 /// the chosen row positions in order. Without the linear layer it runs a factorised softmax in plain loops (2 V C
 /// multiply-adds per step); `reference` forces the direct ATen evaluation (tests compare the two).
-std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb, const at::Tensor& vy,
-                                         int classes, bool linear, std::int64_t budget, double eta, std::uint64_t seed, bool reference);
+std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb,
+                                         const at::Tensor& vy, int classes, bool linear, std::int64_t budget,
+                                         double eta, std::uint64_t seed, bool reference);
 
 /// Facility location once on fixed embeddings (N x D), per class, sim = max d2 - d2, lazy greedy. Weights 1.
 Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std::int64_t k);

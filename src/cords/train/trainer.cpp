@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -20,8 +20,8 @@
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
-#include "cords/plugin/embedder_factory.h"
 #include "cords/embed/torch_embedder.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/train/dist.h"
 #include "cords/train/models.h"
 #include "cords/train/strategies.h"
@@ -33,15 +33,15 @@ using json = nlohmann::json;
 namespace {
 
 struct Kind {
-  bool adaptive = false;    // reselects on the schedule
-  bool model_based = false; // needs gradients of the live model
+  bool adaptive = false;     // reselects on the schedule
+  bool model_based = false;  // needs gradients of the live model
 };
 
 Kind kind_of(const std::string& s) {
   if (s == "full" || s == "random" || s == "facloc-embed") return {false, false};
   if (s == "random-online") return {true, false};
   if (s == "infobatch" || s == "rs2") return {false, false};  // their own per-epoch rules (Run::go)
-  return {true, true};  // craig, gradmatch, glister
+  return {true, true};                                        // craig, gradmatch, glister
 }
 
 std::vector<std::int64_t> example_shape(const at::Tensor& x) {
@@ -68,7 +68,8 @@ struct Eval {
 // What the epoch loop carries from one epoch to the next (with the model, the optimizer and Run's own strategy
 // state): what a checkpoint saves.
 struct LoopState {
-  LoopState(std::uint64_t seed, std::int64_t n) : order_rng(seed + 2), prune_rng(seed + 3), covered(static_cast<std::size_t>(n), 0) {}
+  LoopState(std::uint64_t seed, std::int64_t n)
+      : order_rng(seed + 2), prune_rng(seed + 3), covered(static_cast<std::size_t>(n), 0) {}
   int next_epoch = 0;  // epochs done
   Subset current;
   Rng order_rng, prune_rng;
@@ -97,7 +98,8 @@ at::Tensor cnn_embeddings(const Splits& d, const std::string& encoder, const std
   const auto e = embed::torch_embedder(eo);
   const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   at::Tensor out = at::empty({n, e->dim()}, at::kFloat);
-  at::Tensor mean = at::tensor(d.mean, at::kFloat).view({1, -1, 1, 1}), stdv = at::tensor(d.std, at::kFloat).view({1, -1, 1, 1});
+  at::Tensor mean = at::tensor(d.mean, at::kFloat).view({1, -1, 1, 1}),
+             stdv = at::tensor(d.std, at::kFloat).view({1, -1, 1, 1});
   chunks(n, 2048, [&](std::int64_t st, std::int64_t len) {
     at::Tensor px = (x.narrow(0, st, len).to(at::kCPU) * stdv + mean).mul_(255.0).clamp_(0, 255).round_().to(at::kByte);
     if (c == 1) px = px.expand({len, 3, h, w});
@@ -141,7 +143,8 @@ class Run {
  private:
   at::Tensor batch_x(const at::Tensor& x) const {
     at::Tensor b = x.to(device_, /*non_blocking=*/true);
-    if (b.dim() == 4 && device_.is_cpu()) b = b.contiguous(at::MemoryFormat::ChannelsLast);  // faster oneDNN convolutions
+    if (b.dim() == 4 && device_.is_cpu())
+      b = b.contiguous(at::MemoryFormat::ChannelsLast);  // faster oneDNN convolutions
     return b;
   }
   Eval evaluate(const TensorData& d);
@@ -192,7 +195,9 @@ Eval Run::evaluate(const TensorData& d) {
   chunks(d.size(), 1024, [&](std::int64_t s, std::int64_t n) {
     const at::Tensor out = model_->forward(batch_x(d.x.narrow(0, s, n)));
     const at::Tensor y = d.y.narrow(0, s, n).to(device_);
-    loss += torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    loss += torch::nn::functional::cross_entropy(
+                out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                .item<double>();
     correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
   });
   e.loss = loss / static_cast<double>(d.size());
@@ -220,7 +225,8 @@ Gradients Run::gradients(bool linear, bool per_batch, const std::vector<std::int
   const std::int64_t chunk = o_.batch * std::max<std::int64_t>(1, 1024 / o_.batch);
   chunks(d.size(), chunk, [&](std::int64_t s, std::int64_t n) {
     const at::Tensor e = model_->embed(batch_x(d.x.narrow(0, s, n)));
-    const at::Tensor p = at::softmax(model_->head->forward(e), 1) - at::one_hot(d.y.narrow(0, s, n).to(device_), d.classes).to(e.scalar_type());
+    const at::Tensor p = at::softmax(model_->head->forward(e), 1) -
+                         at::one_hot(d.y.narrow(0, s, n).to(device_), d.classes).to(e.scalar_type());
     if (per_batch) {
       chunks(n, o_.batch, [&](std::int64_t bs, std::int64_t bn) {
         const at::Tensor pb = p.narrow(0, bs, bn), eb = e.narrow(0, bs, bn);
@@ -265,7 +271,9 @@ Subset Run::select(std::uint64_t seed) {
     if (o_.encoder == "model") {
       const EvalScope scope(*model_);
       std::vector<at::Tensor> parts;
-      chunks(n, 1024, [&](std::int64_t st, std::int64_t len) { parts.push_back(model_->embed(batch_x(data_.train.x.narrow(0, st, len))).to(at::kCPU, at::kFloat)); });
+      chunks(n, 1024, [&](std::int64_t st, std::int64_t len) {
+        parts.push_back(model_->embed(batch_x(data_.train.x.narrow(0, st, len))).to(at::kCPU, at::kFloat));
+      });
       emb = at::cat(parts);
     } else if (o_.encoder.rfind("cnn", 0) == 0) {
       emb = cnn_embeddings(data_, o_.encoder, o_.device);
@@ -283,14 +291,19 @@ Subset Run::select(std::uint64_t seed) {
     }
     return facloc_embed(emb, data_.train.y, data_.train.classes, k);
   }
-  const bool linear = o_.linear_layer == "on" || (o_.linear_layer == "auto" && (s == "gradmatch" || mode == Mode::PerClassPerGradient));
+  const bool linear =
+      o_.linear_layer == "on" || (o_.linear_layer == "auto" && (s == "gradmatch" || mode == Mode::PerClassPerGradient));
   const std::vector<std::int64_t> pool = candidate_pool(n, o_.batch, o_.pool, per_batch, seed ^ 0x9e3779b97f4a7c15ULL);
   const Gradients g = gradients(linear, per_batch, pool);
   Subset chosen;
-  if (s == "craig") chosen = craig(g, k, mode);
-  else if (s == "gradmatch") chosen = gradmatch(g, k, mode, o_.lambda, seed);
-  else if (s == "glister") chosen = glister(g, val_state(), k, mode, o_.lr, seed);
-  else throw invalid_argument("unknown strategy '" + s + "'");
+  if (s == "craig")
+    chosen = craig(g, k, mode);
+  else if (s == "gradmatch")
+    chosen = gradmatch(g, k, mode, o_.lambda, seed);
+  else if (s == "glister")
+    chosen = glister(g, val_state(), k, mode, o_.lr, seed);
+  else
+    throw invalid_argument("unknown strategy '" + s + "'");
   for (auto& i : chosen.indices) i = pool[static_cast<std::size_t>(i)];  // pool positions -> train indices
   return chosen;
 }
@@ -332,8 +345,8 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
       const at::Tensor mine = idx.narrow(0, lo, hi - lo);
       const at::Tensor x = batch_x(data_.train.x.index_select(0, mine.to(data_.train.x.device())));
       const at::Tensor y = data_.train.y.index_select(0, mine).to(device_);
-      const at::Tensor losses = torch::nn::functional::cross_entropy(model_->forward(x), y,
-                                                                      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+      const at::Tensor losses = torch::nn::functional::cross_entropy(
+          model_->forward(x), y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
       const at::Tensor loss = (losses * w.narrow(0, lo, hi - lo).to(device_)).sum() / wsum;
       loss.backward();
       if (scores_.defined())  // InfoBatch: the examples' own losses (one process: checked in with_defaults)
@@ -347,7 +360,11 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
         grads.push_back(p.grad());
       }
       // Gloo works on CPU tensors: one flat buffer per step.
-      at::Tensor flat = at::cat([&] { std::vector<at::Tensor> f; for (auto& g : grads) f.push_back(g.flatten().to(at::kCPU)); return f; }());
+      at::Tensor flat = at::cat([&] {
+        std::vector<at::Tensor> f;
+        for (auto& g : grads) f.push_back(g.flatten().to(at::kCPU));
+        return f;
+      }());
       std::vector<at::Tensor> one{flat};
       comm_->allreduce_sum(one);
       std::int64_t off = 0;
@@ -357,7 +374,8 @@ void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t&
       }
     }
     if (step_lr_)
-      for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(step_lr_(steps_));
+      for (auto& group : opt_->param_groups())
+        static_cast<torch::optim::SGDOptions&>(group.options()).lr(step_lr_(steps_));
     ++steps_;
     opt_->step();
     seen += bn;
@@ -430,12 +448,29 @@ double next_epoch_estimate(const LoopState& st, bool selects) {
 // The options a checkpoint must have been written with to be continued (what decides the run's result; not the
 // threads, the device or the output folder).
 json Run::fingerprint(const std::string& model_name) const {
-  return {{"dataset", o_.data.dataset}, {"limit", o_.data.limit}, {"val_fraction", o_.data.val_fraction},
-          {"train_size", data_.train.size()}, {"model", model_name}, {"strategy", o_.strategy}, {"mode", o_.mode},
-          {"fraction", o_.fraction}, {"epochs", o_.epochs}, {"select_every", o_.select_every}, {"kappa", o_.kappa},
-          {"prune_ratio", o_.prune_ratio}, {"anneal", o_.anneal}, {"batch_size", o_.batch}, {"lr", o_.lr},
-          {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"lambda", o_.lambda},
-          {"linear_layer", o_.linear_layer}, {"pool", o_.pool}, {"encoder", o_.encoder}, {"seed", o_.seed},
+  return {{"dataset", o_.data.dataset},
+          {"limit", o_.data.limit},
+          {"val_fraction", o_.data.val_fraction},
+          {"train_size", data_.train.size()},
+          {"model", model_name},
+          {"strategy", o_.strategy},
+          {"mode", o_.mode},
+          {"fraction", o_.fraction},
+          {"epochs", o_.epochs},
+          {"select_every", o_.select_every},
+          {"kappa", o_.kappa},
+          {"prune_ratio", o_.prune_ratio},
+          {"anneal", o_.anneal},
+          {"batch_size", o_.batch},
+          {"lr", o_.lr},
+          {"momentum", o_.momentum},
+          {"weight_decay", o_.weight_decay},
+          {"nesterov", o_.nesterov},
+          {"lambda", o_.lambda},
+          {"linear_layer", o_.linear_layer},
+          {"pool", o_.pool},
+          {"encoder", o_.encoder},
+          {"seed", o_.seed},
           {"budget_time", o_.budget_time}};
 }
 
@@ -476,9 +511,13 @@ void Run::save_checkpoint(const LoopState& st) const {
   a.write("subset_indices", at::tensor(st.current.indices, at::kLong));
   a.write("subset_weights", at::tensor(st.current.weights, at::kFloat));
   a.write("subset_per_count", c10::IValue(st.current.per_count));
-  a.write("covered", at::from_blob(const_cast<char*>(st.covered.data()), {static_cast<std::int64_t>(st.covered.size())}, at::kChar).clone());
+  a.write("covered",
+          at::from_blob(const_cast<char*>(st.covered.data()), {static_cast<std::int64_t>(st.covered.size())}, at::kChar)
+              .clone());
   a.write("epochs", c10::IValue(st.epochs.dump()));
-  a.write("times", at::tensor(std::vector<double>{st.train_time, st.selection_time, st.val.loss, st.val.accuracy, st.test.loss, st.test.accuracy}, at::kDouble));
+  a.write("times", at::tensor(std::vector<double>{st.train_time, st.selection_time, st.val.loss, st.val.accuracy,
+                                                  st.test.loss, st.test.accuracy},
+                              at::kDouble));
   a.write("selections", c10::IValue(static_cast<std::int64_t>(st.selections)));
   a.write("rngs", rng_tensor(st.order_rng, st.prune_rng));
   if (scores_.defined()) a.write("scores", scores_.to(at::kCPU));
@@ -515,7 +554,9 @@ std::optional<RunSummary> Run::completed_run(const std::string& label) const {
   r.epochs = m.contains("per_epoch") ? static_cast<int>(m["per_epoch"].size()) : 0;
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
   write_file_atomic(r.metrics_path, text.str());
-  if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: --resume: %s is complete (%s), not run again\n", label.c_str(), record.string().c_str());
+  if (!o_.quiet)
+    std::fprintf(stderr, "cords-summarize train: --resume: %s is complete (%s), not run again\n", label.c_str(),
+                 record.string().c_str());
   return r;
 }
 
@@ -524,7 +565,9 @@ std::optional<RunSummary> Run::completed_run(const std::string& label) const {
 bool Run::load_checkpoint(LoopState& st) {
   std::error_code ec;
   if (!fs::is_regular_file(checkpoint_, ec)) {
-    if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: --resume: no checkpoint at %s, starting at epoch 1\n", checkpoint_.c_str());
+    if (!o_.quiet)
+      std::fprintf(stderr, "cords-summarize train: --resume: no checkpoint at %s, starting at epoch 1\n",
+                   checkpoint_.c_str());
     return false;
   }
   torch::serialize::InputArchive a;
@@ -533,24 +576,28 @@ bool Run::load_checkpoint(LoopState& st) {
     a.load_from(checkpoint_, device_);
     a.read("fingerprint", v);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" + std::string(e.what()).substr(0, 200) +
+    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" +
+                                                std::string(e.what()).substr(0, 200) +
                                                 "); delete it to start the run over");
   }
   const json saved = json::parse(v.toStringRef(), nullptr, false);
   for (const auto& [key, value] : fingerprint_.items())
     if (!saved.is_object() || !saved.contains(key) || saved[key] != value)
       throw invalid_argument("--resume: checkpoint '" + checkpoint_ + "' is of a run with " + key + " = " +
-                             (saved.is_object() && saved.contains(key) ? saved[key].dump() : std::string("(unknown)")) + ", this run has " +
-                             value.dump() + "; resume with the same options, or delete the checkpoint to start over");
+                             (saved.is_object() && saved.contains(key) ? saved[key].dump() : std::string("(unknown)")) +
+                             ", this run has " + value.dump() +
+                             "; resume with the same options, or delete the checkpoint to start over");
   a.read("model_tensors", v);
   std::vector<at::Tensor> model = model_->state_tensors();
-  if (v.toInt() != static_cast<std::int64_t>(model.size())) throw invalid_argument("--resume: the checkpoint's model has another shape");
+  if (v.toInt() != static_cast<std::int64_t>(model.size()))
+    throw invalid_argument("--resume: the checkpoint's model has another shape");
   {
     torch::NoGradGuard ng;
     for (std::size_t i = 0; i < model.size(); ++i) {
       at::Tensor t;
       a.read("model_" + std::to_string(i), t);
-      if (!t.sizes().equals(model[i].sizes())) throw invalid_argument("--resume: the checkpoint's model has another shape");
+      if (!t.sizes().equals(model[i].sizes()))
+        throw invalid_argument("--resume: the checkpoint's model has another shape");
       model[i].copy_(t);
     }
   }
@@ -576,7 +623,8 @@ bool Run::load_checkpoint(LoopState& st) {
   a.read("subset_per_count", v);
   st.current.per_count = v.toBool();
   t = tensor("covered");
-  if (t.numel() != static_cast<std::int64_t>(st.covered.size())) throw invalid_argument("--resume: the checkpoint is of another train set");
+  if (t.numel() != static_cast<std::int64_t>(st.covered.size()))
+    throw invalid_argument("--resume: the checkpoint is of another train set");
   std::copy(t.data_ptr<std::int8_t>(), t.data_ptr<std::int8_t>() + t.numel(), st.covered.begin());
   a.read("epochs", v);
   st.epochs = json::parse(v.toStringRef());
@@ -636,7 +684,8 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   torch::manual_seed(o_.seed + 7919ULL * static_cast<std::uint64_t>(o_.rank) + 1);
   model_->seed_dropout(o_.seed * 0x2545f4914f6cdd1dULL + static_cast<std::uint64_t>(o_.rank) + 1);  // masks per rank
   opt_ = std::make_unique<torch::optim::SGD>(
-      model_->parameters(), torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).nesterov(o_.nesterov).weight_decay(o_.weight_decay));
+      model_->parameters(),
+      torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).nesterov(o_.nesterov).weight_decay(o_.weight_decay));
 
   const Kind kind = kind_of(o_.strategy);
   const int T = o_.epochs, R = o_.select_every;
@@ -645,7 +694,9 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
 
   // The one rule of the adaptive schedule: epoch e (0-based) reselects. CORDS: every R epochs from the third on,
   // except in the warm start (full data for `warmup` epochs, the rest of the first kappa T skipped).
-  const auto selects_at = [&](int e) { return kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1; };
+  const auto selects_at = [&](int e) {
+    return kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1;
+  };
   // A schedule that never reaches a selection (an interval longer than the run, or all of it in the warm start)
   // trains on the first random subset throughout: said on stderr now, and in metrics.json, instead of passing for
   // the strategy.
@@ -654,9 +705,12 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   bool never_selects = kind.adaptive && first >= T && o_.budget_time <= 0;
   std::string never_note;
   if (never_selects) {
-    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) +
-                 ", but the run has " + std::to_string(T) + ": it never selects and trains on its first random subset (a random run)";
-    if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n", never_note.c_str());
+    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " +
+                 std::to_string(first + 1) + ", but the run has " + std::to_string(T) +
+                 ": it never selects and trains on its first random subset (a random run)";
+    if (lead && !o_.quiet)
+      std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n",
+                   never_note.c_str());
   }
 
   Subset all;
@@ -676,7 +730,9 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     step_lr_ = [this, cosine, budget](std::int64_t) { return cosine(spent() / budget); };
   } else if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
     const std::int64_t total = static_cast<std::int64_t>(T) * ((k + o_.batch - 1) / o_.batch);
-    step_lr_ = [cosine, total](std::int64_t step) { return cosine(static_cast<double>(step) / static_cast<double>(total)); };
+    step_lr_ = [cosine, total](std::int64_t step) {
+      return cosine(static_cast<double>(step) / static_cast<double>(total));
+    };
   }
   if (o_.strategy != "full" && o_.strategy != "facloc-embed" && !infobatch && !rs2) {
     st.current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
@@ -690,7 +746,8 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     if (o_.resume) {
       if (auto done = completed_run(label)) return *done;
       if (load_checkpoint(st) && !o_.quiet)
-        std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(), st.next_epoch, T, checkpoint_.c_str());
+        std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(),
+                     st.next_epoch, T, checkpoint_.c_str());
     }
   }
   for (int e = st.next_epoch; e < T; ++e) {
@@ -707,7 +764,8 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
     double sel_s = 0;
     const Stopwatch& clock = epoch_clock_;
     const Subset* use = nullptr;
-    const bool annealed = infobatch && (timed ? st.train_time >= o_.anneal * budget : e >= static_cast<int>(std::ceil(o_.anneal * T)));
+    const bool annealed =
+        infobatch && (timed ? st.train_time >= o_.anneal * budget : e >= static_cast<int>(std::ceil(o_.anneal * T)));
     if (o_.strategy == "full" || annealed) {
       phase = "full";  // (InfoBatch's annealing: the last epochs on all the data)
       use = &all;
@@ -725,7 +783,8 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       use = &all;
     } else {
       phase = "subset";
-      const bool first_once = !kind.adaptive && st.current.indices.empty();  // facloc-embed: selected once, at the start
+      const bool first_once =
+          !kind.adaptive && st.current.indices.empty();  // facloc-embed: selected once, at the start
       if (first_once || selects_at(e)) {
         Stopwatch sc;
         if (lead) st.current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
@@ -755,20 +814,31 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
       }
       double wsum = 0;
       if (use) wsum = std::accumulate(use->weights.begin(), use->weights.end(), 0.0);
-      json ep = {{"epoch", e + 1}, {"phase", phase}, {"examples", seen}, {"lr", lr},
-                 {"train_loss", seen > 0 && wsum > 0 ? loss_sum / wsum : 0.0}, {"val_accuracy", val.accuracy},
-                 {"val_loss", val.loss}, {"test_accuracy", test.accuracy}, {"test_loss", test.loss},
-                 {"epoch_time_s", epoch_s}, {"selection_time_s", sel_s}, {"train_time_s", st.train_time}};
+      json ep = {{"epoch", e + 1},
+                 {"phase", phase},
+                 {"examples", seen},
+                 {"lr", lr},
+                 {"train_loss", seen > 0 && wsum > 0 ? loss_sum / wsum : 0.0},
+                 {"val_accuracy", val.accuracy},
+                 {"val_loss", val.loss},
+                 {"test_accuracy", test.accuracy},
+                 {"test_loss", test.loss},
+                 {"epoch_time_s", epoch_s},
+                 {"selection_time_s", sel_s},
+                 {"train_time_s", st.train_time}};
       st.epochs.push_back(ep);
       st.next_epoch = e + 1;
       if (!checkpoint_.empty()) save_checkpoint(st);  // before the progress line: what it reports is on disk
       if (progress) {
         char line[256];
         char of[48];
-        if (timed) std::snprintf(of, sizeof of, " (%.0f/%.0f s)", st.train_time, budget);
-        else std::snprintf(of, sizeof of, "/%d", T);
-        std::snprintf(line, sizeof line, "epoch %d%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, of, phase.c_str(),
-                      static_cast<long long>(seen), ep["train_loss"].get<double>(), 100 * val.accuracy, 100 * test.accuracy, epoch_s,
+        if (timed)
+          std::snprintf(of, sizeof of, " (%.0f/%.0f s)", st.train_time, budget);
+        else
+          std::snprintf(of, sizeof of, "/%d", T);
+        std::snprintf(line, sizeof line, "epoch %d%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s",
+                      e + 1, of, phase.c_str(), static_cast<long long>(seen), ep["train_loss"].get<double>(),
+                      100 * val.accuracy, 100 * test.accuracy, epoch_s,
                       sel_s > 0 ? (" (selection " + std::to_string(sel_s).substr(0, 5) + " s)").c_str() : "");
         progress(e + 1, T, line);
       }
@@ -780,8 +850,9 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   const int selections = st.selections;
   if (timed && kind.adaptive && selections == 0) {  // (a fixed schedule was checked before the run)
     never_selects = true;
-    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " + std::to_string(first + 1) + ", but the " +
-                 std::to_string(budget) + " s budget allowed " + std::to_string(st.epochs.size()) +
+    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " +
+                 std::to_string(first + 1) + ", but the " + std::to_string(budget) + " s budget allowed " +
+                 std::to_string(st.epochs.size()) +
                  ": it never selected and trained on its first random subset (a random run)";
     if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s\n", never_note.c_str());
   }
@@ -795,16 +866,39 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   r.never_selected = never_selects;
   r.epochs = static_cast<int>(st.epochs.size());
   if (!lead) return r;
-  const auto coverage = static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
-  json m = {{"strategy", o_.strategy}, {"mode", r.mode}, {"dataset", o_.data.dataset}, {"model", model_name},
-            {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction}, {"budget", o_.strategy == "full" ? n : k},
-            {"epochs", timed ? static_cast<int>(st.epochs.size()) : T}, {"select_every", R}, {"kappa", o_.kappa}, {"batch_size", o_.batch}, {"lr", o_.lr},
-            {"momentum", o_.momentum}, {"weight_decay", o_.weight_decay}, {"nesterov", o_.nesterov}, {"seed", o_.seed},
-            {"device", device_.str()}, {"threads", at::get_num_threads()}, {"blas_core", openblas_core()}, {"world_size", o_.world},
-            {"train_size", n}, {"val_size", data_.val.size()}, {"test_size", data_.test.size()}, {"classes", train.classes},
-            {"test_accuracy", test.accuracy}, {"val_accuracy", val.accuracy}, {"train_time_s", train_time},
-            {"selection_time_s", selection_time}, {"selections", selections}, {"coverage", coverage},
-            {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"}, {"per_epoch", st.epochs}};
+  const auto coverage =
+      static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
+  json m = {{"strategy", o_.strategy},
+            {"mode", r.mode},
+            {"dataset", o_.data.dataset},
+            {"model", model_name},
+            {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction},
+            {"budget", o_.strategy == "full" ? n : k},
+            {"epochs", timed ? static_cast<int>(st.epochs.size()) : T},
+            {"select_every", R},
+            {"kappa", o_.kappa},
+            {"batch_size", o_.batch},
+            {"lr", o_.lr},
+            {"momentum", o_.momentum},
+            {"weight_decay", o_.weight_decay},
+            {"nesterov", o_.nesterov},
+            {"seed", o_.seed},
+            {"device", device_.str()},
+            {"threads", at::get_num_threads()},
+            {"blas_core", openblas_core()},
+            {"world_size", o_.world},
+            {"train_size", n},
+            {"val_size", data_.val.size()},
+            {"test_size", data_.test.size()},
+            {"classes", train.classes},
+            {"test_accuracy", test.accuracy},
+            {"val_accuracy", val.accuracy},
+            {"train_time_s", train_time},
+            {"selection_time_s", selection_time},
+            {"selections", selections},
+            {"coverage", coverage},
+            {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"},
+            {"per_epoch", st.epochs}};
   m["never_selected"] = never_selects;
   if (never_selects) m["note"] = never_note;
   if (!fingerprint_.is_null()) m["options"] = fingerprint_;  // what --resume compares
@@ -841,8 +935,8 @@ std::string warm_tag(double kappa) {
 }
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names = {"full", "random", "random-online", "craig", "gradmatch", "glister", "facloc-embed",
-                                                  "infobatch", "rs2"};
+  static const std::vector<std::string> names = {"full",    "random",       "random-online", "craig", "gradmatch",
+                                                 "glister", "facloc-embed", "infobatch",     "rs2"};
   return names;
 }
 
@@ -854,20 +948,30 @@ TrainOptions with_defaults(TrainOptions o) {
       if (o.mode.empty()) o.mode = "per-batch";
     }
   if (std::find(strategy_names().begin(), strategy_names().end(), o.strategy) == strategy_names().end())
-    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + name_list(strategy_names()) + " (and craig-pb, gradmatch-pb, glister-pb)");
+    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + name_list(strategy_names()) +
+                           " (and craig-pb, gradmatch-pb, glister-pb)");
   if (o.mode.empty()) {
-    if (o.strategy == "craig" || o.strategy == "facloc-embed") o.mode = "per-class";
-    else if (o.strategy == "gradmatch") o.mode = "per-class-per-gradient";
-    else o.mode = "whole";  // glister (CORDS' "Supervised"); unused by the others
+    if (o.strategy == "craig" || o.strategy == "facloc-embed")
+      o.mode = "per-class";
+    else if (o.strategy == "gradmatch")
+      o.mode = "per-class-per-gradient";
+    else
+      o.mode = "whole";  // glister (CORDS' "Supervised"); unused by the others
   }
   const Mode mode = parse_mode(o.mode);
-  if (o.strategy == "facloc-embed" && mode != Mode::PerClass) throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
-  if (o.strategy == "glister" && mode == Mode::PerClassPerGradient) throw invalid_argument("glister has no per-class-per-gradient mode");
-  if (o.strategy == "craig" && mode == Mode::PerClassPerGradient) throw invalid_argument("craig has no per-class-per-gradient mode");
-  if (!(o.budget_time >= 0 && std::isfinite(o.budget_time))) throw invalid_argument("--budget-time must be a number of seconds > 0");
-  if (o.budget_time > 0 && o.kappa > 0) throw invalid_argument("--budget-time has no warm start (--kappa): the run's length is not known up front");
+  if (o.strategy == "facloc-embed" && mode != Mode::PerClass)
+    throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
+  if (o.strategy == "glister" && mode == Mode::PerClassPerGradient)
+    throw invalid_argument("glister has no per-class-per-gradient mode");
+  if (o.strategy == "craig" && mode == Mode::PerClassPerGradient)
+    throw invalid_argument("craig has no per-class-per-gradient mode");
+  if (!(o.budget_time >= 0 && std::isfinite(o.budget_time)))
+    throw invalid_argument("--budget-time must be a number of seconds > 0");
+  if (o.budget_time > 0 && o.kappa > 0)
+    throw invalid_argument("--budget-time has no warm start (--kappa): the run's length is not known up front");
   if (o.budget_time > 0 && o.world > 1) throw invalid_argument("--budget-time runs in one process (no --world-size)");
-  if (o.epochs <= 0) o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
+  if (o.epochs <= 0)
+    o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
   if (o.select_every <= 0)
     o.select_every = o.strategy == "random-online" || (o.strategy == "gradmatch" && mode == Mode::PerBatch) ? 1 : 20;
   if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);
@@ -876,12 +980,15 @@ TrainOptions with_defaults(TrainOptions o) {
   if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument("--kappa must be in [0, 1)");
   if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument("--prune-ratio must be in [0, 1)");
   if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument("--anneal must be in (0, 1]");
-  if (o.strategy == "infobatch" && o.world > 1) throw invalid_argument("infobatch runs in one process (no --world-size)");
+  if (o.strategy == "infobatch" && o.world > 1)
+    throw invalid_argument("infobatch runs in one process (no --world-size)");
   if (o.resume && o.world > 1) throw invalid_argument("--resume continues one process's run (no --world-size)");
-  if ((o.strategy == "infobatch" || o.strategy == "rs2") && o.kappa > 0) throw invalid_argument(o.strategy + " has no warm start (--kappa)");
+  if ((o.strategy == "infobatch" || o.strategy == "rs2") && o.kappa > 0)
+    throw invalid_argument(o.strategy + " has no warm start (--kappa)");
   if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
   if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
-  if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off") throw invalid_argument("--linear-layer must be auto, on or off");
+  if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off")
+    throw invalid_argument("--linear-layer must be auto, on or off");
   if (o.encoder != "pixels" && o.encoder != "model" && o.encoder != "cnn" && o.encoder.rfind("cnn:", 0) != 0)
     throw invalid_argument("--encoder must be pixels, model, cnn or cnn:PATH");
   budget_of(1000, o.fraction);  // checks the fraction

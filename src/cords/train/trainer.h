@@ -14,37 +14,39 @@ namespace cords::train {
 
 struct TrainOptions {
   DataOptions data;
-  std::string model;                  ///< empty: the dataset's default
-  std::string strategy = "full";      ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
-  std::string mode;                   ///< selection mode; empty: the strategy's CORDS default
+  std::string model;  ///< empty: the dataset's default
+  std::string strategy =
+      "full";        ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
+  std::string mode;  ///< selection mode; empty: the strategy's CORDS default
   double fraction = 0.1;
-  int epochs = 0;                     ///< 0: CORDS' default for the dataset (with budget_time: no cap)
+  int epochs = 0;  ///< 0: CORDS' default for the dataset (with budget_time: no cap)
   /// > 0: equal-time mode: train until this many seconds of train time (training + selection, evaluation excluded)
   /// are spent, stopping before an epoch that would overrun it by more than half; the cosine learning rate,
   /// InfoBatch's annealing and RS2's per-step rate follow the share of the budget spent. epochs caps the epochs.
   double budget_time = 0;
-  int select_every = 0;               ///< 0: the strategy's CORDS default
-  double kappa = 0.0;                 ///< warm start share of the epochs
-  double prune_ratio = 0.5;           ///< infobatch: share of the below-mean-loss examples left out each epoch
-  double anneal = 0.875;              ///< infobatch: share of the epochs that prune (then full data to the end)
+  int select_every = 0;      ///< 0: the strategy's CORDS default
+  double kappa = 0.0;        ///< warm start share of the epochs
+  double prune_ratio = 0.5;  ///< infobatch: share of the below-mean-loss examples left out each epoch
+  double anneal = 0.875;     ///< infobatch: share of the epochs that prune (then full data to the end)
   int batch = 128;
   double lr = 0.05, momentum = 0.9, weight_decay = 5e-4;
   bool nesterov = true;
   double lambda = -1;                 ///< GradMatch ridge; < 0: CORDS' default for the mode
   std::string linear_layer = "auto";  ///< auto | on | off: last-layer weight gradients in the selection signal
-  double pool = 0;                    ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
-  std::string encoder = "pixels";     ///< facloc-embed: pixels | model | cnn (the bundled video CNN) | cnn:PATH (TorchScript)
+  double pool = 0;  ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
+  std::string encoder =
+      "pixels";  ///< facloc-embed: pixels | model | cnn (the bundled video CNN) | cnn:PATH (TorchScript)
   std::string device = "auto";
   std::uint64_t seed = 0;
-  int threads = 0;                    ///< intra-op threads; 0 = all cores
-  std::string out;                    ///< output folder
+  int threads = 0;  ///< intra-op threads; 0 = all cores
+  std::string out;  ///< output folder
   bool quiet = false;
   /// Continue from OUT/checkpoints/<run>.pt (written after every epoch, removed when the run completes) when it
   /// exists; the result is the uninterrupted run's (same metrics up to timing). One process only.
   bool resume = false;
   // Data parallel (c10d): world > 1 runs one process per rank, rendezvous through a file store.
   int world = 1, rank = 0;
-  std::string store;                  ///< FileStore path shared by the ranks
+  std::string store;  ///< FileStore path shared by the ranks
 };
 
 /// The outcome of one run (what metrics.json holds, in short).
@@ -67,7 +69,8 @@ std::string warm_tag(double kappa);
 TrainOptions with_defaults(TrainOptions o);
 
 /// Runs one training. `progress(epoch, epochs, line)` is called after each epoch (may be empty).
-RunSummary run_training(const TrainOptions& opts, const std::function<void(int, int, const std::string&)>& progress = {});
+RunSummary run_training(const TrainOptions& opts,
+                        const std::function<void(int, int, const std::string&)>& progress = {});
 
 /// Draws OUT/accuracy.png (test accuracy against training wall time, one line per run in OUT/runs/). False when
 /// this build cannot draw (no OpenCV) or there is nothing to draw.

@@ -34,10 +34,9 @@ __device__ float block_sum(float v, float* shared) {
 }
 
 template <class Term>
-__global__ void __launch_bounds__(kThreads) sweep_kernel(const __half* __restrict__ k, std::int64_t n,
-                                                         const float* __restrict__ memo,
-                                                         const std::int64_t* __restrict__ rows, std::int64_t nrows,
-                                                         float* __restrict__ out) {
+__global__ void __launch_bounds__(kThreads)
+    sweep_kernel(const __half* __restrict__ k, std::int64_t n, const float* __restrict__ memo,
+                 const std::int64_t* __restrict__ rows, std::int64_t nrows, float* __restrict__ out) {
   __shared__ float shared[kThreads / 32];
   const std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * kRows;
   const __half* row[kRows];
@@ -109,6 +108,8 @@ int saturated_coverage_sweep(const void* kernel, std::int64_t n, const float* ro
   return launch<CoverageTerm>(kernel, n, room, rows, nrows, out, stream);
 }
 
-const char* error_string(int code) { return cudaGetErrorString(static_cast<cudaError_t>(code)); }
+const char* error_string(int code) {
+  return cudaGetErrorString(static_cast<cudaError_t>(code));
+}
 
 }  // namespace cords::accel::cuda

@@ -19,7 +19,8 @@ class Disparity : public SetFunction {
 // f(S) = sum_{i<j in S} d_ij. Memo: c_i = sum_{j in S} d_ij = gain(i).
 class DisparitySum final : public Disparity {
  public:
-  explicit DisparitySum(std::shared_ptr<const DenseKernel> k) : Disparity(std::move(k)), c_(static_cast<std::size_t>(size()), 0.0) {}
+  explicit DisparitySum(std::shared_ptr<const DenseKernel> k)
+      : Disparity(std::move(k)), c_(static_cast<std::size_t>(size()), 0.0) {}
   std::string name() const override { return "disparity-sum"; }
   Index size() const override { return Disparity::size(); }
   FunctionTraits traits() const override { return {true, false}; }
@@ -68,9 +69,12 @@ class DisparityMin final : public Disparity {
 
  protected:
   void update(Index i) override {
-    if (set_size() == 1) current_ = m_[static_cast<std::size_t>(i)];
-    else if (set_size() > 1) current_ = std::min(current_, m_[static_cast<std::size_t>(i)]);
-    for (Index j = 0; j < size(); ++j) m_[static_cast<std::size_t>(j)] = std::min(m_[static_cast<std::size_t>(j)], dist(i, j));
+    if (set_size() == 1)
+      current_ = m_[static_cast<std::size_t>(i)];
+    else if (set_size() > 1)
+      current_ = std::min(current_, m_[static_cast<std::size_t>(i)]);
+    for (Index j = 0; j < size(); ++j)
+      m_[static_cast<std::size_t>(j)] = std::min(m_[static_cast<std::size_t>(j)], dist(i, j));
   }
   void clear() override {
     std::fill(m_.begin(), m_.end(), kInf);
@@ -87,11 +91,13 @@ class DisparityMin final : public Disparity {
 }  // namespace
 
 std::unique_ptr<SetFunction> disparity_sum(std::shared_ptr<const DenseKernel> k) {
-  CORDS_CHECK(k->square(), "disparity-sum needs a square kernel over the ground set (a represented set is for facility-location)");
+  CORDS_CHECK(k->square(),
+              "disparity-sum needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<DisparitySum>(std::move(k));
 }
 std::unique_ptr<SetFunction> disparity_min(std::shared_ptr<const DenseKernel> k) {
-  CORDS_CHECK(k->square(), "disparity-min needs a square kernel over the ground set (a represented set is for facility-location)");
+  CORDS_CHECK(k->square(),
+              "disparity-min needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<DisparityMin>(std::move(k));
 }
 

@@ -33,7 +33,8 @@ class DenseFacilityLocation final : public SetFunction {
     std::vector<float> best(static_cast<std::size_t>(n), 0.0f);
     for (Index i : subset) {
       const float* r = k_->row(i);
-      for (Index j = 0; j < n; ++j) best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], r[j]);
+      for (Index j = 0; j < n; ++j)
+        best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], r[j]);
     }
     double total = 0.0;
     for (float b : best) total += b;
@@ -64,7 +65,9 @@ class DenseFacilityLocation final : public SetFunction {
 #pragma omp simd
     for (Index j = 0; j < n; ++j) m[j] = std::max(m[j], r[j]);
   }
-  void clear() override { std::fill(m_.begin(), m_.end(), 0.0f); }
+  void clear() override {
+    std::fill(m_.begin(), m_.end(), 0.0f);
+  }
 
  private:
   std::shared_ptr<const DenseKernel> k_;

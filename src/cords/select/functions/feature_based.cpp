@@ -8,9 +8,12 @@ namespace {
 
 double apply(Concave g, double x) {
   switch (g) {
-    case Concave::Sqrt: return std::sqrt(x);
-    case Concave::Log1p: return std::log1p(x);
-    case Concave::Inverse: return 1.0 - 1.0 / (1.0 + x);
+    case Concave::Sqrt:
+      return std::sqrt(x);
+    case Concave::Log1p:
+      return std::log1p(x);
+    case Concave::Inverse:
+      return 1.0 - 1.0 / (1.0 + x);
   }
   return 0.0;
 }
@@ -18,7 +21,8 @@ double apply(Concave g, double x) {
 std::vector<double> default_weights(std::vector<double> w, Index m, const char* fn) {
   if (w.empty()) return std::vector<double>(static_cast<std::size_t>(m), 1.0);
   if (static_cast<Index>(w.size()) != m)
-    throw invalid_argument(std::string(fn) + ": " + std::to_string(w.size()) + " weights for " + std::to_string(m) + " features");
+    throw invalid_argument(std::string(fn) + ": " + std::to_string(w.size()) + " weights for " + std::to_string(m) +
+                           " features");
   for (double v : w)
     if (!(v >= 0)) throw invalid_argument(std::string(fn) + ": feature weights must be >= 0");
   return w;
@@ -53,7 +57,8 @@ void check_features(MatrixView f, const char* fn, bool at_most_one) {
       const float v = f(i, u);
       if (v < 0 || (at_most_one && v > 1))
         throw invalid_argument(std::string(fn) + " needs features in " + (at_most_one ? "[0, 1]" : "[0, inf)") +
-                               "; found " + std::to_string(v) + " at row " + std::to_string(i) + ", column " + std::to_string(u));
+                               "; found " + std::to_string(v) + " at row " + std::to_string(i) + ", column " +
+                               std::to_string(u));
     }
 }
 
@@ -61,8 +66,12 @@ void check_features(MatrixView f, const char* fn, bool at_most_one) {
 class FeatureBased final : public SetFunction {
  public:
   FeatureBased(MatrixView f, Concave g, std::vector<double> w)
-      : SetFunction(f.rows), n_(f.rows), g_(g), w_(default_weights(std::move(w), f.cols, "feature-based")),
-        rows_((check_features(f, "feature-based", false), f), 0.0f), a_(static_cast<std::size_t>(f.cols), 0.0) {}
+      : SetFunction(f.rows),
+        n_(f.rows),
+        g_(g),
+        w_(default_weights(std::move(w), f.cols, "feature-based")),
+        rows_((check_features(f, "feature-based", false), f), 0.0f),
+        a_(static_cast<std::size_t>(f.cols), 0.0) {}
   std::string name() const override { return "feature-based"; }
   Index size() const override { return n_; }
   FunctionTraits traits() const override { return {true, true}; }
@@ -83,7 +92,9 @@ class FeatureBased final : public SetFunction {
   }
 
  protected:
-  void update(Index i) override { rows_.for_row(i, [&](std::int32_t u, float v) { a_[static_cast<std::size_t>(u)] += v; }); }
+  void update(Index i) override {
+    rows_.for_row(i, [&](std::int32_t u, float v) { a_[static_cast<std::size_t>(u)] += v; });
+  }
   void clear() override { std::fill(a_.begin(), a_.end(), 0.0); }
 
  private:
@@ -98,7 +109,10 @@ class FeatureBased final : public SetFunction {
 class SetCover final : public SetFunction {
  public:
   SetCover(MatrixView f, float threshold, std::vector<double> w)
-      : SetFunction(f.rows), n_(f.rows), w_(default_weights(std::move(w), f.cols, "set-cover")), rows_(f, threshold),
+      : SetFunction(f.rows),
+        n_(f.rows),
+        w_(default_weights(std::move(w), f.cols, "set-cover")),
+        rows_(f, threshold),
         covered_(static_cast<std::size_t>(f.cols), 0) {}
   std::string name() const override { return "set-cover"; }
   Index size() const override { return n_; }
@@ -112,12 +126,16 @@ class SetCover final : public SetFunction {
   }
   double gain(Index i) const override {
     double acc = 0.0;
-    rows_.for_row(i, [&](std::int32_t u, float) { acc += covered_[static_cast<std::size_t>(u)] ? 0.0 : w_[static_cast<std::size_t>(u)]; });
+    rows_.for_row(i, [&](std::int32_t u, float) {
+      acc += covered_[static_cast<std::size_t>(u)] ? 0.0 : w_[static_cast<std::size_t>(u)];
+    });
     return acc;
   }
 
  protected:
-  void update(Index i) override { rows_.for_row(i, [&](std::int32_t u, float) { covered_[static_cast<std::size_t>(u)] = 1; }); }
+  void update(Index i) override {
+    rows_.for_row(i, [&](std::int32_t u, float) { covered_[static_cast<std::size_t>(u)] = 1; });
+  }
   void clear() override { std::fill(covered_.begin(), covered_.end(), 0); }
 
  private:
@@ -131,26 +149,34 @@ class SetCover final : public SetFunction {
 class ProbabilisticSetCover final : public SetFunction {
  public:
   ProbabilisticSetCover(MatrixView f, std::vector<double> w)
-      : SetFunction(f.rows), n_(f.rows), w_(default_weights(std::move(w), f.cols, "probabilistic-set-cover")),
-        rows_((check_features(f, "probabilistic-set-cover", true), f), 0.0f), q_(static_cast<std::size_t>(f.cols), 1.0) {}
+      : SetFunction(f.rows),
+        n_(f.rows),
+        w_(default_weights(std::move(w), f.cols, "probabilistic-set-cover")),
+        rows_((check_features(f, "probabilistic-set-cover", true), f), 0.0f),
+        q_(static_cast<std::size_t>(f.cols), 1.0) {}
   std::string name() const override { return "probabilistic-set-cover"; }
   Index size() const override { return n_; }
   FunctionTraits traits() const override { return {true, true}; }
   double evaluate(const std::vector<Index>& subset) const override {
     std::vector<double> q(w_.size(), 1.0);
-    for (Index i : subset) rows_.for_row(i, [&](std::int32_t u, float p) { q[static_cast<std::size_t>(u)] *= 1.0 - p; });
+    for (Index i : subset)
+      rows_.for_row(i, [&](std::int32_t u, float p) { q[static_cast<std::size_t>(u)] *= 1.0 - p; });
     double total = 0.0;
     for (std::size_t u = 0; u < q.size(); ++u) total += w_[u] * (1.0 - q[u]);
     return total;
   }
   double gain(Index i) const override {
     double acc = 0.0;
-    rows_.for_row(i, [&](std::int32_t u, float p) { acc += w_[static_cast<std::size_t>(u)] * q_[static_cast<std::size_t>(u)] * p; });
+    rows_.for_row(i, [&](std::int32_t u, float p) {
+      acc += w_[static_cast<std::size_t>(u)] * q_[static_cast<std::size_t>(u)] * p;
+    });
     return acc;
   }
 
  protected:
-  void update(Index i) override { rows_.for_row(i, [&](std::int32_t u, float p) { q_[static_cast<std::size_t>(u)] *= 1.0 - p; }); }
+  void update(Index i) override {
+    rows_.for_row(i, [&](std::int32_t u, float p) { q_[static_cast<std::size_t>(u)] *= 1.0 - p; });
+  }
   void clear() override { std::fill(q_.begin(), q_.end(), 1.0); }
 
  private:

@@ -1,5 +1,5 @@
-#include "cords/core/error.h"
 #include "cords/core/check.h"
+#include "cords/core/error.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -9,7 +9,10 @@ namespace {
 class GraphCut final : public SetFunction {
  public:
   GraphCut(std::shared_ptr<const DenseKernel> k, double lambda)
-      : SetFunction(k->size()), k_(std::move(k)), lambda_(lambda), total_(static_cast<std::size_t>(k_->size())),
+      : SetFunction(k->size()),
+        k_(std::move(k)),
+        lambda_(lambda),
+        total_(static_cast<std::size_t>(k_->size())),
         c_(static_cast<std::size_t>(k_->size()), 0.0) {
     if (!(lambda >= 0)) throw invalid_argument("graph-cut lambda must be >= 0, got " + std::to_string(lambda));
     if (k_->min_value() < 0.0f)
@@ -23,9 +26,15 @@ class GraphCut final : public SetFunction {
       total_[static_cast<std::size_t>(i)] = acc;
     }
   }
-  std::string name() const override { return "graph-cut"; }
-  Index size() const override { return k_->size(); }
-  FunctionTraits traits() const override { return {lambda_ <= 0.5, true}; }
+  std::string name() const override {
+    return "graph-cut";
+  }
+  Index size() const override {
+    return k_->size();
+  }
+  FunctionTraits traits() const override {
+    return {lambda_ <= 0.5, true};
+  }
 
   double evaluate(const std::vector<Index>& subset) const override {
     double cover = 0.0, within = 0.0;
@@ -46,7 +55,9 @@ class GraphCut final : public SetFunction {
     const Index n = size();
     for (Index j = 0; j < n; ++j) c_[static_cast<std::size_t>(j)] += r[j];
   }
-  void clear() override { std::fill(c_.begin(), c_.end(), 0.0); }
+  void clear() override {
+    std::fill(c_.begin(), c_.end(), 0.0);
+  }
 
  private:
   std::shared_ptr<const DenseKernel> k_;
@@ -58,7 +69,8 @@ class GraphCut final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> graph_cut(std::shared_ptr<const DenseKernel> k, double lambda) {
-  CORDS_CHECK(k->square(), "graph-cut needs a square kernel over the ground set (a represented set is for facility-location)");
+  CORDS_CHECK(k->square(),
+              "graph-cut needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<GraphCut>(std::move(k), lambda);
 }
 

@@ -1,8 +1,8 @@
 #include <cmath>
 #include <limits>
 
-#include "cords/core/error.h"
 #include "cords/core/check.h"
+#include "cords/core/error.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -59,10 +59,11 @@ class LogDeterminant final : public SetFunction {
     const float* lj = k_->row(j);
     const std::size_t t = cols_.size();
     std::vector<double> e(static_cast<std::size_t>(n));
-#pragma omp parallel for schedule(static) if (n * static_cast<Index>(t + 1) > 100000)
+#pragma omp parallel for schedule(static) if (n * static_cast <Index>(t + 1) > 100000)
     for (Index i = 0; i < n; ++i) {
       double dot = 0.0;
-      for (std::size_t s = 0; s < t; ++s) dot += cols_[s][static_cast<std::size_t>(j)] * cols_[s][static_cast<std::size_t>(i)];
+      for (std::size_t s = 0; s < t; ++s)
+        dot += cols_[s][static_cast<std::size_t>(j)] * cols_[s][static_cast<std::size_t>(i)];
       const double ei = (lj[i] - dot) / dj;
       e[static_cast<std::size_t>(i)] = ei;
       d2_[static_cast<std::size_t>(i)] -= ei * ei;
@@ -84,7 +85,8 @@ class LogDeterminant final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> log_determinant(std::shared_ptr<const DenseKernel> k, double regularizer) {
-  CORDS_CHECK(k->square(), "log-determinant needs a square kernel over the ground set (a represented set is for facility-location)");
+  CORDS_CHECK(k->square(),
+              "log-determinant needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<LogDeterminant>(std::move(k), regularizer);
 }
 

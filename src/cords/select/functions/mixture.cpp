@@ -16,7 +16,8 @@ class Mixture final : public SetFunction {
   }
   std::string name() const override {
     std::string s;
-    for (std::size_t t = 0; t < parts_.size(); ++t) s += (t ? "+" : "") + std::to_string(w_[t]) + "*" + parts_[t]->name();
+    for (std::size_t t = 0; t < parts_.size(); ++t)
+      s += (t ? "+" : "") + std::to_string(w_[t]) + "*" + parts_[t]->name();
     return s;
   }
   Index size() const override { return parts_.front()->size(); }
@@ -54,7 +55,8 @@ class Mixture final : public SetFunction {
 
 }  // namespace
 
-std::unique_ptr<SetFunction> mixture(std::vector<std::unique_ptr<SetFunction>> components, std::vector<double> weights) {
+std::unique_ptr<SetFunction> mixture(std::vector<std::unique_ptr<SetFunction>> components,
+                                     std::vector<double> weights) {
   return std::make_unique<Mixture>(std::move(components), std::move(weights));
 }
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 
-#include "cords/core/error.h"
 #include "cords/core/check.h"
+#include "cords/core/error.h"
 #include "cords/select/functions.h"
 
 namespace cords::select {
@@ -11,7 +11,9 @@ namespace {
 class SaturatedCoverage final : public SetFunction {
  public:
   SaturatedCoverage(std::shared_ptr<const DenseKernel> k, double alpha)
-      : SetFunction(k->size()), k_(std::move(k)), cap_(static_cast<std::size_t>(k_->size())),
+      : SetFunction(k->size()),
+        k_(std::move(k)),
+        cap_(static_cast<std::size_t>(k_->size())),
         c_(static_cast<std::size_t>(k_->size()), 0.0f) {
     if (!(alpha > 0 && alpha <= 1))
       throw invalid_argument("saturated-coverage alpha must be in (0, 1], got " + std::to_string(alpha));
@@ -26,9 +28,15 @@ class SaturatedCoverage final : public SetFunction {
       cap_[static_cast<std::size_t>(j)] = static_cast<float>(alpha * acc);
     }
   }
-  std::string name() const override { return "saturated-coverage"; }
-  Index size() const override { return k_->size(); }
-  FunctionTraits traits() const override { return {true, true}; }
+  std::string name() const override {
+    return "saturated-coverage";
+  }
+  Index size() const override {
+    return k_->size();
+  }
+  FunctionTraits traits() const override {
+    return {true, true};
+  }
 
   double evaluate(const std::vector<Index>& subset) const override {
     const Index n = size();
@@ -38,7 +46,8 @@ class SaturatedCoverage final : public SetFunction {
       for (Index j = 0; j < n; ++j) c[static_cast<std::size_t>(j)] += r[j];
     }
     double total = 0.0;
-    for (Index j = 0; j < n; ++j) total += std::min(c[static_cast<std::size_t>(j)], static_cast<double>(cap_[static_cast<std::size_t>(j)]));
+    for (Index j = 0; j < n; ++j)
+      total += std::min(c[static_cast<std::size_t>(j)], static_cast<double>(cap_[static_cast<std::size_t>(j)]));
     return total;
   }
   double gain(Index i) const override {
@@ -58,7 +67,9 @@ class SaturatedCoverage final : public SetFunction {
     const Index n = size();
     for (Index j = 0; j < n; ++j) c_[static_cast<std::size_t>(j)] += r[j];
   }
-  void clear() override { std::fill(c_.begin(), c_.end(), 0.0f); }
+  void clear() override {
+    std::fill(c_.begin(), c_.end(), 0.0f);
+  }
 
  private:
   std::shared_ptr<const DenseKernel> k_;
@@ -69,7 +80,9 @@ class SaturatedCoverage final : public SetFunction {
 }  // namespace
 
 std::unique_ptr<SetFunction> saturated_coverage(std::shared_ptr<const DenseKernel> k, double alpha) {
-  CORDS_CHECK(k->square(), "saturated-coverage needs a square kernel over the ground set (a represented set is for facility-location)");
+  CORDS_CHECK(
+      k->square(),
+      "saturated-coverage needs a square kernel over the ground set (a represented set is for facility-location)");
   return std::make_unique<SaturatedCoverage>(std::move(k), alpha);
 }
 

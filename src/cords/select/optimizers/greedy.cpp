@@ -18,7 +18,9 @@ struct Pick {
 };
 
 /// True when (g1, i1) beats (g2, i2): larger gain, then lower index.
-bool better(double g1, Index i1, double g2, Index i2) { return g1 > g2 || (g1 == g2 && i1 < i2); }
+bool better(double g1, Index i1, double g2, Index i2) {
+  return g1 > g2 || (g1 == g2 && i1 < i2);
+}
 
 void validate(const SetFunction& f, const GreedyOptions& o) {
   if (o.budget < 1 || o.budget > f.size())
@@ -121,7 +123,7 @@ struct LazyPicker {
   };
   std::priority_queue<Entry, std::vector<Entry>, Worse> heap;
   bool started = false;
-  Index batch;  ///< stale entries refreshed together (in parallel)
+  Index batch;             ///< stale entries refreshed together (in parallel)
   NaivePicker exhaustive;  ///< for functions that are not submodular, where stale gains are no upper bounds
 
   LazyPicker(Index n, Index refresh_batch) : batch(std::max<Index>(1, refresh_batch)), exhaustive(n) {}
@@ -196,7 +198,9 @@ struct LazierPicker {
   Index s;
   std::vector<double> bound;
   LazierPicker(Index n, const GreedyOptions& o)
-      : rem(n), rng(o.seed), s(sample_size(n, o.budget, o.epsilon)),
+      : rem(n),
+        rng(o.seed),
+        s(sample_size(n, o.budget, o.epsilon)),
         bound(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity()) {}
   Pick pick(const SetFunction& f, Index, Index& evals) {
     if (rem.items().empty()) return {};
@@ -231,9 +235,12 @@ class GreedyOptimizer final : public Optimizer {
 
  private:
   static Picker make(const SetFunction& f, const GreedyOptions& o) {
-    if constexpr (std::is_same_v<Picker, NaivePicker>) return NaivePicker(f.size());
-    else if constexpr (std::is_same_v<Picker, LazyPicker>) return LazyPicker(f.size(), kLazyRefreshBatch);
-    else return Picker(f.size(), o);
+    if constexpr (std::is_same_v<Picker, NaivePicker>)
+      return NaivePicker(f.size());
+    else if constexpr (std::is_same_v<Picker, LazyPicker>)
+      return LazyPicker(f.size(), kLazyRefreshBatch);
+    else
+      return Picker(f.size(), o);
   }
   static constexpr Index kLazyRefreshBatch = 4;
   std::string name_;
@@ -261,19 +268,28 @@ class RandomSelection final : public Optimizer {
 
 }  // namespace
 
-std::unique_ptr<Optimizer> naive_greedy() { return std::make_unique<GreedyOptimizer<NaivePicker>>("naive"); }
-std::unique_ptr<Optimizer> lazy_greedy() { return std::make_unique<GreedyOptimizer<LazyPicker>>("lazy"); }
-std::unique_ptr<Optimizer> stochastic_greedy() { return std::make_unique<GreedyOptimizer<StochasticPicker>>("stochastic"); }
+std::unique_ptr<Optimizer> naive_greedy() {
+  return std::make_unique<GreedyOptimizer<NaivePicker>>("naive");
+}
+std::unique_ptr<Optimizer> lazy_greedy() {
+  return std::make_unique<GreedyOptimizer<LazyPicker>>("lazy");
+}
+std::unique_ptr<Optimizer> stochastic_greedy() {
+  return std::make_unique<GreedyOptimizer<StochasticPicker>>("stochastic");
+}
 std::unique_ptr<Optimizer> lazier_than_lazy_greedy() {
   return std::make_unique<GreedyOptimizer<LazierPicker>>("lazier-than-lazy");
 }
-std::unique_ptr<Optimizer> random_selection() { return std::make_unique<RandomSelection>(); }
+std::unique_ptr<Optimizer> random_selection() {
+  return std::make_unique<RandomSelection>();
+}
 
 Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget,
                             const GreedyOptions& o) {
   const Index n = f.size();
   if (static_cast<Index>(costs.size()) != n)
-    throw invalid_argument("need one cost per element: " + std::to_string(costs.size()) + " costs for " + std::to_string(n) + " elements");
+    throw invalid_argument("need one cost per element: " + std::to_string(costs.size()) + " costs for " +
+                           std::to_string(n) + " elements");
   for (std::size_t i = 0; i < costs.size(); ++i)
     if (!(costs[i] > 0)) throw invalid_argument("cost of element " + std::to_string(i) + " must be > 0");
   if (!(cost_budget > 0)) throw invalid_argument("cost budget must be > 0");
@@ -290,7 +306,8 @@ Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, do
   Index best_single = -1;
   for (Index i = 0; i < n; ++i)
     if (costs[static_cast<std::size_t>(i)] <= cost_budget &&
-        (best_single < 0 || better(g0[static_cast<std::size_t>(i)], i, g0[static_cast<std::size_t>(best_single)], best_single)))
+        (best_single < 0 ||
+         better(g0[static_cast<std::size_t>(i)], i, g0[static_cast<std::size_t>(best_single)], best_single)))
       best_single = i;
 
   struct Entry {
@@ -302,7 +319,8 @@ Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, do
   auto worse = [](const Entry& a, const Entry& b) { return better(b.ratio, b.index, a.ratio, a.index); };
   std::priority_queue<Entry, std::vector<Entry>, decltype(worse)> heap(worse);
   for (Index i = 0; i < n; ++i)
-    heap.push({g0[static_cast<std::size_t>(i)] / costs[static_cast<std::size_t>(i)], g0[static_cast<std::size_t>(i)], i, 0});
+    heap.push(
+        {g0[static_cast<std::size_t>(i)] / costs[static_cast<std::size_t>(i)], g0[static_cast<std::size_t>(i)], i, 0});
   double spent = 0.0;
   for (Index step = 0; static_cast<Index>(out.selected.size()) < max_count && !heap.empty();) {
     Entry top = heap.top();
