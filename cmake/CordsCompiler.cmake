@@ -6,6 +6,9 @@ endif()
 
 add_library(cords_warnings INTERFACE)
 target_compile_options(cords_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor)
+if(CORDS_WERROR)
+  target_compile_options(cords_warnings INTERFACE -Werror)
+endif()
 
 add_library(cords_optimize INTERFACE)
 if(CORDS_NATIVE)

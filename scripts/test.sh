@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds everything and runs the test suites: the README's test command and what CI runs.
 #   1. installs dependencies (scripts/install-deps.sh; fast when present),
-#   2. release build + every test (ctest; the safety rules of docs/cli.md are the label `safety`),
+#   2. release build with warnings as errors + every test (ctest; the safety rules of docs/cli.md are the label
+#      `safety`; the style checks check_format, check_layers, check_function_size), then clang-tidy over src/,
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector, core, CLI, video, batch and safety tests
 #      and the parsers' fuzz replays (everything but the LibTorch parts),
 #   4. the parsers' fuzz targets under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh).
-# Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1, CORDS_SKIP_FUZZ=1
+# Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1, CORDS_SKIP_FUZZ=1,
+#                                                CORDS_SKIP_TIDY=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,9 +16,14 @@ jobs="${CORDS_JOBS:-$(nproc)}"
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 
 echo "== release build and tests"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORDS_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs" -LE gpu
+
+if [ "${CORDS_SKIP_TIDY:-0}" != "1" ]; then
+  echo "== clang-tidy (.clang-tidy's checks over src/)"
+  CORDS_JOBS="$jobs" bash scripts/check-tidy.sh build
+fi
 
 if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== sanitizer build (ASan + UBSan): selector, core, CLI, video, batch and safety tests, fuzz replays"

@@ -98,6 +98,11 @@ class AdaptiveLoader:
             raise ValueError("batch_size must be >= 1")
         if linear_layer not in ("auto", "on", "off"):
             raise ValueError("linear_layer must be auto, on or off")
+        # The loader owns the order and the batches: a sampler would reorder examples against their weights.
+        owned = sorted(set(loader_args) & {"sampler", "batch_sampler", "drop_last"})
+        if owned:
+            raise ValueError(f"AdaptiveLoader chooses the examples, their order and their batches itself; drop "
+                             f"{', '.join(owned)} from the DataLoader arguments (batch_size= and shuffle= are its own)")
         self.dataset, self.model, self.strategy, self.base, self.mode = dataset, model, strategy, base, mode
         self.n = len(dataset)
         if self.n < 1:
@@ -220,8 +225,7 @@ class AdaptiveLoader:
         self.model.eval()
         try:
             with torch.no_grad():
-                args = {k: v for k, v in self.loader_args.items() if k != "sampler"}
-                for x, y in DataLoader(dataset, batch_size=chunk, shuffle=False, **args):
+                for x, y in DataLoader(dataset, batch_size=chunk, shuffle=False, **self.loader_args):
                     captured.clear()
                     logits = self.model(x.to(device))
                     if not captured:

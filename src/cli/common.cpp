@@ -19,14 +19,18 @@ double now_s() {
 }  // namespace
 
 const char* exit_code_help() {
-  return "Exit codes:\n"
-         "  0  success\n"
-         "  1  internal error\n"
-         "  2  invalid arguments (bad option or value, unknown name, budget larger than the input, NaN in data)\n"
-         "  3  input unreadable (missing file, directory, malformed or truncated file)\n"
-         "  4  model unusable\n"
-         "  5  output unwritable\n"
-         "  6  batch finished with failures\n";
+  static const std::string text = [] {
+    std::string t = "Exit codes:\n  0  success\n";
+    for (const auto& k : error_kinds()) t += "  " + std::to_string(exit_code(k.kind)) + "  " + k.meaning + "\n";
+    return t;
+  }();
+  return text.c_str();
+}
+
+std::string alternatives(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : " | ") + n;
+  return s;
 }
 
 int resolve_threads(long long requested, const char* option) {

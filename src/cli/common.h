@@ -1,10 +1,11 @@
 #pragma once
 // Helpers shared by the subcommands: the exit-code table, output checks, terminal progress.
 #include <string>
+#include <vector>
 
 namespace cords::cli {
 
-/// The exit-code table printed by --help (docs/cli.md holds the same table).
+/// The exit-code table printed by --help, from cords::error_kinds() (docs/cli.md holds the same table).
 const char* exit_code_help();
 
 /// The value of a --threads option: 0 stays 0 (all cores); more than the processors online is clamped to them
@@ -31,6 +32,9 @@ class Progress {
 
 /// A number as a user would write it ("0.05", not "0.050000000000000003"), for --help defaults.
 std::string fmt(double v);
+
+/// "a | b | c": a list of valid names as --help shows it (from a registry, so that it cannot drift).
+std::string alternatives(const std::vector<std::string>& names);
 
 /// Width of --help output.
 constexpr unsigned kHelpWidth = 110;

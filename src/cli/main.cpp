@@ -86,7 +86,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "train") return cords::plugin::run_train_command(argc - 1, argv + 1);
 #ifdef CORDS_HAVE_VIDEO
   if (cmd == "report") {
-    if (argc != 3 || std::string(argv[2]).rfind("-", 0) == 0) {
+    if (argc != 3 || std::string(argv[2]).rfind('-', 0) == 0) {
       std::printf(
           "Usage: cords-summarize report OUT\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) into "
           "OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "

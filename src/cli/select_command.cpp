@@ -36,8 +36,67 @@ sel::KnnMethod parse_knn_method(const std::string& s) {
   throw invalid_argument("unknown --knn-method '" + s + "'; valid: auto, exact, ivf");
 }
 
+// What the selection was asked for: the inputs as given, for the JSON report.
+struct SelectRequest {
+  std::string features, groups, costs, represented, metric;
+  Index n = 0, d = 0, represented_rows = 0;
+  long long knn = 0;
+  unsigned long long seed = 0;
+  bool fraction_given = false;
+  double cost_budget = 0;
+};
+
+// The `select` JSON report (docs/formats.md; pinned by tests/golden/select.json).
+nlohmann::json selection_json(const SelectRequest& r, const sel::SelectionConfig& cfg, const sel::SelectionReport& rep,
+                              double load_s, double total_s) {
+  nlohmann::json j;
+  j["tool"] = "cords-summarize select";
+  j["input"] = {{"features", r.features}, {"n", r.n}, {"d", r.d}};
+  nlohmann::json params = {{"function", cfg.function},
+                           {"metric", r.metric},
+                           {"optimizer", r.costs.empty() ? cfg.optimizer : "cost-aware-lazy"},
+                           {"budget", rep.budget},
+                           {"knn", r.knn},
+                           {"seed", r.seed},
+                           {"epsilon", cfg.greedy.epsilon},
+                           {"stop_if_zero_gain", cfg.greedy.stop_if_zero_gain},
+                           {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
+  if (r.fraction_given) params["fraction"] = cfg.fraction;
+  if (!r.groups.empty()) params["groups"] = r.groups;
+  if (!r.represented.empty()) params["represented"] = {{"path", r.represented}, {"m", r.represented_rows}};
+  if (!r.costs.empty()) {
+    params["costs"] = r.costs;
+    params["cost_budget"] = r.cost_budget;
+  }
+  j["parameters"] = params;
+  j["function"] = {{"name", rep.function}, {"monotone", rep.traits.monotone}, {"submodular", rep.traits.submodular}};
+  j["selected"] = rep.selection.selected;
+  j["gains"] = rep.selection.gains;
+  j["objective"] = rep.selection.objective;
+  j["evaluations"] = rep.selection.evaluations;
+  if (!rep.groups.empty()) {
+    nlohmann::json g = nlohmann::json::array();
+    for (const auto& gr : rep.groups)
+      g.push_back({{"label", gr.label},
+                   {"size", gr.size},
+                   {"budget", gr.budget},
+                   {"selected", gr.selected},
+                   {"objective", gr.objective}});
+    j["groups"] = g;
+  }
+  if (rep.used_knn) {
+    j["knn"] = {{"k", r.knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
+    if (!rep.knn.exact) j["knn"]["probes"] = cfg.knn_options.nprobe;
+  }
+  j["timings_s"] = {
+      {"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total_s}};
+  j["peak_memory_bytes"] = peak_rss_bytes();
+  return j;
+}
+
 }  // namespace
 
+// One piece: mostly the declarative option table; the report is selection_json.
 int run_select_command(int argc, char** argv) {
   sel::SelectionConfig cfg;
   std::string features, output = "-", groups_path, costs_path, represented_path, metric = "cosine", knn_method = "auto";
@@ -132,48 +191,10 @@ int run_select_command(int argc, char** argv) {
                                                       costs_path.empty() ? nullptr : &costs, cost_budget);
   progress.finish();
 
-  nlohmann::json j;
-  j["tool"] = "cords-summarize select";
-  j["input"] = {{"features", features}, {"n", x.rows()}, {"d", x.cols()}};
-  nlohmann::json params = {{"function", cfg.function},
-                           {"metric", metric},
-                           {"optimizer", costs.empty() ? cfg.optimizer : "cost-aware-lazy"},
-                           {"budget", rep.budget},
-                           {"knn", knn},
-                           {"seed", seed},
-                           {"epsilon", cfg.greedy.epsilon},
-                           {"stop_if_zero_gain", cfg.greedy.stop_if_zero_gain},
-                           {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
-  if (vm.count("fraction")) params["fraction"] = cfg.fraction;
-  if (!groups_path.empty()) params["groups"] = groups_path;
-  if (!represented_path.empty()) params["represented"] = {{"path", represented_path}, {"m", represented.rows()}};
-  if (!costs_path.empty()) {
-    params["costs"] = costs_path;
-    params["cost_budget"] = cost_budget;
-  }
-  j["parameters"] = params;
-  j["function"] = {{"name", rep.function}, {"monotone", rep.traits.monotone}, {"submodular", rep.traits.submodular}};
-  j["selected"] = rep.selection.selected;
-  j["gains"] = rep.selection.gains;
-  j["objective"] = rep.selection.objective;
-  j["evaluations"] = rep.selection.evaluations;
-  if (!rep.groups.empty()) {
-    nlohmann::json g = nlohmann::json::array();
-    for (const auto& gr : rep.groups)
-      g.push_back({{"label", gr.label},
-                   {"size", gr.size},
-                   {"budget", gr.budget},
-                   {"selected", gr.selected},
-                   {"objective", gr.objective}});
-    j["groups"] = g;
-  }
-  if (rep.used_knn) {
-    j["knn"] = {{"k", knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
-    if (!rep.knn.exact) j["knn"]["probes"] = cfg.knn_options.nprobe;
-  }
-  j["timings_s"] = {
-      {"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total.seconds()}};
-  j["peak_memory_bytes"] = peak_rss_bytes();
+  SelectRequest req{
+      features,           groups_path, costs_path, represented_path,         metric,     x.rows(), x.cols(),
+      represented.rows(), knn,         seed,       vm.count("fraction") > 0, cost_budget};
+  const nlohmann::json j = selection_json(req, cfg, rep, load_s, total.seconds());
 
   write_output_file(output, j.dump(2) + "\n", inputs);
   char line[256];

@@ -1,5 +1,6 @@
 #include "cli/summarize_command.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -15,10 +16,107 @@
 #include "cords/pipeline/batch.h"
 #include "cords/pipeline/summarizer.h"
 #include "cords/select/registry.h"
+#include "cords/select/selection.h"
 
 namespace cords::cli {
 namespace po = boost::program_options;
 
+namespace {
+
+// --start/--end: seconds, MM:SS or HH:MM:SS, each part possibly with decimals on the last.
+double parse_time(const std::string& option, const std::string& text) {
+  double total = 0;
+  std::size_t at = 0;
+  int parts = 0;
+  while (true) {
+    const std::size_t colon = text.find(':', at);
+    const std::string part = text.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+    std::size_t used = 0;
+    double v = -1;
+    try {
+      v = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    const bool last = colon == std::string::npos;
+    if (part.empty() || used != part.size() || !(v >= 0) || !std::isfinite(v) || ++parts > 3 ||
+        (!last && v != std::floor(v)) || (parts > 1 && v >= 60))
+      throw invalid_argument(option + " must be a time: seconds, MM:SS or HH:MM:SS(.mmm), got '" + text + "'");
+    total = total * 60 + v;
+    if (last) return total;
+    at = colon + 1;
+  }
+}
+
+// Batch mode (docs/batch.md): every video of the inputs, a report, exit code 6 when any failed.
+int run_batch_mode(const pipeline::SummarizeConfig& cfg, const std::vector<std::string>& inputs,
+                   const std::vector<std::string>& extensions, int jobs, const std::string& shard, bool quiet) {
+  pipeline::BatchConfig b;
+  b.inputs = inputs;
+  b.output_dir = cfg.output_dir;
+  if (!extensions.empty()) b.extensions = extensions;
+  b.jobs = jobs;
+  b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
+  b.force = cfg.force;
+  b.video = cfg;
+  Progress bar("videos", quiet);
+  const auto rep = pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
+    if (item.status == pipeline::ItemStatus::Failed && !quiet)
+      std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
+    for (const auto& w : item.warnings) info(quiet, "warning: " + item.input + ": " + w);
+    bar.update(done, total);
+  });
+  bar.finish();
+  std::map<std::string, int> counts;
+  for (const auto& i : rep.items) ++counts[pipeline::to_string(i.status)];
+  char line[512];
+  std::snprintf(
+      line, sizeof line, "%zu videos%s: %d done, %d skipped (complete), %d locked by another process, %d failed -> %s",
+      rep.items.size(),
+      b.shard.count > 1 ? (" in shard " + std::to_string(b.shard.index) + "/" + std::to_string(b.shard.count)).c_str()
+                        : "",
+      counts["done"], counts["skipped"], counts["locked"], counts["failed"], b.output_dir.c_str());
+  info(quiet, line);
+  return rep.failed > 0 ? exit_code(ErrorKind::BatchFailures) : 0;
+}
+
+// One video: progress bars, the summary line and warnings on stderr, the manifest on stdout with --json.
+int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) {
+  Progress decode("decoding", quiet), write("writing", quiet);
+  std::string stage;
+  const auto res = pipeline::run_summarize(cfg, [&](const std::string& s, std::int64_t done, std::int64_t total) {
+    if (s != stage) {
+      if (stage == "decode") decode.finish();
+      stage = s;
+    }
+    (s == "write" ? write : decode).update(done, total);
+  });
+  if (stage == "write")
+    write.finish();
+  else if (stage == "decode")
+    decode.finish();
+  char line[512];
+  std::snprintf(line, sizeof line, "%s from %s (%s) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
+                plural(static_cast<long long>(res.keyframes.size()), "keyframe").c_str(),
+                plural(res.sampled, "sampled frame").c_str(),
+                plural(static_cast<long long>(res.shots.size()), "shot").c_str(), res.output_dir.c_str(), res.total_s,
+                res.decode_embed_s, res.select_s, res.write_s);
+  info(quiet, line);
+  if (res.fast_fallback)
+    info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
+  for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
+  if (json_out) {
+    std::ifstream manifest(std::filesystem::path(res.output_dir) / cfg.json_name, std::ios::binary);
+    std::cout << manifest.rdbuf();
+    std::cout.flush();
+    if (!std::cout) throw output_unwritable("cannot write the manifest to standard output");
+  }
+  return 0;
+}
+
+}  // namespace
+
+// One piece: mostly the declarative option table; the two modes are run_batch_mode and run_single.
 int run_summarize_command(int argc, char** argv) {
   pipeline::SummarizeConfig cfg;
   std::vector<std::string> inputs, extensions;
@@ -33,11 +131,10 @@ int run_summarize_command(int argc, char** argv) {
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
-      "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt. The clip "
-      "lasts\n"
-      "about k x --clip-seconds (less where keyframes are close together). An existing DIR is replaced only with "
-      "--force,\n"
-      "and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\nOptions",
+      "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt.\n"
+      "The clip lasts about k x --clip-seconds (less where keyframes are close together). An existing DIR is\n"
+      "replaced only with --force, and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\n"
+      "Options",
       kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
@@ -59,8 +156,8 @@ int run_summarize_command(int argc, char** argv) {
     ("hwaccel", po::value(&cfg.hwaccel)->default_value(cfg.hwaccel),
        "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns when it falls back to the CPU), none")
     ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
-       "facility-location, graph-cut, log-determinant, disparity-sum, disparity-min, saturated-coverage, a mixture, uniform or random")
-    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), "naive, lazy, stochastic, lazier-than-lazy")
+       pipeline::selector_help().c_str())
+    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), select::optimizer_names().c_str())
     ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
     ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
     ("shot-threshold", po::value(&cfg.transitions.threshold)->default_value(cfg.transitions.threshold, fmt(cfg.transitions.threshold)),
@@ -117,30 +214,6 @@ int run_summarize_command(int argc, char** argv) {
       throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
     cfg.budget = k;
   }
-  // --start/--end: seconds, MM:SS or HH:MM:SS, each part possibly with decimals on the last.
-  const auto parse_time = [](const std::string& option, const std::string& text) {
-    double total = 0;
-    std::size_t at = 0;
-    int parts = 0;
-    while (true) {
-      const std::size_t colon = text.find(':', at);
-      const std::string part = text.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
-      std::size_t used = 0;
-      double v = -1;
-      try {
-        v = std::stod(part, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      const bool last = colon == std::string::npos;
-      if (part.empty() || used != part.size() || !(v >= 0) || !std::isfinite(v) || ++parts > 3 ||
-          (!last && v != std::floor(v)) || (parts > 1 && v >= 60))
-        throw invalid_argument(option + " must be a time: seconds, MM:SS or HH:MM:SS(.mmm), got '" + text + "'");
-      total = total * 60 + v;
-      if (last) return total;
-      at = colon + 1;
-    }
-  };
   if (vm.count("start")) cfg.start_seconds = parse_time("--start", start);
   if (vm.count("end")) cfg.end_seconds = parse_time("--end", end);
   if (vm.count("grid")) {  // CxR, e.g. 4x4
@@ -167,70 +240,16 @@ int run_summarize_command(int argc, char** argv) {
   pipeline::validate_config(cfg);  // every option checked before any work (decoding, loading the model)
 
   std::error_code ec;
-  if (inputs.size() > 1 || std::filesystem::is_directory(inputs[0], ec)) {  // batch mode
-    pipeline::BatchConfig b;
-    b.inputs = inputs;
-    b.output_dir = cfg.output_dir;
-    if (!extensions.empty()) b.extensions = extensions;
-    b.jobs = jobs;
-    b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
-    b.force = cfg.force;
-    b.video = cfg;
-    Progress bar("videos", quiet);
-    const auto rep =
-        pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
-          if (item.status == "failed" && !quiet)
-            std::fprintf(stderr, "cords-summarize: failed: %s\n", item.error.c_str());
-          for (const auto& w : item.warnings) info(quiet, "warning: " + item.input + ": " + w);
-          bar.update(done, total);
-        });
-    bar.finish();
-    std::map<std::string, int> counts;
-    for (const auto& i : rep.items) ++counts[i.status];
-    char line[512];
-    std::snprintf(
-        line, sizeof line,
-        "%zu videos%s: %d done, %d skipped (complete), %d locked by another process, %d failed -> %s", rep.items.size(),
-        b.shard.count > 1 ? (" in shard " + std::to_string(b.shard.index) + "/" + std::to_string(b.shard.count)).c_str()
-                          : "",
-        counts["done"], counts["skipped"], counts["locked"], counts["failed"], b.output_dir.c_str());
-    info(quiet, line);
-    return rep.failed > 0 ? exit_code(ErrorKind::BatchFailures) : 0;
-  }
+  const bool batch = inputs.size() > 1 || std::filesystem::is_directory(inputs[0], ec);
+  // The selection's threads are the process's (OpenMP, OpenBLAS): set here, once, by the executable; a batch's
+  // videos share the cores.
+  select::set_threads(batch ? std::max(1, pipeline::cores_to_use(cfg) / std::max(1, jobs)) : cfg.threads);
+  if (batch) return run_batch_mode(cfg, inputs, extensions, jobs, shard, quiet);
   if (jobs != 1 || !shard.empty() || !extensions.empty())
     throw invalid_argument("--jobs, --shard and --extensions are for batch mode (a folder or several inputs)");
   cfg.input = inputs[0];
 
-  Progress decode("decoding", quiet), write("writing", quiet);
-  std::string stage;
-  const auto res = pipeline::run_summarize(cfg, [&](const std::string& s, std::int64_t done, std::int64_t total) {
-    if (s != stage) {
-      if (stage == "decode") decode.finish();
-      stage = s;
-    }
-    (s == "write" ? write : decode).update(done, total);
-  });
-  if (stage == "write")
-    write.finish();
-  else if (stage == "decode")
-    decode.finish();
-  char line[512];
-  std::snprintf(line, sizeof line, "%s from %s (%s) -> %s/ in %.1fs (decode+embed %.1fs, select %.2fs, write %.1fs)",
-                plural(static_cast<long long>(res.keyframes.size()), "keyframe").c_str(),
-                plural(res.sampled, "sampled frame").c_str(),
-                plural(static_cast<long long>(res.shots.size()), "shot").c_str(), res.output_dir.c_str(), res.total_s,
-                res.decode_embed_s, res.select_s, res.write_s);
-  info(quiet, line);
-  if (res.fast_fallback)
-    info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
-  for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
-  if (json_out) {
-    std::ifstream manifest(std::filesystem::path(res.output_dir) / cfg.json_name, std::ios::binary);
-    std::cout << manifest.rdbuf();
-    std::cout.flush();
-    if (!std::cout) throw output_unwritable("cannot write the manifest to standard output");
-  }
-  return 0;
+  return run_single(cfg, quiet, json_out);
 }
 
 }  // namespace cords::cli

@@ -1,5 +1,6 @@
 #include "cli/train_command.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -115,6 +117,7 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
 
 }  // namespace
 
+// One piece: mostly the declarative option table; running is run(), run_all and report_comparison.
 int run_train_command(int argc, char** argv) {
   tr::TrainOptions o;
   std::string compare, seeds_list;
@@ -125,18 +128,17 @@ int run_train_command(int argc, char** argv) {
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
       "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
       "Trains a classifier on subsets chosen by a CORDS strategy and reports accuracy and time against full training\n"
-      "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png (one line "
-      "per\n"
-      "run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).\n\nOptions",
+      "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png\n"
+      "(one line per run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).\n\nOptions",
       kHelpWidth, kHelpWidth / 2);
   // clang-format off
   opts.add_options()
     ("help,h", "show this help")
-    ("dataset", po::value(&o.data.dataset)->value_name("NAME"), ("fashion-mnist | mnist | cifar10 | folder | features"))
+    ("dataset", po::value(&o.data.dataset)->value_name("NAME"), alternatives(tr::dataset_names()).c_str())
     ("data-dir", po::value(&o.data.data_dir)->value_name("DIR"), "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
-    ("model", po::value(&o.model)->value_name("NAME"), ("mnistnet | resnet18 | mlp | linear (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)"))
+    ("model", po::value(&o.model)->value_name("NAME"), (alternatives(tr::model_names()) + " (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)").c_str())
     ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
-     "full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2 (craig-pb, gradmatch-pb, glister-pb = per-batch)")
+     tr::strategy_help().c_str())
     ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
     ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
     ("epochs", po::value(&o.epochs)->default_value(0, "auto")->value_name("E"), "epochs, >= 1 (auto: CORDS' default, 200; CIFAR-10 300)")
@@ -201,6 +203,11 @@ int run_train_command(int argc, char** argv) {
   const bool lead = o.rank == 0;
   const bool made_out = lead && prepare_out(o.out);
   try {
+    // Training allocates and frees the same large activation buffers every step; glibc would return each to the
+    // kernel (mmap/munmap, then page faults to zero them again). Keep them in the heap: a process-wide choice, made
+    // by the executable.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     return run(o, compare, listed_seeds, seed, lead);
   } catch (...) {
     if (made_out) remove_if_empty(o.out);
@@ -210,40 +217,24 @@ int run_train_command(int argc, char** argv) {
 
 namespace {
 
-int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed,
-        bool lead) {
-  auto progress = [&](const std::string& label) {
-    return [label, quiet = o.quiet](int, int, const std::string& line) {
-      if (!quiet) std::fprintf(stderr, "cords-summarize train: %s%s\n", label.c_str(), line.c_str());
-    };
+// The progress lines of one run, prefixed with its label.
+std::function<void(int, int, const std::string&)> progress_of(const std::string& label, bool quiet) {
+  return [label, quiet](int, int, const std::string& line) {
+    if (!quiet) std::fprintf(stderr, "cords-summarize train: %s%s\n", label.c_str(), line.c_str());
   };
+}
 
-  if (compare.empty()) {
-    const tr::RunSummary r = tr::run_training(o, progress(""));
-    if (lead) {
-      tr::write_accuracy_plot(o.out);
-      std::printf("%s: test accuracy %.2f%%, train time %.1f s (selection %.1f s); wrote %s\n", r.strategy.c_str(),
-                  100 * r.test_accuracy, r.train_time_s, r.selection_time_s, r.metrics_path.c_str());
-    }
-    return 0;
-  }
+// What --compare gathers per strategy over its seeds.
+struct Row {
+  std::vector<double> acc, time, sel, epochs;
+  bool never_selected = false;  // in any of its runs
+};
 
-  if (o.world > 1) throw invalid_argument("--compare runs in one process; do not combine it with --world-size");
-  if (seeds.empty()) seeds.push_back(seed);
-  const auto strategies = split_list(compare);
-  if (strategies.empty()) throw invalid_argument("--compare needs a comma-separated list of strategies");
-  for (const auto& s : strategies) {  // all names checked before the first run
-    tr::TrainOptions t = o;
-    t.strategy = s;
-    tr::with_defaults(t);
-  }
-  fs::create_directories(fs::path(o.out) / "runs");
-  struct Row {
-    std::vector<double> acc, time, sel, epochs;
-    bool never_selected = false;  // in any of its runs
-  };
+// Every strategy with every seed, each into OUT/<strategy>-seed<S>/ with a copy of its metrics in OUT/runs/ (the plot
+// is redrawn after each); `order` gets the strategies in the order given.
+std::map<std::string, Row> run_all(const tr::TrainOptions& o, const std::vector<std::string>& strategies,
+                                   const std::vector<std::uint64_t>& seeds, std::vector<std::string>& order) {
   std::map<std::string, Row> rows;
-  std::vector<std::string> order;
   for (const auto& s : strategies)
     for (auto sd : seeds) {
       tr::TrainOptions t = o;
@@ -251,7 +242,7 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
       t.seed = sd;
       const std::string label = s + tr::warm_tag(o.kappa) + "-seed" + std::to_string(sd);
       t.out = (fs::path(o.out) / label).string();
-      const tr::RunSummary r = tr::run_training(t, progress(label + ": "));
+      const tr::RunSummary r = tr::run_training(t, progress_of(label + ": ", o.quiet));
       std::ifstream in(r.metrics_path);
       std::stringstream text;
       text << in.rdbuf();
@@ -264,6 +255,12 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
       rows[s].never_selected = rows[s].never_selected || r.never_selected;
       tr::write_accuracy_plot(o.out);
     }
+  return rows;
+}
+
+// The comparison table on stdout and OUT/comparison.json: mean and spread per strategy, against full training.
+void report_comparison(const tr::TrainOptions& o, const std::vector<std::uint64_t>& seeds,
+                       std::map<std::string, Row>& rows, const std::vector<std::string>& order) {
   const bool have_full = rows.count("full") > 0;
   const Stats full_acc = have_full ? stats(rows["full"].acc) : Stats{},
               full_time = have_full ? stats(rows["full"].time) : Stats{};
@@ -303,6 +300,33 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
   if (timed) summary["budget_time_s"] = o.budget_time;
   write_file_atomic((fs::path(o.out) / "comparison.json").string(), summary.dump(2) + "\n");
   std::printf("\nwrote %s/comparison.json, %s/accuracy.png and one folder per run\n", o.out.c_str(), o.out.c_str());
+}
+
+int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64_t> seeds, unsigned long long seed,
+        bool lead) {
+  if (compare.empty()) {
+    const tr::RunSummary r = tr::run_training(o, progress_of("", o.quiet));
+    if (lead) {
+      tr::write_accuracy_plot(o.out);
+      std::printf("%s: test accuracy %.2f%%, train time %.1f s (selection %.1f s); wrote %s\n", r.strategy.c_str(),
+                  100 * r.test_accuracy, r.train_time_s, r.selection_time_s, r.metrics_path.c_str());
+    }
+    return 0;
+  }
+
+  if (o.world > 1) throw invalid_argument("--compare runs in one process; do not combine it with --world-size");
+  if (seeds.empty()) seeds.push_back(seed);
+  const auto strategies = split_list(compare);
+  if (strategies.empty()) throw invalid_argument("--compare needs a comma-separated list of strategies");
+  for (const auto& s : strategies) {  // all names checked before the first run
+    tr::TrainOptions t = o;
+    t.strategy = s;
+    tr::with_defaults(t);
+  }
+  fs::create_directories(fs::path(o.out) / "runs");
+  std::vector<std::string> order;
+  std::map<std::string, Row> rows = run_all(o, strategies, seeds, order);
+  report_comparison(o, seeds, rows, order);
   return 0;
 }
 

@@ -46,6 +46,7 @@ cords::MatrixView represented_view(const std::optional<FloatArray>& r, cords::In
   return cords::MatrixView{r->data(), static_cast<cords::Index>(r->shape(0)), d};
 }
 
+// One piece: the Python arguments checked and converted one by one into the CLI's SelectionConfig.
 py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,
                     const std::string& function, const std::string& metric, const std::string& optimizer,
                     std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs,

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "../select/test_data.h"
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
 #include "cords/select/optimizer.h"
@@ -108,9 +109,9 @@ TEST_F(TorchFunctions, SaturatedCoverageMatchesTheCpuFunction) {
 
 TEST(TorchDevices, ResolveNamesAndRefuseBadOnes) {
   EXPECT_TRUE(resolve_device("cpu").is_cpu());
-  EXPECT_THROW(resolve_device("tpu"), Error);
+  EXPECT_CORDS_ERROR(resolve_device("tpu"), InvalidArgument);
   if (!at::hasCUDA()) {
-    EXPECT_THROW(resolve_device("cuda"), Error);
+    EXPECT_CORDS_ERROR(resolve_device("cuda"), InvalidArgument);
   }
   EXPECT_EQ(resolve_device("auto").is_cuda(), at::hasCUDA());
 }

@@ -10,7 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "../support/golden.h"
 #include "../support/run_cli.h"
+#include "../support/temp_dir.h"
 #include "cords/core/io.h"
 #include "cords/core/rng.h"
 
@@ -23,25 +25,19 @@ CliRun run(const std::string& args) {
   return test::run_cli(args);
 }
 
-class SelectCli : public ::testing::Test {
+using test::slurp;
+
+class SelectCli : public test::TempDirTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("cords_cli_test_" + std::to_string(::getpid()));
   void SetUp() override {
-    fs::create_directories(dir);
+    TempDirTest::SetUp();
     Rng rng(5);
     Matrix x(60, 4);
     for (Index i = 0; i < 60; ++i)
       for (Index t = 0; t < 4; ++t) x(i, t) = static_cast<float>((i % 3 == t ? 8.0 : 0.0) + rng.normal());
     write_npy(p("x.npy"), x);
   }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string p(const std::string& name) const { return (dir / name).string(); }
-  static std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string p(const std::string& name) const { return path(name); }
   std::size_t entries() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
   }
@@ -54,6 +50,13 @@ TEST_F(SelectCli, WritesTheSelectionAsJson) {
   for (const char* key : {"\"selected\"", "\"gains\"", "\"objective\"", "\"timings_s\"", "\"kernel\"", "\"optimize\""})
     EXPECT_NE(j.find(key), std::string::npos) << key << " missing in " << j;
   EXPECT_EQ(entries(), 2u) << "only x.npy and s.json";
+}
+
+TEST_F(SelectCli, TheJsonMatchesItsGoldenFile) {
+  const CliRun r = run("select --features " + p("x.npy") + " --budget 4 -o " + p("s.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  test::expect_golden(nlohmann::json::parse(slurp(p("s.json"))), "select",
+                      {"features", "peak_memory_bytes", "kernel", "load", "optimize", "total"});
 }
 
 TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {

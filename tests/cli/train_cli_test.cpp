@@ -84,7 +84,7 @@ TEST(TrainCli, BadInputsGetOneLineErrorsAndDocumentedCodes) {
   EXPECT_NE(r.out.find("nowhere"), std::string::npos) << r.out;
   r = run_cli("train " + common() + "--strategy bogus -o " + out.string());
   EXPECT_EQ(r.code, 2) << r.out;
-  EXPECT_NE(r.out.find("valid: full, random"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("valid: full | random"), std::string::npos) << r.out;
   r = run_cli("train " + common() + "--strategy full --epochs 1 -o /dev/null/out");
   EXPECT_EQ(r.code, 5) << r.out;
   r = run_cli("train " + common() + "--strategy random --fraction 1.5 -o " + out.string());

@@ -8,26 +8,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 
-class AtomicFileTest : public ::testing::Test {
+using test::slurp;
+
+class AtomicFileTest : public test::TempDirTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("cords_atomic_test_" + std::to_string(::getpid()));
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override {
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(dir);
-  }
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
   std::size_t entries() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
   }

@@ -10,18 +10,15 @@
 #include <fstream>
 #include <functional>
 
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 
 namespace cords {
 namespace {
 namespace fs = std::filesystem;
 
-class IoTest : public ::testing::Test {
+class IoTest : public test::TempDirTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("cords_io_test_" + std::to_string(::getpid()));
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
   void write(const std::string& name, const std::string& bytes) const {
     std::ofstream(path(name), std::ios::binary) << bytes;
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/error_matchers.h"
 #include "../support/test_models.h"
 #include "cords/core/error.h"
 #include "cords/plugin/embedder_factory.h"
@@ -104,12 +105,12 @@ TEST(TorchEmbedder, UnusableModelsAreModelErrorsNamingTheFileAndTheProblem) {
 TEST(EmbedderFactory, NamesAndArguments) {
   EXPECT_EQ(make_embedder({"histogram", "", "auto"})->name(), "histogram");
   ::setenv("CORDS_MODEL", "/nonexistent/model.pt", 1);  // no default model: cnn needs --model, auto falls back
-  EXPECT_THROW(make_embedder({"cnn", "", "auto"}), Error);
+  EXPECT_CORDS_ERROR(make_embedder({"cnn", "", "auto"}), InvalidArgument);
   EXPECT_EQ(make_embedder({"auto", "", "auto"})->name(), "histogram");
   ::unsetenv("CORDS_MODEL");
   EXPECT_EQ(make_embedder({"auto", "", "cpu"})->name(), "cnn:mobilenet_v2_imagenet_b10");  // the bundled model
-  EXPECT_THROW(make_embedder({"sift", "", "auto"}), Error);
-  EXPECT_THROW(make_embedder({"cnn", (models() / "tiny.pt").string(), "tpu"}), Error);
+  EXPECT_CORDS_ERROR(make_embedder({"sift", "", "auto"}), InvalidArgument);
+  EXPECT_CORDS_ERROR(make_embedder({"cnn", (models() / "tiny.pt").string(), "tpu"}), InvalidArgument);
   if (!std::getenv("CORDS_TEST_DEVICE")) {
     try {
       make_embedder({"cnn", (models() / "tiny.pt").string(), "cuda"});

@@ -167,6 +167,8 @@ def test_a_schedule_that_never_selects_warns_and_bad_arguments_raise():
     assert loader.never_selects
     with pytest.raises(ValueError, match="unknown strategy"):
         AdaptiveLoader(blobs(), Small(), "gradmatch-fast", epochs=3)
+    with pytest.raises(ValueError, match="drop sampler"):  # a sampler would reorder examples against their weights
+        AdaptiveLoader(blobs(), Small(), "craig", epochs=3, sampler=list(range(10)))
     with pytest.raises(ValueError, match="no torch.nn.Linear"):
         AdaptiveLoader(blobs(), nn.Sequential(nn.Flatten()), "craig", epochs=3)
     with pytest.raises(ValueError, match="no per-class-per-gradient"):

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/error_matchers.h"
 #include "../support/run_cli.h"
 #include "../support/temp_dir.h"
 #include "../video/media.h"
@@ -349,13 +350,13 @@ TEST_F(Safety, BatchReportListsVideosAnotherProcessFinishedMeanwhile) {  // M6, 
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
   const auto rep = pipeline::run_batch(cfg, [&](std::int64_t, std::int64_t, const pipeline::BatchItem& item) {
     if (item.relative == "a.mp4" && fd >= 0) {
-      EXPECT_EQ(item.status, "locked");
+      EXPECT_EQ(item.status, pipeline::ItemStatus::Locked);
       ::close(fd);
       fd = -1;
     }
   });
   for (const auto& i : rep.items)
-    EXPECT_TRUE(i.status == "done" || i.status == "skipped") << i.relative << ": " << i.status;
+    EXPECT_TRUE(pipeline::complete(i.status)) << i.relative << ": " << pipeline::to_string(i.status);
   const auto report = json_of(dir / "out" / "report.json");
   for (const auto& i : report["items"]) EXPECT_NE(i["status"], "locked");
   EXPECT_NE(read(dir / "out" / "index.html").find("2 videos summarized"), std::string::npos);
@@ -493,9 +494,9 @@ TEST_F(Safety, GzipBombsStopAtTheSizeTheHeaderDeclares) {  // M10, T-7
   EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 32 * 1024) << "KiB of peak memory grew while reading a 256 KB file";
   // Dimensions whose product overflows, and CIFAR-10 batches of partial records, are malformed input too.
   write(dir / "ovf", std::string("\0\0\x08\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 16));
-  EXPECT_THROW(read_idx((dir / "ovf").string(), 3), Error);
+  EXPECT_CORDS_ERROR(read_idx((dir / "ovf").string(), 3), InputUnreadable);
   write(dir / "part.bin", std::string(3073 + 10, '\1'));
-  EXPECT_THROW(read_cifar_records((dir / "part.bin").string()), Error);
+  EXPECT_CORDS_ERROR(read_cifar_records((dir / "part.bin").string()), InputUnreadable);
 }
 
 TEST_F(Safety, MalformedReportsAndTrainOptionsGetTheirDocumentedCodes) {  // L6, B-16, T-12, L9, T-11

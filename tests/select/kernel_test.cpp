@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "test_data.h"
 
@@ -89,8 +90,8 @@ TEST(Kernel, ParsesMetricNamesAndRejectsBadInput) {
     EXPECT_NE(std::string(e.what()).find("cosine, euclidean, rbf, dot"), std::string::npos);
   }
   Matrix x = test::blobs(5, 2, 1, 1);
-  EXPECT_THROW(make_dense_kernel(x.view(), {Metric::Rbf, 0.0}), Error);
-  EXPECT_THROW(make_dense_kernel(MatrixView{}, {}), Error);
+  EXPECT_CORDS_ERROR(make_dense_kernel(x.view(), {Metric::Rbf, 0.0}), InvalidArgument);
+  EXPECT_CORDS_ERROR(make_dense_kernel(MatrixView{}, {}), InvalidArgument);
 }
 
 // The cross kernel (ground x represented) by the same definitions, over the n m cross pairs.

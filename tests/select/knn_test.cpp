@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
 #include "cords/select/kernel.h"
@@ -77,10 +78,10 @@ TEST(Knn, RefusesEuclideanAndBadK) {
   KnnOptions o;
   o.metric = Metric::Euclidean;
   std::vector<float> sims;
-  EXPECT_THROW(knn_search(x.view(), o, sims), Error);
+  EXPECT_CORDS_ERROR(knn_search(x.view(), o, sims), InvalidArgument);
   o.metric = Metric::Cosine;
   o.k = 0;
-  EXPECT_THROW(knn_search(x.view(), o, sims), Error);
+  EXPECT_CORDS_ERROR(knn_search(x.view(), o, sims), InvalidArgument);
   o.k = 100;  // more than n: clamps to n
   const auto nb = knn_search(x.view(), o, sims);
   EXPECT_EQ(nb.size(), 20u * 20u);

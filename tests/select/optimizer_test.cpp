@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
 #include "cords/select/registry.h"
@@ -204,11 +205,11 @@ TEST(Optimizers, StoppingRules) {
 TEST(Optimizers, RejectBadBudgetsAndEpsilon) {
   Matrix x = test::blobs(20, 3, 2, 1);
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
-  EXPECT_THROW(lazy_greedy()->maximize(*f, budget(0)), Error);
-  EXPECT_THROW(lazy_greedy()->maximize(*f, budget(21)), Error);
+  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, budget(0)), InvalidArgument);
+  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, budget(21)), InvalidArgument);
   GreedyOptions o = budget(5);
   o.epsilon = 0.0;
-  EXPECT_THROW(stochastic_greedy()->maximize(*f, o), Error);
+  EXPECT_CORDS_ERROR(stochastic_greedy()->maximize(*f, o), InvalidArgument);
 }
 
 TEST(Optimizers, ProgressIsReportedEveryStep) {
@@ -283,9 +284,9 @@ TEST(Registry, BuildsWeightedMixtures) {
   auto ld = make_function("log-determinant", in, {});
   const std::vector<Index> s{1, 7, 20};
   EXPECT_NEAR(m->evaluate(s), 0.7 * fl->evaluate(s) + 0.3 * ld->evaluate(s), 1e-9);
-  EXPECT_THROW(make_function("x*facility-location", in, {}), Error);
+  EXPECT_CORDS_ERROR(make_function("x*facility-location", in, {}), InvalidArgument);
   FunctionInputs sparse(x.view(), {}, 5, {});
-  EXPECT_THROW(make_function("graph-cut", sparse, {}), Error);
+  EXPECT_CORDS_ERROR(make_function("graph-cut", sparse, {}), InvalidArgument);
 }
 
 }  // namespace

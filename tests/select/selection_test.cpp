@@ -6,6 +6,7 @@
 #include <numeric>
 #include <set>
 
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "test_data.h"
 
@@ -18,10 +19,10 @@ TEST(Budget, ResolvesFractionAndBudget) {
   EXPECT_EQ(resolve_budget(101, 0, 0.05), 6);  // ceil
   EXPECT_EQ(resolve_budget(10, 0, 0.01), 1);   // at least one
   EXPECT_EQ(resolve_budget(10, 0, 1.0), 10);
-  EXPECT_THROW(resolve_budget(10, 11, 0.0), Error);
-  EXPECT_THROW(resolve_budget(10, 0, 0.0), Error);
-  EXPECT_THROW(resolve_budget(10, 0, 1.5), Error);
-  EXPECT_THROW(resolve_budget(10, 3, 0.5), Error);
+  EXPECT_CORDS_ERROR(resolve_budget(10, 11, 0.0), InvalidArgument);
+  EXPECT_CORDS_ERROR(resolve_budget(10, 0, 0.0), InvalidArgument);
+  EXPECT_CORDS_ERROR(resolve_budget(10, 0, 1.5), InvalidArgument);
+  EXPECT_CORDS_ERROR(resolve_budget(10, 3, 0.5), InvalidArgument);
 }
 
 TEST(Apportion, ProportionalLargestRemainderAtLeastOne) {
@@ -74,13 +75,13 @@ TEST(RunSelection, ValidatesInputs) {
   SelectionConfig cfg;
   cfg.budget = 3;
   cfg.optimizer = "nope";
-  EXPECT_THROW(run_selection(x.view(), cfg), Error);
+  EXPECT_CORDS_ERROR(run_selection(x.view(), cfg), InvalidArgument);
   cfg.optimizer = "lazy";
   std::vector<std::int64_t> short_groups(5, 0);
-  EXPECT_THROW(run_selection(x.view(), cfg, &short_groups), Error);
+  EXPECT_CORDS_ERROR(run_selection(x.view(), cfg, &short_groups), InvalidArgument);
   std::vector<double> costs(10, 1.0);
   std::vector<std::int64_t> groups(10, 0);
-  EXPECT_THROW(run_selection(x.view(), cfg, &groups, &costs, 3.0), Error);
+  EXPECT_CORDS_ERROR(run_selection(x.view(), cfg, &groups, &costs, 3.0), InvalidArgument);
   const SelectionReport r = run_selection(x.view(), cfg, nullptr, &costs, 3.0);
   EXPECT_EQ(r.selection.selected.size(), 3u);
 }

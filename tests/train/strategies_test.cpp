@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 
@@ -78,8 +79,8 @@ void expect_valid(const Subset& s, std::int64_t n) {
 TEST(Budget, FractionOfTheTrainSetAtLeastOne) {
   EXPECT_EQ(budget_of(54000, 0.1), 5400);
   EXPECT_EQ(budget_of(10, 0.01), 1);
-  EXPECT_THROW(budget_of(10, 0.0), Error);
-  EXPECT_THROW(budget_of(10, 1.5), Error);
+  EXPECT_CORDS_ERROR(budget_of(10, 0.0), InvalidArgument);
+  EXPECT_CORDS_ERROR(budget_of(10, 1.5), InvalidArgument);
 }
 
 TEST(RandomSubset, SizeDistinctUnitWeightsSeeded) {
@@ -129,7 +130,8 @@ TEST(Craig, PerBatchChoosesWholeBatchesSharingTheirWeight) {
     total += *ws.begin();
   }
   EXPECT_DOUBLE_EQ(total, 10.0) << "cluster sizes of batches sum to the number of batches";
-  EXPECT_THROW(craig(synthetic({5, 5}, 2, 1), 2, Mode::PerBatch), Error) << "per-batch needs batch gradients";
+  EXPECT_CORDS_ERROR(craig(synthetic({5, 5}, 2, 1), 2, Mode::PerBatch), InvalidArgument)
+      << "per-batch needs batch gradients";
 }
 
 TEST(GradMatch, PerClassBudgetsPositiveWeightsAndTopUp) {
@@ -140,7 +142,8 @@ TEST(GradMatch, PerClassBudgetsPositiveWeightsAndTopUp) {
   EXPECT_EQ(pc.at(0), 8);  // OMP atoms plus random top-up at weight 1, per class
   EXPECT_EQ(pc.at(1), 4);
   EXPECT_EQ(gradmatch(g, 12, Mode::PerClass, 0.5, 1).indices, s.indices) << "seeded";
-  EXPECT_THROW(gradmatch(g, 12, Mode::PerClassPerGradient, 0.5, 1), Error) << "needs the linear-layer gradients";
+  EXPECT_CORDS_ERROR(gradmatch(g, 12, Mode::PerClassPerGradient, 0.5, 1), InvalidArgument)
+      << "needs the linear-layer gradients";
 }
 
 TEST(GradMatch, PerClassPerGradientUsesTheClassOwnParameters) {
@@ -308,7 +311,7 @@ TEST(NnOmp, RidgeShrinksAndNegativeCorrelationStops) {
   const double norm2 = a[2].dot(a[2]).item<double>();
   EXPECT_NEAR(ridge.coef[0], norm2 / (norm2 + 10.0), 1e-12) << "(a a + lambda)^-1 a b";
   EXPECT_TRUE(nn_omp(a, at::zeros({6}, at::kDouble), 3, 0.0).atoms.empty()) << "zero target";
-  EXPECT_THROW(nn_omp(a, at::ones({5}, at::kDouble), 2, 0.0), Error) << "wrong target length";
+  EXPECT_CORDS_ERROR(nn_omp(a, at::ones({5}, at::kDouble), 2, 0.0), InvalidArgument) << "wrong target length";
 }
 
 }  // namespace

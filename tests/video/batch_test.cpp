@@ -17,7 +17,10 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/error_matchers.h"
+#include "../support/golden.h"
 #include "../support/run_cli.h"
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 #include "media.h"
 
@@ -26,11 +29,13 @@ namespace {
 namespace fs = std::filesystem;
 using test::Media;
 
-class Batch : public ::testing::Test {
+class Batch : public test::TempDirTest {
  protected:
-  fs::path root = fs::temp_directory_path() / ("cords_batch_" + std::to_string(::getpid()));
-  fs::path in = root / "in";
+  const fs::path& root = dir;
+  fs::path in;
   void SetUp() override {
+    TempDirTest::SetUp();
+    in = root / "in";
     fs::create_directories(in / "sub" / "deeper");
     const auto& m = Media::get();
     for (const auto& [src, dst] :
@@ -43,7 +48,6 @@ class Batch : public ::testing::Test {
                                                        {"still.png", in / "still.png"}})
       fs::copy_file(m.path(src), dst);
   }
-  void TearDown() override { fs::remove_all(root); }
   static nlohmann::json report(const fs::path& p) {
     std::ifstream f(p);
     return nlohmann::json::parse(f);
@@ -72,6 +76,13 @@ class Batch : public ::testing::Test {
   static const std::string kFast;  // keeps the test quick: histogram features, no clip
 };
 const std::string Batch::kFast = " -q --features histogram --no-clip";
+
+TEST_F(Batch, TheReportMatchesItsGoldenFile) {
+  const fs::path out = root / "out";
+  const auto r = test::run_cli(in.string() + " -o " + out.string() + kFast + " --budget 3 --threads 2");
+  EXPECT_EQ(r.code, 6) << r.out;
+  test::expect_golden(report(out / "report.json"), "report", {"input", "output", "output_dir", "seconds", "error"});
+}
 
 TEST_F(Batch, SummarizesGoodFilesRecordsBadOnesAndResumes) {
   const fs::path out = root / "out";
@@ -239,10 +250,10 @@ TEST_F(Batch, AVideoLockedByAnotherProcessIsLeftToIt) {
   const BatchReport r = run_batch(cfg);
   ::close(fd);
   ASSERT_EQ(r.items.size(), 1u);
-  EXPECT_EQ(r.items[0].status, "locked");
+  EXPECT_EQ(r.items[0].status, pipeline::ItemStatus::Locked);
   EXPECT_EQ(parse_shard("2/5").index, 2);
-  EXPECT_THROW(parse_shard("5/5"), Error);
-  EXPECT_THROW(parse_shard("x"), Error);
+  EXPECT_CORDS_ERROR(parse_shard("5/5"), InvalidArgument);
+  EXPECT_CORDS_ERROR(parse_shard("x"), InvalidArgument);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
 #ifdef CORDS_TEST_HAVE_TORCH
+#include "../support/golden.h"
+#include "../support/temp_dir.h"
 #include "../support/test_models.h"
 #endif
 
@@ -25,11 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using test::Media;
 
-class Summarize : public ::testing::Test {
+class Summarize : public test::TempDirTest {
  protected:
-  fs::path out = fs::temp_directory_path() / ("cords_summary_" + std::to_string(::getpid()));
-  void SetUp() override { fs::create_directories(out); }
-  void TearDown() override { fs::remove_all(out); }
+  const fs::path& out = dir;  // the outputs of the test
   SummarizeConfig config(const std::string& media, const std::string& name) const {
     SummarizeConfig c;
     c.input = Media::get().path(media);
@@ -329,6 +329,15 @@ TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
                           "\"duration\"", "\"codec\"", "\"objective\"", "\"timings_s\"", "\"shots\""})
     EXPECT_NE(ss.str().find(key), std::string::npos) << key;
   EXPECT_EQ(entries(), std::vector<std::string>{"full"}) << "no temporary left beside the output";
+}
+
+TEST_F(Summarize, TheManifestMatchesItsGoldenFile) {
+  const CliRun r = cli(Media::get().path("slideshow.mp4") + " --features histogram --budget 5 --threads 2 -q -o " +
+                       (out / "golden").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(out / "golden" / "summary.json");
+  test::expect_golden(nlohmann::json::parse(in), "summary",
+                      {"path", "decode_embed", "select", "total", "write", "version"});
 }
 
 TEST_F(Summarize, RefusesToOverwriteWithoutForce) {

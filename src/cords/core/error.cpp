@@ -2,22 +2,17 @@
 
 namespace cords {
 
-const char* to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::Internal:
-      return "internal error";
-    case ErrorKind::InvalidArgument:
-      return "invalid argument";
-    case ErrorKind::InputUnreadable:
-      return "input unreadable";
-    case ErrorKind::ModelUnusable:
-      return "model unusable";
-    case ErrorKind::OutputUnwritable:
-      return "output unwritable";
-    case ErrorKind::BatchFailures:
-      return "batch finished with failures";
-  }
-  return "error";
+const std::vector<ErrorKindInfo>& error_kinds() {
+  static const std::vector<ErrorKindInfo> kinds = {
+      {ErrorKind::Internal, "internal error"},
+      {ErrorKind::InvalidArgument,
+       "invalid arguments (bad option or value, unknown name, budget larger than the input, NaN in data)"},
+      {ErrorKind::InputUnreadable, "input unreadable (missing file, directory, malformed or truncated file)"},
+      {ErrorKind::ModelUnusable, "model unusable"},
+      {ErrorKind::OutputUnwritable, "output unwritable"},
+      {ErrorKind::BatchFailures, "batch finished with failures"},
+  };
+  return kinds;
 }
 
 }  // namespace cords

@@ -27,8 +27,13 @@ constexpr int exit_code(ErrorKind kind) {
   return static_cast<int>(kind);
 }
 
-/// Returns a short name for an error kind ("invalid argument", ...).
-const char* to_string(ErrorKind kind);
+/// One row per kind, in exit-code order: what --help's exit-code table and docs/cli.md say about it.
+struct ErrorKindInfo {
+  ErrorKind kind;
+  const char* meaning;  ///< e.g. "input unreadable (missing file, directory, malformed or truncated file)"
+};
+/// The table of every kind (the only place the meanings are written in the code).
+const std::vector<ErrorKindInfo>& error_kinds();
 
 class Error : public std::runtime_error {
  public:

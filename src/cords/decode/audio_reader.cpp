@@ -126,7 +126,7 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
       if (pos == INT64_MIN || std::llabs(at - pos) > m.rate / 50) pos = at;  // a jump of > 20 ms: follow the timestamps
     }
     const int room = swr_get_out_samples(m.swr.get(), m.frame->nb_samples);
-    buf.resize(static_cast<std::size_t>(std::max(0, room) * m.channels));
+    buf.resize(static_cast<std::size_t>(std::max(0, room)) * static_cast<std::size_t>(m.channels));
     std::uint8_t* dst[1] = {reinterpret_cast<std::uint8_t*>(buf.data())};
     const int got = swr_convert(m.swr.get(), dst, room, const_cast<const std::uint8_t**>(m.frame->extended_data),
                                 m.frame->nb_samples);
@@ -139,8 +139,9 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
         break;
       }
       for (int c = 0; c < m.channels; ++c)
-        out[static_cast<std::size_t>((pos - first) * m.channels + c)] =
-            buf[static_cast<std::size_t>(i * m.channels + c)];
+        out[static_cast<std::size_t>(pos - first) * static_cast<std::size_t>(m.channels) +
+            static_cast<std::size_t>(c)] =
+            buf[static_cast<std::size_t>(i) * static_cast<std::size_t>(m.channels) + static_cast<std::size_t>(c)];
     }
   }
   return out;

@@ -1,12 +1,14 @@
 #pragma once
 // Owning handles for FFmpeg objects, shared by the decoder and the clip writer: each deleter calls the matching
-// FFmpeg free function, so every AVFormatContext/AVCodecContext/AVFrame/AVPacket/SwsContext has one owner.
+// FFmpeg free function, so every AVFormatContext/AVCodecContext/AVFrame/AVPacket/SwsContext has one owner. Also the
+// one place for what differs between FFmpeg versions in the stream API (display_matrix: 5.1 to 7).
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libswscale/swscale.h>
 }
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -101,6 +103,39 @@ inline int probe_streams(AVFormatContext* fmt) {
             (fmt->duration > 0 || st->duration > 0);
   }
   return known && video ? 0 : avformat_find_stream_info(fmt, nullptr);
+}
+
+// A stream's display matrix (AV_PKT_DATA_DISPLAYMATRIX: 9 int32), nullptr when it has none; `size` gets its bytes.
+// FFmpeg 6.1 moved stream side data into the codec parameters (coded_side_data) and FFmpeg 7 removed the old calls;
+// FF_API_AVSTREAM_SIDE_DATA exists from 6.1 on, so it tells which API this FFmpeg has, without deprecation warnings.
+inline const std::uint8_t* display_matrix(const AVStream* st, std::size_t* size) {
+#if defined(FF_API_AVSTREAM_SIDE_DATA)
+  const AVPacketSideData* sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
+                                                       AV_PKT_DATA_DISPLAYMATRIX);
+  if (!sd) return nullptr;
+  if (size) *size = sd->size;
+  return sd->data;
+#else
+  std::size_t n = 0;
+  const std::uint8_t* d = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &n);
+  if (size) *size = n;
+  return d;
+#endif
+}
+
+// Gives `out` the display matrix of `in` (a stream copy keeps its rotation); call before the header is written.
+// Nothing when `in` has none, or when copying the codec parameters brought it along (FFmpeg 6.1 and later).
+inline void copy_display_matrix(const AVStream* in, AVStream* out) {
+  std::size_t size = 0;
+  const std::uint8_t* dm = display_matrix(in, &size);
+  if (!dm || size == 0 || display_matrix(out, nullptr)) return;
+#if defined(FF_API_AVSTREAM_SIDE_DATA)
+  AVPacketSideData* sd = av_packet_side_data_new(&out->codecpar->coded_side_data, &out->codecpar->nb_coded_side_data,
+                                                 AV_PKT_DATA_DISPLAYMATRIX, size, 0);
+  if (sd) std::memcpy(sd->data, dm, size);
+#else
+  if (std::uint8_t* d = av_stream_new_side_data(out, AV_PKT_DATA_DISPLAYMATRIX, size)) std::memcpy(d, dm, size);
+#endif
 }
 
 }  // namespace cords::av

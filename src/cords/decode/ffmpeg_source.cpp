@@ -17,6 +17,7 @@ extern "C" {
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <queue>
 
 #include "cords/core/error.h"
@@ -25,21 +26,19 @@ extern "C" {
 namespace cords::decode {
 namespace {
 
+// "No time yet" for the decoder's clocks (no frame decoded, no sample grid, no seek target): every frame time is
+// after it, and std::isinf tells it apart.
+constexpr double kNoTime = -std::numeric_limits<double>::infinity();
+
 [[noreturn]] void unreadable(const std::string& path, const std::string& why) {
   throw input_unreadable("cannot read video '" + path + "': " + why);
 }
 
 // Clockwise degrees that turn decoded frames upright, from the stream's display matrix (0 when absent).
 int stream_rotation(const AVStream* st) {
-  const int32_t* matrix = nullptr;
-#if LIBAVFORMAT_VERSION_MAJOR >= 61
-  const AVPacketSideData* sd = av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
-                                                       AV_PKT_DATA_DISPLAYMATRIX);
-  if (sd) matrix = reinterpret_cast<const int32_t*>(sd->data);
-#else
-  matrix = reinterpret_cast<const int32_t*>(av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
-#endif
-  if (!matrix) return 0;
+  std::size_t size = 0;
+  const auto* matrix = reinterpret_cast<const int32_t*>(av::display_matrix(st, &size));
+  if (!matrix || size < 9 * sizeof(int32_t)) return 0;
   const double ccw = av_display_rotation_get(matrix);
   if (std::isnan(ccw)) return 0;
   int cw = static_cast<int>(std::lround(-ccw));
@@ -141,8 +140,8 @@ bool frame_grid(const AVFrame* f, Grid& g) {
       y = std::clamp((y - 16) * 255.0f / 219.0f, 0.0f, 255.0f);
     }
     g[static_cast<std::size_t>(cell)] = y;
-    g[static_cast<std::size_t>(kGridCells + cell)] = u;
-    g[static_cast<std::size_t>(2 * kGridCells + cell)] = v;
+    g[static_cast<std::size_t>(kGridCells) + static_cast<std::size_t>(cell)] = u;
+    g[2 * static_cast<std::size_t>(kGridCells) + static_cast<std::size_t>(cell)] = v;
   }
   return true;
 }
@@ -210,15 +209,15 @@ struct FFmpegSource::Impl {
   std::int64_t decoded = 0;
   std::int64_t skipped = 0;
   std::int64_t last_pts = AV_NOPTS_VALUE;
-  std::int64_t pts_step = 1;     // synthesised pts increment when a frame has none
-  double frame_seconds = 0.04;   // one frame at the average frame rate (25 fps when unknown)
-  double next_sample = -1e300;   // seconds; frames earlier than this are dropped
-  double drop_before = -1e300;   // after a seek
-  double nonref_until = -1e300;  // packets earlier than this (minus a margin) skip non-reference frames
-  double position = -1e300;      // time of the last decoded frame
-  double read_until = -1;        // seconds: end of the stream's last packet read (pts + duration)
-  double latest = -1e300;        // the latest frame time decoded so far
-  std::int64_t backwards = 0;    // frames more than a second before `latest` (timestamps that restart)
+  std::int64_t pts_step = 1;      // synthesised pts increment when a frame has none
+  double frame_seconds = 0.04;    // one frame at the average frame rate (25 fps when unknown)
+  double next_sample = kNoTime;   // seconds; frames earlier than this are dropped
+  double drop_before = kNoTime;   // after a seek
+  double nonref_until = kNoTime;  // packets earlier than this (minus a margin) skip non-reference frames
+  double position = kNoTime;      // time of the last decoded frame
+  double read_until = -1;         // seconds: end of the stream's last packet read (pts + duration)
+  double latest = kNoTime;        // the latest frame time decoded so far
+  std::int64_t backwards = 0;     // frames more than a second before `latest` (timestamps that restart)
   AVDiscard normal_skip = AVDISCARD_DEFAULT;
   // Sparse sampling (pass 1): a non-reference frame (one no other frame is predicted from) that is not the frame
   // shown at a sample time is not decoded at all. sample_margin > 0 enables it: a packet is decoded when its pts
@@ -235,6 +234,8 @@ struct FFmpegSource::Impl {
   std::deque<int> anchor_sizes;
   std::int64_t max_sent_pts = INT64_MIN, exact_until = INT64_MIN;
 
+  // One piece: opening the input step by step (demuxer, stream, decoder, threads, NVDEC, range), each failure a
+  // named InputUnreadable.
   Impl(const std::string& path, const DecodeOptions& o) : opts(o) {
     namespace fs = std::filesystem;
     apply_log_level();
@@ -406,7 +407,7 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (pkt->stream_index == stream) {
-        if (sample_margin > 0 && nonref_until <= -1e299) {
+        if (sample_margin > 0 && std::isinf(nonref_until)) {
           if (pkt->pts == AV_NOPTS_VALUE) {
             sample_margin = 0;  // no timestamps to sample by after all: decode everything from here
             dec->skip_frame = normal_skip;
@@ -418,7 +419,7 @@ struct FFmpegSource::Impl {
                                   : std::max(normal_skip, AVDISCARD_NONREF);
           }
         }
-        if (nonref_until > -1e299) {  // skipping ahead: B-frames are not needed to reach the target
+        if (!std::isinf(nonref_until)) {  // skipping ahead: B-frames are not needed to reach the target
           // A non-reference frame shown before the target is never needed: next() drops it. With a pts that is
           // exact (the decoder reads skip_frame per packet, frame threads included; a margin of two frames guards
           // against rounding); with only a dts, which may precede the pts by the reordering delay, 1 s of margin.
@@ -427,7 +428,7 @@ struct FFmpegSource::Impl {
           const double margin = has_pts ? 2 * frame_seconds : 1.0;
           const bool near = pt == AV_NOPTS_VALUE || static_cast<double>(pt) * av_q2d(tb) >= nonref_until - margin;
           dec->skip_frame = near ? normal_skip : std::max(normal_skip, AVDISCARD_NONREF);
-          if (near) nonref_until = -1e300;
+          if (near) nonref_until = kNoTime;
         }
         r = avcodec_send_packet(dec.get(), pkt.get());
         if (r < 0 && r != AVERROR(EAGAIN)) ++skipped;  // corrupt packet
@@ -457,7 +458,7 @@ struct FFmpegSource::Impl {
   // Whether a frame shown at t may be the one next() samples: at or after a sample time of the grid (next_sample,
   // next_sample + period, ...) and within sample_margin of it. Before the first frame the grid is unknown: yes.
   bool sampled_soon(double t) const {
-    if (next_sample < -1e299) return true;
+    if (std::isinf(next_sample)) return true;
     const double period = 1.0 / opts.sample_fps, d = t - next_sample + 1e-6;
     if (d < 0) return false;  // shown before the next sample time: next() drops it
     return std::fmod(d, period) < sample_margin + 1e-6;
@@ -580,7 +581,7 @@ struct FFmpegSource::Impl {
         index = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value()));
       position = t;
       if (t < latest - 1.0) ++backwards;
-      if (!info.frame_rate.valid() && latest > -1e299 && t > latest) {  // no rate in the header: the first step
+      if (!info.frame_rate.valid() && !std::isinf(latest) && t > latest) {  // no rate in the header: the first step
         const AVRational r = av_d2q(1.0 / (t - latest), 100000);
         if (plausible_rate(r)) {
           info.frame_rate = {r.num, r.den};
@@ -600,7 +601,7 @@ struct FFmpegSource::Impl {
       }
       if (opts.sample_fps > 0) {
         const double period = 1.0 / opts.sample_fps;
-        if (next_sample < -1e299) next_sample = t;
+        if (std::isinf(next_sample)) next_sample = t;
         if (t + 1e-6 < next_sample) {
           av_frame_unref(frame.get());
           continue;
@@ -680,7 +681,7 @@ struct FFmpegSource::Impl {
     grid_stat.clear();
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
-    position = latest = -1e300;
+    position = latest = kNoTime;
     max_sent_pts = exact_until = INT64_MIN;
   }
 
@@ -692,12 +693,12 @@ struct FFmpegSource::Impl {
   void skip_to(double seconds) {
     drop_before = seconds - 1e-6;
     nonref_until = seconds;
-    next_sample = opts.sample_fps > 0 ? seconds : -1e300;
+    next_sample = opts.sample_fps > 0 ? seconds : kNoTime;
   }
 
   bool decode_key_frame(std::int64_t want, Frame& out) {
     reposition(want);
-    drop_before = nonref_until = next_sample = -1e300;
+    drop_before = nonref_until = next_sample = kNoTime;
     bool found = false;  // the seek lands on its packet or on a key frame before it
     while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
       const bool key = pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;

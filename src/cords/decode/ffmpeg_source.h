@@ -10,18 +10,20 @@
 
 namespace cords::decode {
 
-class FFmpegSource final : public VideoSource {
+class FFmpegSource final {
  public:
   /// Opens `path`. Throws Error{InputUnreadable} naming the file: missing, a directory, empty, not a media
   /// file, no video stream (e.g. audio only), or no decoder for its codec.
   FFmpegSource(const std::string& path, const DecodeOptions& opts);
-  ~FFmpegSource() override;
+  ~FFmpegSource();
   FFmpegSource(FFmpegSource&&) noexcept;
   FFmpegSource& operator=(FFmpegSource&&) noexcept;
 
-  const VideoInfo& info() const override;
-  bool next(Frame& frame) override;
-  std::int64_t skipped() const override;
+  const VideoInfo& info() const;
+  /// Next sampled frame; false at the end of the stream. Throws cords::Error on a fatal read error.
+  bool next(Frame& frame);
+  /// Corrupt packets or frames skipped so far (decoding goes on after them).
+  std::int64_t skipped() const;
 
   /// Repositions to the last key frame at or before `seconds`, so that next() continues from there; frames
   /// before `seconds` are then dropped (decoded without their non-reference frames). Sampling restarts there.

@@ -1,6 +1,6 @@
 #pragma once
-// Video sources: what the summarizer reads frames from. FFmpegSource (ffmpeg_source.h) decodes real files;
-// tests can provide their own sources.
+// What a video source says and gives: stream facts, decoded frames and the decoding options. FFmpegSource
+// (ffmpeg_source.h) is the one source; the pipeline uses it directly (an abstract source had no second user).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -67,16 +67,6 @@ struct DecodeOptions {
   double range_start = 0, range_end = 0;
   /// Compute segment::FrameStat for every decoded frame (FFmpegSource::take_frame_stats): about 30 us a frame.
   bool frame_stats = false;
-};
-
-class VideoSource {
- public:
-  virtual ~VideoSource() = default;
-  virtual const VideoInfo& info() const = 0;
-  /// Next sampled frame; false at the end of the stream. Throws cords::Error on a fatal read error.
-  virtual bool next(Frame& frame) = 0;
-  /// Corrupt packets or frames skipped so far (decoding goes on after them).
-  virtual std::int64_t skipped() const { return 0; }
 };
 
 }  // namespace cords::decode

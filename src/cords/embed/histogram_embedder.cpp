@@ -120,7 +120,7 @@ PictureQuality picture_quality(const Image& img) {
           sum += at(r, c);
           ++count;
         }
-      q.tiny[static_cast<std::size_t>(by * 16 + bx)] =
+      q.tiny[static_cast<std::size_t>(by) * 16 + static_cast<std::size_t>(bx)] =
           static_cast<std::uint8_t>(count > 0 ? std::lround(sum / count) : 0);
     }
   if (w < 3 || h < 3) return q;

@@ -104,9 +104,9 @@ void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* em
     const std::string lock_name = std::to_string(fnv1a(item.relative)) + ".lock";
     FileLock lock((fs::path(cfg.output_dir) / ".locks" / lock_name).string());
     if (!lock.held()) {
-      item.status = "locked";
+      item.status = ItemStatus::Locked;
     } else if ((!cfg.force || again) && fs::exists(fs::path(item.output) / cfg.video.json_name)) {
-      item.status = "skipped";
+      item.status = ItemStatus::Skipped;
       read_existing(item, cfg.video.json_name);
     } else {
       std::error_code ec;
@@ -117,17 +117,17 @@ void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* em
       c.force = true;  // replaces only a summary of this tool (summary_dir.h); anything else fails this video
       c.threads = threads;
       const SummaryResult r = run_summarize(c, {}, embedder);
-      item.status = "done";
+      item.status = ItemStatus::Done;
       item.duration = r.info.duration;
       item.keyframes = static_cast<std::int64_t>(r.keyframes.size());
       item.warnings = r.warnings;
     }
   } catch (const Error& e) {
-    item.status = "failed";
+    item.status = ItemStatus::Failed;
     item.error = e.what();
     item.exit_code = exit_code(e.kind());
   } catch (const std::exception& e) {
-    item.status = "failed";
+    item.status = ItemStatus::Failed;
     item.error = e.what();
     item.exit_code = exit_code(ErrorKind::Internal);
   }
@@ -196,6 +196,60 @@ struct Walk {
   }
 };
 
+// This shard's videos as report items: those found unreadable, or that would share an output folder with another
+// input, are failed already (with why); the others are pending.
+std::vector<BatchItem> shard_items(const BatchConfig& cfg, const std::vector<VideoEntry>& videos) {
+  std::vector<BatchItem> items;
+  const std::vector<std::string> names = output_names(videos);
+  std::map<std::string, std::vector<std::size_t>> by_output;  // to find videos that would still share an output
+  for (std::size_t v = 0; v < videos.size(); ++v) by_output[names[v]].push_back(v);
+  for (std::size_t v = 0; v < videos.size(); ++v) {
+    const auto& [path, rel, error] = videos[v];
+    if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index))
+      continue;
+    BatchItem item;
+    item.input = path;
+    item.relative = rel;
+    item.output = (fs::path(cfg.output_dir) / names[v]).string();
+    const auto& sharing = by_output[names[v]];
+    if (!error.empty()) {
+      item.status = ItemStatus::Failed;
+      item.error = error;
+      item.exit_code = exit_code(ErrorKind::InputUnreadable);
+    } else if (sharing.size() > 1) {  // e.g. two input folders of one name: neither is done, both say why
+      item.status = ItemStatus::Failed;
+      item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path +
+                   "' would share the output '" + names[v] + "'; give them as separate batches";
+      item.exit_code = exit_code(ErrorKind::InvalidArgument);
+    }
+    items.push_back(item);
+  }
+  return items;
+}
+
+// The pending items, cfg.jobs at a time (threads taking the next item in order), each with `threads` cores.
+void summarize_items(const BatchConfig& cfg, std::vector<BatchItem>& items, embed::Embedder* embedder, int threads,
+                     const BatchProgressFn& progress) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::int64_t> done{0};
+  std::mutex m;
+  auto worker = [&] {
+    for (std::size_t i = next++; i < items.size(); i = next++) {
+      BatchItem& item = items[i];
+      if (item.status == ItemStatus::Pending) summarize_item(cfg, item, embedder, threads, false);
+      const std::int64_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> g(m);
+        progress(d, static_cast<std::int64_t>(items.size()), item);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < std::min<int>(cfg.jobs, static_cast<int>(items.size())); ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
 }  // namespace
 
 std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs,
@@ -259,58 +313,18 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   fs::create_directories(fs::path(cfg.output_dir) / ".locks", ec);
   if (ec || ::access(cfg.output_dir.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write to '" + cfg.output_dir + "'" + (ec ? ": " + ec.message() : std::string()));
-  const std::vector<std::string> names = output_names(videos);
-  std::map<std::string, std::vector<std::size_t>> by_output;  // to find videos that would still share an output
-  for (std::size_t v = 0; v < videos.size(); ++v) by_output[names[v]].push_back(v);
-  for (std::size_t v = 0; v < videos.size(); ++v) {
-    const auto& [path, rel, error] = videos[v];
-    if (fnv1a(rel) % static_cast<std::uint64_t>(cfg.shard.count) != static_cast<std::uint64_t>(cfg.shard.index))
-      continue;
-    BatchItem item;
-    item.input = path;
-    item.relative = rel;
-    item.output = (fs::path(cfg.output_dir) / names[v]).string();
-    const auto& sharing = by_output[names[v]];
-    if (!error.empty()) {
-      item.status = "failed";
-      item.error = error;
-      item.exit_code = exit_code(ErrorKind::InputUnreadable);
-    } else if (sharing.size() > 1) {  // e.g. two input folders of one name: neither is done, both say why
-      item.status = "failed";
-      item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path +
-                   "' would share the output '" + names[v] + "'; give them as separate batches";
-      item.exit_code = exit_code(ErrorKind::InvalidArgument);
-    }
-    rep.items.push_back(item);
-  }
+  rep.items = shard_items(cfg, videos);
 
   // One model for the whole batch, shared by the jobs; the cores (--threads, else the machine's) split between them.
   auto embedder = embed::make_embedder({cfg.video.features, cfg.video.model, cfg.video.device});
   const int cores = cores_to_use(cfg.video);
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::int64_t> done{0};
-  std::mutex m;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < rep.items.size(); i = next++) {
-      BatchItem& item = rep.items[i];
-      if (item.status.empty()) summarize_item(cfg, item, embedder.get(), std::max(1, cores / cfg.jobs), false);
-      const std::int64_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> g(m);
-        progress(d, static_cast<std::int64_t>(rep.items.size()), item);
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1; j < std::min<int>(cfg.jobs, static_cast<int>(rep.items.size())); ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  summarize_items(cfg, rep.items, embedder.get(), std::max(1, cores / cfg.jobs), progress);
   // Videos another process had locked: done by it meanwhile (then complete here too), or free again after it failed
   // or died (then done now). So the process that finishes last writes a report of every video.
   for (auto& item : rep.items)
-    if (item.status == "locked") summarize_item(cfg, item, embedder.get(), cores, true);
+    if (item.status == ItemStatus::Locked) summarize_item(cfg, item, embedder.get(), cores, true);
 
-  for (const auto& i : rep.items) rep.failed += i.status == "failed";
+  for (const auto& i : rep.items) rep.failed += i.status == ItemStatus::Failed;
   rep.seconds = total.seconds();
   const std::string name = cfg.shard.count == 1 ? "report.json"
                                                 : "report-shard-" + std::to_string(cfg.shard.index) + "-of-" +

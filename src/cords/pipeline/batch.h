@@ -10,6 +10,7 @@
 //   - Sharding: video v belongs to shard hash(relative path) mod N: stable across machines and runs.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,11 +40,28 @@ struct BatchConfig {
   SummarizeConfig video;  ///< per-video settings (input, output_dir and force are set per video)
 };
 
+/// What became of one video in a batch run (report.json's "status"; docs/batch.md).
+enum class ItemStatus {
+  Pending,  ///< not processed (yet)
+  Done,     ///< summarized in this run
+  Skipped,  ///< already complete from an earlier run
+  Locked,   ///< another process holds its lock
+  Failed,   ///< its error is in BatchItem::error
+};
+/// "done", "skipped", "locked", "failed"; "" for Pending.
+const char* to_string(ItemStatus s);
+/// The inverse of to_string; std::nullopt for any other text.
+std::optional<ItemStatus> parse_item_status(const std::string& s);
+/// Done or skipped: the video's summary exists.
+inline bool complete(ItemStatus s) {
+  return s == ItemStatus::Done || s == ItemStatus::Skipped;
+}
+
 struct BatchItem {
   std::string input;     ///< path as found
   std::string relative;  ///< its path relative to its input folder
   std::string output;    ///< its summary directory
-  std::string status;    ///< "done", "skipped" (already complete), "locked" (another process has it), "failed"
+  ItemStatus status = ItemStatus::Pending;
   std::string error;     ///< for failed
   int exit_code = 0;     ///< for failed: the documented code of its error
   double duration = -1;  ///< of the video, seconds

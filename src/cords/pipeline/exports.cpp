@@ -22,7 +22,7 @@ std::string shots_csv(const std::vector<ShotSpan>& shots) {
   for (std::size_t i = 0; i < shots.size(); ++i) {
     const ShotSpan& s = shots[i];
     std::snprintf(row, sizeof row, "%zu,%lld,%s,%.3f,%lld,%s,%.3f,%lld,%s,%.3f\n", i + 1,
-                  static_cast<long long>(s.start_frame + 1), timecode(s.start).c_str(), s.start,
+                  static_cast<long long>(s.start_frame) + 1, timecode(s.start).c_str(), s.start,
                   static_cast<long long>(s.end_frame), timecode(s.end).c_str(), s.end,
                   static_cast<long long>(s.end_frame - s.start_frame), timecode(s.end - s.start).c_str(),
                   s.end - s.start);

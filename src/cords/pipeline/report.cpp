@@ -58,10 +58,11 @@ std::string url(const fs::path& rel) {
   return o;
 }
 
-int rank(const std::string& status) {
-  if (status == "done" || status == "skipped") return 3;
-  if (status == "failed") return 2;
-  return 1;  // locked
+// Which of two reports of one video wins a merge: a complete one, else a failure, else a lock or nothing.
+int rank(ItemStatus status) {
+  if (complete(status)) return 3;
+  if (status == ItemStatus::Failed) return 2;
+  return 1;
 }
 
 }  // namespace
@@ -103,9 +104,9 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   std::ostringstream h;
   int ok = 0, failed = 0;
   for (const auto& i : items) {
-    if (i.status == "failed")
+    if (i.status == ItemStatus::Failed)
       ++failed;
-    else if (i.status == "done" || i.status == "skipped")
+    else if (complete(i.status))
       ++ok;
   }
   h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -130,7 +131,7 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     << (failed ? ", " + std::to_string(failed) + " failed" : "")
     << " &middot; cords-summarize</div></header>\n<main>\n<div class=\"grid\">\n";
   for (const auto& i : items) {
-    if (i.status != "done" && i.status != "skipped") continue;
+    if (!complete(i.status)) continue;
     const fs::path dir =
         fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
     std::error_code ec;
@@ -155,7 +156,8 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
   if (failed) {
     h << "<section class=\"failed\"><h2>Failed</h2><ul>\n";
     for (const auto& i : items)
-      if (i.status == "failed") h << "<li>" << html(i.relative) << ": <code>" << html(i.error) << "</code></li>\n";
+      if (i.status == ItemStatus::Failed)
+        h << "<li>" << html(i.relative) << ": <code>" << html(i.error) << "</code></li>\n";
     h << "</ul></section>\n";
   }
   // Once everything has loaded, record how many sheets really decoded: a browser test reads it from the DOM.
@@ -170,10 +172,10 @@ void write_report(const std::string& path, const std::string& out_dir, const std
   nlohmann::json list = nlohmann::json::array();
   int failed = 0;
   for (const auto& i : items) {
-    nlohmann::json e = {{"input", i.input},     {"relative", i.relative}, {"output", i.output},
-                        {"status", i.status},   {"duration", i.duration}, {"keyframes", i.keyframes},
-                        {"seconds", i.seconds}, {"warnings", i.warnings}};
-    if (i.status == "failed") {
+    nlohmann::json e = {
+        {"input", i.input},       {"relative", i.relative},   {"output", i.output},   {"status", to_string(i.status)},
+        {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds}, {"warnings", i.warnings}};
+    if (i.status == ItemStatus::Failed) {
       e["error"] = i.error;
       e["exit_code"] = i.exit_code;
       ++failed;
@@ -194,7 +196,7 @@ int merge_reports(const std::string& out_dir) {
   write_report((fs::path(out_dir) / "report.json").string(), out_dir, items, Shard{0, 0}, seconds);
   write_gallery(out_dir, items);
   return static_cast<int>(
-      std::count_if(items.begin(), items.end(), [](const BatchItem& i) { return i.status == "failed"; }));
+      std::count_if(items.begin(), items.end(), [](const BatchItem& i) { return i.status == ItemStatus::Failed; }));
 }
 
 }  // namespace cords::pipeline

@@ -51,6 +51,30 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
 
 }  // namespace
 
+namespace {
+struct StatusName {
+  ItemStatus status;
+  const char* name;
+};
+constexpr StatusName kStatusNames[] = {{ItemStatus::Pending, ""},
+                                       {ItemStatus::Done, "done"},
+                                       {ItemStatus::Skipped, "skipped"},
+                                       {ItemStatus::Locked, "locked"},
+                                       {ItemStatus::Failed, "failed"}};
+}  // namespace
+
+const char* to_string(ItemStatus s) {
+  for (const auto& n : kStatusNames)
+    if (n.status == s) return n.name;
+  return "";
+}
+
+std::optional<ItemStatus> parse_item_status(const std::string& s) {
+  for (const auto& n : kStatusNames)
+    if (s == n.name) return n.status;
+  return std::nullopt;
+}
+
 std::vector<BatchItem> parse_report(const std::string& text, const std::string& name) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw input_unreadable("cannot read report '" + name + "': not valid JSON");
@@ -65,7 +89,10 @@ std::vector<BatchItem> parse_report(const std::string& text, const std::string& 
     i.input = field<std::string>(it, "input", "", name);
     i.relative = field<std::string>(it, "relative", "", name);
     i.output = field<std::string>(it, "output", "", name);
-    i.status = field<std::string>(it, "status", "", name);
+    const std::string status = field<std::string>(it, "status", "", name);
+    const auto parsed = parse_item_status(status);
+    if (!parsed) throw input_unreadable("malformed report '" + name + "': unknown status '" + status + "'");
+    i.status = *parsed;
     i.error = field<std::string>(it, "error", "", name);
     i.exit_code = field<int>(it, "exit_code", 0, name);
     i.duration = field<double>(it, "duration", -1.0, name);

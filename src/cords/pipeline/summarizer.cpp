@@ -9,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,22 @@ std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
   return embed::make_embedder({c.features, c.model, c.device});
 }
 
+// --selector: a set function of select's registry (or a mixture of them), or one of these baselines.
+enum class Baseline { None, Uniform, Random };
+struct BaselineInfo {
+  const char* name;
+  Baseline kind;
+};
+const std::vector<BaselineInfo>& baselines() {
+  static const std::vector<BaselineInfo> b = {{"uniform", Baseline::Uniform}, {"random", Baseline::Random}};
+  return b;
+}
+Baseline baseline_of(const std::string& selector) {
+  for (const auto& b : baselines())
+    if (selector == b.name) return b.kind;
+  return Baseline::None;
+}
+
 // An output file name inside DIR: one plain name with one of the given extensions.
 void check_output_name(const std::string& option, const std::string& name, const std::vector<std::string>& exts) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
@@ -98,6 +115,12 @@ void check_output_name(const std::string& option, const std::string& name, const
 }
 
 }  // namespace
+
+std::string selector_help() {
+  std::string s = select::function_names() + ", a weighted mixture";
+  for (const auto& b : baselines()) s += std::string(", ") + b.name;
+  return s;
+}
 
 int cores_to_use(const SummarizeConfig& cfg) {
   return cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -135,7 +158,7 @@ void validate_config(const SummarizeConfig& c) {
     throw invalid_argument("--sheet-width must be 200 to 16384 pixels");
   if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
     throw invalid_argument("--hwaccel must be auto, cuda or none, got '" + c.hwaccel + "'");
-  if (c.selector != "uniform" && c.selector != "random") {
+  if (baseline_of(c.selector) == Baseline::None) {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
     if (select::parse_metric(c.metric) == select::Metric::Precomputed)
@@ -308,7 +331,8 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
                                  const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
                                  std::vector<double>& gains, double& objective) {
   const auto m = static_cast<std::int64_t>(candidates.size());
-  if (cfg.selector == "uniform") {  // evenly spaced in sample order
+  const Baseline baseline = baseline_of(cfg.selector);
+  if (baseline == Baseline::Uniform) {  // evenly spaced in sample order
     std::vector<std::int64_t> idx;
     for (std::int64_t t = 0; t < k; ++t)
       idx.push_back(
@@ -318,8 +342,8 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
     return idx;
   }
   select::SelectionConfig sc;
-  sc.function = cfg.selector == "random" ? "facility-location" : cfg.selector;
-  sc.optimizer = cfg.selector == "random" ? "random" : cfg.optimizer;
+  sc.function = baseline == Baseline::Random ? "facility-location" : cfg.selector;  // (the objective reported)
+  sc.optimizer = baseline == Baseline::Random ? "random" : cfg.optimizer;
   sc.kernel.metric = select::parse_metric(cfg.metric);
   sc.budget = k;
   sc.greedy.seed = cfg.seed;
@@ -599,157 +623,193 @@ class ClipPacer {
 };
 
 // Pass 2: full-resolution frames at the keyframes, and the clip segments around them.
-void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
-  if (!cfg.write_keyframes && !cfg.write_sheet && !cfg.write_clip) return;
-  const auto& info = res.info;
-  // Fast mode: the keyframes are the input's key frames, so each clip segment can start at one and be copied
-  // packet for packet (no decoding or encoding at all). Falls back to encoding when the container cannot hold the
-  // codec or the input's timestamps do not allow a copy.
-  bool encode_clip = cfg.write_clip;
-  // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
-  // last, so that sound and pictures start together at every joint.
-  std::unique_ptr<decode::AudioReader> audio =
-      cfg.write_clip && cfg.clip_audio ? decode::AudioReader::open(cfg.input) : nullptr;
-  const output::ClipAudio sound{audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0};
-  if (cfg.write_clip && cfg.keyframes_only && !res.fast_fallback && cfg.clip_copy) {
-    if (auto copier =
-            output::ClipCopier::open(cfg.input, (fs::path(dir) / cfg.clip_name).string(), audio ? &sound : nullptr)) {
-      bool ok = true;
-      std::int64_t written = 0;  // sample frames of sound so far
-      for (const auto& w : merged_windows(res.keyframes, 0.0, cfg.clip_seconds)) {
-        output::ClipCopier::CopiedSpan span;
-        if (!(ok = copier->append(w.start, w.end, &span))) break;
-        if (!audio || span.until <= span.from) continue;
-        // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
-        const double rate = audio->sample_rate();
-        const std::int64_t at = std::llround(span.at * rate),
-                           until = std::llround((span.at + span.until - span.from) * rate);
-        if (at > written) {
-          copier->write_audio(std::vector<float>(
-              static_cast<std::size_t>(at - written) * static_cast<std::size_t>(sound.channels), 0.0f));
-          written = at;
-        }
-        if (until > written)
-          copier->write_audio(audio->read(span.from + static_cast<double>(written - at) / rate, until - written));
-        written = std::max(written, until);
-      }
-      if (ok && copier->packets() > 0) {
-        copier->close();
-        encode_clip = false;
-        res.clip_codec = copier->codec();
-        res.clip_audio = copier->audio_codec();
-        res.clip_mode = "copy";
-      }
+// Pass 2: the keyframe images, the contact sheet and the clip, written into `dir`. One object per summary; its
+// steps in the order run() takes them.
+class VisualsWriter {
+ public:
+  VisualsWriter(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress)
+      : cfg_(cfg), res_(res), info_(res.info), dir_(dir), progress_(progress) {}
+
+  void run() {
+    if (!cfg_.write_keyframes && !cfg_.write_sheet && !cfg_.write_clip) return;
+    // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
+    // last, so that sound and pictures start together at every joint.
+    if (cfg_.write_clip && cfg_.clip_audio) audio_ = decode::AudioReader::open(cfg_.input);
+    sound_ = {audio_ ? audio_->sample_rate() : 0, audio_ ? audio_->channels() : 0};
+    encode_clip_ = cfg_.write_clip && !try_copy_clip();
+    if (!cfg_.write_keyframes && !cfg_.write_sheet && !encode_clip_) return;
+    if (!encode_clip_) audio_.reset();
+    set_up_sheet();
+    decode::FFmpegSource src(cfg_.input, decode_options());
+    if (encode_clip_) open_clip();
+    // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
+    single_key_frames_ = cfg_.keyframes_only && !res_.fast_fallback && !encode_clip_;
+    if (single_key_frames_) decode_key_frames_in_parallel();
+    for (const auto& w : windows()) decode_window(src, w);
+    drop_lost_keyframes();
+    if (clip_) {
+      if (pacer_->slots() == 0)
+        throw input_unreadable("cannot read video '" + cfg_.input +
+                               "': no frame of the summary clip could be decoded (broken timestamps?)");
+      pacer_->finish();
+      clip_->close();
     }
+    if (cfg_.write_sheet) write_sheet();
   }
-  if (!cfg.write_keyframes && !cfg.write_sheet && !encode_clip) return;
+
+ private:
+  // Fast mode: the keyframes are the input's key frames, so each clip segment can start at one and be copied packet
+  // for packet (no decoding or encoding at all); the sound is encoded again segment by segment. False when the
+  // container cannot hold the codec or the input's timestamps do not allow a copy: the clip is then encoded.
+  bool try_copy_clip() {
+    if (!(cfg_.write_clip && cfg_.keyframes_only && !res_.fast_fallback && cfg_.clip_copy)) return false;
+    auto copier =
+        output::ClipCopier::open(cfg_.input, (fs::path(dir_) / cfg_.clip_name).string(), audio_ ? &sound_ : nullptr);
+    if (!copier) return false;
+    std::int64_t written = 0;  // sample frames of sound so far
+    for (const auto& w : merged_windows(res_.keyframes, 0.0, cfg_.clip_seconds)) {
+      output::ClipCopier::CopiedSpan span;
+      if (!copier->append(w.start, w.end, &span)) return false;
+      if (!audio_ || span.until <= span.from) continue;
+      // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
+      const double rate = audio_->sample_rate();
+      const std::int64_t at = std::llround(span.at * rate),
+                         until = std::llround((span.at + span.until - span.from) * rate);
+      if (at > written) {
+        copier->write_audio(std::vector<float>(
+            static_cast<std::size_t>(at - written) * static_cast<std::size_t>(sound_.channels), 0.0f));
+        written = at;
+      }
+      if (until > written)
+        copier->write_audio(audio_->read(span.from + static_cast<double>(written - at) / rate, until - written));
+      written = std::max(written, until);
+    }
+    if (copier->packets() == 0) return false;
+    copier->close();
+    res_.clip_codec = copier->codec();
+    res_.clip_audio = copier->audio_codec();
+    res_.clip_mode = "copy";
+    return true;
+  }
+
   // The clip's size: at most clip_max_height lines, the input's aspect ratio, even sides (4:2:0).
-  const int clip_h = std::max(2, std::min(info.height, cfg.clip_max_height)) / 2 * 2;
-  const int clip_w = std::max(2, static_cast<int>(std::lround(1.0 * info.width * clip_h / info.height))) / 2 * 2;
-  const Window* window = nullptr;  // the one being decoded
-  std::size_t next_key = 0;        // its first keyframe not yet seen
-  // Whether a frame shown at `pts` is the window's next keyframe (or the first frame after it, if it was lost).
-  const auto reaches_next_key = [&](std::int64_t pts) {
-    return window && next_key < window->keys.size() && pts >= res.keyframes[window->keys[next_key]].ts.pts;
-  };
-  // Clip frames are converted straight to the clip's size in YUV; the keyframes themselves (the first frame at or
-  // after each keyframe's pts: the keyframe, or the one after it if it was lost) at full size in RGB.
-  decode::DecodeOptions o;
-  o.sample_fps = 0;  // every frame
-  o.threads = cfg.threads;
-  o.hwaccel = cfg.hwaccel;
-  if (encode_clip) {
-    o.out_width = clip_w;
-    o.out_height = clip_h;
-    o.yuv420 = true;
-    o.native_size_for = [&](const Timestamp& ts) { return reaches_next_key(ts.pts); };
+  int clip_height() const { return std::max(2, std::min(info_.height, cfg_.clip_max_height)) / 2 * 2; }
+  int clip_width() const {
+    return std::max(2, static_cast<int>(std::lround(1.0 * info_.width * clip_height() / info_.height))) / 2 * 2;
   }
-  decode::FFmpegSource src(cfg.input, o);
-  std::unique_ptr<output::ClipWriter> clip;
-  if (!encode_clip) audio.reset();
-  if (encode_clip) {
-    clip = std::make_unique<output::ClipWriter>((fs::path(dir) / cfg.clip_name).string(), info.frame_rate, clip_w,
-                                                clip_h, audio ? &sound : nullptr);
-    res.clip_codec = clip->codec();
-    res.clip_audio = clip->audio_codec();
-    res.clip_mode = "encode";
+
+  // Whether a frame shown at `pts` is the current window's next keyframe (or the first frame after it, if it was
+  // lost).
+  bool reaches_next_key(std::int64_t pts) const {
+    return window_ && next_key_ < window_->keys.size() && pts >= res_.keyframes[window_->keys[next_key_]].ts.pts;
   }
-  std::unique_ptr<ClipPacer> pacer =
-      clip ? std::make_unique<ClipPacer>(*clip, 1.0 / frame_seconds(info),
-                                         static_cast<int>(std::lround(cfg.clip_crossfade / frame_seconds(info))),
-                                         audio ? audio->sample_rate() : 0, audio ? audio->channels() : 0)
-           : nullptr;
-  std::int64_t samples_written = 0;  // of sound, so far
-  const auto add_sound = [&](double from, std::int64_t pictures_before, std::int64_t pictures) {
-    if (!audio || pictures <= 0) return;
+
+  // Every frame; clip frames converted straight to the clip's size in YUV, the keyframes themselves (the first frame
+  // at or after each keyframe's pts: the keyframe, or the one after it if it was lost) at full size in RGB.
+  decode::DecodeOptions decode_options() const {
+    decode::DecodeOptions o;
+    o.sample_fps = 0;
+    o.threads = cfg_.threads;
+    o.hwaccel = cfg_.hwaccel;
+    if (encode_clip_) {
+      o.out_width = clip_width();
+      o.out_height = clip_height();
+      o.yuv420 = true;
+      o.native_size_for = [this](const Timestamp& ts) { return reaches_next_key(ts.pts); };
+    }
+    return o;
+  }
+
+  void open_clip() {
+    clip_ = std::make_unique<output::ClipWriter>((fs::path(dir_) / cfg_.clip_name).string(), info_.frame_rate,
+                                                 clip_width(), clip_height(), audio_ ? &sound_ : nullptr);
+    res_.clip_codec = clip_->codec();
+    res_.clip_audio = clip_->audio_codec();
+    res_.clip_mode = "encode";
+    pacer_ = std::make_unique<ClipPacer>(*clip_, 1.0 / frame_seconds(info_),
+                                         static_cast<int>(std::lround(cfg_.clip_crossfade / frame_seconds(info_))),
+                                         sound_.sample_rate, sound_.channels);
+  }
+
+  // The window's sound: from `from`, as long as the pictures written so far last in all.
+  void add_sound(double from, std::int64_t pictures_before, std::int64_t pictures) {
+    if (!audio_ || pictures <= 0) return;
     const std::int64_t until =
-        std::llround(static_cast<double>(pictures_before + pictures) * audio->sample_rate() * frame_seconds(info));
-    pacer->sound(audio->read(from, until - samples_written));
-    samples_written = until;
-  };
-  // Windows are centred on the keyframes; in fast mode the keyframes are key frames, and a window that starts at
-  // one needs no decoding before it. Without a clip to encode, each keyframe is a point.
-  const double before = cfg.keyframes_only ? 0.0 : cfg.clip_seconds / 2, after = cfg.clip_seconds - before;
-  // Frame-exact shots keep each stretch inside its keyframe's shot (stream seconds; the next shot's first frame out).
-  std::vector<std::pair<double, double>> bounds;
-  const double half_frame = 0.5 * frame_seconds(info);
-  if (res.shot_detection == "frames") {  // from the exported spans (--end clamps the last one), by sample shot
-    bounds.resize(res.shots.size());
-    for (const auto& span : res.shot_spans)
-      if (span.sample_shot >= 0)
-        bounds[static_cast<std::size_t>(span.sample_shot)] = {info.start + span.start,
-                                                              info.start + span.end - half_frame};
-  } else if (cfg.start_seconds > 0 || cfg.end_seconds > 0) {  // --start/--end: the stretch summarized
-    const double lo = info.start + cfg.start_seconds,
-                 hi = cfg.end_seconds > 0 ? info.start + cfg.end_seconds - half_frame : 1e300;
-    for (std::size_t i = 0; i < res.shots.size(); ++i) bounds.emplace_back(lo, hi);
+        std::llround(static_cast<double>(pictures_before + pictures) * audio_->sample_rate() * frame_seconds(info_));
+    pacer_->sound(audio_->read(from, until - samples_written_));
+    samples_written_ = until;
   }
-  const std::vector<Window> windows =
-      encode_clip ? merged_windows(res.keyframes, before, after, bounds.empty() ? nullptr : &bounds)
-                  : merged_windows(res.keyframes, 0.0, 0.0);
+
+  // Windows centred on the keyframes (in fast mode the keyframes are key frames, and a window that starts at one
+  // needs no decoding before it); without a clip to encode, each keyframe is a point. Frame-exact shots keep each
+  // stretch inside its keyframe's shot (stream seconds; the next shot's first frame out), --start/--end inside the
+  // stretch summarized.
+  std::vector<Window> windows() const {
+    if (!encode_clip_) return merged_windows(res_.keyframes, 0.0, 0.0);
+    const double before = cfg_.keyframes_only ? 0.0 : cfg_.clip_seconds / 2, after = cfg_.clip_seconds - before;
+    std::vector<std::pair<double, double>> bounds;
+    const double half_frame = 0.5 * frame_seconds(info_);
+    if (res_.shot_detection == "frames") {  // from the exported spans (--end clamps the last one), by sample shot
+      bounds.resize(res_.shots.size());
+      for (const auto& span : res_.shot_spans)
+        if (span.sample_shot >= 0)
+          bounds[static_cast<std::size_t>(span.sample_shot)] = {info_.start + span.start,
+                                                                info_.start + span.end - half_frame};
+    } else if (cfg_.start_seconds > 0 || cfg_.end_seconds > 0) {
+      const double lo = info_.start + cfg_.start_seconds, hi = cfg_.end_seconds > 0
+                                                                   ? info_.start + cfg_.end_seconds - half_frame
+                                                                   : std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < res_.shots.size(); ++i) bounds.emplace_back(lo, hi);
+    }
+    return merged_windows(res_.keyframes, before, after, bounds.empty() ? nullptr : &bounds);
+  }
+
   // Each keyframe image is written as soon as it is decoded; the sheet keeps only a thumbnail of it, so memory does
   // not grow with the keyframes' resolution (an hour of 4K holds 360 keyframes of 24.9 MB at full size).
-  output::SheetOptions sheet_opts;
-  sheet_opts.columns = cfg.sheet_columns;
-  if (cfg.sheet_width > 0) {  // tiles and gaps (8 pixels, SheetOptions) fill the width asked for
-    const int n = static_cast<int>(res.keyframes.size());
-    const int cols = std::max(
-        2, cfg.sheet_columns > 0 ? cfg.sheet_columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0)))));
-    sheet_opts.tile_width = std::max(32, (cfg.sheet_width - 8) / cols - 8);
+  void set_up_sheet() {
+    sheet_opts_.columns = cfg_.sheet_columns;
+    if (cfg_.sheet_width > 0) {  // tiles and gaps (8 pixels, SheetOptions) fill the width asked for
+      const int n = static_cast<int>(res_.keyframes.size());
+      const int cols =
+          std::max(2, cfg_.sheet_columns > 0 ? cfg_.sheet_columns
+                                             : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0)))));
+      sheet_opts_.tile_width = std::max(32, (cfg_.sheet_width - 8) / cols - 8);
+    }
+    thumbs_.assign(res_.keyframes.size(), Image{});
+    have_.assign(res_.keyframes.size(), 0);
+    // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
+    if (cfg_.write_keyframes) fs::create_directory(fs::path(dir_) / "keyframes");
   }
-  std::vector<Image> thumbs(res.keyframes.size());
-  std::vector<char> have(res.keyframes.size(), 0);  // (char: workers below set their own keyframes' slots)
-  // Not create_directories: after an interruption has removed the temporary folder, nothing may make it again.
-  if (cfg.write_keyframes) fs::create_directory(fs::path(dir) / "keyframes");
-  std::size_t done = 0;
-  std::mutex progress_mutex;
-  const auto keep = [&](std::size_t key, const Image& image) {
-    if (cfg.write_keyframes) output::write_image((fs::path(dir) / res.keyframes[key].image).string(), image);
-    if (cfg.write_sheet) thumbs[key] = output::thumbnail(image, 2 * sheet_opts.tile_width);
-    have[key] = 1;
-    std::lock_guard<std::mutex> lock(progress_mutex);
-    ++done;
-    if (progress) progress("write", static_cast<std::int64_t>(done), static_cast<std::int64_t>(res.keyframes.size()));
-  };
-  // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it),
-  // so they are decoded and written by several workers, each with its own decoder, one core each.
-  const bool single_key_frames = cfg.keyframes_only && !res.fast_fallback && !encode_clip;
-  const int cores = cores_to_use(cfg);
-  const int workers = single_key_frames ? std::min<int>(cores, static_cast<int>(res.keyframes.size()) / 4) : 0;
-  if (workers > 1) {
+
+  // Keyframe `key`'s image: written, thumbnailed for the sheet, counted. Safe to call from several threads for
+  // different keys.
+  void keep(std::size_t key, const Image& image) {
+    if (cfg_.write_keyframes) output::write_image((fs::path(dir_) / res_.keyframes[key].image).string(), image);
+    if (cfg_.write_sheet) thumbs_[key] = output::thumbnail(image, 2 * sheet_opts_.tile_width);
+    have_[key] = 1;
+    std::lock_guard<std::mutex> lock(progress_mutex_);
+    ++done_;
+    if (progress_)
+      progress_("write", static_cast<std::int64_t>(done_), static_cast<std::int64_t>(res_.keyframes.size()));
+  }
+
+  // Single key frames: decoded and written by several workers, each with its own decoder, one core each.
+  void decode_key_frames_in_parallel() {
+    const int workers = std::min<int>(cores_to_use(cfg_), static_cast<int>(res_.keyframes.size()) / 4);
+    if (workers <= 1) return;
     std::atomic<std::size_t> next{0};
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
     std::vector<std::thread> threads;
     for (int w = 0; w < workers; ++w)
       threads.emplace_back([&, w] {
         try {
-          decode::DecodeOptions one = o;
+          decode::DecodeOptions one = decode_options();
           one.threads = 1;
           one.hwaccel = "none";  // one frame each: a CPU core does it sooner than a new NVDEC session
-          decode::FFmpegSource own(cfg.input, one);
-          for (std::size_t key; (key = next++) < res.keyframes.size();) {
+          decode::FFmpegSource own(cfg_.input, one);
+          for (std::size_t key; (key = next++) < res_.keyframes.size();) {
             decode::Frame f;
-            if (own.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, f.image);
+            if (own.decode_key_frame(res_.keyframes[key].ts.pts, f)) keep(key, f.image);
           }
         } catch (...) {
           errors[static_cast<std::size_t>(w)] = std::current_exception();
@@ -759,95 +819,118 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
   }
-  for (const auto& w : windows) {
-    window = &w;
-    next_key = 0;
-    if (single_key_frames) {
+
+  // One window: its keyframes kept, its frames paced into the clip, its sound added.
+  void decode_window(decode::FFmpegSource& src, const Window& w) {
+    window_ = &w;
+    next_key_ = 0;
+    if (single_key_frames_) {
       bool all = true;
       for (std::size_t key : w.keys) {
         decode::Frame f;
-        if (!have[key] && src.decode_key_frame(res.keyframes[key].ts.pts, f)) keep(key, f.image);
-        all = all && have[key];
+        if (!have_[key] && src.decode_key_frame(res_.keyframes[key].ts.pts, f)) keep(key, f.image);
+        all = all && have_[key];
       }
-      if (all) continue;  // else decode the window as below (the source was repositioned there)
+      if (all) return;  // else decode the window as below (the source was repositioned there)
     }
     // Go on decoding when that is cheaper than decoding from the key frame before the window; else seek.
     const double pos = src.position(), key = src.key_frame_before(w.start);
-    if (pos > -1e299 && pos < w.start && (key < 0 ? w.start - pos < 2.0 : w.start - pos <= w.start - key))
+    if (!std::isinf(pos) && pos < w.start && (key < 0 ? w.start - pos < 2.0 : w.start - pos <= w.start - key))
       src.skip_to(w.start);
     else
       src.seek(w.start);
     decode::Frame f;
-    if (pacer) pacer->begin();
+    if (pacer_) pacer_->begin();
     double after_window = -1;  // where the first frame after the window is shown
     while (src.next(f)) {
       const double t = f.ts.seconds();
       if (t > w.end + 1e-6 && after_window < 0) after_window = t;
-      if (t > w.end + 1e-6 && next_key >= w.keys.size()) break;
+      if (t > w.end + 1e-6 && next_key_ >= w.keys.size()) break;
       while (reaches_next_key(f.ts.pts)) {
         // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
-        if (!have[w.keys[next_key]]) keep(w.keys[next_key], f.image);
-        ++next_key;
+        if (!have_[w.keys[next_key_]]) keep(w.keys[next_key_], f.image);
+        ++next_key_;
       }
-      if (pacer && t <= w.end + 1e-6) pacer->add(t, std::move(f.yuv));
+      if (pacer_ && t <= w.end + 1e-6) pacer_->add(t, std::move(f.yuv));
     }
-    if (pacer) {
+    if (pacer_) {
       // The last frame lasts until the next one, or the stream's end; at most a frame past the window's end.
-      const double stream_end = info.duration > 0 ? info.start + info.duration : -1;
-      pacer->end(std::min(after_window >= 0 ? after_window : stream_end, w.end + frame_seconds(info)));
-      add_sound(pacer->window_start(), pacer->window_first(), pacer->slots() - pacer->window_first());
+      const double stream_end = info_.duration > 0 ? info_.start + info_.duration : -1;
+      pacer_->end(std::min(after_window >= 0 ? after_window : stream_end, w.end + frame_seconds(info_)));
+      add_sound(pacer_->window_start(), pacer_->window_first(), pacer_->slots() - pacer_->window_first());
     }
   }
-  // Keyframes whose frame pass 2 did not find again (timestamps that restart or jump, an input that changed
-  // since pass 1) are dropped from the summary and reported: the manifest lists only what was written.
-  const auto dropped = static_cast<std::size_t>(std::count(have.begin(), have.end(), false));
-  if (dropped > 0 && (cfg.write_keyframes || cfg.write_sheet)) {
-    if (dropped == have.size())
+
+  // Keyframes whose frame pass 2 did not find again (timestamps that restart or jump, an input that changed since
+  // pass 1) are dropped from the summary and reported: the manifest lists only what was written.
+  void drop_lost_keyframes() {
+    const auto dropped = static_cast<std::size_t>(std::count(have_.begin(), have_.end(), false));
+    if (dropped == 0 || !(cfg_.write_keyframes || cfg_.write_sheet)) return;
+    if (dropped == have_.size())
       throw input_unreadable(
-          "cannot read video '" + cfg.input + "': none of the " + std::to_string(dropped) +
+          "cannot read video '" + cfg_.input + "': none of the " + std::to_string(dropped) +
           " keyframes could be decoded again (its timestamps restart or jump, or it changed while being read)");
     std::vector<Keyframe> kept;
     std::vector<Image> kept_thumbs;
-    for (std::size_t i = 0; i < have.size(); ++i) {
-      if (!have[i]) continue;
-      kept.push_back(res.keyframes[i]);
-      kept_thumbs.push_back(std::move(thumbs[i]));
+    for (std::size_t i = 0; i < have_.size(); ++i) {
+      if (!have_[i]) continue;
+      kept.push_back(res_.keyframes[i]);
+      kept_thumbs.push_back(std::move(thumbs_[i]));
     }
-    res.warnings.push_back(std::to_string(dropped) + " keyframe(s) could not be decoded again and were dropped " +
-                           "(timestamps that restart or jump, or an input that changed while being read)");
-    res.keyframes = std::move(kept);
-    thumbs = std::move(kept_thumbs);
+    res_.warnings.push_back(std::to_string(dropped) + " keyframe(s) could not be decoded again and were dropped " +
+                            "(timestamps that restart or jump, or an input that changed while being read)");
+    res_.keyframes = std::move(kept);
+    thumbs_ = std::move(kept_thumbs);
   }
-  if (clip) {
-    if (pacer->slots() == 0)
-      throw input_unreadable("cannot read video '" + cfg.input +
-                             "': no frame of the summary clip could be decoded (broken timestamps?)");
-    pacer->finish();
-    clip->close();
-  }
-  if (cfg.write_sheet) {
+
+  void write_sheet() {
     std::vector<output::SheetTile> tiles;
-    for (std::size_t i = 0; i < thumbs.size(); ++i)
-      tiles.push_back({&thumbs[i], format_time(res.keyframes[i].ts.seconds() - info.start)});
+    for (std::size_t i = 0; i < thumbs_.size(); ++i)
+      tiles.push_back({&thumbs_[i], format_time(res_.keyframes[i].ts.seconds() - info_.start)});
     char line[512];
-    std::snprintf(line, sizeof line, "%s", fs::path(cfg.input).filename().string().c_str());
-    sheet_opts.header.push_back(line);
+    std::snprintf(line, sizeof line, "%s", fs::path(cfg_.input).filename().string().c_str());
+    sheet_opts_.header.push_back(line);
     // Header: what vcsi users expect to see (size, bitrate, audio), the frame rate as a decimal.
-    std::string meta = format_time(std::max(0.0, info.duration)) + "  |  " + format_bytes(info.file_size);
-    if (info.bit_rate > 0) meta += ", " + std::to_string((info.bit_rate + 500) / 1000) + " kb/s";
-    meta += "  |  " + std::to_string(info.width) + "x" + std::to_string(info.height) + " " + info.codec + " " +
-            format_rate(info.frame_rate) + " fps";
-    meta += "  |  " + (info.audio_codec.empty()
+    std::string meta = format_time(std::max(0.0, info_.duration)) + "  |  " + format_bytes(info_.file_size);
+    if (info_.bit_rate > 0) meta += ", " + std::to_string((info_.bit_rate + 500) / 1000) + " kb/s";
+    meta += "  |  " + std::to_string(info_.width) + "x" + std::to_string(info_.height) + " " + info_.codec + " " +
+            format_rate(info_.frame_rate) + " fps";
+    meta += "  |  " + (info_.audio_codec.empty()
                            ? std::string("no audio")
-                           : "audio " + info.audio_codec + " " + plural(info.audio_channels, "channel"));
-    meta += "  |  " + plural(static_cast<long long>(res.keyframes.size()), "keyframe") + " of " +
-            plural(res.sampled, "sample") + "  |  " + cfg.selector;
+                           : "audio " + info_.audio_codec + " " + plural(info_.audio_channels, "channel"));
+    meta += "  |  " + plural(static_cast<long long>(res_.keyframes.size()), "keyframe") + " of " +
+            plural(res_.sampled, "sample") + "  |  " + cfg_.selector;
     std::snprintf(line, sizeof line, "%s", meta.c_str());
-    sheet_opts.header.push_back(line);
-    output::write_image((fs::path(dir) / cfg.sheet_name).string(), output::make_contact_sheet(tiles, sheet_opts));
+    sheet_opts_.header.push_back(line);
+    output::write_image((fs::path(dir_) / cfg_.sheet_name).string(), output::make_contact_sheet(tiles, sheet_opts_));
   }
+
+  const SummarizeConfig& cfg_;
+  SummaryResult& res_;
+  const decode::VideoInfo& info_;
+  const std::string& dir_;
+  const ProgressFn& progress_;
+  std::unique_ptr<decode::AudioReader> audio_;
+  output::ClipAudio sound_{0, 0};
+  bool encode_clip_ = false;
+  bool single_key_frames_ = false;
+  std::unique_ptr<output::ClipWriter> clip_;
+  std::unique_ptr<ClipPacer> pacer_;
+  std::int64_t samples_written_ = 0;  // of sound, so far
+  const Window* window_ = nullptr;    // the one being decoded
+  std::size_t next_key_ = 0;          // its first keyframe not yet seen
+  output::SheetOptions sheet_opts_;
+  std::vector<Image> thumbs_;
+  std::vector<char> have_;  // (char: workers set their own keyframes' slots)
+  std::size_t done_ = 0;
+  std::mutex progress_mutex_;
+};
+
+void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress) {
+  VisualsWriter(cfg, res, dir, progress).run();
 }
 
+// One piece: the manifest's layout, key by key as docs/formats.md lists them (pinned by tests/golden/summary.json).
 nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
   using nlohmann::json;
   json kf = json::array();
@@ -942,30 +1025,18 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
 
 }  // namespace
 
-SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& progress, embed::Embedder* shared) {
-  Stopwatch total;
-  validate_config(asked);
-  SummaryResult res;
-  SummarizeConfig cfg = asked;
-  if (cfg.write_sheet && !output::contact_sheet_available()) {  // a build without OpenCV (the GPU machine's)
-    cfg.write_sheet = false;
-    res.warnings.push_back("this build has no OpenCV: no contact sheet was drawn");
-  }
-  res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
-  check_summary_destination(res.output_dir, cfg.input, cfg.force, cfg.json_name);
-  remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
-  select::set_threads(cfg.threads);
+namespace {
 
-  // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
-  if (!shared && cfg.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
-  std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
-  embed::Embedder* emb = shared ? shared : owned.get();
-  res.embedder = emb->name();
+// Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
+// short input with a single key frame is sampled normally in fast mode. Checks that there is something to
+// summarize and records what degraded the input in res.warnings.
+Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
+                     std::vector<segment::FrameStat>& frame_stats) {
   decode::DecodeOptions dopt;
   dopt.sample_fps = cfg.sample_fps;
   dopt.keyframes_only = cfg.keyframes_only;
-  dopt.out_width = emb->input_width();
-  dopt.out_height = emb->input_height();
+  dopt.out_width = emb.input_width();
+  dopt.out_height = emb.input_height();
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
   dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
@@ -983,12 +1054,11 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
   DecodeReport seen;
   Samples s;
-  std::vector<segment::FrameStat> frame_stats;
   if (parts > 1) {
     src.reset();
-    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, *emb, progress, seen, frame_stats);
+    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, emb, progress, seen, frame_stats);
   } else {
-    s = decode_and_embed(*src, *emb, cfg, progress);
+    s = decode_and_embed(*src, emb, cfg, progress);
     seen = report_of(*src);
     frame_stats = src->take_frame_stats();
   }
@@ -997,7 +1067,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     dopt.keyframes_only = false;
     dopt.frame_stats = cfg.detect_shots;
     src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
-    s = decode_and_embed(*src, *emb, cfg, progress);
+    s = decode_and_embed(*src, emb, cfg, progress);
     seen = report_of(*src);
     frame_stats = src->take_frame_stats();
     res.fast_fallback = true;
@@ -1034,11 +1104,16 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (res.decode_skipped > 0)
     res.warnings.push_back(std::to_string(res.decode_skipped) +
                            " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
+  return s;
+}
 
-  sw.restart();
+// Shots: off (one shot), frame-exact from every decoded frame's statistics, or on the samples. Fills res.shots,
+// res.shot_spans (clamped to --end), res.transitions and res.shot_detection; returns the transitions found.
+segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, const embed::Embedder& emb,
+                                const std::vector<segment::FrameStat>& frame_stats, SummaryResult& res) {
   const bool own_hist = s.hist.empty();
   const MatrixView h{own_hist ? s.rows.data() : s.hist.data(), s.n(),
-                     own_hist ? emb->dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
+                     own_hist ? emb.dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
   segment::Transitions tr;
   if (!cfg.detect_shots) {  // one shot, the whole video
     res.shot_detection = "off";
@@ -1071,7 +1146,12 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     res.shot_spans.back().end_frame = std::max(res.shot_spans.back().start_frame + 1,
                                                static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));
   }
-  const auto shot_of = segment::shot_labels(res.shots, s.n());
+  return tr;
+}
+
+// The samples keyframes may be chosen from (docs/video.md, "Keyframes").
+std::vector<std::int64_t> candidate_samples(const Samples& s, const SummaryResult& res, const segment::Transitions& tr,
+                                            const std::vector<std::int64_t>& shot_of, const SummarizeConfig& cfg) {
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor
   // frames inside a fade, dissolve or flash found on the frames, unless that would leave their shot without any.
   // Nor noise (TV static: neighbouring pixels uncorrelated, with a luma spread of 20 or more, unlike a flat picture's
@@ -1104,8 +1184,13 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   std::vector<std::int64_t> candidates;
   for (std::int64_t i = 0; i < s.n(); ++i)
     if (usable[static_cast<std::size_t>(i)]) candidates.push_back(i);
-  std::vector<double> gains;
-  SummarizeConfig run = cfg;
+  return candidates;
+}
+
+// The number of keyframes: from --budget or --fraction, or automatic (every shot gets one; run.per_shot set). With
+// fewer clean candidates than that, every sample becomes a candidate.
+std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::vector<std::int64_t>& candidates,
+                            const std::vector<std::int64_t>& shot_of, SummaryResult& res, SummarizeConfig& run) {
   std::int64_t k = 0;
   if (cfg.budget > 0 || cfg.fraction > 0) {
     res.budget_rule = cfg.budget > 0 ? "budget" : "fraction";
@@ -1122,16 +1207,18 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     candidates.resize(static_cast<std::size_t>(s.n()));
     for (std::int64_t i = 0; i < s.n(); ++i) candidates[static_cast<std::size_t>(i)] = i;
   }
-  res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
-  auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
-  if (!run.per_shot && cfg.selector != "uniform" && cfg.selector != "random")
-    cover_every_shot(s, emb->dim(), shot_of, candidates, chosen, gains);
-  // No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of
-  // its shot farthest from every pick, when one is not itself a repeat; else it stays, and the manifest says so.
+  return k;
+}
+
+// No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of its
+// shot farthest from every pick, when one is not itself a repeat; else it stays. Returns how many stay repeats.
+std::int64_t replace_near_duplicates(const Samples& s, const std::vector<std::int64_t>& shot_of,
+                                     const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
+                                     std::vector<double>& gains) {
   std::int64_t repeats = 0;
   for (std::size_t t = 1; t < chosen.size(); ++t) {
     const auto repeat_of = [&](std::int64_t c, std::size_t skip) {
-      double nearest = 1e300;
+      double nearest = std::numeric_limits<double>::infinity();
       for (std::size_t u = 0; u < chosen.size(); ++u)
         if (u != skip) nearest = std::min(nearest, tiny_distance(s, c, chosen[u]));
       return nearest;
@@ -1161,6 +1248,44 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
       ++repeats;
     }
   }
+  return repeats;
+}
+
+}  // namespace
+
+SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& progress, embed::Embedder* shared) {
+  Stopwatch total;
+  validate_config(asked);
+  SummaryResult res;
+  SummarizeConfig cfg = asked;
+  if (cfg.write_sheet && !output::contact_sheet_available()) {  // a build without OpenCV (the GPU machine's)
+    cfg.write_sheet = false;
+    res.warnings.push_back("this build has no OpenCV: no contact sheet was drawn");
+  }
+  res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
+  check_summary_destination(res.output_dir, cfg.input, cfg.force, cfg.json_name);
+  remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
+
+  // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
+  if (!shared && cfg.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
+  std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
+  embed::Embedder* emb = shared ? shared : owned.get();
+  res.embedder = emb->name();
+  std::vector<segment::FrameStat> frame_stats;
+  Samples s = sample_video(cfg, *emb, res, progress, frame_stats);
+
+  Stopwatch sw;
+  const segment::Transitions tr = find_shots(cfg, s, *emb, frame_stats, res);
+  const auto shot_of = segment::shot_labels(res.shots, s.n());
+  std::vector<std::int64_t> candidates = candidate_samples(s, res, tr, shot_of, cfg);
+  std::vector<double> gains;
+  SummarizeConfig run = cfg;
+  const std::int64_t k = keyframe_count(cfg, s, candidates, shot_of, res, run);
+  res.excluded_samples = s.n() - static_cast<std::int64_t>(candidates.size());
+  auto chosen = choose(s, emb->dim(), k, run, shot_of, candidates, gains, res.objective);
+  if (!run.per_shot && baseline_of(cfg.selector) == Baseline::None)
+    cover_every_shot(s, emb->dim(), shot_of, candidates, chosen, gains);
+  const std::int64_t repeats = replace_near_duplicates(s, shot_of, candidates, chosen, gains);
   if (repeats > 0)
     res.warnings.push_back(
         std::to_string(repeats) + " keyframe(s) repeat an earlier one (their pictures differ by less than " +

@@ -115,6 +115,9 @@ void validate_config(const SummarizeConfig& cfg);
 SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {},
                             embed::Embedder* embedder = nullptr);
 
+/// --selector's valid values as --help lists them: select's set functions, a weighted mixture, the baselines.
+std::string selector_help();
+
 /// The default output directory for an input: ./<stem>.summary
 std::string default_output_dir(const std::string& input);
 

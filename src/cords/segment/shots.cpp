@@ -1,6 +1,8 @@
 #include "cords/segment/shots.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "cords/core/check.h"
 
@@ -79,12 +81,12 @@ std::vector<char> usable_samples(const std::vector<double>& luma, const std::vec
   std::vector<char> dark(at(n)), near_dark(at(n)), usable(at(n), 1);
   for (Index t = 0; t < n; ++t) dark[at(t)] = luma[at(t)] < o.dark_luma;
   // Samples within fade_seconds of a black one (two sweeps over the sorted times).
-  double last_dark = -1e300;
+  double last_dark = -std::numeric_limits<double>::infinity();
   for (Index t = 0; t < n; ++t) {
     if (dark[at(t)]) last_dark = times[at(t)];
     near_dark[at(t)] = times[at(t)] - last_dark <= o.fade_seconds;
   }
-  last_dark = 1e300;
+  last_dark = std::numeric_limits<double>::infinity();
   for (Index t = n - 1; t >= 0; --t) {
     if (dark[at(t)]) last_dark = times[at(t)];
     near_dark[at(t)] = near_dark[at(t)] || last_dark - times[at(t)] <= o.fade_seconds;

@@ -32,6 +32,8 @@ Span make_span(const std::vector<FrameStat>& st, std::size_t a, std::size_t b, T
 
 }  // namespace
 
+// One piece: the detector's passes over the frame statistics in the order docs/video.md explains them (cuts,
+// flashes, fades, dissolves), each commented; split, they would pass a dozen arrays between them.
 Transitions detect_transitions(const std::vector<FrameStat>& st, const TransitionOptions& o) {
   Transitions out;
   const std::size_t n = st.size();

@@ -82,7 +82,6 @@ class SparseKernel {
   /// Entries < 0 in neighbours are skipped.
   SparseKernel(Index n, Index k, const std::vector<std::int32_t>& neighbours, const std::vector<float>& sims);
   Index size() const { return n_; }
-  Index neighbours_per_element() const { return k_; }
   const Entry* covered_begin(Index i) const { return entries_.data() + offsets_[static_cast<std::size_t>(i)]; }
   const Entry* covered_end(Index i) const { return entries_.data() + offsets_[static_cast<std::size_t>(i) + 1]; }
   float min_value() const { return min_; }
@@ -90,7 +89,6 @@ class SparseKernel {
 
  private:
   Index n_;
-  Index k_;
   std::vector<std::int64_t> offsets_;
   std::vector<Entry> entries_;
   float min_ = 0.0f;

@@ -244,6 +244,29 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
   return out;
 }
 
+// IVF's recall: for a random sample of opts.recall_queries elements, the share of their exact neighbours that the
+// approximate search found (seeded: the same sample every run).
+double estimate_recall(const Space& sp, const TopK& top, Index others, const KnnOptions& opts) {
+  const Index n = sp.v.rows;
+  Rng rng(opts.seed ^ 0x5eed);
+  const Index nq = std::min(n, opts.recall_queries);
+  std::vector<std::int32_t> q;
+  for (auto i : rng.sample_without_replacement(n, nq)) q.push_back(static_cast<std::int32_t>(i));
+  TopK ex = exact_search(sp, q, others);
+  Index hit = 0, total = 0;
+  for (Index a = 0; a < nq; ++a) {
+    const Index i = q[static_cast<std::size_t>(a)];
+    for (Index t = 0; t < others; ++t) {
+      const auto e = ex.id[static_cast<std::size_t>(a * others + t)];
+      if (e < 0) continue;
+      ++total;
+      const auto* row = &top.id[static_cast<std::size_t>(i * others)];
+      if (std::find(row, row + others, e) != row + others) ++hit;
+    }
+  }
+  return total ? static_cast<double>(hit) / static_cast<double>(total) : 1.0;
+}
+
 }  // namespace
 
 std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::vector<float>& sims, KnnStats* stats) {
@@ -273,26 +296,7 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
     top = exact_search(sp, all, others);
   } else {
     top = ivf_search(sp, others, opts.nlist, opts.nprobe, opts.seed);
-    recall = -1.0;
-    if (opts.recall_queries > 0 && others > 0) {
-      Rng rng(opts.seed ^ 0x5eed);
-      const Index nq = std::min(n, opts.recall_queries);
-      std::vector<std::int32_t> q;
-      for (auto i : rng.sample_without_replacement(n, nq)) q.push_back(static_cast<std::int32_t>(i));
-      TopK ex = exact_search(sp, q, others);
-      Index hit = 0, total = 0;
-      for (Index a = 0; a < nq; ++a) {
-        const Index i = q[static_cast<std::size_t>(a)];
-        for (Index t = 0; t < others; ++t) {
-          const auto e = ex.id[static_cast<std::size_t>(a * others + t)];
-          if (e < 0) continue;
-          ++total;
-          const auto* row = &top.id[static_cast<std::size_t>(i * others)];
-          if (std::find(row, row + others, e) != row + others) ++hit;
-        }
-      }
-      recall = total ? static_cast<double>(hit) / static_cast<double>(total) : 1.0;
-    }
+    recall = opts.recall_queries > 0 && others > 0 ? estimate_recall(sp, top, others, opts) : -1.0;
   }
 
   // Assemble rows: self first, then others by decreasing score; convert scores to kernel similarities.
@@ -354,7 +358,7 @@ SparseKernel make_knn_kernel(MatrixView x, const KnnOptions& opts, KnnStats* sta
 
 SparseKernel::SparseKernel(Index n, Index k, const std::vector<std::int32_t>& neighbours,
                            const std::vector<float>& sims)
-    : n_(n), k_(k) {
+    : n_(n) {
   CORDS_CHECK(neighbours.size() == static_cast<std::size_t>(n * k) && sims.size() == neighbours.size(),
               "neighbour table must be n x k");
   offsets_.assign(static_cast<std::size_t>(n + 1), 0);

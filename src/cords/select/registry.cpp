@@ -64,13 +64,6 @@ std::shared_ptr<const SparseKernel> FunctionInputs::sparse_kernel() {
 namespace {
 
 std::vector<FunctionInfo> build_functions() {
-  auto dense_only = [](const char* name, FunctionInputs& in) {
-    if (in.sparse())
-      throw invalid_argument(std::string(name) +
-                             " does not run on the sparse kNN kernel (--knn); functions that do: "
-                             "facility-location; or drop --knn");
-    return in.dense_kernel();
-  };
   return {
       {"facility-location", "sum_j max_{i in S} s_ij: representativeness (monotone submodular)", true, true, true,
        [](FunctionInputs& in, const FunctionParams&) {
@@ -78,25 +71,21 @@ std::vector<FunctionInfo> build_functions() {
        }},
       {"graph-cut", "coverage minus lambda x within-set similarity (submodular; monotone for lambda <= 0.5)", true,
        false, false,
-       [=](FunctionInputs& in, const FunctionParams& p) { return graph_cut(dense_only("graph-cut", in), p.lambda); }},
+       [](FunctionInputs& in, const FunctionParams& p) { return graph_cut(in.dense_kernel(), p.lambda); }},
       {"log-determinant", "log det(L_S + r I): diversity and quality (submodular; monotone for r >= 1)", true, false,
        false,
-       [=](FunctionInputs& in, const FunctionParams& p) {
-         return log_determinant(dense_only("log-determinant", in), p.regularizer);
-       }},
+       [](FunctionInputs& in, const FunctionParams& p) { return log_determinant(in.dense_kernel(), p.regularizer); }},
       {"disparity-sum", "sum of pairwise distances within S (monotone, not submodular)", true, false, false,
-       [=](FunctionInputs& in, const FunctionParams&) { return disparity_sum(dense_only("disparity-sum", in)); }},
+       [](FunctionInputs& in, const FunctionParams&) { return disparity_sum(in.dense_kernel()); }},
       {"disparity-min", "minimum pairwise distance within S (not monotone, not submodular)", true, false, false,
-       [=](FunctionInputs& in, const FunctionParams&) { return disparity_min(dense_only("disparity-min", in)); }},
+       [](FunctionInputs& in, const FunctionParams&) { return disparity_min(in.dense_kernel()); }},
       {"feature-based", "sum_u g(sum_{i in S} x_iu), g concave, features >= 0 (monotone submodular)", false, false,
        false,
        [](FunctionInputs& in, const FunctionParams& p) {
          return feature_based(in.features(), parse_concave(p.concave));
        }},
       {"saturated-coverage", "sum_j min(coverage of j by S, alpha x total) (monotone submodular)", true, false, false,
-       [=](FunctionInputs& in, const FunctionParams& p) {
-         return saturated_coverage(dense_only("saturated-coverage", in), p.alpha);
-       }},
+       [](FunctionInputs& in, const FunctionParams& p) { return saturated_coverage(in.dense_kernel(), p.alpha); }},
       {"set-cover", "weight of the concepts (features > threshold) covered by S (monotone submodular)", false, false,
        false, [](FunctionInputs& in, const FunctionParams& p) { return set_cover(in.features(), p.threshold); }},
       {"probabilistic-set-cover", "sum_u (1 - prod_{i in S} (1 - x_iu)), features in [0,1] (monotone submodular)",
@@ -115,11 +104,17 @@ std::vector<OptimizerInfo> build_optimizers() {
   };
 }
 
+// "a, b, c": the names of the entries that `keep` accepts (all by default), for help texts and error messages.
+template <class Info, class Keep>
+std::string names_of(const std::vector<Info>& v, Keep keep) {
+  std::string s;
+  for (const auto& e : v)
+    if (keep(e)) s += (s.empty() ? "" : ", ") + e.name;
+  return s;
+}
 template <class Info>
 std::string names_of(const std::vector<Info>& v) {
-  std::string s;
-  for (const auto& e : v) s += (s.empty() ? "" : ", ") + e.name;
-  return s;
+  return names_of(v, [](const Info&) { return true; });
 }
 
 std::string trim(const std::string& s) {
@@ -135,23 +130,20 @@ const FunctionInfo& find_function(const std::string& name) {
   throw invalid_argument("unknown function '" + name + "'; valid functions: " + function_names());
 }
 
-std::string names_where(bool (*pred)(const FunctionInfo&)) {
-  std::string s;
-  for (const auto& f : function_registry())
-    if (pred(f)) s += (s.empty() ? "" : ", ") + f.name;
-  return s;
-}
-
 // The function's own build, after the checks of what it can be built from.
 std::unique_ptr<SetFunction> build(const FunctionInfo& f, FunctionInputs& in, const FunctionParams& p) {
   if (in.precomputed() && !f.uses_kernel)
     throw invalid_argument(f.name + " reads features, not a similarity matrix: metric precomputed works with " +
-                           names_where([](const FunctionInfo& g) { return g.uses_kernel; }));
+                           names_of(function_registry(), [](const FunctionInfo& g) { return g.uses_kernel; }));
+  if (in.sparse() && f.uses_kernel && !f.supports_knn)
+    throw invalid_argument(f.name + " does not run on the sparse kNN kernel (--knn); functions that do: " +
+                           names_of(function_registry(), [](const FunctionInfo& g) { return g.supports_knn; }) +
+                           "; or drop --knn");
   if (in.separate_represented() && !f.supports_represented)
     throw invalid_argument(f.name +
                            " is defined on the ground set alone; a represented set (or an n x m precomputed "
                            "similarity) works with " +
-                           names_where([](const FunctionInfo& g) { return g.supports_represented; }));
+                           names_of(function_registry(), [](const FunctionInfo& g) { return g.supports_represented; }));
   return f.make(in, p);
 }
 

@@ -49,6 +49,8 @@ struct SelectionReport {
 };
 
 /// Caps the threads used by kernel construction and gain sweeps (OpenMP and the BLAS pool). 0 = all cores.
+/// Process-wide: for the application to call (the CLI and the Python module do, once per command or call); the
+/// library itself never calls it.
 void set_threads(int threads);
 
 /// k = budget if budget > 0, else ceil(fraction * n) (at least 1). Throws Error{InvalidArgument} when

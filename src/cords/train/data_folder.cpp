@@ -51,7 +51,7 @@ TensorData read_image_folder(const std::string& dir, int size) {
     cv::cvtColor(img, rgb, cv::COLOR_BGR2RGB);
     cv::resize(rgb, resized, cv::Size(size, size), 0, 0, cv::INTER_AREA);
     std::memcpy(x.data_ptr<std::uint8_t>() + i * size * size * 3, resized.data,
-                static_cast<std::size_t>(size * size * 3));
+                static_cast<std::size_t>(size) * static_cast<std::size_t>(size) * 3);
     y.push_back(files[static_cast<std::size_t>(i)].second);
   }
   d.x = x.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0).contiguous();

@@ -37,7 +37,6 @@ class GlooCommunicator final : public Communicator {
     o.rootRank = root;
     group_->broadcast(one, o)->wait();
   }
-  void barrier() override { group_->barrier()->wait(); }
 
  private:
   int rank_, world_;

@@ -18,7 +18,6 @@ class Communicator {
   virtual void allreduce_sum(std::vector<at::Tensor>& tensors) = 0;
   /// In-place broadcast of `t` from `root` (CPU, contiguous; same shape and dtype on every rank).
   virtual void broadcast(at::Tensor& t, int root) = 0;
-  virtual void barrier() = 0;
 };
 
 /// world == 1: nullptr (no communication). Else a Gloo process group; `store` is a file path every rank can

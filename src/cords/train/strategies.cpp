@@ -430,6 +430,8 @@ Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std
   });
 }
 
+// One piece: NN-OMP as GradMatch's paper states it, step by step (pick the best-correlated atom, re-solve the
+// non-negative ridge on the chosen ones, update the residual).
 OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nnz, double lambda, double tol) {
   if (a_in.dim() != 2 || b_in.dim() != 1 || a_in.size(1) != b_in.size(0))
     throw invalid_argument("nn_omp: a must be n x d and b of length d");

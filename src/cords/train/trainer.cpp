@@ -1,6 +1,5 @@
 #include "cords/train/trainer.h"
 
-#include <malloc.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "cords/accel/torch_functions.h"
 #include "cords/core/atomic_file.h"
 #include "cords/core/blas_cpu.h"
+#include "cords/core/check.h"
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
 #include "cords/core/timer.h"
@@ -32,16 +32,51 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Kind {
-  bool adaptive = false;     // reselects on the schedule
-  bool model_based = false;  // needs gradients of the live model
+// One row per strategy: everything the trainer decides by a strategy's name (docs/training.md has the same table).
+enum class Picks { All, Random, Embedding, Craig, GradMatch, Glister, InfoBatchScores, Rs2Rounds };
+struct StrategyInfo {
+  const char* name;
+  Picks picks;              // how it chooses (Run::select, Run::go)
+  bool adaptive;            // reselects on CORDS' schedule (select_every, kappa)
+  bool model_based;         // selects from the live model's gradients (the pool and the mode apply)
+  bool starts_random;       // trains on a random subset until its first selection (CORDS)
+  bool per_batch_alias;     // "<name>-pb" = the per-batch mode (CORDS' type strings)
+  std::vector<Mode> modes;  // accepted selection modes, the default first; empty: the mode is unused
+  int select_every;         // CORDS' default R (per-batch GradMatch: select_every_per_batch)
+  int select_every_per_batch;
+  bool uses_lambda;              // GradMatch's ridge (its default: 0 per batch, else 0.5)
+  bool linear_layer_by_default;  // --linear-layer auto: last-layer weight gradients in the signal
+  bool own_epoch_rule;           // infobatch, rs2: choose every epoch by their own rule (no warm start)
+  bool one_process;              // no --world-size
 };
 
-Kind kind_of(const std::string& s) {
-  if (s == "full" || s == "random" || s == "facloc-embed") return {false, false};
-  if (s == "random-online") return {true, false};
-  if (s == "infobatch" || s == "rs2") return {false, false};  // their own per-epoch rules (Run::go)
-  return {true, true};                                        // craig, gradmatch, glister
+const std::vector<StrategyInfo>& strategy_table() {
+  using M = Mode;
+  // The selection modes each accepts, its default first.
+  const std::vector<M> none, per_class{M::PerClass}, craig{M::PerClass, M::PerBatch, M::Whole},
+      gradmatch{M::PerClassPerGradient, M::PerClass, M::PerBatch, M::Whole},
+      glister{M::Whole, M::PerClass, M::PerBatch};
+  // clang-format off
+  static const std::vector<StrategyInfo> t = {
+      // name           picks                   adapt  model  random alias  modes      R   R(pb) lambda linear own    1 proc
+      {"full",          Picks::All,             false, false, false, false, none,      20, 20,   false, false, false, false},
+      {"random",        Picks::Random,          false, false, true,  false, none,      20, 20,   false, false, false, false},
+      {"random-online", Picks::Random,          true,  false, true,  false, none,      1,  1,    false, false, false, false},
+      {"craig",         Picks::Craig,           true,  true,  true,  true,  craig,     20, 20,   false, false, false, false},
+      {"gradmatch",     Picks::GradMatch,       true,  true,  true,  true,  gradmatch, 20, 1,    true,  true,  false, false},
+      {"glister",       Picks::Glister,         true,  true,  true,  true,  glister,   20, 20,   false, false, false, false},
+      {"facloc-embed",  Picks::Embedding,       false, false, false, false, per_class, 20, 20,   false, false, false, false},
+      {"infobatch",     Picks::InfoBatchScores, false, false, false, false, none,      20, 20,   false, false, true,  true},
+      {"rs2",           Picks::Rs2Rounds,       false, false, false, false, none,      20, 20,   false, false, true,  false},
+  };
+  // clang-format on
+  return t;
+}
+
+const StrategyInfo& strategy_info(const std::string& name) {
+  for (const auto& s : strategy_table())
+    if (name == s.name) return s;
+  throw invalid_argument("unknown strategy '" + name + "'; valid: " + strategy_help());
 }
 
 std::vector<std::int64_t> example_shape(const at::Tensor& x) {
@@ -138,9 +173,40 @@ class Run {
  public:
   Run(const TrainOptions& o, Splits data) : o_(o), data_(std::move(data)), device_(accel::resolve_device(o.device)) {}
 
-  RunSummary go(const std::function<void(int, int, const std::string&)>& progress);
+  using ProgressFn = std::function<void(int, int, const std::string&)>;
+  /// The whole run: model, schedule, the epoch loop (with checkpoints and --resume), metrics.json.
+  RunSummary go(const ProgressFn& progress);
 
  private:
+  // The epoch schedule of an adaptive strategy (CORDS': every R epochs, warm start kappa).
+  struct Schedule {
+    bool adaptive = false;
+    int T = 0, R = 1, select_after = 0, warmup = 0;
+    int first = 0;  // the first epoch that selects (>= T: none does)
+    bool selects_at(int e) const;
+  };
+  // An epoch's data and its selection time.
+  struct EpochPlan {
+    std::string phase;
+    const Subset* use = nullptr;  // none: a skipped warm-start epoch
+    double selection_s = 0;
+  };
+  // What training one epoch gave.
+  struct EpochResult {
+    double lr = 0, loss_sum = 0, seconds = 0;
+    std::int64_t seen = 0;
+  };
+  std::string set_up_model();
+  Schedule schedule() const;
+  void set_up_strategy(LoopState& st);
+  EpochPlan plan_epoch(int e, LoopState& st);
+  void record_epoch(int e, const EpochPlan& plan, const EpochResult& r, LoopState& st, const ProgressFn& progress);
+  RunSummary finish(const LoopState& st, const std::string& model_name, const std::string& label,
+                    const std::string& never_note);
+  bool timed() const { return o_.budget_time > 0; }
+  // Cosine annealing of the learning rate over the share f of the run (epochs, steps or the time budget).
+  double cosine(double f) const { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * std::min(1.0, f))); }
+
   at::Tensor batch_x(const at::Tensor& x) const {
     at::Tensor b = x.to(device_, /*non_blocking=*/true);
     if (b.dim() == 4 && device_.is_cpu())
@@ -181,6 +247,11 @@ class Run {
   TrainOptions o_;
   Splits data_;
   c10::Device device_;
+  const StrategyInfo* kind_ = nullptr;
+  Schedule sched_;
+  std::int64_t k_ = 0;  // the subset size
+  bool lead_ = true;    // rank 0 (or the only process): evaluates and writes
+  Subset all_;          // every train example, weight 1
   std::shared_ptr<Classifier> model_;
   std::unique_ptr<torch::optim::SGD> opt_;
   std::unique_ptr<Communicator> comm_;
@@ -264,9 +335,9 @@ Subset Run::select(std::uint64_t seed) {
   const std::int64_t k = budget_of(n, o_.fraction);
   const Mode mode = parse_mode(o_.mode);
   const bool per_batch = mode == Mode::PerBatch;
-  const std::string& s = o_.strategy;
-  if (s == "random" || s == "random-online") return random_subset(n, k, seed);
-  if (s == "facloc-embed") {
+  const StrategyInfo& s = strategy_info(o_.strategy);
+  if (s.picks == Picks::Random) return random_subset(n, k, seed);
+  if (s.picks == Picks::Embedding) {
     at::Tensor emb;
     if (o_.encoder == "model") {
       const EvalScope scope(*model_);
@@ -291,19 +362,24 @@ Subset Run::select(std::uint64_t seed) {
     }
     return facloc_embed(emb, data_.train.y, data_.train.classes, k);
   }
-  const bool linear =
-      o_.linear_layer == "on" || (o_.linear_layer == "auto" && (s == "gradmatch" || mode == Mode::PerClassPerGradient));
+  const bool linear = o_.linear_layer == "on" ||
+                      (o_.linear_layer == "auto" && (s.linear_layer_by_default || mode == Mode::PerClassPerGradient));
   const std::vector<std::int64_t> pool = candidate_pool(n, o_.batch, o_.pool, per_batch, seed ^ 0x9e3779b97f4a7c15ULL);
   const Gradients g = gradients(linear, per_batch, pool);
   Subset chosen;
-  if (s == "craig")
-    chosen = craig(g, k, mode);
-  else if (s == "gradmatch")
-    chosen = gradmatch(g, k, mode, o_.lambda, seed);
-  else if (s == "glister")
-    chosen = glister(g, val_state(), k, mode, o_.lr, seed);
-  else
-    throw invalid_argument("unknown strategy '" + s + "'");
+  switch (s.picks) {
+    case Picks::Craig:
+      chosen = craig(g, k, mode);
+      break;
+    case Picks::GradMatch:
+      chosen = gradmatch(g, k, mode, o_.lambda, seed);
+      break;
+    case Picks::Glister:
+      chosen = glister(g, val_state(), k, mode, o_.lr, seed);
+      break;
+    default:  // the others returned above
+      CORDS_CHECK(false, std::string("select() has no gradient rule for ") + s.name);
+  }
   for (auto& i : chosen.indices) i = pool[static_cast<std::size_t>(i)];  // pool positions -> train indices
   return chosen;
 }
@@ -562,6 +638,7 @@ std::optional<RunSummary> Run::completed_run(const std::string& label) const {
 
 // --resume: continues from the checkpoint when there is one (false: none, the run starts at epoch 1). Throws
 // InvalidArgument when it was written with other options, InputUnreadable when it cannot be read.
+// One piece: it reads every field in the order save_checkpoint writes them, each checked.
 bool Run::load_checkpoint(LoopState& st) {
   std::error_code ec;
   if (!fs::is_regular_file(checkpoint_, ec)) {
@@ -587,76 +664,99 @@ bool Run::load_checkpoint(LoopState& st) {
                              (saved.is_object() && saved.contains(key) ? saved[key].dump() : std::string("(unknown)")) +
                              ", this run has " + value.dump() +
                              "; resume with the same options, or delete the checkpoint to start over");
-  a.read("model_tensors", v);
-  std::vector<at::Tensor> model = model_->state_tensors();
-  if (v.toInt() != static_cast<std::int64_t>(model.size()))
-    throw invalid_argument("--resume: the checkpoint's model has another shape");
-  {
-    torch::NoGradGuard ng;
-    for (std::size_t i = 0; i < model.size(); ++i) {
-      at::Tensor t;
-      a.read("model_" + std::to_string(i), t);
-      if (!t.sizes().equals(model[i].sizes()))
-        throw invalid_argument("--resume: the checkpoint's model has another shape");
-      model[i].copy_(t);
+  // Past the fingerprint, the checkpoint is read whole; anything missing, of the wrong type or out of range (a
+  // damaged or hand-made file) is InputUnreadable with its name, never an ATen error or an index past the data.
+  const auto malformed = [this](const std::string& what) {
+    throw Error(ErrorKind::InputUnreadable,
+                "checkpoint '" + checkpoint_ + "' is malformed (" + what + "); delete it to start the run over");
+  };
+  try {
+    a.read("model_tensors", v);
+    std::vector<at::Tensor> model = model_->state_tensors();
+    if (v.toInt() != static_cast<std::int64_t>(model.size()))
+      throw invalid_argument("--resume: the checkpoint's model has another shape");
+    {
+      torch::NoGradGuard ng;
+      for (std::size_t i = 0; i < model.size(); ++i) {
+        at::Tensor t;
+        a.read("model_" + std::to_string(i), t);
+        if (!t.sizes().equals(model[i].sizes()))
+          throw invalid_argument("--resume: the checkpoint's model has another shape");
+        model[i].copy_(t);
+      }
     }
+    torch::serialize::InputArchive opt;
+    a.read("optimizer", opt);
+    opt_->load(opt);
+    // (each read into a fresh tensor: reading into a defined one would set_ it to the stored data in place)
+    const auto tensor = [&a](const char* key) {
+      at::Tensor x;
+      a.read(key, x);
+      return x.to(at::kCPU).contiguous();
+    };
+    const auto integer = [&a](const char* key) {
+      c10::IValue x;
+      a.read(key, x);
+      return x.toInt();
+    };
+    st.next_epoch = static_cast<int>(integer("next_epoch"));
+    const std::int64_t n = data_.train.size();
+    const auto in_train_set = [n](const std::vector<std::int64_t>& ids) {
+      return std::all_of(ids.begin(), ids.end(), [n](std::int64_t i) { return i >= 0 && i < n; });
+    };
+    if (st.next_epoch < 0 || st.next_epoch > o_.epochs) malformed("next_epoch out of range");
+    at::Tensor t = tensor("subset_indices");
+    st.current.indices.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+    t = tensor("subset_weights");
+    st.current.weights.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    if (!in_train_set(st.current.indices) || st.current.weights.size() != st.current.indices.size())
+      malformed("its subset does not index this train set");
+    a.read("subset_per_count", v);
+    st.current.per_count = v.toBool();
+    t = tensor("covered");
+    if (t.numel() != static_cast<std::int64_t>(st.covered.size()))
+      throw invalid_argument("--resume: the checkpoint is of another train set");
+    std::copy(t.data_ptr<std::int8_t>(), t.data_ptr<std::int8_t>() + t.numel(), st.covered.begin());
+    a.read("epochs", v);
+    st.epochs = json::parse(v.toStringRef());
+    t = tensor("times");
+    if (t.numel() != 6) malformed("times");
+    const double* d = t.data_ptr<double>();
+    st.train_time = d[0];
+    st.selection_time = d[1];
+    st.val = {d[2], d[3]};
+    st.test = {d[4], d[5]};
+    st.selections = static_cast<int>(integer("selections"));
+    restore_rng(tensor("rngs"), st.order_rng, st.prune_rng);
+    if (scores_.defined()) {
+      const at::Tensor scores = tensor("scores");
+      if (!scores.sizes().equals(scores_.sizes())) malformed("InfoBatch scores of another size");
+      scores_.copy_(scores);
+    }
+    t = tensor("rs2_order");
+    rs2_order_.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+    const std::int64_t next = integer("rs2_next");
+    if (!in_train_set(rs2_order_) || next < 0 || next > static_cast<std::int64_t>(rs2_order_.size()))
+      malformed("its RS2 order does not index this train set");
+    rs2_next_ = static_cast<std::size_t>(next);
+    steps_ = integer("steps");
+    model_->set_dropout_calls(static_cast<std::uint64_t>(integer("dropout_calls")));
+    at::Generator gen = at::detail::getDefaultCPUGenerator();  // (a handle: the process's generator itself)
+    gen.set_state(tensor("torch_rng"));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    malformed(std::string(e.what()).substr(0, 200));
   }
-  torch::serialize::InputArchive opt;
-  a.read("optimizer", opt);
-  opt_->load(opt);
-  // (each read into a fresh tensor: reading into a defined one would set_ it to the stored data in place)
-  const auto tensor = [&a](const char* key) {
-    at::Tensor x;
-    a.read(key, x);
-    return x.to(at::kCPU).contiguous();
-  };
-  const auto integer = [&a](const char* key) {
-    c10::IValue x;
-    a.read(key, x);
-    return x.toInt();
-  };
-  st.next_epoch = static_cast<int>(integer("next_epoch"));
-  at::Tensor t = tensor("subset_indices");
-  st.current.indices.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
-  t = tensor("subset_weights");
-  st.current.weights.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-  a.read("subset_per_count", v);
-  st.current.per_count = v.toBool();
-  t = tensor("covered");
-  if (t.numel() != static_cast<std::int64_t>(st.covered.size()))
-    throw invalid_argument("--resume: the checkpoint is of another train set");
-  std::copy(t.data_ptr<std::int8_t>(), t.data_ptr<std::int8_t>() + t.numel(), st.covered.begin());
-  a.read("epochs", v);
-  st.epochs = json::parse(v.toStringRef());
-  t = tensor("times");
-  const double* d = t.data_ptr<double>();
-  st.train_time = d[0];
-  st.selection_time = d[1];
-  st.val = {d[2], d[3]};
-  st.test = {d[4], d[5]};
-  st.selections = static_cast<int>(integer("selections"));
-  restore_rng(tensor("rngs"), st.order_rng, st.prune_rng);
-  if (scores_.defined()) scores_.copy_(tensor("scores"));
-  t = tensor("rs2_order");
-  rs2_order_.assign(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
-  rs2_next_ = static_cast<std::size_t>(integer("rs2_next"));
-  steps_ = integer("steps");
-  model_->set_dropout_calls(static_cast<std::uint64_t>(integer("dropout_calls")));
-  at::Generator gen = at::detail::getDefaultCPUGenerator();  // (a handle: the process's generator itself)
-  gen.set_state(tensor("torch_rng"));
   return true;
 }
 
-RunSummary Run::go(const std::function<void(int, int, const std::string&)>& progress) {
-  comm_ = make_communicator(o_.store, o_.rank, o_.world);
-  if (device_.is_cuda())  // the inputs live on the device for the whole run (labels stay on the host)
-    for (TensorData* d : {&data_.train, &data_.val, &data_.test})
-      if (d->size() > 0) d->x = d->x.to(device_);
-  const bool lead = !comm_ || comm_->rank() == 0;
+// Builds the model on the device (channels-last convolution weights on the CPU), identical on every rank, and its
+// optimizer; returns the model's name.
+std::string Run::set_up_model() {
   const TensorData& train = data_.train;
-  const std::int64_t n = train.size(), k = budget_of(n, o_.fraction);
   torch::manual_seed(o_.seed);
-  const std::string model_name = o_.model.empty() ? default_model(o_.data.dataset, example_shape(train.x)) : o_.model;
+  std::string model_name = o_.model.empty() ? default_model(o_.data.dataset, example_shape(train.x)) : o_.model;
   model_ = make_model(model_name, example_shape(train.x), train.classes);
   model_->to(device_);
   if (device_.is_cpu()) {
@@ -686,196 +786,150 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   opt_ = std::make_unique<torch::optim::SGD>(
       model_->parameters(),
       torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).nesterov(o_.nesterov).weight_decay(o_.weight_decay));
+  return model_name;
+}
 
-  const Kind kind = kind_of(o_.strategy);
-  const int T = o_.epochs, R = o_.select_every;
-  const int select_after = kind.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * T) : 0;
-  const int warmup = kind.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(select_after * o_.fraction)) : 0;
+// The one rule of the adaptive schedule: epoch e (0-based) reselects. CORDS: every R epochs from the third on,
+// except in the warm start (full data for `warmup` epochs, the rest of the first kappa T skipped).
+bool Run::Schedule::selects_at(int e) const {
+  return adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1;
+}
 
-  // The one rule of the adaptive schedule: epoch e (0-based) reselects. CORDS: every R epochs from the third on,
-  // except in the warm start (full data for `warmup` epochs, the rest of the first kappa T skipped).
-  const auto selects_at = [&](int e) {
-    return kind.adaptive && !(warmup < e && e < select_after) && e >= warmup && e % R == 0 && e > 1;
-  };
-  // A schedule that never reaches a selection (an interval longer than the run, or all of it in the warm start)
-  // trains on the first random subset throughout: said on stderr now, and in metrics.json, instead of passing for
-  // the strategy.
-  int first = 0;
-  while (kind.adaptive && !selects_at(first)) ++first;  // (ends: past the warm start, every R-th epoch selects)
-  bool never_selects = kind.adaptive && first >= T && o_.budget_time <= 0;
-  std::string never_note;
-  if (never_selects) {
-    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " +
-                 std::to_string(first + 1) + ", but the run has " + std::to_string(T) +
-                 ": it never selects and trains on its first random subset (a random run)";
-    if (lead && !o_.quiet)
-      std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n",
-                   never_note.c_str());
-  }
+Run::Schedule Run::schedule() const {
+  Schedule sc;
+  sc.adaptive = kind_->adaptive;
+  sc.T = o_.epochs;
+  sc.R = o_.select_every;
+  sc.select_after = sc.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * sc.T) : 0;
+  sc.warmup = sc.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(sc.select_after * o_.fraction)) : 0;
+  while (sc.adaptive && !sc.selects_at(sc.first)) ++sc.first;  // (ends: past the warm start, every R-th selects)
+  return sc;
+}
 
-  Subset all;
-  all.indices.resize(static_cast<std::size_t>(n));
-  std::iota(all.indices.begin(), all.indices.end(), 0);
-  all.weights.assign(static_cast<std::size_t>(n), 1.0f);
-  LoopState st(o_.seed, n);
-  const bool infobatch = o_.strategy == "infobatch", rs2 = o_.strategy == "rs2";
-  if (infobatch) scores_ = at::ones({n}, at::TensorOptions().dtype(at::kFloat).device(device_));
-  // --budget-time: every run gets the same train time (training + selection, evaluation excluded); the schedule
-  // follows the share of it spent instead of the epoch count: cosine learning rate, InfoBatch's annealing, RS2's
-  // per-step rate.
-  const double budget = o_.budget_time;
-  const bool timed = budget > 0;
-  const auto cosine = [this](double f) { return 0.5 * o_.lr * (1.0 + std::cos(M_PI * std::min(1.0, f))); };
-  if (rs2 && timed) {
-    step_lr_ = [this, cosine, budget](std::int64_t) { return cosine(spent() / budget); };
-  } else if (rs2) {  // the learning rate follows the steps actually taken: cosine over T rounds of ceil(k / B) steps
-    const std::int64_t total = static_cast<std::int64_t>(T) * ((k + o_.batch - 1) / o_.batch);
-    step_lr_ = [cosine, total](std::int64_t step) {
+// What the strategy needs before the first epoch: InfoBatch's scores, RS2's per-step learning rate, the random
+// subset that CORDS' adaptive strategies start from.
+void Run::set_up_strategy(LoopState& st) {
+  const std::int64_t n = data_.train.size();
+  if (kind_->picks == Picks::InfoBatchScores)
+    scores_ = at::ones({n}, at::TensorOptions().dtype(at::kFloat).device(device_));
+  if (kind_->picks == Picks::Rs2Rounds && timed()) {
+    step_lr_ = [this](std::int64_t) { return cosine(spent() / o_.budget_time); };
+  } else if (kind_->picks == Picks::Rs2Rounds) {  // the rate follows the steps taken: cosine over T rounds' steps
+    const std::int64_t total = static_cast<std::int64_t>(sched_.T) * ((k_ + o_.batch - 1) / o_.batch);
+    step_lr_ = [this, total](std::int64_t step) {
       return cosine(static_cast<double>(step) / static_cast<double>(total));
     };
   }
-  if (o_.strategy != "full" && o_.strategy != "facloc-embed" && !infobatch && !rs2) {
-    st.current = random_subset(n, k, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
+  if (kind_->starts_random) {
+    st.current = random_subset(n, k_, o_.seed + 1);  // CORDS: every adaptive strategy starts from a random subset
     sync_subset(st.current);
   }
-  const std::string label = run_label(o_.strategy, kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "") +
-                            warm_tag(o_.kappa) + "-seed" + std::to_string(o_.seed);
-  if (!comm_) {  // checkpoints: one process only
-    checkpoint_ = (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string();
-    fingerprint_ = fingerprint(model_name);
-    if (o_.resume) {
-      if (auto done = completed_run(label)) return *done;
-      if (load_checkpoint(st) && !o_.quiet)
-        std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(),
-                     st.next_epoch, T, checkpoint_.c_str());
-    }
-  }
-  for (int e = st.next_epoch; e < T; ++e) {
-    spent_before_ = st.train_time;
-    epoch_clock_ = Stopwatch();
-    // A timed run stops before an epoch that would end past the budget by more than half of it (so the budget is
-    // overrun or left unused by at most half an epoch, either way), estimated from the last epoch.
-    if (timed && !st.epochs.empty() && st.train_time + next_epoch_estimate(st, selects_at(e)) / 2 > budget) break;
-    // Cosine annealing, T_max = epochs or the time budget (RS2: per step, over the steps of all rounds; this is the
-    // round's first).
-    const double lr = step_lr_ ? step_lr_(steps_) : cosine(timed ? st.train_time / budget : static_cast<double>(e) / T);
-    for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-    std::string phase;
-    double sel_s = 0;
-    const Stopwatch& clock = epoch_clock_;
-    const Subset* use = nullptr;
-    const bool annealed =
-        infobatch && (timed ? st.train_time >= o_.anneal * budget : e >= static_cast<int>(std::ceil(o_.anneal * T)));
-    if (o_.strategy == "full" || annealed) {
-      phase = "full";  // (InfoBatch's annealing: the last epochs on all the data)
-      use = &all;
-    } else if (infobatch || rs2) {
+}
+
+// Epoch e's data: all of it, a subset chosen now (its selection time measured), the current subset, or none (a
+// skipped warm-start epoch).
+Run::EpochPlan Run::plan_epoch(int e, LoopState& st) {
+  EpochPlan plan;
+  const bool infobatch = kind_->picks == Picks::InfoBatchScores, rs2 = kind_->picks == Picks::Rs2Rounds;
+  const bool annealed = infobatch && (timed() ? st.train_time >= o_.anneal * o_.budget_time
+                                              : e >= static_cast<int>(std::ceil(o_.anneal * sched_.T)));
+  if (kind_->picks == Picks::All || annealed) {
+    plan.phase = "full";  // (InfoBatch's annealing: the last epochs on all the data)
+    plan.use = &all_;
+  } else if (infobatch || rs2) {
+    Stopwatch sc;
+    st.current = infobatch ? infobatch_subset(st.prune_rng) : rs2_subset(k_, st.prune_rng);
+    plan.selection_s = sc.seconds();
+    ++st.selections;
+    plan.phase = "subset";
+    plan.use = &st.current;
+  } else if (sched_.warmup < e && e < sched_.select_after) {
+    plan.phase = "skipped";  // CORDS' warm start: the rest of the first kappa*T epochs is skipped
+  } else if (e < sched_.warmup) {
+    plan.phase = "warm-full";
+    plan.use = &all_;
+  } else {
+    plan.phase = "subset";
+    const bool first_once = !kind_->adaptive && st.current.indices.empty();  // facloc-embed: once, at the start
+    if (first_once || sched_.selects_at(e)) {
       Stopwatch sc;
-      st.current = infobatch ? infobatch_subset(st.prune_rng) : rs2_subset(k, st.prune_rng);
-      sel_s = sc.seconds();
+      if (lead_) st.current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
+      sync_subset(st.current);
+      plan.selection_s = sc.seconds();
       ++st.selections;
-      phase = "subset";
-      use = &st.current;
-    } else if (warmup < e && e < select_after) {
-      phase = "skipped";  // CORDS' warm start: the rest of the first kappa*T epochs is skipped
-    } else if (e < warmup) {
-      phase = "warm-full";
-      use = &all;
-    } else {
-      phase = "subset";
-      const bool first_once =
-          !kind.adaptive && st.current.indices.empty();  // facloc-embed: selected once, at the start
-      if (first_once || selects_at(e)) {
-        Stopwatch sc;
-        if (lead) st.current = select(o_.seed + 100 + static_cast<std::uint64_t>(e));
-        sync_subset(st.current);
-        sel_s = sc.seconds();
-        ++st.selections;
-        phase = "selection";
-      }
-      use = &st.current;
+      plan.phase = "selection";
     }
-    double loss_sum = 0;
-    std::int64_t seen = 0;
-    if (use) {
-      train_epoch(*use, st.order_rng, loss_sum, seen);
-      for (auto i : use->indices) st.covered[static_cast<std::size_t>(i)] = 1;
-    }
-    if (device_.is_cuda()) torch::cuda::synchronize();
-    const double epoch_s = clock.seconds();
-    st.train_time += epoch_s;
-    st.selection_time += sel_s;
-    if (lead) {  // evaluation: not timed; a skipped epoch left the model as the last evaluation saw it
-      Eval& val = st.val;
-      Eval& test = st.test;
-      if (use || st.epochs.empty()) {
-        val = evaluate(data_.val);
-        test = evaluate(data_.test);
-      }
-      double wsum = 0;
-      if (use) wsum = std::accumulate(use->weights.begin(), use->weights.end(), 0.0);
-      json ep = {{"epoch", e + 1},
-                 {"phase", phase},
-                 {"examples", seen},
-                 {"lr", lr},
-                 {"train_loss", seen > 0 && wsum > 0 ? loss_sum / wsum : 0.0},
-                 {"val_accuracy", val.accuracy},
-                 {"val_loss", val.loss},
-                 {"test_accuracy", test.accuracy},
-                 {"test_loss", test.loss},
-                 {"epoch_time_s", epoch_s},
-                 {"selection_time_s", sel_s},
-                 {"train_time_s", st.train_time}};
-      st.epochs.push_back(ep);
-      st.next_epoch = e + 1;
-      if (!checkpoint_.empty()) save_checkpoint(st);  // before the progress line: what it reports is on disk
-      if (progress) {
-        char line[256];
-        char of[48];
-        if (timed)
-          std::snprintf(of, sizeof of, " (%.0f/%.0f s)", st.train_time, budget);
-        else
-          std::snprintf(of, sizeof of, "/%d", T);
-        std::snprintf(line, sizeof line, "epoch %d%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s",
-                      e + 1, of, phase.c_str(), static_cast<long long>(seen), ep["train_loss"].get<double>(),
-                      100 * val.accuracy, 100 * test.accuracy, epoch_s,
-                      sel_s > 0 ? (" (selection " + std::to_string(sel_s).substr(0, 5) + " s)").c_str() : "");
-        progress(e + 1, T, line);
-      }
-    }
+    plan.use = &st.current;
   }
-  const Eval& val = st.val;
-  const Eval& test = st.test;
-  const double train_time = st.train_time, selection_time = st.selection_time;
-  const int selections = st.selections;
-  if (timed && kind.adaptive && selections == 0) {  // (a fixed schedule was checked before the run)
-    never_selects = true;
-    never_note = o_.strategy + " selects every " + std::to_string(R) + " epochs, first at epoch " +
-                 std::to_string(first + 1) + ", but the " + std::to_string(budget) + " s budget allowed " +
-                 std::to_string(st.epochs.size()) +
-                 ": it never selected and trained on its first random subset (a random run)";
-    if (lead && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s\n", never_note.c_str());
+  return plan;
+}
+
+// Rank 0 after an epoch: evaluation (not timed; a skipped epoch left the model as the last evaluation saw it), the
+// epoch's record, the checkpoint, then the progress line (what it reports is on disk).
+void Run::record_epoch(int e, const EpochPlan& plan, const EpochResult& r, LoopState& st, const ProgressFn& progress) {
+  Eval& val = st.val;
+  Eval& test = st.test;
+  if (plan.use || st.epochs.empty()) {
+    val = evaluate(data_.val);
+    test = evaluate(data_.test);
   }
+  double wsum = 0;
+  if (plan.use) wsum = std::accumulate(plan.use->weights.begin(), plan.use->weights.end(), 0.0);
+  json ep = {{"epoch", e + 1},
+             {"phase", plan.phase},
+             {"examples", r.seen},
+             {"lr", r.lr},
+             {"train_loss", r.seen > 0 && wsum > 0 ? r.loss_sum / wsum : 0.0},
+             {"val_accuracy", val.accuracy},
+             {"val_loss", val.loss},
+             {"test_accuracy", test.accuracy},
+             {"test_loss", test.loss},
+             {"epoch_time_s", r.seconds},
+             {"selection_time_s", plan.selection_s},
+             {"train_time_s", st.train_time}};
+  st.epochs.push_back(ep);
+  st.next_epoch = e + 1;
+  if (!checkpoint_.empty()) save_checkpoint(st);
+  if (!progress) return;
+  char line[256];
+  char of[48];
+  if (timed())
+    std::snprintf(of, sizeof of, " (%.0f/%.0f s)", st.train_time, o_.budget_time);
+  else
+    std::snprintf(of, sizeof of, "/%d", sched_.T);
+  std::snprintf(
+      line, sizeof line, "epoch %d%s %-9s %6lld ex  loss %.4f  val %.2f%%  test %.2f%%  %.1f s%s", e + 1, of,
+      plan.phase.c_str(), static_cast<long long>(r.seen), ep["train_loss"].get<double>(), 100 * val.accuracy,
+      100 * test.accuracy, r.seconds,
+      plan.selection_s > 0 ? (" (selection " + std::to_string(plan.selection_s).substr(0, 5) + " s)").c_str() : "");
+  progress(e + 1, sched_.T, line);
+}
+
+// The run's summary; rank 0 also writes metrics.json and runs/<label>.json, and removes its checkpoint.
+RunSummary Run::finish(const LoopState& st, const std::string& model_name, const std::string& label,
+                       const std::string& never_note) {
   RunSummary r;
   r.strategy = o_.strategy;
-  r.mode = kind.model_based || o_.strategy == "facloc-embed" ? o_.mode : "";
-  r.test_accuracy = test.accuracy;
-  r.val_accuracy = val.accuracy;
-  r.train_time_s = train_time;
-  r.selection_time_s = selection_time;
-  r.never_selected = never_selects;
+  r.mode = kind_->modes.empty() ? "" : o_.mode;
+  r.test_accuracy = st.test.accuracy;
+  r.val_accuracy = st.val.accuracy;
+  r.train_time_s = st.train_time;
+  r.selection_time_s = st.selection_time;
+  r.never_selected = !never_note.empty();
   r.epochs = static_cast<int>(st.epochs.size());
-  if (!lead) return r;
+  if (!lead_) return r;
+  const std::int64_t n = data_.train.size();
   const auto coverage =
       static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
+  const bool all = kind_->picks == Picks::All;
   json m = {{"strategy", o_.strategy},
             {"mode", r.mode},
             {"dataset", o_.data.dataset},
             {"model", model_name},
-            {"fraction", o_.strategy == "full" ? 1.0 : o_.fraction},
-            {"budget", o_.strategy == "full" ? n : k},
-            {"epochs", timed ? static_cast<int>(st.epochs.size()) : T},
-            {"select_every", R},
+            {"fraction", all ? 1.0 : o_.fraction},
+            {"budget", all ? n : k_},
+            {"epochs", timed() ? static_cast<int>(st.epochs.size()) : sched_.T},
+            {"select_every", sched_.R},
             {"kappa", o_.kappa},
             {"batch_size", o_.batch},
             {"lr", o_.lr},
@@ -890,29 +944,29 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
             {"train_size", n},
             {"val_size", data_.val.size()},
             {"test_size", data_.test.size()},
-            {"classes", train.classes},
-            {"test_accuracy", test.accuracy},
-            {"val_accuracy", val.accuracy},
-            {"train_time_s", train_time},
-            {"selection_time_s", selection_time},
-            {"selections", selections},
+            {"classes", data_.train.classes},
+            {"test_accuracy", st.test.accuracy},
+            {"val_accuracy", st.val.accuracy},
+            {"train_time_s", st.train_time},
+            {"selection_time_s", st.selection_time},
+            {"selections", st.selections},
             {"coverage", coverage},
             {"timing", "train_time_s = training + selection wall time, evaluation excluded (CORDS)"},
             {"per_epoch", st.epochs}};
-  m["never_selected"] = never_selects;
-  if (never_selects) m["note"] = never_note;
+  m["never_selected"] = r.never_selected;
+  if (r.never_selected) m["note"] = never_note;
   if (!fingerprint_.is_null()) m["options"] = fingerprint_;  // what --resume compares
-  if (timed) {
-    m["budget_time_s"] = budget;
-    m["epoch_cap"] = T;
+  if (timed()) {
+    m["budget_time_s"] = o_.budget_time;
+    m["epoch_cap"] = sched_.T;
   }
-  if (infobatch) {
+  if (kind_->picks == Picks::InfoBatchScores) {
     m["prune_ratio"] = o_.prune_ratio;
     m["anneal"] = o_.anneal;
   }
-  if (o_.strategy == "gradmatch") m["lambda"] = o_.lambda;
-  if (kind.model_based) m["pool"] = o_.pool;
-  if (o_.strategy == "facloc-embed") m["encoder"] = o_.encoder;
+  if (kind_->uses_lambda) m["lambda"] = o_.lambda;
+  if (kind_->model_based) m["pool"] = o_.pool;
+  if (kind_->picks == Picks::Embedding) m["encoder"] = o_.encoder;
   fs::create_directories(fs::path(o_.out) / "runs");
   const std::string text = m.dump(2) + "\n";
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
@@ -925,6 +979,84 @@ RunSummary Run::go(const std::function<void(int, int, const std::string&)>& prog
   return r;
 }
 
+RunSummary Run::go(const ProgressFn& progress) {
+  comm_ = make_communicator(o_.store, o_.rank, o_.world);
+  if (device_.is_cuda())  // the inputs live on the device for the whole run (labels stay on the host)
+    for (TensorData* d : {&data_.train, &data_.val, &data_.test})
+      if (d->size() > 0) d->x = d->x.to(device_);
+  lead_ = !comm_ || comm_->rank() == 0;
+  const std::int64_t n = data_.train.size();
+  k_ = budget_of(n, o_.fraction);
+  const std::string model_name = set_up_model();
+  kind_ = &strategy_info(o_.strategy);
+  sched_ = schedule();
+
+  // A schedule that never reaches a selection (an interval longer than the run, or all of it in the warm start)
+  // trains on the first random subset throughout: said on stderr now, and in metrics.json, instead of passing for
+  // the strategy. (A timed run is judged at its end, below.)
+  std::string never_note;
+  if (kind_->adaptive && sched_.first >= sched_.T && !timed()) {
+    never_note = o_.strategy + " selects every " + std::to_string(sched_.R) + " epochs, first at epoch " +
+                 std::to_string(sched_.first + 1) + ", but the run has " + std::to_string(sched_.T) +
+                 ": it never selects and trains on its first random subset (a random run)";
+    if (lead_ && !o_.quiet)
+      std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n",
+                   never_note.c_str());
+  }
+
+  all_.indices.resize(static_cast<std::size_t>(n));
+  std::iota(all_.indices.begin(), all_.indices.end(), 0);
+  all_.weights.assign(static_cast<std::size_t>(n), 1.0f);
+  LoopState st(o_.seed, n);
+  set_up_strategy(st);
+  const std::string label = run_label(o_.strategy, kind_->modes.empty() ? "" : o_.mode) + warm_tag(o_.kappa) + "-seed" +
+                            std::to_string(o_.seed);
+  if (!comm_) {  // checkpoints: one process only
+    checkpoint_ = (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string();
+    fingerprint_ = fingerprint(model_name);
+    if (o_.resume) {
+      if (auto done = completed_run(label)) return *done;
+      if (load_checkpoint(st) && !o_.quiet)
+        std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(),
+                     st.next_epoch, sched_.T, checkpoint_.c_str());
+    }
+  }
+  for (int e = st.next_epoch; e < sched_.T; ++e) {
+    spent_before_ = st.train_time;
+    epoch_clock_ = Stopwatch();
+    // --budget-time: every run gets the same train time (training + selection, evaluation excluded), and stops
+    // before an epoch that would end past the budget by more than half of it (so the budget is overrun or left
+    // unused by at most half an epoch, either way), estimated from the last epoch.
+    if (timed() && !st.epochs.empty() &&
+        st.train_time + next_epoch_estimate(st, sched_.selects_at(e)) / 2 > o_.budget_time)
+      break;
+    // Cosine annealing, T_max = epochs or the time budget (RS2: per step, over the steps of all rounds; this is the
+    // round's first).
+    EpochResult r;
+    r.lr = step_lr_ ? step_lr_(steps_)
+                    : cosine(timed() ? st.train_time / o_.budget_time : static_cast<double>(e) / sched_.T);
+    for (auto& group : opt_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(r.lr);
+    const EpochPlan plan = plan_epoch(e, st);
+    if (plan.use) {
+      train_epoch(*plan.use, st.order_rng, r.loss_sum, r.seen);
+      for (auto i : plan.use->indices) st.covered[static_cast<std::size_t>(i)] = 1;
+    }
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    r.seconds = epoch_clock_.seconds();
+    st.train_time += r.seconds;
+    st.selection_time += plan.selection_s;
+    if (lead_) record_epoch(e, plan, r, st, progress);
+  }
+  if (timed() && kind_->adaptive && st.selections == 0) {  // (a fixed schedule was checked before the run)
+    never_note = o_.strategy + " selects every " + std::to_string(sched_.R) + " epochs, first at epoch " +
+                 std::to_string(sched_.first + 1) + ", but the " + std::to_string(o_.budget_time) +
+                 " s budget allowed " + std::to_string(st.epochs.size()) +
+                 ": it never selected and trained on its first random subset (a random run)";
+    if (lead_ && !o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s\n", never_note.c_str());
+  }
+  return finish(st, model_name, label, never_note);
+}
+
 }  // namespace
 
 std::string warm_tag(double kappa) {
@@ -935,36 +1067,38 @@ std::string warm_tag(double kappa) {
 }
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names = {"full",    "random",       "random-online", "craig", "gradmatch",
-                                                 "glister", "facloc-embed", "infobatch",     "rs2"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& s : strategy_table()) v.emplace_back(s.name);
+    return v;
+  }();
   return names;
+}
+
+std::string strategy_help() {
+  std::string names, aliases;
+  for (const auto& s : strategy_table()) {
+    names += (names.empty() ? "" : " | ") + std::string(s.name);
+    if (s.per_batch_alias) aliases += (aliases.empty() ? "" : ", ") + std::string(s.name) + "-pb";
+  }
+  return names + " (" + aliases + " = per-batch)";
 }
 
 TrainOptions with_defaults(TrainOptions o) {
   // CORDS type strings with a per-batch suffix.
-  for (const std::string base : {"craig", "gradmatch", "glister"})
-    if (o.strategy == base + "-pb") {
-      o.strategy = base;
+  for (const auto& s : strategy_table())
+    if (s.per_batch_alias && o.strategy == std::string(s.name) + "-pb") {
+      o.strategy = s.name;
       if (o.mode.empty()) o.mode = "per-batch";
     }
-  if (std::find(strategy_names().begin(), strategy_names().end(), o.strategy) == strategy_names().end())
-    throw invalid_argument("unknown strategy '" + o.strategy + "'; valid: " + name_list(strategy_names()) +
-                           " (and craig-pb, gradmatch-pb, glister-pb)");
-  if (o.mode.empty()) {
-    if (o.strategy == "craig" || o.strategy == "facloc-embed")
-      o.mode = "per-class";
-    else if (o.strategy == "gradmatch")
-      o.mode = "per-class-per-gradient";
-    else
-      o.mode = "whole";  // glister (CORDS' "Supervised"); unused by the others
-  }
+  const StrategyInfo& info = strategy_info(o.strategy);
+  if (o.mode.empty()) o.mode = info.modes.empty() ? "whole" : to_string(info.modes.front());  // (unused: "whole")
   const Mode mode = parse_mode(o.mode);
-  if (o.strategy == "facloc-embed" && mode != Mode::PerClass)
-    throw invalid_argument("facloc-embed selects per class (--selection-mode per-class)");
-  if (o.strategy == "glister" && mode == Mode::PerClassPerGradient)
-    throw invalid_argument("glister has no per-class-per-gradient mode");
-  if (o.strategy == "craig" && mode == Mode::PerClassPerGradient)
-    throw invalid_argument("craig has no per-class-per-gradient mode");
+  if (!info.modes.empty() && std::find(info.modes.begin(), info.modes.end(), mode) == info.modes.end()) {
+    std::string valid;
+    for (Mode m : info.modes) valid += (valid.empty() ? "" : ", ") + to_string(m);
+    throw invalid_argument(o.strategy + " has no " + o.mode + " mode (--selection-mode): it selects " + valid);
+  }
   if (!(o.budget_time >= 0 && std::isfinite(o.budget_time)))
     throw invalid_argument("--budget-time must be a number of seconds > 0");
   if (o.budget_time > 0 && o.kappa > 0)
@@ -972,19 +1106,16 @@ TrainOptions with_defaults(TrainOptions o) {
   if (o.budget_time > 0 && o.world > 1) throw invalid_argument("--budget-time runs in one process (no --world-size)");
   if (o.epochs <= 0)
     o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
-  if (o.select_every <= 0)
-    o.select_every = o.strategy == "random-online" || (o.strategy == "gradmatch" && mode == Mode::PerBatch) ? 1 : 20;
+  if (o.select_every <= 0) o.select_every = mode == Mode::PerBatch ? info.select_every_per_batch : info.select_every;
   if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);
   if (o.pool > 1) throw invalid_argument("--pool must be in (0, 1]");
-  if (o.lambda < 0) o.lambda = o.strategy == "gradmatch" && mode == Mode::PerBatch ? 0.0 : 0.5;
+  if (o.lambda < 0) o.lambda = info.uses_lambda && mode == Mode::PerBatch ? 0.0 : 0.5;
   if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument("--kappa must be in [0, 1)");
   if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument("--prune-ratio must be in [0, 1)");
   if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument("--anneal must be in (0, 1]");
-  if (o.strategy == "infobatch" && o.world > 1)
-    throw invalid_argument("infobatch runs in one process (no --world-size)");
+  if (info.one_process && o.world > 1) throw invalid_argument(o.strategy + " runs in one process (no --world-size)");
   if (o.resume && o.world > 1) throw invalid_argument("--resume continues one process's run (no --world-size)");
-  if ((o.strategy == "infobatch" || o.strategy == "rs2") && o.kappa > 0)
-    throw invalid_argument(o.strategy + " has no warm start (--kappa)");
+  if (info.own_epoch_rule && o.kappa > 0) throw invalid_argument(o.strategy + " has no warm start (--kappa)");
   if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
   if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
   if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off")
@@ -998,10 +1129,6 @@ TrainOptions with_defaults(TrainOptions o) {
 
 RunSummary run_training(const TrainOptions& opts, const std::function<void(int, int, const std::string&)>& progress) {
   const TrainOptions o = with_defaults(opts);
-  // Training allocates and frees the same large activation buffers every step; glibc would return each to the
-  // kernel (mmap/munmap, then page faults to zero them again). Keep them in the heap instead.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (o.threads > 0) at::set_num_threads(o.threads);
   accel::resolve_device(o.device);  // a bad --device fails before the data is read
   Run run(o, load_splits(o.data));

@@ -60,6 +60,8 @@ struct RunSummary {
 
 /// Valid strategy names.
 const std::vector<std::string>& strategy_names();
+/// "full | random | ... (craig-pb, ... = per-batch)": the strategies as --help and errors list them.
+std::string strategy_help();
 
 /// What a run's file and folder names add for a warm start, so that it does not replace the cold run of the same
 /// strategy and seed in a shared OUT: "-warm0.5" for kappa 0.5, empty for none.

@@ -13,32 +13,49 @@ void require_nonnegative(float min_value, const char* fn) {
                            std::to_string(min_value) + "; use the cosine, euclidean or rbf metric");
 }
 
-// Memo: m_j = max_{i in S} s_ij (0 for the empty set). gain(i) = sum_j max(0, s_ij - m_j). j runs over the
-// represented elements: the ground set, or a represented set (the kernel's columns).
-class DenseFacilityLocation final : public SetFunction {
-  static constexpr Index kBlock = 1024;
-
+// What the dense and the sparse facility location share. Memo: m_j = max_{i in S} s_ij (0 for the empty set), j over
+// the represented elements (the ground set, or a represented set: a dense kernel's columns). gain(i) = sum_j
+// max(0, s_ij - m_j). Derived supplies covered(i, f): f(j, s_ij) for every j that i covers (s_ij > 0 possible).
+template <class Derived, class Kernel>
+class FacilityLocationBase : public SetFunction {
  public:
-  explicit DenseFacilityLocation(std::shared_ptr<const DenseKernel> k)
-      : SetFunction(k->size()), k_(std::move(k)), m_(static_cast<std::size_t>(k_->cols()), 0.0f) {
-    require_nonnegative(k_->min_value(), "facility-location");
-  }
   std::string name() const override { return "facility-location"; }
   Index size() const override { return k_->size(); }
   FunctionTraits traits() const override { return {true, true}; }
 
   double evaluate(const std::vector<Index>& subset) const override {
-    const Index n = k_->cols();
-    if (subset.empty()) return 0.0;
-    std::vector<float> best(static_cast<std::size_t>(n), 0.0f);
-    for (Index i : subset) {
-      const float* r = k_->row(i);
-      for (Index j = 0; j < n; ++j)
-        best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], r[j]);
-    }
+    std::vector<float> best(m_.size(), 0.0f);
+    for (Index i : subset)
+      self().covered(i, [&](Index j, float s) {
+        best[static_cast<std::size_t>(j)] = std::max(best[static_cast<std::size_t>(j)], s);
+      });
     double total = 0.0;
     for (float b : best) total += b;
     return total;
+  }
+
+ protected:
+  FacilityLocationBase(std::shared_ptr<const Kernel> k, Index represented)
+      : SetFunction(k->size()), k_(std::move(k)), m_(static_cast<std::size_t>(represented), 0.0f) {
+    require_nonnegative(k_->min_value(), "facility-location");
+  }
+  void clear() override { std::fill(m_.begin(), m_.end(), 0.0f); }
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+
+  std::shared_ptr<const Kernel> k_;
+  std::vector<float> m_;
+};
+
+class DenseFacilityLocation final : public FacilityLocationBase<DenseFacilityLocation, DenseKernel> {
+  static constexpr Index kBlock = 1024;
+
+ public:
+  explicit DenseFacilityLocation(std::shared_ptr<const DenseKernel> k) : FacilityLocationBase(k, k->cols()) {}
+
+  template <class F>
+  void covered(Index i, F&& f) const {
+    const float* r = k_->row(i);
+    for (Index j = 0, n = k_->cols(); j < n; ++j) f(j, r[j]);
   }
 
   double gain(Index i) const override {
@@ -65,51 +82,29 @@ class DenseFacilityLocation final : public SetFunction {
 #pragma omp simd
     for (Index j = 0; j < n; ++j) m[j] = std::max(m[j], r[j]);
   }
-  void clear() override {
-    std::fill(m_.begin(), m_.end(), 0.0f);
-  }
-
- private:
-  std::shared_ptr<const DenseKernel> k_;
-  std::vector<float> m_;
 };
 
-class SparseFacilityLocation final : public SetFunction {
+class SparseFacilityLocation final : public FacilityLocationBase<SparseFacilityLocation, SparseKernel> {
  public:
-  explicit SparseFacilityLocation(std::shared_ptr<const SparseKernel> k)
-      : SetFunction(k->size()), k_(std::move(k)), m_(static_cast<std::size_t>(k_->size()), 0.0f) {
-    require_nonnegative(k_->min_value(), "facility-location");
-  }
-  std::string name() const override { return "facility-location"; }
-  Index size() const override { return k_->size(); }
-  FunctionTraits traits() const override { return {true, true}; }
+  explicit SparseFacilityLocation(std::shared_ptr<const SparseKernel> k) : FacilityLocationBase(k, k->size()) {}
 
-  double evaluate(const std::vector<Index>& subset) const override {
-    std::vector<float> best(static_cast<std::size_t>(size()), 0.0f);
-    for (Index i : subset)
-      for (auto e = k_->covered_begin(i); e != k_->covered_end(i); ++e)
-        best[static_cast<std::size_t>(e->j)] = std::max(best[static_cast<std::size_t>(e->j)], e->s);
-    double total = 0.0;
-    for (float b : best) total += b;
-    return total;
+  template <class F>
+  void covered(Index i, F&& f) const {
+    for (auto e = k_->covered_begin(i); e != k_->covered_end(i); ++e) f(e->j, e->s);
   }
+
   double gain(Index i) const override {
     double acc = 0.0;
-    for (auto e = k_->covered_begin(i); e != k_->covered_end(i); ++e)
-      acc += static_cast<double>(std::max(0.0f, e->s - m_[static_cast<std::size_t>(e->j)]));
+    covered(i,
+            [&](Index j, float s) { acc += static_cast<double>(std::max(0.0f, s - m_[static_cast<std::size_t>(j)])); });
     return acc;
   }
 
  protected:
   void update(Index i) override {
-    for (auto e = k_->covered_begin(i); e != k_->covered_end(i); ++e)
-      m_[static_cast<std::size_t>(e->j)] = std::max(m_[static_cast<std::size_t>(e->j)], e->s);
+    covered(i,
+            [&](Index j, float s) { m_[static_cast<std::size_t>(j)] = std::max(m_[static_cast<std::size_t>(j)], s); });
   }
-  void clear() override { std::fill(m_.begin(), m_.end(), 0.0f); }
-
- private:
-  std::shared_ptr<const SparseKernel> k_;
-  std::vector<float> m_;
 };
 
 }  // namespace

@@ -95,18 +95,22 @@ Pick argmax(const std::vector<Index>& cand, const std::vector<double>& g) {
   return best;
 }
 
+// The candidates' gains (into g, counted in evals) and the best of them.
+Pick best_of(const SetFunction& f, const std::vector<Index>& c, std::vector<double>& g, Index& evals) {
+  g.resize(c.size());
+  f.gains(c.data(), static_cast<Index>(c.size()), g.data());
+  evals += static_cast<Index>(c.size());
+  return argmax(c, g);
+}
+
 // ---- naive: every remaining gain, every step -------------------------------------------------------------
 struct NaivePicker {
   Remaining rem;
   std::vector<double> g;
   explicit NaivePicker(Index n) : rem(n) {}
   Pick pick(const SetFunction& f, Index, Index& evals) {
-    const auto& c = rem.items();
-    if (c.empty()) return {};
-    g.resize(c.size());
-    f.gains(c.data(), static_cast<Index>(c.size()), g.data());
-    evals += static_cast<Index>(c.size());
-    return argmax(c, g);
+    if (rem.items().empty()) return {};
+    return best_of(f, rem.items(), g, evals);
   }
   void added(Index i) { rem.remove(i); }
 };
@@ -182,11 +186,7 @@ struct StochasticPicker {
   StochasticPicker(Index n, const GreedyOptions& o) : rem(n), rng(o.seed), s(sample_size(n, o.budget, o.epsilon)) {}
   Pick pick(const SetFunction& f, Index, Index& evals) {
     if (rem.items().empty()) return {};
-    std::vector<Index> c = rem.sample(s, rng);
-    g.resize(c.size());
-    f.gains(c.data(), static_cast<Index>(c.size()), g.data());
-    evals += static_cast<Index>(c.size());
-    return argmax(c, g);
+    return best_of(f, rem.sample(s, rng), g, evals);
   }
   void added(Index i) { rem.remove(i); }
 };

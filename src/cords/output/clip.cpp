@@ -1,5 +1,5 @@
-#include "cords/output/writers.h"
-
+// The summary clip: ClipWriter (encoded: H.264 or MPEG-4 + AAC, on its own thread) and ClipCopier (the input's
+// packets copied, the sound encoded again), both written to a temporary name and renamed into place.
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,9 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
-#ifdef CORDS_HAVE_OPENCV
-#include <opencv2/imgproc.hpp>
-#endif
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -22,197 +19,9 @@ extern "C" {
 #include "cords/core/bounded_queue.h"
 #include "cords/core/error.h"
 #include "cords/decode/av_handles.h"
+#include "cords/output/writers.h"
 
 namespace cords::output {
-namespace {
-
-#ifdef CORDS_HAVE_OPENCV
-cv::Mat to_bgr(const Image& img) {
-  cv::Mat rgb(img.height, img.width, CV_8UC3, const_cast<std::uint8_t*>(img.data.data()));
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  return bgr;
-}
-
-Image from_bgr(const cv::Mat& bgr) {
-  Image img;
-  img.width = bgr.cols;
-  img.height = bgr.rows;
-  img.data.resize(static_cast<std::size_t>(bgr.cols) * bgr.rows * 3);
-  cv::Mat rgb(bgr.rows, bgr.cols, CV_8UC3, img.data.data());
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return img;
-}
-#endif
-
-std::string lower_ext(const std::string& path) {
-  std::string e = std::filesystem::path(path).extension().string();
-  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
-
-// One image as a complete JPEG, PNG or WebP file, from libavcodec's encoders (mjpeg, png, libwebp): the FFmpeg
-// libraries are loaded anyway, while OpenCV's imgcodecs would bring ~120 more shared libraries (GDAL, GDCM, JPEG XL,
-// ...) and 0.1-0.2 s of start-up to every run.
-std::vector<std::uint8_t> encode_image(const Image& img, const std::string& ext, int quality, const std::string& path) {
-  const bool jpeg = ext == ".jpg" || ext == ".jpeg", png = ext == ".png";
-  const AVCodec* codec = jpeg  ? avcodec_find_encoder(AV_CODEC_ID_MJPEG)
-                         : png ? avcodec_find_encoder(AV_CODEC_ID_PNG)
-                               : avcodec_find_encoder_by_name("libwebp");
-  if (!codec)
-    throw output_unwritable("cannot write '" + path + "': this FFmpeg build has no " + ext.substr(1) + " encoder");
-  const AVPixelFormat pf = jpeg ? AV_PIX_FMT_YUVJ420P : png ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P;
-  av::Codec enc(avcodec_alloc_context3(codec));
-  av::Frame frame(av_frame_alloc());
-  av::Packet pkt(av_packet_alloc());
-  if (!enc || !frame || !pkt) throw std::bad_alloc();
-  enc->width = img.width;
-  enc->height = img.height;
-  enc->pix_fmt = pf;
-  enc->time_base = {1, 1};
-  if (jpeg) {  // libjpeg-like quality 90 -> qscale 2 (of 1 best .. 31)
-    enc->flags |= AV_CODEC_FLAG_QSCALE;
-    enc->global_quality = FF_QP2LAMBDA * std::clamp((100 - quality + 2) / 5, 1, 31);
-    enc->color_range = AVCOL_RANGE_JPEG;
-  } else if (!png) {
-    av_opt_set_double(enc->priv_data, "quality", std::clamp(quality, 0, 100), 0);
-  }
-  if (avcodec_open2(enc.get(), codec, nullptr) < 0)
-    throw output_unwritable("cannot write '" + path + "': cannot open the " + ext.substr(1) + " encoder");
-  frame->width = img.width;
-  frame->height = img.height;
-  frame->format = pf;
-  if (jpeg) {
-    frame->color_range = AVCOL_RANGE_JPEG;
-    frame->quality = enc->global_quality;  // what the mjpeg encoder reads with AV_CODEC_FLAG_QSCALE
-  }
-  if (av_frame_get_buffer(frame.get(), 0) < 0) throw std::bad_alloc();
-  const std::uint8_t* src[4] = {img.data.data(), nullptr, nullptr, nullptr};
-  const int src_stride[4] = {img.width * 3, 0, 0, 0};
-  if (png) {
-    av_image_copy(frame->data, frame->linesize, src, src_stride, pf, img.width, img.height);
-  } else {
-    av::Sws sws(sws_getContext(img.width, img.height, AV_PIX_FMT_RGB24, img.width, img.height, pf,
-                               SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
-    if (!sws) throw output_unwritable("cannot write '" + path + "': cannot convert the image");
-    sws_scale(sws.get(), src, src_stride, 0, img.height, frame->data, frame->linesize);
-  }
-  std::vector<std::uint8_t> bytes;
-  if (avcodec_send_frame(enc.get(), frame.get()) < 0 || avcodec_send_frame(enc.get(), nullptr) < 0)
-    throw output_unwritable("cannot encode '" + path + "'");
-  while (avcodec_receive_packet(enc.get(), pkt.get()) == 0) {
-    bytes.insert(bytes.end(), pkt->data, pkt->data + pkt->size);
-    av_packet_unref(pkt.get());
-  }
-  if (bytes.empty()) throw output_unwritable("cannot encode '" + path + "'");
-  return bytes;
-}
-
-}  // namespace
-
-void write_image(const std::string& path, const Image& img, int jpeg_quality) {
-  const std::string ext = lower_ext(path);
-  if (ext != ".jpg" && ext != ".jpeg" && ext != ".png" && ext != ".webp")
-    throw invalid_argument("cannot write '" + path + "': image extension must be .jpg, .png or .webp");
-  if (img.empty()) throw output_unwritable("cannot write '" + path + "': empty image");
-  const std::vector<std::uint8_t> bytes = encode_image(img, ext, jpeg_quality, path);
-  AtomicFile f(path);
-  f.write(bytes.data(), bytes.size());
-  f.commit();
-}
-
-#ifdef CORDS_HAVE_OPENCV
-Image thumbnail(const Image& img, int max_width) {
-  if (img.empty() || img.width <= max_width) return img;
-  const int h = std::max(1, static_cast<int>(std::lround(1.0 * img.height * max_width / img.width)));
-  cv::Mat small;
-  cv::resize(to_bgr(img), small, {max_width, h}, 0, 0, cv::INTER_AREA);
-  return from_bgr(small);
-}
-
-bool contact_sheet_available() {
-  return true;
-}
-Image make_contact_sheet(const std::vector<SheetTile>& tiles, const SheetOptions& o) {
-  const int n = static_cast<int>(tiles.size());
-  const int cols = o.columns > 0 ? o.columns : std::max(1, static_cast<int>(std::ceil(std::sqrt(n * 1.0))));
-  const int rows = std::max(1, (n + cols - 1) / cols);
-  const int tw = std::max(32, o.tile_width);
-  int th = tw * 9 / 16;
-  if (n > 0 && !tiles[0].image->empty()) th = std::max(16, tw * tiles[0].image->height / tiles[0].image->width);
-  const int pad = 8, caption_h = 22, line_h = 24;
-  const int width = pad + std::max(cols, 2) * (tw + pad);  // at least two tiles wide, so the header reads well
-  const int font = cv::FONT_HERSHEY_SIMPLEX;
-  // Header lines wider than the sheet are wrapped at their "  |  " separators.
-  struct Line {
-    std::string text;
-    bool title;
-  };
-  std::vector<Line> lines;
-  for (std::size_t l = 0; l < o.header.size(); ++l) {
-    const double scale = l == 0 ? 0.65 : 0.5;
-    auto fits = [&](const std::string& t) {
-      return cv::getTextSize(t, font, scale, 1, nullptr).width <= width - 2 * pad;
-    };
-    std::string rest = o.header[l], cur;
-    while (!rest.empty()) {
-      const std::size_t cut = rest.find("  |  ");
-      const std::string piece = rest.substr(0, cut);
-      rest = cut == std::string::npos ? "" : rest.substr(cut + 5);
-      const std::string joined = cur.empty() ? piece : cur + "  |  " + piece;
-      if (cur.empty() || fits(joined)) {
-        cur = joined;
-      } else {
-        lines.push_back({cur, l == 0});
-        cur = piece;
-      }
-    }
-    lines.push_back({cur, l == 0});
-  }
-  const int header_h = lines.empty() ? 0 : pad + line_h * static_cast<int>(lines.size());
-  const int height = header_h + pad + rows * (th + caption_h + pad);
-  cv::Mat sheet(height, width, CV_8UC3, cv::Scalar(30, 30, 30));
-  for (std::size_t l = 0; l < lines.size(); ++l)
-    cv::putText(sheet, lines[l].text, {pad, pad + line_h * static_cast<int>(l + 1) - 6}, font,
-                lines[l].title ? 0.65 : 0.5, lines[l].title ? cv::Scalar(255, 255, 255) : cv::Scalar(200, 200, 200), 1,
-                cv::LINE_AA);
-  for (int t = 0; t < n; ++t) {
-    const int x = pad + (t % cols) * (tw + pad), y = header_h + pad + (t / cols) * (th + caption_h + pad);
-    cv::Mat tile;
-    cv::resize(to_bgr(*tiles[static_cast<std::size_t>(t)].image), tile, {tw, th}, 0, 0, cv::INTER_AREA);
-    tile.copyTo(sheet(cv::Rect(x, y, tw, th)));
-    cv::putText(sheet, tiles[static_cast<std::size_t>(t)].caption, {x + 2, y + th + 16}, font, 0.5,
-                cv::Scalar(230, 230, 230), 1, cv::LINE_AA);
-  }
-  return from_bgr(sheet);
-}
-#else
-// Without OpenCV: thumbnails through swscale's area filter; no contact sheet (it needs imgproc's text drawing).
-Image thumbnail(const Image& img, int max_width) {
-  if (img.empty() || img.width <= max_width) return img;
-  Image out;
-  out.width = max_width;
-  out.height = std::max(1, static_cast<int>(std::lround(1.0 * img.height * max_width / img.width)));
-  out.data.resize(static_cast<std::size_t>(out.width) * out.height * 3);
-  av::Sws sws(sws_getContext(img.width, img.height, AV_PIX_FMT_RGB24, out.width, out.height, AV_PIX_FMT_RGB24, SWS_AREA,
-                             nullptr, nullptr, nullptr));
-  if (!sws) throw std::bad_alloc();
-  const std::uint8_t* src[4] = {img.data.data(), nullptr, nullptr, nullptr};
-  const int src_stride[4] = {img.width * 3, 0, 0, 0};
-  std::uint8_t* dst[4] = {out.data.data(), nullptr, nullptr, nullptr};
-  const int dst_stride[4] = {out.width * 3, 0, 0, 0};
-  sws_scale(sws.get(), src, src_stride, 0, img.height, dst, dst_stride);
-  return out;
-}
-
-bool contact_sheet_available() {
-  return false;
-}
-
-Image make_contact_sheet(const std::vector<SheetTile>&, const SheetOptions&) {
-  throw Error(ErrorKind::Internal, "this build of cords-summarize has no OpenCV: it cannot draw contact sheets");
-}
-#endif
 
 namespace {
 
@@ -528,12 +337,7 @@ std::unique_ptr<ClipCopier> ClipCopier::open(const std::string& input, const std
   if (!m.ost || avcodec_parameters_copy(m.ost->codecpar, m.ist->codecpar) < 0) m.file.fail("cannot add a video stream");
   m.ost->codecpar->codec_tag = 0;
   m.ost->time_base = m.ist->time_base;
-  // Keep the rotation: phone footage stays upright in a player.
-  size_t side_size = 0;
-  if (const uint8_t* dm = av_stream_get_side_data(m.ist, AV_PKT_DATA_DISPLAYMATRIX, &side_size); dm && side_size > 0) {
-    if (uint8_t* out = av_stream_new_side_data(m.ost, AV_PKT_DATA_DISPLAYMATRIX, side_size))
-      std::copy(dm, dm + side_size, out);
-  }
+  av::copy_display_matrix(m.ist, m.ost);  // keep the rotation: phone footage stays upright in a player
   const AVCodecDescriptor* d = avcodec_descriptor_get(m.ist->codecpar->codec_id);
   c->codec_ = d ? d->name : "unknown";
   if (AacTrack::usable(audio)) {
