@@ -336,8 +336,10 @@ TEST_F(Summarize, TheManifestMatchesItsGoldenFile) {
                        (out / "golden").string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(out / "golden" / "summary.json");
+  // The gains and the objective follow the scaled pixels, and swscale's SIMD paths need not be bit-exact between
+  // CPUs: their type is pinned; the keyframes, shots and everything else exactly.
   test::expect_golden(nlohmann::json::parse(in), "summary",
-                      {"path", "decode_embed", "select", "total", "write", "version"});
+                      {"path", "decode_embed", "select", "total", "write", "version", "gain", "objective"});
 }
 
 TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
