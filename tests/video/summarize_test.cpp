@@ -10,15 +10,15 @@
 #include <set>
 #include <sstream>
 
+#include "../support/golden.h"
 #include "../support/run_cli.h"
+#include "../support/temp_dir.h"
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
 #ifdef CORDS_TEST_HAVE_TORCH
-#include "../support/golden.h"
-#include "../support/temp_dir.h"
 #include "../support/test_models.h"
 #endif
 
