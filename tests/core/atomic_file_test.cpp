@@ -48,6 +48,28 @@ TEST_F(AtomicFileTest, AbandonedWriteLeavesNothing) {
   EXPECT_EQ(entries(), 0u);
 }
 
+TEST_F(AtomicFileTest, LeftoversOfKilledWritesToTheSamePathAreRemovedAndNothingElse) {
+  // 999999999 is no running process's id; this process's own id counts as a leftover of an earlier process.
+  const auto p = (dir / "report.json").string();
+  const auto leave = [&](const std::string& name) { std::ofstream(dir / name) << "x"; };
+  leave(".report.json.tmp-999999999-0");
+  leave(".report.json.tmp-" + std::to_string(::getpid()) + "-7");
+  leave(".report.json.tmp-1-2-3");                             // not the pattern
+  leave(".report.json.tmp-999999999-");                        // not the pattern
+  leave(".other.json.tmp-999999999-0");                        // another file's
+  leave("report.json.tmp-999999999-0");                        // not hidden: not the tool's name
+  fs::create_directory(dir / ".report.json.tmp-999999998-0");  // a folder is never removed
+  fs::create_symlink("report.json", dir / ".report.json.tmp-999999997-0");
+  write_file_atomic(p, "new");
+  EXPECT_EQ(slurp(p), "new");
+  EXPECT_FALSE(fs::exists(dir / ".report.json.tmp-999999999-0"));
+  EXPECT_FALSE(fs::exists(dir / (".report.json.tmp-" + std::to_string(::getpid()) + "-7")));
+  for (const char* kept : {".report.json.tmp-1-2-3", ".report.json.tmp-999999999-", ".other.json.tmp-999999999-0",
+                           "report.json.tmp-999999999-0", ".report.json.tmp-999999998-0"})
+    EXPECT_TRUE(fs::exists(dir / kept)) << kept;
+  EXPECT_TRUE(fs::is_symlink(dir / ".report.json.tmp-999999997-0"));
+}
+
 TEST_F(AtomicFileTest, UnwritableDestinationsAreOutputErrors) {
   auto kind = [](const std::string& p) {
     try {

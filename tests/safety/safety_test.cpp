@@ -663,10 +663,19 @@ TEST_F(Safety, LeftoversOfKilledRunsAreRemovedByTheNextRunAndNothingElse) {  // 
   ASSERT_EQ(run_cli(q(v) + " -o " + q(out.string() + ".old-999999999") + fast()).code, 0);
   fs::create_directories(out.string() + ".tmp-999999998");
   write(out.string() + ".tmp-999999998/mine.txt", "keep");
+  // Killed between taking the marker away and moving the finished summary into place: a complete summary of the
+  // tool, unmarked. And the same with a file of the user's in it, which is not the tool's.
+  ASSERT_EQ(run_cli(q(v) + " -o " + q(out.string() + ".tmp-999999997") + fast()).code, 0);
+  ASSERT_EQ(run_cli(q(v) + " -o " + q(out.string() + ".tmp-999999996") + fast()).code, 0);
+  write(out.string() + ".tmp-999999996/mine.txt", "keep");
+  fs::create_directories(out.string() + ".tmp-999999995");  // killed before its marker was written
   const auto r = run_cli(q(v) + " -o " + q(out) + fast());
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_FALSE(fs::exists(out.string() + ".tmp-999999999"));
   EXPECT_FALSE(fs::exists(out.string() + ".old-999999999"));
+  EXPECT_FALSE(fs::exists(out.string() + ".tmp-999999997"));
+  EXPECT_FALSE(fs::exists(out.string() + ".tmp-999999995"));
+  EXPECT_EQ(read(out.string() + ".tmp-999999996/mine.txt"), "keep");
   EXPECT_EQ(read(out.string() + ".tmp-999999998/mine.txt"), "keep");
 }
 

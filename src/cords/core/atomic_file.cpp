@@ -64,7 +64,28 @@ void AtomicFile::commit() {
   registration_.release();
 }
 
+void remove_stale_atomic_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const std::string prefix = "." + p.filename().string() + ".tmp-";
+  std::error_code ec;
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    // "<pid>-<counter>", digits only, and a regular file (never a link or a folder).
+    const std::string rest = name.substr(prefix.size());
+    const std::size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash + 1 == rest.size() || dash > 10) continue;
+    if (rest.find_first_not_of("0123456789-") != std::string::npos || rest.find('-', dash + 1) != std::string::npos)
+      continue;
+    if (e.symlink_status(ec).type() != fs::file_type::regular) continue;
+    if (!process_alive(std::stol(rest.substr(0, dash)))) fs::remove(e.path(), ec);
+  }
+}
+
 void write_file_atomic(const std::string& path, const std::string& contents) {
+  remove_stale_atomic_temporaries(path);
   AtomicFile f(path);
   f.write(contents);
   f.commit();

@@ -35,7 +35,12 @@ class AtomicFile {
   TempRegistration registration_;
 };
 
-/// Writes `contents` to `path` atomically (see AtomicFile).
+/// Removes what killed processes left of atomic writes to `path`: regular files `.<name>.tmp-PID-N` beside it whose
+/// process PID is no longer running (an interrupted process removes its own; SIGKILL or a power cut cannot).
+void remove_stale_atomic_temporaries(const std::string& path);
+
+/// Writes `contents` to `path` atomically (see AtomicFile), first removing stale temporaries of earlier writes to
+/// `path` (remove_stale_atomic_temporaries).
 void write_file_atomic(const std::string& path, const std::string& contents);
 
 }  // namespace cords

@@ -351,6 +351,7 @@ void write_npy_impl(const std::string& path, const char* descr, const std::strin
   if (pad == 64) pad = 0;
   header.append(pad, ' ');
   header.push_back('\n');
+  remove_stale_atomic_temporaries(path);
   AtomicFile f(path);
   f.write("\x93NUMPY\x01\x00", 8);
   const unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff),

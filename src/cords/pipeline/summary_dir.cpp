@@ -204,13 +204,21 @@ void remove_stale_temporaries(const fs::path& dir, const std::string& manifest_n
     const std::string name = e.path().filename().string();
     if (e.symlink_status(ec).type() != fs::file_type::directory) continue;
     const long tmp_pid = pid_suffix(name, base + ".tmp-"), old_pid = pid_suffix(name, base + ".old-");
-    if (tmp_pid > 0 && !process_alive(tmp_pid) && fs::is_regular_file(e.path() / kTempMarker, ec)) {
-      fs::remove_all(e.path(), ec);
-    } else if (old_pid > 0 && !process_alive(old_pid)) {
-      SummaryContents old;
-      std::string why;
-      if (recognise_summary(e.path(), manifest_name, old, why)) remove_summary(e.path(), old);
+    const long pid = tmp_pid > 0 ? tmp_pid : old_pid;
+    if (pid <= 0 || process_alive(pid)) continue;
+    if (tmp_pid > 0 && fs::is_regular_file(e.path() / kTempMarker, ec)) {
+      fs::remove_all(e.path(), ec);  // marked as the tool's when it was made
+      continue;
     }
+    if (tmp_pid > 0 && fs::is_empty(e.path(), ec) && !ec) {
+      fs::remove(e.path(), ec);  // killed before the marker was in it; rmdir, which refuses a folder that is not empty
+      continue;
+    }
+    // A summary moved aside by a killed --force (.old-), or one finished but not yet moved into place (.tmp-: killed
+    // after commit() took the marker away): removed only if it is the tool's and holds nothing else.
+    SummaryContents left;
+    std::string why;
+    if (recognise_summary(e.path(), manifest_name, left, why)) remove_summary(e.path(), left);
   }
 }
 

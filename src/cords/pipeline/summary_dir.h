@@ -50,9 +50,9 @@ class TempSummaryDir {
   TempRegistration registration_;
 };
 
-/// Removes leftovers of killed runs beside `dir`: `dir`.tmp-PID folders that carry the tool's marker and
-/// `dir`.old-PID folders that are summaries of the tool (recognise_summary), where process PID is no longer running.
-/// Anything else is left alone.
+/// Removes leftovers of killed runs beside `dir`, where process PID is no longer running: `dir`.tmp-PID folders that
+/// carry the tool's marker, and `dir`.tmp-PID (killed while committing) or `dir`.old-PID folders that are summaries
+/// of the tool (recognise_summary). Anything else is left alone.
 void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& manifest_name);
 
 }  // namespace cords::pipeline
