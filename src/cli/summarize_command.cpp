@@ -149,7 +149,7 @@ int run_summarize_command(int argc, char** argv) {
        "number of keyframes (instead of --fraction); auto (the default): about 16 for short videos, 5% of the samples "
        "for long ones, never fewer than the shots, one per shot at least")
     ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
-    ("fast", po::bool_switch(&cfg.keyframes_only), "decode only the key frames (far faster on long videos; coarser sampling)")
+    ("fast", po::bool_switch(&cfg.keyframes_only), "decode only key frames, on long videos only those the budget needs (far faster; coarser sampling; --fraction still counts the frames a full run samples)")
     ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
     ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
     ("device", po::value(&cfg.device)->default_value(cfg.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")

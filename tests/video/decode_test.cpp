@@ -161,6 +161,32 @@ TEST(FFmpegSource, KeyframesOnlyDecodesKeyFrames) {
   for (const auto& f : frames) EXPECT_TRUE(f.key);
 }
 
+TEST(FFmpegSource, KeyFramesSampledSparserThanTheyComeAreNotDecoded) {
+  // Key frames at 0, 2, ..., 10 s; sampled on a grid of 10/3 s (0, 3.3, 6.7, 10) they are those at 0, 4, 8 and 10 s
+  // (each the first at or after its grid time); the others never reach the decoder.
+  const std::string path = Media::get().path("gop2s.mp4");
+  DecodeOptions all;
+  all.sample_fps = 0;
+  all.keyframes_only = true;
+  FFmpegSource every(path, all);
+  std::vector<double> keys;
+  for (Frame f; every.next(f);) keys.push_back(f.ts.seconds());
+  ASSERT_EQ(keys.size(), 6u);
+  DecodeOptions sparse = all;
+  sparse.sample_fps = 0.3;
+  FFmpegSource src(path, sparse);
+  std::vector<double> got;
+  for (Frame f; src.next(f);) got.push_back(f.ts.seconds());
+  EXPECT_EQ(got, (std::vector<double>{keys[0], keys[2], keys[4], keys[5]}));
+  EXPECT_EQ(src.decoded(), 4);
+  EXPECT_EQ(every.decoded(), 6);
+  // After a seek the grid restarts at the target, as next() does.
+  src.seek(5.0);
+  got.clear();
+  for (Frame f; src.next(f);) got.push_back(f.ts.seconds());
+  EXPECT_EQ(got, (std::vector<double>{keys[3], keys[5]}));  // grid 5, 8.3 s: the key frames at 6 and 10 s
+}
+
 TEST(FFmpegSource, DecodeKeyFrameGivesTheFrameThatFullDecodingGives) {
   const std::string path = Media::get().path("gop2s.mp4");  // key frames at 0, 2, 4, ... s; B-frames on
   DecodeOptions every;

@@ -164,6 +164,46 @@ TEST_F(Summarize, FastModeFallsBackToAllFramesWhenThereIsOneKeyFrame) {
   EXPECT_EQ(r.keyframes.size(), 3u);
 }
 
+TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
+  // 25 minutes at 1 fps, every frame a key frame (made here: 1,500 tiny frames). With --fast the candidates are at
+  // least 600, one every 4 s and 8 per keyframe asked for: 600 / 1500 s = 0.4 a second, not all 1,500.
+  const std::string in = (out / "long.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=s=64x48:r=1:d=1500 "
+                         "-c:v libx264 -preset ultrafast -g 1 -pix_fmt yuv420p " +
+                         in)
+                            .c_str()),
+            0);
+  SummarizeConfig c = config("gop2s.mp4", "long_fast");
+  c.input = in;
+  c.keyframes_only = true;
+  c.features = "histogram";
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  const SummaryResult r = run_summarize(c);
+  ASSERT_FALSE(r.fast_fallback);
+  EXPECT_DOUBLE_EQ(r.candidate_fps, 0.4);
+  EXPECT_NEAR(static_cast<double>(r.sampled), 600, 1);
+  // --fraction keeps its meaning: a share of the 3,000 frames a full run samples at 2 fps (1% = 30 keyframes); 8
+  // candidates for each of 100 keyframes need 0.53 a second.
+  SummarizeConfig f = c;
+  f.output_dir = (out / "long_fraction").string();
+  f.fraction = 0.01;
+  EXPECT_EQ(run_summarize(f).keyframes.size(), 30u);
+  f.output_dir = (out / "long_fraction_more").string();
+  f.fraction = 0.0;
+  f.budget = 100;
+  const SummaryResult b = run_summarize(f);
+  EXPECT_NEAR(b.candidate_fps, 800.0 / 1500, 1e-12);
+  EXPECT_NEAR(static_cast<double>(b.sampled), 800, 1);
+  EXPECT_EQ(b.keyframes.size(), 100u);
+  // A full run, and --fast on a short input, sample as before.
+  SummarizeConfig shortc = config("gop2s.mp4", "short_fast");
+  shortc.keyframes_only = true;
+  shortc.budget = 3;
+  shortc.features = "histogram";
+  shortc.write_clip = false;
+  EXPECT_EQ(run_summarize(shortc).candidate_fps, 0.0);
+}
+
 TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   SummarizeConfig c = config("gop2s.mp4", "fast_copy");  // key frames every 2 s, B-frames
   c.keyframes_only = true;

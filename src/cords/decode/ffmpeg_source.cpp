@@ -212,6 +212,7 @@ struct FFmpegSource::Impl {
   std::int64_t pts_step = 1;      // synthesised pts increment when a frame has none
   double frame_seconds = 0.04;    // one frame at the average frame rate (25 fps when unknown)
   double next_sample = kNoTime;   // seconds; frames earlier than this are dropped
+  double key_grid = kNoTime;      // key frames only: next_sample as the packets read see it (key_packet_wanted)
   double drop_before = kNoTime;   // after a seek
   double nonref_until = kNoTime;  // packets earlier than this (minus a margin) skip non-reference frames
   double position = kNoTime;      // time of the last decoded frame
@@ -402,7 +403,8 @@ struct FFmpegSource::Impl {
       // Key frames only: other packets never reach the decoder. (Sent with AVDISCARD_NONKEY they would still be
       // parsed - every NAL unit unescaped - which costs ~0.7 s per minute of 6 Mbit/s 1080p, more than decoding the
       // key frames themselves.) A stream without key flags yields no frame, and the caller falls back.
-      if (pkt->stream_index == stream && opts.keyframes_only && !(pkt->flags & AV_PKT_FLAG_KEY)) {
+      if (pkt->stream_index == stream && opts.keyframes_only &&
+          (!(pkt->flags & AV_PKT_FLAG_KEY) || !key_packet_wanted(*pkt))) {
         av_packet_unref(pkt.get());
         continue;
       }
@@ -453,6 +455,20 @@ struct FFmpegSource::Impl {
     }
     anchor_sizes.push_back(p.size);
     if (anchor_sizes.size() > 16) anchor_sizes.pop_front();
+  }
+
+  // Key frames only, sampled at a lower rate than they come (all-intra input, or --fast's candidate rate on long
+  // inputs): a key frame that next() would drop (shown before its next sample time) is never decoded. The packets
+  // follow the same grid as next(), so the same frames come out (unless a key frame sent fails to decode).
+  bool key_packet_wanted(const AVPacket& p) {
+    if (opts.sample_fps <= 0 || p.pts == AV_NOPTS_VALUE) return true;
+    const double t = static_cast<double>(p.pts) * av_q2d(tb), period = 1.0 / opts.sample_fps;
+    if (t < drop_before) return true;  // before a seek's target: next() drops it without moving the grid
+    if (std::isinf(key_grid)) key_grid = t;
+    if (t + 1e-6 < key_grid) return false;
+    key_grid += period;
+    if (key_grid <= t) key_grid = t + period;
+    return true;
   }
 
   // Whether a frame shown at t may be the one next() samples: at or after a sample time of the grid (next_sample,
@@ -693,12 +709,12 @@ struct FFmpegSource::Impl {
   void skip_to(double seconds) {
     drop_before = seconds - 1e-6;
     nonref_until = seconds;
-    next_sample = opts.sample_fps > 0 ? seconds : kNoTime;
+    next_sample = key_grid = opts.sample_fps > 0 ? seconds : kNoTime;
   }
 
   bool decode_key_frame(std::int64_t want, Frame& out) {
     reposition(want);
-    drop_before = nonref_until = next_sample = kNoTime;
+    drop_before = nonref_until = next_sample = key_grid = kNoTime;
     bool found = false;  // the seek lands on its packet or on a key frame before it
     while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
       const bool key = pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
@@ -768,6 +784,9 @@ bool FFmpegSource::next(Frame& frame) {
 }
 std::int64_t FFmpegSource::skipped() const {
   return impl_->skipped;
+}
+std::int64_t FFmpegSource::decoded() const {
+  return impl_->decoded;
 }
 void FFmpegSource::seek(double seconds) {
   impl_->seek(seconds);

@@ -24,6 +24,8 @@ class FFmpegSource final {
   bool next(Frame& frame);
   /// Corrupt packets or frames skipped so far (decoding goes on after them).
   std::int64_t skipped() const;
+  /// Frames the decoder produced so far, sampled or not (packets never sent to it are not counted).
+  std::int64_t decoded() const;
 
   /// Repositions to the last key frame at or before `seconds`, so that next() continues from there; frames
   /// before `seconds` are then dropped (decoded without their non-reference frames). Sampling restarts there.

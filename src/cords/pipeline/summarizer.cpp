@@ -181,7 +181,7 @@ void validate_config(const SummarizeConfig& c) {
 namespace {
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
-Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const SummarizeConfig& cfg,
+Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, double sample_fps,
                          const ProgressFn& progress) {
   BoundedQueue<decode::Frame> queue(32);
   std::thread producer([&] {
@@ -204,7 +204,7 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, const 
   } join{producer, queue};
 
   const double dur = src.info().duration;
-  const std::int64_t expected = dur > 0 ? static_cast<std::int64_t>(std::ceil(dur * cfg.sample_fps)) : 0;
+  const std::int64_t expected = dur > 0 ? static_cast<std::int64_t>(std::ceil(dur * sample_fps)) : 0;
   Samples s;
   std::vector<decode::Frame> batch;
   std::vector<float> out, hout;
@@ -257,6 +257,34 @@ DecodeReport report_of(const decode::FFmpegSource& src) {
   return {src.skipped(), src.backwards(), src.data_seconds(), src.info().pixel_format, src.info().frame_rate};
 }
 
+// Seconds summarized: the video's duration, or the stretch --start/--end give (0 when the duration is unknown).
+double stretch_seconds(const SummarizeConfig& cfg, const decode::VideoInfo& info) {
+  if (!(info.duration > 0)) return 0;
+  const double end = cfg.end_seconds > 0 ? std::min(cfg.end_seconds, info.duration) : info.duration;
+  return std::max(0.0, end - cfg.start_seconds);
+}
+
+// Keyframes a --fraction asks for: its share of the frames sampled at --sample-fps (with --fast, of those a full
+// run would sample over the stretch summarized, so that the fraction means the same in both modes).
+double fraction_keyframes(const SummarizeConfig& cfg, double seconds) {
+  return std::ceil(cfg.fraction * seconds * cfg.sample_fps - 1e-9);
+}
+
+// --fast: the key frames the budget needs, not necessarily all (docs/video.md, "Fast mode"). Candidates: at least
+// kFastPerKeyframe per keyframe asked for (--budget, or --fraction of the full run's samples), at least
+// kFastMinCandidates, and at least one every kFastMaxGap seconds; key frames closer together than that rate are
+// never decoded. Inputs of unknown duration keep every key frame (at most --sample-fps of them a second).
+constexpr double kFastPerKeyframe = 8, kFastMinCandidates = 600, kFastMaxGap = 4;
+
+double candidate_fps(const SummarizeConfig& cfg, double seconds) {
+  if (!cfg.keyframes_only || !(seconds > 0)) return cfg.sample_fps;
+  const double k = cfg.budget > 0     ? static_cast<double>(cfg.budget)
+                   : cfg.fraction > 0 ? fraction_keyframes(cfg, seconds)
+                                      : 0.0;
+  const double rate = std::max({1.0 / kFastMaxGap, kFastMinCandidates / seconds, kFastPerKeyframe * k / seconds});
+  return std::min(cfg.sample_fps, rate);
+}
+
 // A long input on a machine with cores (or GPU decoder engines) to spare: independent decoders over consecutive
 // stretches of it, side by side (each seeks to the key frame before its stretch), each embedding its own frames; the
 // samples are joined in time order. Stretches are whole multiples of the sampling period, so the samples are those
@@ -280,9 +308,10 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
   std::vector<std::int64_t> counts(static_cast<std::size_t>(parts), 0);
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
   std::mutex m;
-  // For the progress bar: the samples expected (fast mode: a guess of one key frame every 2 s).
-  const double expected_total = info.duration * (cfg.keyframes_only ? 0.5 : cfg.sample_fps);
-  const double period = cfg.keyframes_only ? 1.0 : 1.0 / cfg.sample_fps;
+  // For the progress bar: the samples expected (fast mode: a guess of one key frame every 2 s, or the candidate rate).
+  const double expected_total = info.duration * (cfg.keyframes_only ? std::min(0.5, dopt.sample_fps) : dopt.sample_fps);
+  const bool every_key = cfg.keyframes_only && dopt.sample_fps >= cfg.sample_fps;
+  const double period = every_key ? 1.0 : 1.0 / dopt.sample_fps;
   const double len = std::ceil(info.duration / parts / period) * period;  // each stretch, a multiple of the period
   std::vector<std::thread> threads;
   for (int k = 0; k < parts; ++k) {
@@ -301,7 +330,7 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
           for (auto c : counts) sum += c;
           progress(stage, sum, std::max(sum, static_cast<std::int64_t>(expected_total)));
         };
-        part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, cfg, mine);
+        part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, o.sample_fps, mine);
         reports[static_cast<std::size_t>(k)] = report_of(src);
         part_stats[static_cast<std::size_t>(k)] = src.take_frame_stats();
       } catch (...) {
@@ -1017,6 +1046,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
         {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
       {"warnings", json(r.warnings)},
       {"decode_workers", r.decode_workers},
+      {"candidate_fps", r.candidate_fps > 0 ? json(r.candidate_fps) : json(nullptr)},
       {"near_duplicates", r.near_duplicates},
       {"timings_s",
        {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
@@ -1027,57 +1057,9 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
 
 namespace {
 
-// Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
-// short input with a single key frame is sampled normally in fast mode. Checks that there is something to
-// summarize and records what degraded the input in res.warnings.
-Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
-                     std::vector<segment::FrameStat>& frame_stats) {
-  decode::DecodeOptions dopt;
-  dopt.sample_fps = cfg.sample_fps;
-  dopt.keyframes_only = cfg.keyframes_only;
-  dopt.out_width = emb.input_width();
-  dopt.out_height = emb.input_height();
-  dopt.threads = cfg.threads;
-  dopt.hwaccel = cfg.hwaccel;
-  dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
-  dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
-  dopt.range_end = cfg.end_seconds;
-  auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
-  res.info = src->info();
-  if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
-    throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
-                           format_time(res.info.duration) + ")");
-  if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
-
-  Stopwatch sw;
-  const int cores = cores_to_use(cfg);
-  const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
-  DecodeReport seen;
-  Samples s;
-  if (parts > 1) {
-    src.reset();
-    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, emb, progress, seen, frame_stats);
-  } else {
-    s = decode_and_embed(*src, emb, cfg, progress);
-    seen = report_of(*src);
-    frame_stats = src->take_frame_stats();
-  }
-  if (cfg.keyframes_only && s.n() < 2) {
-    // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
-    dopt.keyframes_only = false;
-    dopt.frame_stats = cfg.detect_shots;
-    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
-    s = decode_and_embed(*src, emb, cfg, progress);
-    seen = report_of(*src);
-    frame_stats = src->take_frame_stats();
-    res.fast_fallback = true;
-  }
-  res.decode_embed_s = sw.seconds();
-  res.decode_workers = parts;
-  res.info.pixel_format = seen.pixel_format;  // known from the first frame when the header did not say
-  if (!res.info.frame_rate.valid()) res.info.frame_rate = seen.frame_rate;  // likewise, from the timestamps
-  res.sampled = s.n();
-  res.decode_skipped = seen.skipped;  // of the pass that produced the samples
+// What pass 1 gave: fails when there is nothing to summarize or the budget cannot be met; records in res.warnings
+// what degraded the input (data that ends early, timestamps that go back, corrupt packets).
+void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeReport& seen, SummaryResult& res) {
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   if (s.n() < 2)
     throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " +
@@ -1104,6 +1086,68 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   if (res.decode_skipped > 0)
     res.warnings.push_back(std::to_string(res.decode_skipped) +
                            " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
+}
+
+// Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
+// short input with a single key frame is sampled normally in fast mode. Checks that there is something to
+// summarize and records what degraded the input in res.warnings.
+Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
+                     std::vector<segment::FrameStat>& frame_stats) {
+  decode::DecodeOptions dopt;
+  dopt.sample_fps = cfg.sample_fps;
+  dopt.keyframes_only = cfg.keyframes_only;
+  dopt.out_width = emb.input_width();
+  dopt.out_height = emb.input_height();
+  dopt.threads = cfg.threads;
+  dopt.hwaccel = cfg.hwaccel;
+  dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
+  dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
+  dopt.range_end = cfg.end_seconds;
+  auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+  res.info = src->info();
+  if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
+    throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
+                           format_time(res.info.duration) + ")");
+  const double candidates_fps = candidate_fps(cfg, stretch_seconds(cfg, res.info));
+  if (candidates_fps < dopt.sample_fps) {  // long input, --fast: fewer key frames than it has
+    dopt.sample_fps = candidates_fps;
+    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+    res.candidate_fps = candidates_fps;
+  }
+  if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
+
+  Stopwatch sw;
+  const int cores = cores_to_use(cfg);
+  const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
+  DecodeReport seen;
+  Samples s;
+  if (parts > 1) {
+    src.reset();
+    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, emb, progress, seen, frame_stats);
+  } else {
+    s = decode_and_embed(*src, emb, dopt.sample_fps, progress);
+    seen = report_of(*src);
+    frame_stats = src->take_frame_stats();
+  }
+  if (cfg.keyframes_only && s.n() < 2) {
+    // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
+    dopt.keyframes_only = false;
+    dopt.frame_stats = cfg.detect_shots;
+    dopt.sample_fps = cfg.sample_fps;
+    res.candidate_fps = 0;
+    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+    s = decode_and_embed(*src, emb, cfg.sample_fps, progress);
+    seen = report_of(*src);
+    frame_stats = src->take_frame_stats();
+    res.fast_fallback = true;
+  }
+  res.decode_embed_s = sw.seconds();
+  res.decode_workers = parts;
+  res.info.pixel_format = seen.pixel_format;  // known from the first frame when the header did not say
+  if (!res.info.frame_rate.valid()) res.info.frame_rate = seen.frame_rate;  // likewise, from the timestamps
+  res.sampled = s.n();
+  res.decode_skipped = seen.skipped;  // of the pass that produced the samples
+  check_samples(cfg, s, seen, res);
   return s;
 }
 
@@ -1192,7 +1236,16 @@ std::vector<std::int64_t> candidate_samples(const Samples& s, const SummaryResul
 std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::vector<std::int64_t>& candidates,
                             const std::vector<std::int64_t>& shot_of, SummaryResult& res, SummarizeConfig& run) {
   std::int64_t k = 0;
-  if (cfg.budget > 0 || cfg.fraction > 0) {
+  const double seconds = stretch_seconds(cfg, res.info);
+  if (cfg.fraction > 0 && cfg.keyframes_only && !res.fast_fallback && seconds > 0) {
+    // Of the samples a full run would take (candidate_fps); at most the key frames found.
+    res.budget_rule = "fraction";
+    const auto asked = std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction_keyframes(cfg, seconds)));
+    k = std::min(asked, s.n());
+    if (k < asked)
+      res.warnings.push_back("--fraction asks for " + std::to_string(asked) + " keyframes, more than the " +
+                             std::to_string(s.n()) + " key frames --fast found: all of them are keyframes");
+  } else if (cfg.budget > 0 || cfg.fraction > 0) {
     res.budget_rule = cfg.budget > 0 ? "budget" : "fraction";
     k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
   } else {  // automatic: every shot gets a keyframe

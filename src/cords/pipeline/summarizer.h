@@ -87,6 +87,9 @@ struct SummaryResult {
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
   std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
   int decode_workers = 1;            ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
+  /// --fast on a long input: the rate key frames were sampled at to keep the candidates the budget needs (below
+  /// --sample-fps); 0 when every key frame (at most --sample-fps) was sampled.
+  double candidate_fps = 0;
 };
 
 /// (stage, done, total): stage is "decode", "select" or "write"; total 0 when unknown.
