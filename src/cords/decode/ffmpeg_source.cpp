@@ -295,6 +295,7 @@ struct FFmpegSource::Impl {
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
+    if (opts.skip_loop_filter) dec->skip_loop_filter = AVDISCARD_ALL;
     if (opts.hwaccel == "cuda" || opts.hwaccel == "auto") {
       const std::string why = open_cuda_decoder(dec.get(), codec);
       if (why.empty()) {

@@ -1103,6 +1103,7 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
   dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
   dopt.range_end = cfg.end_seconds;
+  dopt.skip_loop_filter = true;  // the samples are small: deblocking is invisible there (pass 2 keeps it)
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
   if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
