@@ -4,8 +4,6 @@
 #include <torch/script.h>
 
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cords/accel/torch_functions.h"
@@ -71,7 +69,7 @@ class TorchEmbedder final : public Embedder {
   std::string name() const override { return "cnn:" + spec_.name; }
   int dim() const override { return dim_; }
   int input_width() const override { return 0; }
-  int input_height() const override { return std::max(spec_.input_size, 256); }  // keep detail for the crop
+  int input_height() const override { return cnn_frame_height(spec_.input_size); }
 
   void embed(const std::vector<const Image*>& images, float* out) override {
     c10::InferenceMode guard;
@@ -142,28 +140,6 @@ class TorchEmbedder final : public Embedder {
 };
 
 }  // namespace
-
-CnnSpec read_cnn_spec(const std::string& model_path) {
-  CnnSpec s;
-  const std::string path = model_path + ".json";
-  std::ifstream in(path);
-  if (!in) return s;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(in);
-    s.name = j.value("name", s.name);
-    s.input_size = j.value("input_size", s.input_size);
-    s.center_crop = j.value("resize", std::string("center-crop")) != "stretch";
-    s.scale = j.value("scale", s.scale);
-    s.align_corners = j.value("align_corners", s.align_corners);
-    if (j.contains("mean")) s.mean = j.at("mean").get<std::array<double, 3>>();
-    if (j.contains("std")) s.std = j.at("std").get<std::array<double, 3>>();
-  } catch (const std::exception& e) {
-    throw Error(ErrorKind::ModelUnusable, "malformed model spec '" + path + "': " + first_line(e.what()));
-  }
-  if (s.input_size < 8 || s.input_size > 4096 || !(s.scale > 0) || !(s.std[0] > 0 && s.std[1] > 0 && s.std[2] > 0))
-    throw Error(ErrorKind::ModelUnusable, "model spec '" + path + "' has an invalid input_size, scale or std");
-  return s;
-}
 
 std::unique_ptr<Embedder> torch_embedder(const TorchEmbedderOptions& opts) {
   return std::make_unique<TorchEmbedder>(opts);

@@ -25,6 +25,10 @@ struct CnnSpec {
 /// malformed spec.
 CnnSpec read_cnn_spec(const std::string& model_path);
 
+/// The frame height a CNN of this input side wants from the decoder (the width follows the aspect ratio): at least
+/// 256 lines, so that the centre crop keeps detail.
+int cnn_frame_height(int input_size);
+
 struct TorchEmbedderOptions {
   std::string model_path;
   std::string device = "auto";  ///< auto | cpu | cuda | cuda:N; CUDA runs in fp16

@@ -83,8 +83,9 @@ double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
   return d / static_cast<double>(kTiny);
 }
 
+// The CNN loads while pass 1 begins decoding (LibTorch's start-up: about 1 s).
 std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
-  return embed::make_embedder({c.features, c.model, c.device});
+  return embed::make_embedder_in_background({c.features, c.model, c.device});
 }
 
 // --selector: a set function of select's registry (or a mixture of them), or one of these baselines.
@@ -208,10 +209,13 @@ Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, double
   Samples s;
   std::vector<decode::Frame> batch;
   std::vector<float> out, hout;
-  // Shots are found on colour histograms (their thresholds are calibrated for them), whatever the features.
-  std::unique_ptr<embed::Embedder> shots_emb = emb.name() == "histogram" ? nullptr : embed::histogram_embedder();
+  // Shots are found on colour histograms (their thresholds are calibrated for them), whatever the features. Asked
+  // at the first batch: a CNN may still be loading before it.
+  std::unique_ptr<embed::Embedder> shots_emb;
+  bool first = true;
   auto flush = [&] {
     if (batch.empty()) return;
+    if (std::exchange(first, false) && emb.name() != "histogram") shots_emb = embed::histogram_embedder();
     std::vector<const Image*> imgs;
     for (auto& f : batch) imgs.push_back(&f.image);
     out.resize(batch.size() * static_cast<std::size_t>(emb.dim()));
@@ -1324,9 +1328,9 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (!shared && cfg.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
-  res.embedder = emb->name();
   std::vector<segment::FrameStat> frame_stats;
   Samples s = sample_video(cfg, *emb, res, progress, frame_stats);
+  res.embedder = emb->name();
 
   Stopwatch sw;
   const segment::Transitions tr = find_shots(cfg, s, *emb, frame_stats, res);

@@ -1,7 +1,11 @@
 #include "cords/plugin/embedder_factory.h"
 
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include "cords/core/error.h"
@@ -32,27 +36,87 @@ std::string default_model_path() {
   return "";
 }
 
-std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
-  if (cfg.features == "histogram") return histogram_embedder();
+namespace {
+
+// The CNN `cfg` asks for (its options), or nothing for the histogram. Throws as make_embedder.
+std::optional<TorchEmbedderOptions> cnn_options(const EmbedderConfig& cfg) {
+  if (cfg.features == "histogram") return std::nullopt;
   if (cfg.features == "auto" && (!plugin::torch_plugin_built() || (cfg.model.empty() && default_model_path().empty())))
-    return histogram_embedder();
-  if (cfg.features == "cnn" || cfg.features == "auto") {
-    if (!plugin::torch_plugin_built())
-      throw invalid_argument(
-          "--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
-    const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
-    if (model.empty()) {
-      const char* env = std::getenv("CORDS_MODEL");
-      throw invalid_argument(
-          env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
-                      : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
-    }
-    TorchEmbedderOptions o;
-    o.model_path = model;
-    o.device = cfg.device;
-    return plugin::torch_embedder(o);  // loads LibTorch (libcords-torch.so) on first use
+    return std::nullopt;
+  if (cfg.features != "cnn" && cfg.features != "auto")
+    throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
+  if (!plugin::torch_plugin_built())
+    throw invalid_argument(
+        "--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
+  const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
+  if (model.empty()) {
+    const char* env = std::getenv("CORDS_MODEL");
+    throw invalid_argument(
+        env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
+                    : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
   }
-  throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
+  TorchEmbedderOptions o;
+  o.model_path = model;
+  o.device = cfg.device;
+  return o;
+}
+
+#ifdef CORDS_DEFAULT_MODEL_FILE
+// A CNN loaded on a thread of its own (LibTorch's start-up and the model's load and probe: about 1 s on two cores)
+// while the caller goes on decoding; the frame size it wants comes from the model's spec at once. name(), dim() and
+// embed() wait for the load, and throw its error.
+class BackgroundEmbedder final : public Embedder {
+ public:
+  BackgroundEmbedder(const TorchEmbedderOptions& o, int width, int height)
+      : width_(width), height_(height), pending_(std::async(std::launch::async, [o] {
+          return plugin::torch_embedder(o);  // loads LibTorch (libcords-torch.so) on first use
+        })) {}
+  std::string name() const override { return ready().name(); }
+  int dim() const override { return ready().dim(); }
+  int input_width() const override { return width_; }
+  int input_height() const override { return height_; }
+  void embed(const std::vector<const Image*>& images, float* out) override { ready().embed(images, out); }
+
+ private:
+  Embedder& ready() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+    if (!loaded_) {
+      try {
+        loaded_ = pending_.get();
+      } catch (...) {
+        error_ = std::current_exception();
+        throw;
+      }
+      if (loaded_->input_width() != width_ || loaded_->input_height() != height_)
+        throw Error(ErrorKind::Internal, "the CNN wants other frames than its spec says");
+    }
+    return *loaded_;
+  }
+
+  int width_, height_;
+  mutable std::future<std::unique_ptr<Embedder>> pending_;
+  mutable std::unique_ptr<Embedder> loaded_;
+  mutable std::exception_ptr error_;
+  mutable std::mutex mutex_;
+};
+#endif
+
+}  // namespace
+
+std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg) {
+  const auto cnn = cnn_options(cfg);
+  return cnn ? plugin::torch_embedder(*cnn) : histogram_embedder();
+}
+
+std::unique_ptr<Embedder> make_embedder_in_background(const EmbedderConfig& cfg) {
+  const auto cnn = cnn_options(cfg);
+  if (!cnn) return histogram_embedder();
+#ifdef CORDS_DEFAULT_MODEL_FILE  // a build with the plugin (cnn_options throws without it)
+  return std::make_unique<BackgroundEmbedder>(*cnn, 0, cnn_frame_height(read_cnn_spec(cnn->model_path).input_size));
+#else
+  return plugin::torch_embedder(*cnn);
+#endif
 }
 
 std::string embedder_names() {

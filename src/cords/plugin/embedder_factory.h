@@ -19,6 +19,12 @@ struct EmbedderConfig {
 /// Error{ModelUnusable} for a bad model.
 std::unique_ptr<Embedder> make_embedder(const EmbedderConfig& cfg);
 
+/// The same embedder, with a CNN loaded on a thread of its own while the caller goes on (e.g. decoding): its
+/// input_width()/input_height() are known at once (from the model's spec), and name(), dim() and embed() wait for the
+/// load and throw its errors (Error{ModelUnusable} for a bad model), so that LibTorch's start-up overlaps the work.
+/// Errors in the options and a malformed spec are thrown here, as make_embedder's.
+std::unique_ptr<Embedder> make_embedder_in_background(const EmbedderConfig& cfg);
+
 /// "auto, histogram, cnn" or "auto, histogram".
 std::string embedder_names();
 
