@@ -28,9 +28,7 @@ const char* exit_code_help() {
 }
 
 std::string alternatives(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : " | ") + n;
-  return s;
+  return name_list(names, " | ");
 }
 
 int resolve_threads(long long requested, const char* option) {

@@ -55,10 +55,10 @@ inline Error output_unwritable(const std::string& m) {
   return Error(ErrorKind::OutputUnwritable, m);
 }
 
-/// "a, b, c": the valid names an "unknown X; valid: ..." message lists.
-inline std::string name_list(const std::vector<std::string>& names) {
+/// "a, b, c": the valid names an "unknown X; valid: ..." message lists (with " | ": as --help lists alternatives).
+inline std::string name_list(const std::vector<std::string>& names, const char* separator = ", ") {
   std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  for (const auto& n : names) s += (s.empty() ? "" : separator) + n;
   return s;
 }
 

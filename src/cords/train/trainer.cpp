@@ -335,7 +335,7 @@ Subset Run::select(std::uint64_t seed) {
   const std::int64_t k = budget_of(n, o_.fraction);
   const Mode mode = parse_mode(o_.mode);
   const bool per_batch = mode == Mode::PerBatch;
-  const StrategyInfo& s = strategy_info(o_.strategy);
+  const StrategyInfo& s = *kind_;
   if (s.picks == Picks::Random) return random_subset(n, k, seed);
   if (s.picks == Picks::Embedding) {
     at::Tensor emb;
@@ -1076,12 +1076,12 @@ const std::vector<std::string>& strategy_names() {
 }
 
 std::string strategy_help() {
-  std::string names, aliases;
+  std::vector<std::string> names, aliases;
   for (const auto& s : strategy_table()) {
-    names += (names.empty() ? "" : " | ") + std::string(s.name);
-    if (s.per_batch_alias) aliases += (aliases.empty() ? "" : ", ") + std::string(s.name) + "-pb";
+    names.emplace_back(s.name);
+    if (s.per_batch_alias) aliases.push_back(std::string(s.name) + "-pb");
   }
-  return names + " (" + aliases + " = per-batch)";
+  return name_list(names, " | ") + " (" + name_list(aliases) + " = per-batch)";
 }
 
 TrainOptions with_defaults(TrainOptions o) {
