@@ -108,6 +108,7 @@ std::vector<Index> parse_shape(const std::string& text, const std::string& path)
   return shape;
 }
 
+// One piece: the format's fields checked in the order they appear in the file, each with its own message.
 NpyHeader read_npy_header(std::ifstream& in, std::uint64_t file_size, const std::string& path) {
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) bad_npy(path, "not a NumPy file (bad magic)");

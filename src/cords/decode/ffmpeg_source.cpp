@@ -367,6 +367,8 @@ struct FFmpegSource::Impl {
   }
 
   // Pulls the next decoded frame into `frame`; false at the end. Corrupt input is counted and skipped.
+  // One piece: one loop over FFmpeg's send/receive state machine (frames, EAGAIN, end of file, flushing, corrupt
+  // packets); its states are clearer side by side.
   bool decode_next() {
     while (!finished) {
       int r = receive_frame();

@@ -98,6 +98,7 @@ std::vector<BatchItem> read_reports(const std::string& out_dir) {
   return out;
 }
 
+// One piece: the gallery page, written in document order (head, summary line, one card per video).
 void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items, const std::string& sheet_name,
                    const std::string& clip_name) {
   const fs::path root = fs::absolute(out_dir);

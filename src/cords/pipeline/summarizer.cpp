@@ -182,6 +182,7 @@ void validate_config(const SummarizeConfig& c) {
 namespace {
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
+// One piece: the decoding thread, the bounded queue and the batched consumer share the queue and the batch.
 Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, double sample_fps,
                          const ProgressFn& progress) {
   BoundedQueue<decode::Frame> queue(32);
@@ -1311,6 +1312,7 @@ std::int64_t replace_near_duplicates(const Samples& s, const std::vector<std::in
 
 }  // namespace
 
+// One piece: the pipeline's steps in order, each a call; what is left is handing results from one to the next.
 SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& progress, embed::Embedder* shared) {
   Stopwatch total;
   validate_config(asked);

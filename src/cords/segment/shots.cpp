@@ -8,6 +8,7 @@
 
 namespace cords::segment {
 
+// One piece: one scan over the samples with the cut and the fade rules side by side (they share the window).
 std::vector<Shot> detect_shots(MatrixView e, const std::vector<double>& luma, const std::vector<double>& times,
                                const ShotOptions& o) {
   const Index n = e.rows;

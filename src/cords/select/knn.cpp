@@ -170,6 +170,8 @@ Matrix train_kmeans(MatrixView v, Index L, std::uint64_t seed) {
   return cent;
 }
 
+// One piece: k-means training, list assignment and probing share the centroids and lists; apart, they would
+// only pass them around.
 TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint64_t seed) {
   const Index n = sp.v.rows, d = sp.v.cols;
   const Index L = std::min(n, nlist > 0 ? nlist : std::max<Index>(1, static_cast<Index>(2.0 * std::sqrt(n))));
@@ -267,10 +269,8 @@ double estimate_recall(const Space& sp, const TopK& top, Index others, const Knn
   return total ? static_cast<double>(hit) / static_cast<double>(total) : 1.0;
 }
 
-}  // namespace
-
-std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::vector<float>& sims, KnnStats* stats) {
-  Stopwatch sw;
+// Refuses what the kNN kernel cannot do, with one line each.
+void check_knn_options(MatrixView x, const KnnOptions& opts) {
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot search neighbours in an empty matrix");
   if (x.rows > std::numeric_limits<std::int32_t>::max())
     throw invalid_argument("kNN kernel supports at most 2^31-1 elements");
@@ -282,24 +282,14 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
   if (opts.metric == Metric::Precomputed)
     throw invalid_argument("the kNN kernel searches features; a precomputed similarity runs dense (drop --knn)");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0)) throw invalid_argument("rbf kernel width kw must be > 0");
+}
+
+// The rows of the kernel: each element itself first, then its neighbours by decreasing score (ties by index), scores
+// turned into the metric's similarities.
+std::vector<std::int32_t> assemble_rows(MatrixView x, const Space& sp, const TopK& top, Index k, const KnnOptions& opts,
+                                        std::vector<float>& sims) {
   const Index n = x.rows;
-  const Index k = std::min(opts.k, n);
   const Index others = k - 1;
-  Space sp = make_space(x, opts.metric);
-
-  const bool exact = opts.method == KnnMethod::Exact || (opts.method == KnnMethod::Auto && n <= opts.exact_limit);
-  TopK top(0, 0);
-  double recall = 1.0;
-  if (exact) {
-    std::vector<std::int32_t> all(static_cast<std::size_t>(n));
-    std::iota(all.begin(), all.end(), 0);
-    top = exact_search(sp, all, others);
-  } else {
-    top = ivf_search(sp, others, opts.nlist, opts.nprobe, opts.seed);
-    recall = opts.recall_queries > 0 && others > 0 ? estimate_recall(sp, top, others, opts) : -1.0;
-  }
-
-  // Assemble rows: self first, then others by decreasing score; convert scores to kernel similarities.
   double scale = 0.0;
   if (opts.metric == Metric::Rbf) {
     const double mean_d2 = detail::mean_pairwise_d2(x, sp.sqnorm);
@@ -342,6 +332,32 @@ std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::
       sims[static_cast<std::size_t>(j * k) + 1 + t] = sim_of(row[t].first);
     }
   }
+  return nb;
+}
+
+}  // namespace
+
+std::vector<std::int32_t> knn_search(MatrixView x, const KnnOptions& opts, std::vector<float>& sims, KnnStats* stats) {
+  Stopwatch sw;
+  check_knn_options(x, opts);
+  const Index n = x.rows;
+  const Index k = std::min(opts.k, n);
+  const Index others = k - 1;
+  Space sp = make_space(x, opts.metric);
+
+  const bool exact = opts.method == KnnMethod::Exact || (opts.method == KnnMethod::Auto && n <= opts.exact_limit);
+  TopK top(0, 0);
+  double recall = 1.0;
+  if (exact) {
+    std::vector<std::int32_t> all(static_cast<std::size_t>(n));
+    std::iota(all.begin(), all.end(), 0);
+    top = exact_search(sp, all, others);
+  } else {
+    top = ivf_search(sp, others, opts.nlist, opts.nprobe, opts.seed);
+    recall = opts.recall_queries > 0 && others > 0 ? estimate_recall(sp, top, others, opts) : -1.0;
+  }
+
+  std::vector<std::int32_t> nb = assemble_rows(x, sp, top, k, opts, sims);
   if (stats) {
     stats->exact = exact;
     stats->recall = recall;

@@ -83,6 +83,50 @@ Selection optimize(SetFunction& f, const SelectionConfig& cfg, Index k, const st
   return make_optimizer(cfg.optimizer)->maximize(f, o);
 }
 
+// Per group: the budget apportioned to the groups by size, each group's rows selected on their own kernel; the
+// selection holds indices into all rows, group after group.
+void select_per_group(MatrixView x, const SelectionConfig& cfg, const std::vector<std::int64_t>& groups,
+                      SelectionReport& rep) {
+  const Index n = x.rows;
+  if (static_cast<Index>(groups.size()) != n)
+    throw invalid_argument("need one group label per element: " + std::to_string(groups.size()) + " labels for " +
+                           std::to_string(n) + " rows");
+  std::map<std::int64_t, std::vector<Index>> members;
+  for (Index i = 0; i < n; ++i) members[groups[static_cast<std::size_t>(i)]].push_back(i);
+  std::vector<Index> sizes;
+  for (auto& [label, m] : members) sizes.push_back(static_cast<Index>(m.size()));
+  const std::vector<Index> quota = apportion(sizes, rep.budget);
+
+  std::size_t g = 0;
+  for (auto& [label, m] : members) {
+    GroupResult gr{label, static_cast<Index>(m.size()), quota[g++], 0, 0.0};
+    if (gr.budget > 0) {
+      Matrix sub(gr.size, x.cols);
+      for (Index t = 0; t < gr.size; ++t) std::copy_n(x.row(m[static_cast<std::size_t>(t)]), x.cols, sub.row(t));
+      FunctionInputs in(sub.view(), cfg.kernel, std::min(cfg.knn, gr.size), cfg.knn_options);
+      auto f = make_function(cfg.function, in, cfg.params);
+      rep.kernel_seconds += in.kernel_seconds();
+      rep.kernel_bytes = std::max(rep.kernel_bytes, in.kernel_bytes());
+      if (rep.function.empty()) {
+        rep.function = f->name();
+        rep.traits = f->traits();
+      }
+      Stopwatch sw;
+      Selection s = optimize(*f, cfg, gr.budget, nullptr, 0.0);
+      rep.optimize_seconds += sw.seconds();
+      for (std::size_t t = 0; t < s.selected.size(); ++t) {
+        rep.selection.selected.push_back(m[static_cast<std::size_t>(s.selected[t])]);
+        rep.selection.gains.push_back(s.gains[t]);
+      }
+      rep.selection.objective += s.objective;
+      rep.selection.evaluations += s.evaluations;
+      gr.selected = static_cast<Index>(s.selected.size());
+      gr.objective = s.objective;
+    }
+    rep.groups.push_back(gr);
+  }
+}
+
 }  // namespace
 
 SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const std::vector<std::int64_t>* groups,
@@ -121,43 +165,7 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
     return rep;
   }
 
-  if (static_cast<Index>(groups->size()) != n)
-    throw invalid_argument("need one group label per element: " + std::to_string(groups->size()) + " labels for " +
-                           std::to_string(n) + " rows");
-  std::map<std::int64_t, std::vector<Index>> members;
-  for (Index i = 0; i < n; ++i) members[(*groups)[static_cast<std::size_t>(i)]].push_back(i);
-  std::vector<Index> sizes;
-  for (auto& [label, m] : members) sizes.push_back(static_cast<Index>(m.size()));
-  const std::vector<Index> quota = apportion(sizes, rep.budget);
-
-  std::size_t g = 0;
-  for (auto& [label, m] : members) {
-    GroupResult gr{label, static_cast<Index>(m.size()), quota[g++], 0, 0.0};
-    if (gr.budget > 0) {
-      Matrix sub(gr.size, x.cols);
-      for (Index t = 0; t < gr.size; ++t) std::copy_n(x.row(m[static_cast<std::size_t>(t)]), x.cols, sub.row(t));
-      FunctionInputs in(sub.view(), cfg.kernel, std::min(cfg.knn, gr.size), cfg.knn_options);
-      auto f = make_function(cfg.function, in, cfg.params);
-      rep.kernel_seconds += in.kernel_seconds();
-      rep.kernel_bytes = std::max(rep.kernel_bytes, in.kernel_bytes());
-      if (rep.function.empty()) {
-        rep.function = f->name();
-        rep.traits = f->traits();
-      }
-      Stopwatch sw;
-      Selection s = optimize(*f, cfg, gr.budget, nullptr, 0.0);
-      rep.optimize_seconds += sw.seconds();
-      for (std::size_t t = 0; t < s.selected.size(); ++t) {
-        rep.selection.selected.push_back(m[static_cast<std::size_t>(s.selected[t])]);
-        rep.selection.gains.push_back(s.gains[t]);
-      }
-      rep.selection.objective += s.objective;
-      rep.selection.evaluations += s.evaluations;
-      gr.selected = static_cast<Index>(s.selected.size());
-      gr.objective = s.objective;
-    }
-    rep.groups.push_back(gr);
-  }
+  select_per_group(x, cfg, *groups, rep);
   return rep;
 }
 

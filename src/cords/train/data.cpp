@@ -103,11 +103,6 @@ void normalise(Splits& s) {
 
 }  // namespace
 
-const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "folder", "features"};
-  return names;
-}
-
 at::Tensor read_idx_images(const std::string& path) {
   IdxData d = read_idx(path, 3);
   if (d.shape[0] == 0) throw Error(ErrorKind::InvalidArgument, "'" + path + "' holds no images");
@@ -167,59 +162,93 @@ TensorData read_features(const std::string& features, const std::string& labels)
   return d;
 }
 
+namespace {
+
+// The train and test parts of a dataset (test undefined when it has none: load_splits holds one out).
+using TrainTest = std::pair<TensorData, TensorData>;
+
+TrainTest load_mnist_like(const DataOptions& o) {
+  std::string dir = o.data_dir;
+  if (dir.empty()) {
+    if (o.dataset == "mnist") throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
+    dir = "/usr/share/datasets/fashion-mnist";  // Debian package dataset-fashion-mnist
+  }
+  TrainTest d{load_idx_pair(dir, "train"), load_idx_pair(dir, "t10k")};
+  if (o.dataset == "fashion-mnist")
+    d.first.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  d.second.classes = d.first.classes = std::max(d.first.classes, d.second.classes);
+  return d;
+}
+
+TrainTest load_cifar10(const DataOptions& o) {
+  if (o.data_dir.empty()) throw invalid_argument("--dataset cifar10 needs --data-dir (the CIFAR-10 binary batches)");
+  const std::string dir = cifar_dir(o.data_dir);
+  std::vector<std::string> files;
+  for (int b = 1; b <= 5; ++b) files.push_back(dir + "/data_batch_" + std::to_string(b) + ".bin");
+  return {read_cifar10(files), read_cifar10({dir + "/test_batch.bin"})};
+}
+
+TrainTest load_folder(const DataOptions& o) {
+  if (o.data_dir.empty())
+    throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
+  std::error_code ec;
+  if (!(fs::is_directory(o.data_dir + "/train", ec) && fs::is_directory(o.data_dir + "/test", ec)))
+    return {read_image_folder(o.data_dir, o.image_size), TensorData{}};  // the test share is held out
+  TrainTest d{read_image_folder(o.data_dir + "/train", o.image_size),
+              read_image_folder(o.data_dir + "/test", o.image_size)};
+  if (d.second.class_names != d.first.class_names)
+    throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': train/ and test/ have different class folders");
+  return d;
+}
+
+TrainTest load_features(const DataOptions& o) {
+  if (o.data_dir.empty())
+    throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
+  TrainTest d{read_features(o.data_dir + "/train.npy", labels_file(o.data_dir, "train_labels")), TensorData{}};
+  std::error_code ec;
+  if (!fs::is_regular_file(o.data_dir + "/test.npy", ec)) return d;
+  d.second = read_features(o.data_dir + "/test.npy", labels_file(o.data_dir, "test_labels"));
+  if (d.second.x.size(1) != d.first.x.size(1))
+    throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "/test.npy' has " + std::to_string(d.second.x.size(1)) +
+                                                " columns, train.npy has " + std::to_string(d.first.x.size(1)));
+  d.second.classes = d.first.classes = std::max(d.first.classes, d.second.classes);
+  return d;
+}
+
+struct DatasetInfo {
+  const char* name;
+  TrainTest (*load)(const DataOptions&);
+};
+
+// --dataset's values, in the order --help lists them.
+const std::vector<DatasetInfo>& dataset_table() {
+  static const std::vector<DatasetInfo> table = {{"fashion-mnist", load_mnist_like},
+                                                 {"mnist", load_mnist_like},
+                                                 {"cifar10", load_cifar10},
+                                                 {"folder", load_folder},
+                                                 {"features", load_features}};
+  return table;
+}
+
+}  // namespace
+
+const std::vector<std::string>& dataset_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& d : dataset_table()) v.emplace_back(d.name);
+    return v;
+  }();
+  return names;
+}
+
 Splits load_splits(const DataOptions& o) {
   if (!(o.val_fraction >= 0 && o.val_fraction <= 0.5)) throw invalid_argument("--val-fraction must be in [0, 0.5]");
-  Splits s;
-  s.name = o.dataset;
-  TensorData train, test;
-  const bool have_dir = !o.data_dir.empty();
-  if (o.dataset == "fashion-mnist" || o.dataset == "mnist") {
-    std::string dir = o.data_dir;
-    if (!have_dir) {
-      if (o.dataset == "mnist")
-        throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
-      dir = "/usr/share/datasets/fashion-mnist";  // Debian package dataset-fashion-mnist
-    }
-    train = load_idx_pair(dir, "train");
-    test = load_idx_pair(dir, "t10k");
-    if (o.dataset == "fashion-mnist")
-      train.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-    test.classes = train.classes = std::max(train.classes, test.classes);
-  } else if (o.dataset == "cifar10") {
-    if (!have_dir) throw invalid_argument("--dataset cifar10 needs --data-dir (the CIFAR-10 binary batches)");
-    const std::string dir = cifar_dir(o.data_dir);
-    std::vector<std::string> files;
-    for (int b = 1; b <= 5; ++b) files.push_back(dir + "/data_batch_" + std::to_string(b) + ".bin");
-    train = read_cifar10(files);
-    test = read_cifar10({dir + "/test_batch.bin"});
-  } else if (o.dataset == "folder") {
-    if (!have_dir)
-      throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
-    std::error_code ec;
-    if (fs::is_directory(o.data_dir + "/train", ec) && fs::is_directory(o.data_dir + "/test", ec)) {
-      train = read_image_folder(o.data_dir + "/train", o.image_size);
-      test = read_image_folder(o.data_dir + "/test", o.image_size);
-      if (test.class_names != train.class_names)
-        throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "': train/ and test/ have different class folders");
-    } else {
-      train = read_image_folder(o.data_dir, o.image_size);  // the test share is held out below
-    }
-  } else if (o.dataset == "features") {
-    if (!have_dir)
-      throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
-    train = read_features(o.data_dir + "/train.npy", labels_file(o.data_dir, "train_labels"));
-    std::error_code ec;
-    if (fs::is_regular_file(o.data_dir + "/test.npy", ec)) {
-      test = read_features(o.data_dir + "/test.npy", labels_file(o.data_dir, "test_labels"));
-      if (test.x.size(1) != train.x.size(1))
-        throw Error(ErrorKind::InvalidArgument, "'" + o.data_dir + "/test.npy' has " + std::to_string(test.x.size(1)) +
-                                                    " columns, train.npy has " + std::to_string(train.x.size(1)));
-      test.classes = train.classes = std::max(train.classes, test.classes);
-    }
-  } else {
+  const auto it = std::find_if(dataset_table().begin(), dataset_table().end(),
+                               [&](const DatasetInfo& d) { return o.dataset == d.name; });
+  if (it == dataset_table().end())
     throw invalid_argument("unknown dataset '" + o.dataset + "'; valid: " + name_list(dataset_names()));
-  }
+  auto [train, test] = it->load(o);
   if (!test.x.defined()) {  // no test part: hold one out
     const auto held = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(train.size()));
     if (held < 1 || train.size() - held < 2)
@@ -239,6 +268,8 @@ Splits load_splits(const DataOptions& o) {
   const auto val_n = static_cast<std::int64_t>(o.val_fraction * static_cast<double>(train.size()));
   auto [rest, val] = split(train, val_n, o.seed);
   if (rest.size() < 2) throw Error(ErrorKind::InvalidArgument, "too few training examples after the validation split");
+  Splits s;
+  s.name = o.dataset;
   s.train = rest;
   s.val = val;
   s.test = test;

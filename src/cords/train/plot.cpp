@@ -191,6 +191,7 @@ void draw_axes(cv::Mat& img, const Axes& ax) {
 
 // The runs: strategies with several runs (seeds) as a band of +- one standard deviation around their mean with the
 // runs' own epochs as dots; a single run as its line. A legend row each, with the final accuracy.
+// One piece: band, mean line, dots and legend row of each run share its colour and the axes.
 void draw_runs(cv::Mat& img, const Axes& ax, const std::vector<Line>& lines) {
   static const cv::Scalar palette[] = {{0, 0, 0},      {180, 119, 31},  {14, 127, 255}, {44, 160, 44},
                                        {40, 39, 214},  {189, 103, 148}, {75, 86, 140},  {194, 119, 227},

@@ -315,6 +315,8 @@ class BiasOnlyValGrad {
 
 }  // namespace
 
+// One piece: the greedy loop updates the validation logits and gradient after every pick; the state is shared by
+// every step.
 std::vector<std::int64_t> glister_greedy(const at::Tensor& rows, const at::Tensor& vlogits, const at::Tensor& vemb,
                                          const at::Tensor& vy, int classes, bool linear, std::int64_t budget,
                                          double eta, std::uint64_t seed, bool reference) {

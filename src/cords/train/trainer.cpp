@@ -401,6 +401,7 @@ void Run::sync_subset(Subset& s) {
 // One pass over the subset in a shuffled order, mini-batches of B, loss sum(w l) / sum(w) per mini-batch. With
 // several ranks each takes a contiguous share of every mini-batch and the gradients are summed: the same update
 // as one process.
+// One piece: one mini-batch loop (shuffled order, each rank's share, forward, backward, step, the loss sums).
 void Run::train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen) {
   const auto m = static_cast<std::int64_t>(s.indices.size());
   std::vector<std::int64_t> order = rng.sample_without_replacement(m, m);
@@ -906,6 +907,7 @@ void Run::record_epoch(int e, const EpochPlan& plan, const EpochResult& r, LoopS
 }
 
 // The run's summary; rank 0 also writes metrics.json and runs/<label>.json, and removes its checkpoint.
+// One piece: the run's summary and metrics.json, key by key as docs/formats.md lists them.
 RunSummary Run::finish(const LoopState& st, const std::string& model_name, const std::string& label,
                        const std::string& never_note) {
   RunSummary r;
@@ -979,6 +981,7 @@ RunSummary Run::finish(const LoopState& st, const std::string& model_name, const
   return r;
 }
 
+// One piece: the run's steps in order (set-up, schedule, strategy, the epoch loop, finish), each a call.
 RunSummary Run::go(const ProgressFn& progress) {
   comm_ = make_communicator(o_.store, o_.rank, o_.world);
   if (device_.is_cuda())  // the inputs live on the device for the whole run (labels stay on the host)

@@ -284,6 +284,8 @@ std::unique_ptr<Optimizer> random_selection() {
   return std::make_unique<RandomSelection>();
 }
 
+// One piece: the lazy heap of gain/cost ratios, the budget checks and the best-singleton comparison form one
+// algorithm (Leskovec et al. 2007).
 Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget,
                             const GreedyOptions& o) {
   const Index n = f.size();
