@@ -55,6 +55,14 @@ inline Error output_unwritable(const std::string& m) {
   return Error(ErrorKind::OutputUnwritable, m);
 }
 
+/// The names of a table's entries (each with a `name` member), in its order: what a registry's "valid names" are.
+template <class Table>
+std::vector<std::string> table_names(const Table& table) {
+  std::vector<std::string> v;
+  for (const auto& entry : table) v.emplace_back(entry.name);
+  return v;
+}
+
 /// "a, b, c": the valid names an "unknown X; valid: ..." message lists (with " | ": as --help lists alternatives).
 inline std::string name_list(const std::vector<std::string>& names, const char* separator = ", ") {
   std::string s;

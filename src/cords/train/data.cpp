@@ -234,11 +234,7 @@ const std::vector<DatasetInfo>& dataset_table() {
 }  // namespace
 
 const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& d : dataset_table()) v.emplace_back(d.name);
-    return v;
-  }();
+  static const std::vector<std::string> names = table_names(dataset_table());
   return names;
 }
 

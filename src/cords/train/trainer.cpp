@@ -1070,11 +1070,7 @@ std::string warm_tag(double kappa) {
 }
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> v;
-    for (const auto& s : strategy_table()) v.emplace_back(s.name);
-    return v;
-  }();
+  static const std::vector<std::string> names = table_names(strategy_table());
   return names;
 }
 
