@@ -30,6 +30,16 @@ namespace {
 // after it, and std::isinf tells it apart.
 constexpr double kNoTime = -std::numeric_limits<double>::infinity();
 
+// The sampling grid's rule: a frame shown at t is taken when it reaches the grid's next time `next` (the first
+// frame starts the grid); the grid then moves on one period, or restarts one period after t when a gap passed it.
+bool take_on_grid(double t, double period, double& next) {
+  if (std::isinf(next)) next = t;
+  if (t + 1e-6 < next) return false;
+  next += period;
+  if (next <= t) next = t + period;
+  return true;
+}
+
 [[noreturn]] void unreadable(const std::string& path, const std::string& why) {
   throw input_unreadable("cannot read video '" + path + "': " + why);
 }
@@ -467,11 +477,7 @@ struct FFmpegSource::Impl {
     if (opts.sample_fps <= 0 || p.pts == AV_NOPTS_VALUE) return true;
     const double t = static_cast<double>(p.pts) * av_q2d(tb), period = 1.0 / opts.sample_fps;
     if (t < drop_before) return true;  // before a seek's target: next() drops it without moving the grid
-    if (std::isinf(key_grid)) key_grid = t;
-    if (t + 1e-6 < key_grid) return false;
-    key_grid += period;
-    if (key_grid <= t) key_grid = t + period;
-    return true;
+    return take_on_grid(t, period, key_grid);
   }
 
   // Whether a frame shown at t may be the one next() samples: at or after a sample time of the grid (next_sample,
@@ -618,15 +624,9 @@ struct FFmpegSource::Impl {
         av_frame_unref(frame.get());
         continue;
       }
-      if (opts.sample_fps > 0) {
-        const double period = 1.0 / opts.sample_fps;
-        if (std::isinf(next_sample)) next_sample = t;
-        if (t + 1e-6 < next_sample) {
-          av_frame_unref(frame.get());
-          continue;
-        }
-        next_sample += period;
-        if (next_sample <= t) next_sample = t + period;  // after a gap, restart the grid here
+      if (opts.sample_fps > 0 && !take_on_grid(t, 1.0 / opts.sample_fps, next_sample)) {
+        av_frame_unref(frame.get());
+        continue;
       }
       out.ts = {pts, {tb.num, tb.den}};
       out.index = index;

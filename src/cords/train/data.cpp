@@ -167,18 +167,24 @@ namespace {
 // The train and test parts of a dataset (test undefined when it has none: load_splits holds one out).
 using TrainTest = std::pair<TensorData, TensorData>;
 
-TrainTest load_mnist_like(const DataOptions& o) {
-  std::string dir = o.data_dir;
-  if (dir.empty()) {
-    if (o.dataset == "mnist") throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
-    dir = "/usr/share/datasets/fashion-mnist";  // Debian package dataset-fashion-mnist
-  }
+// The four IDX files of an MNIST-style dataset in `dir`, with one class count for both parts.
+TrainTest load_idx_dataset(const std::string& dir) {
   TrainTest d{load_idx_pair(dir, "train"), load_idx_pair(dir, "t10k")};
-  if (o.dataset == "fashion-mnist")
-    d.first.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   d.second.classes = d.first.classes = std::max(d.first.classes, d.second.classes);
   return d;
+}
+
+TrainTest load_fashion_mnist(const DataOptions& o) {
+  // Without --data-dir: Debian's package dataset-fashion-mnist.
+  TrainTest d = load_idx_dataset(o.data_dir.empty() ? "/usr/share/datasets/fashion-mnist" : o.data_dir);
+  d.first.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return d;
+}
+
+TrainTest load_mnist(const DataOptions& o) {
+  if (o.data_dir.empty()) throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
+  return load_idx_dataset(o.data_dir);
 }
 
 TrainTest load_cifar10(const DataOptions& o) {
@@ -223,8 +229,8 @@ struct DatasetInfo {
 
 // --dataset's values, in the order --help lists them.
 const std::vector<DatasetInfo>& dataset_table() {
-  static const std::vector<DatasetInfo> table = {{"fashion-mnist", load_mnist_like},
-                                                 {"mnist", load_mnist_like},
+  static const std::vector<DatasetInfo> table = {{"fashion-mnist", load_fashion_mnist},
+                                                 {"mnist", load_mnist},
                                                  {"cifar10", load_cifar10},
                                                  {"folder", load_folder},
                                                  {"features", load_features}};
