@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   set_threads(a.threads);
   const Matrix x = blobs(a);
-  const Index k = resolve_budget(a.n, 0, a.fraction);
+  const Index k = Budget::fraction(a.fraction).resolve(a.n);
 
   double sgemm_s = -1;
   if (a.sgemm) {
@@ -130,10 +130,9 @@ int main(int argc, char** argv) {
   std::string name;
   while (std::getline(ss, name, ',')) {
     GreedyOptions o;
-    o.budget = k;
     o.seed = a.seed;
     Stopwatch gw;
-    const Selection s = make_optimizer(name)->maximize(*f, o);
+    const Selection s = make_optimizer(name)->maximize(*f, k, o);
     const double greedy_s = gw.seconds();
     std::printf(
         "{\"n\": %lld, \"d\": %lld, \"clusters\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"optimizer\": \"%s\", "

@@ -75,12 +75,9 @@ int main(int argc, char** argv) {
   copy = at::Tensor();
 
   auto f = accel::torch_facility_location(k);
-  select::GreedyOptions o;
-  o.budget = 2;
-  select::naive_greedy()->maximize(*f, o);  // warm-up
-  o.budget = steps;
+  select::naive_greedy()->maximize(*f, 2, {});  // warm-up
   t0 = now();
-  const auto s = select::naive_greedy()->maximize(*f, o);
+  const auto s = select::naive_greedy()->maximize(*f, steps, {});
   const double step_s = (now() - t0) / static_cast<double>(steps);
   const double floor_s = bytes / bandwidth;
   std::printf(

@@ -15,7 +15,7 @@ int main() {
       x.push_back(c == 2 ? 1.0f : 0.01f * static_cast<float>(i));
     }
   cords::select::SelectionConfig cfg;  // facility location, cosine similarity, lazy greedy
-  cfg.budget = 3;
+  cfg.budget = cords::select::Budget::count(3);
   const cords::select::SelectionReport r = cords::select::run_selection(cords::MatrixView{x.data(), 12, 3}, cfg);
   std::set<long long> clusters;
   for (auto i : r.selection.selected) {

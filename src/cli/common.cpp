@@ -38,8 +38,15 @@ int resolve_threads(long long requested, const char* option) {
   return static_cast<int>(std::min<long long>(requested, cpus));
 }
 
-void check_fraction_or_budget(bool fraction_given, bool budget_given) {
-  if (fraction_given && budget_given) throw invalid_argument("give either --budget or --fraction, not both");
+select::Budget budget_option(bool budget_given, std::optional<long long> k, std::optional<double> fraction) {
+  if (fraction && budget_given) throw invalid_argument("give either --budget or --fraction, not both");
+  try {
+    if (k) return select::Budget::count(*k);
+    if (fraction) return select::Budget::fraction(*fraction);
+  } catch (const Error& e) {
+    throw invalid_argument(std::string("--") + e.what());
+  }
+  return {};
 }
 
 Progress::Progress(std::string label, bool quiet)

@@ -1,7 +1,10 @@
 #pragma once
 // Helpers shared by the subcommands: the exit-code table, output checks, terminal progress.
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "cords/select/budget.h"
 
 namespace cords::cli {
 
@@ -12,8 +15,10 @@ const char* exit_code_help();
 /// (libgomp fails on tens of thousands of threads); negative throws Error{InvalidArgument}.
 int resolve_threads(long long requested, const char* option = "--threads");
 
-/// One rule for every subcommand: --budget and --fraction exclude each other (Error{InvalidArgument}).
-void check_fraction_or_budget(bool fraction_given, bool budget_given);
+/// One rule for every subcommand: --budget K (k; none for `--budget auto`) and --fraction F exclude each other, and
+/// become a Budget (automatic when neither gives a value). Error{InvalidArgument} for both, or for a value the Budget
+/// refuses (the message names the option).
+select::Budget budget_option(bool budget_given, std::optional<long long> k, std::optional<double> fraction);
 
 /// Progress on stderr: a redrawn bar when stderr is a terminal, a line every ~10% otherwise; silent if quiet.
 class Progress {

@@ -42,7 +42,6 @@ struct SelectRequest {
   Index n = 0, d = 0, represented_rows = 0;
   long long knn = 0;
   unsigned long long seed = 0;
-  bool fraction_given = false;
   double cost_budget = 0;
 };
 
@@ -61,7 +60,7 @@ nlohmann::json selection_json(const SelectRequest& r, const sel::SelectionConfig
                            {"epsilon", cfg.greedy.epsilon},
                            {"stop_if_zero_gain", cfg.greedy.stop_if_zero_gain},
                            {"stop_if_negative_gain", cfg.greedy.stop_if_negative_gain}};
-  if (r.fraction_given) params["fraction"] = cfg.fraction;
+  if (cfg.budget.kind() == sel::Budget::Kind::Fraction) params["fraction"] = cfg.budget.share();
   if (!r.groups.empty()) params["groups"] = r.groups;
   if (!r.represented.empty()) params["represented"] = {{"path", r.represented}, {"m", r.represented_rows}};
   if (!r.costs.empty()) {
@@ -100,7 +99,7 @@ nlohmann::json selection_json(const SelectRequest& r, const sel::SelectionConfig
 int run_select_command(int argc, char** argv) {
   sel::SelectionConfig cfg;
   std::string features, output = "-", groups_path, costs_path, represented_path, metric = "cosine", knn_method = "auto";
-  double cost_budget = 0.0;
+  double cost_budget = 0.0, fraction = 0.0;
   long long budget = 0, knn = 0;
   unsigned long long seed = 0;
   long long threads = 0;
@@ -115,7 +114,7 @@ int run_select_command(int argc, char** argv) {
     ("help,h", "show this help")
     ("features", po::value(&features)->value_name("FILE"), "n x d float32/float64 .npy (C order) or CSV; row i = element i")
     ("budget,k", po::value(&budget)->value_name("K"), "number of elements to select")
-    ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
+    ("fraction,f", po::value(&fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
     ("function", po::value(&cfg.function)->default_value(cfg.function)->value_name("NAME"), "set function or weighted mixture (see below)")
     ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot | precomputed (--features is then the n x n similarity, or n x m with the represented set as columns)")
     ("represented", po::value(&represented_path)->value_name("FILE"), "m x d features of the elements to represent, other than the ground set (facility-location)")
@@ -149,15 +148,15 @@ int run_select_command(int argc, char** argv) {
   }
   po::notify(vm);
   if (features.empty()) throw invalid_argument("--features is required (see cords-summarize select --help)");
-  check_fraction_or_budget(vm.count("fraction") > 0, vm.count("budget") > 0);
+  cfg.budget =
+      budget_option(vm.count("budget") > 0, vm.count("budget") ? std::optional<long long>(budget) : std::nullopt,
+                    vm.count("fraction") ? std::optional<double>(fraction) : std::nullopt);
   if (!vm.count("budget") && !vm.count("fraction") && costs_path.empty())
     throw invalid_argument("give --budget K or --fraction F (or --costs with --cost-budget)");
-  if (vm.count("budget") && budget < 1) throw invalid_argument("--budget must be >= 1, got " + std::to_string(budget));
   if (knn < 0) throw invalid_argument("--knn must be >= 0");
   if (cfg.knn_options.nprobe < 1) throw invalid_argument("--knn-probes must be >= 1");
   if (!costs_path.empty() && !(cost_budget > 0)) throw invalid_argument("--costs needs --cost-budget B > 0");
 
-  cfg.budget = budget;
   cfg.kernel.metric = sel::parse_metric(metric);
   cfg.knn = knn;
   cfg.knn_options.method = parse_knn_method(knn_method);
@@ -191,9 +190,8 @@ int run_select_command(int argc, char** argv) {
                                                       costs_path.empty() ? nullptr : &costs, cost_budget);
   progress.finish();
 
-  SelectRequest req{
-      features,           groups_path, costs_path, represented_path,         metric,     x.rows(), x.cols(),
-      represented.rows(), knn,         seed,       vm.count("fraction") > 0, cost_budget};
+  SelectRequest req{features,           groups_path, costs_path, represented_path, metric, x.rows(), x.cols(),
+                    represented.rows(), knn,         seed,       cost_budget};
   const nlohmann::json j = selection_json(req, cfg, rep, load_s, total.seconds());
 
   write_output_file(output, j.dump(2) + "\n", inputs);

@@ -126,6 +126,8 @@ int run_summarize_command(int argc, char** argv) {
        clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
   std::string budget, grid, start, end;
+  double fraction = 0;
+  std::string metric = "cosine";
   po::options_description opts(
       "Usage: cords-summarize INPUT [--fraction F | --budget K|auto] [-o DIR] [options]\n"
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
@@ -144,21 +146,21 @@ int run_summarize_command(int argc, char** argv) {
     ("shard", po::value(&shard)->value_name("I/N"), "batch: do shard I of N (default: from Slurm or Kubernetes, else all)")
     ("extensions", po::value(&extensions)->multitoken()->value_name("EXT..."), "batch: video file extensions to look for (default: mp4 mkv mov avi webm mpg mpeg m4v ogv wmv flv ts 3gp)")
     ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
-    ("fraction,f", po::value(&cfg.fraction)->value_name("F"), "share of the sampled frames kept as keyframes: k = ceil(F n)")
+    ("fraction,f", po::value(&fraction)->value_name("F"), "share of the sampled frames kept as keyframes: k = ceil(F n)")
     ("budget,k", po::value(&budget)->value_name("K|auto"),
        "number of keyframes (instead of --fraction); auto (the default): about 16 for short videos, 5% of the samples "
        "for long ones, never fewer than the shots, one per shot at least")
     ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
     ("fast", po::bool_switch(&cfg.keyframes_only), "decode only key frames, on long videos only those the budget needs (far faster; coarser sampling; --fraction still counts the frames a full run samples)")
-    ("features", po::value(&cfg.features)->default_value(cfg.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
-    ("model", po::value(&cfg.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
-    ("device", po::value(&cfg.device)->default_value(cfg.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
+    ("features", po::value(&cfg.embedder.features)->default_value(cfg.embedder.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
+    ("model", po::value(&cfg.embedder.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
+    ("device", po::value(&cfg.embedder.device)->default_value(cfg.embedder.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
     ("hwaccel", po::value(&cfg.hwaccel)->default_value(cfg.hwaccel),
        "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns when it falls back to the CPU), none")
     ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
        pipeline::selector_help().c_str())
     ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), select::optimizer_names().c_str())
-    ("metric", po::value(&cfg.metric)->default_value(cfg.metric), "similarity: cosine, euclidean, rbf, dot")
+    ("metric", po::value(&metric)->default_value(metric), "similarity: cosine, euclidean, rbf, dot")
     ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
     ("shot-threshold", po::value(&cfg.transitions.threshold)->default_value(cfg.transitions.threshold, fmt(cfg.transitions.threshold)),
        "hard cut: a frame's change is at least this many times the mean change of the 2 frames on either side (lower finds more cuts)")
@@ -198,22 +200,22 @@ int run_summarize_command(int argc, char** argv) {
   }
   po::notify(vm);
   if (inputs.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
-  if (!cfg.model.empty() && cfg.features == "histogram")
+  embed::EmbedderConfig& emb = cfg.embedder;
+  if (!emb.model.empty() && emb.features == "histogram")
     throw invalid_argument("--model is used by --features cnn only");
-  if (!cfg.model.empty() && vm["features"].defaulted()) cfg.features = "cnn";  // --model implies cnn features
-  check_fraction_or_budget(vm.count("fraction") > 0, vm.count("budget") > 0);
+  if (!emb.model.empty() && vm["features"].defaulted()) emb.features = "cnn";  // --model implies cnn features
+  std::optional<long long> k;
   if (vm.count("budget") && budget != "auto") {
     std::size_t used = 0;
-    long long k = 0;
     try {
       k = std::stoll(budget, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != budget.size() || k < 1)
-      throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
-    cfg.budget = k;
+    if (used != budget.size()) throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
   }
+  cfg.budget =
+      budget_option(vm.count("budget") > 0, k, vm.count("fraction") ? std::optional<double>(fraction) : std::nullopt);
   if (vm.count("start")) cfg.start_seconds = parse_time("--start", start);
   if (vm.count("end")) cfg.end_seconds = parse_time("--end", end);
   if (vm.count("grid")) {  // CxR, e.g. 4x4
@@ -223,10 +225,9 @@ int run_summarize_command(int argc, char** argv) {
         rows < 1 || cols > 64 || rows > 64)
       throw invalid_argument("--grid must be CxR with 1 to 64 columns and rows, e.g. 4x4, got '" + grid + "'");
     cfg.sheet_columns = cols;
-    if (!vm.count("budget") && !vm.count("fraction")) cfg.budget = static_cast<std::int64_t>(cols) * rows;
+    if (!vm.count("budget") && !vm.count("fraction")) cfg.budget = select::Budget::count(std::int64_t{cols} * rows);
   }
-  if (vm.count("fraction") && !(cfg.fraction > 0 && cfg.fraction <= 1))
-    throw invalid_argument("--fraction must be in (0, 1], got " + fmt(cfg.fraction));
+  cfg.metric = select::parse_metric(metric);
   cfg.threads = resolve_threads(threads);
   decode::set_ffmpeg_verbose(verbose);
   cfg.write_sheet = !no_sheet;

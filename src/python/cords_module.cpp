@@ -65,8 +65,8 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
   cfg.kernel.rbf_kw = rbf_kw;
   cfg.params = params;
   cfg.optimizer = optimizer;
-  cfg.budget = budget.value_or(0);
-  cfg.fraction = fraction.value_or(0.0);
+  if (budget) cfg.budget = sel::Budget::count(*budget);
+  if (fraction) cfg.budget = sel::Budget::fraction(*fraction);
   cfg.knn = knn;
   cfg.knn_options.seed = seed;
   cfg.greedy.seed = seed;

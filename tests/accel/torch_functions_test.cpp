@@ -84,10 +84,10 @@ TEST_F(TorchFunctions, NaiveGreedyOnTheDeviceMatchesCpuGreedy) {
   auto cpu = select::facility_location(
       std::make_shared<const select::DenseKernel>(select::make_dense_kernel(x.view(), {Metric::Cosine, 0.1})));
   auto dev = torch_facility_location(torch_dense_kernel(x.view(), opts(Metric::Cosine)));
-  select::GreedyOptions o;
-  o.budget = 30;
-  const auto a = select::lazy_greedy()->maximize(*cpu, o);
-  const auto b = select::naive_greedy()->maximize(*dev, o);
+  const select::GreedyOptions o;
+  const Index k = 30;
+  const auto a = select::lazy_greedy()->maximize(*cpu, k, o);
+  const auto b = select::naive_greedy()->maximize(*dev, k, o);
   EXPECT_NEAR(b.objective, a.objective, tol() * a.objective);
   if (!gpu()) {
     EXPECT_EQ(a.selected, b.selected);
@@ -100,10 +100,10 @@ TEST_F(TorchFunctions, SaturatedCoverageMatchesTheCpuFunction) {
   auto cpu = select::saturated_coverage(
       std::make_shared<const select::DenseKernel>(select::make_dense_kernel(x.view(), {Metric::Rbf, 0.1})), 0.1);
   auto dev = torch_saturated_coverage(torch_dense_kernel(x.view(), opts(Metric::Rbf)), 0.1);
-  select::GreedyOptions o;
-  o.budget = 25;
-  const auto a = select::naive_greedy()->maximize(*cpu, o);
-  const auto b = select::naive_greedy()->maximize(*dev, o);
+  const select::GreedyOptions o;
+  const Index k = 25;
+  const auto a = select::naive_greedy()->maximize(*cpu, k, o);
+  const auto b = select::naive_greedy()->maximize(*dev, k, o);
   EXPECT_NEAR(b.objective, a.objective, 5 * tol() * a.objective);
 }
 

@@ -333,9 +333,9 @@ TEST_F(Safety, BatchReportListsVideosAnotherProcessFinishedMeanwhile) {  // M6, 
   pipeline::BatchConfig cfg;
   cfg.inputs = {(dir / "in").string()};
   cfg.output_dir = (dir / "out").string();
-  cfg.video.features = "histogram";
+  cfg.video.embedder.features = "histogram";
   cfg.video.write_clip = false;
-  cfg.video.budget = 3;
+  cfg.video.budget = select::Budget::count(3);
   // Another process holds a.mp4's lock when the batch starts, and lets go while the batch is still running.
   fs::create_directories(dir / "out" / ".locks");
   const std::string lock = (dir / "out" / ".locks" /

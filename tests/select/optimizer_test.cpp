@@ -70,9 +70,8 @@ std::vector<std::pair<std::string, std::unique_ptr<SetFunction>>> every_function
   return out;
 }
 
-GreedyOptions budget(Index k, std::uint64_t seed = 0) {
+GreedyOptions seeded(std::uint64_t seed) {
   GreedyOptions o;
-  o.budget = k;
   o.seed = seed;
   return o;
 }
@@ -81,8 +80,8 @@ TEST(LazyGreedy, SelectsExactlyWhatNaiveGreedySelects) {
   for (std::uint64_t seed : {1, 2, 3}) {
     Matrix x = test::blobs(300, 16, 7, seed);
     for (auto& [name, f] : every_function(x)) {
-      const Selection naive = naive_greedy()->maximize(*f, budget(40));
-      const Selection lazy = lazy_greedy()->maximize(*f, budget(40));
+      const Selection naive = naive_greedy()->maximize(*f, 40, {});
+      const Selection lazy = lazy_greedy()->maximize(*f, 40, {});
       EXPECT_EQ(naive.selected, lazy.selected) << name << " seed " << seed;
       EXPECT_EQ(naive.gains, lazy.gains) << name << " seed " << seed;
       EXPECT_DOUBLE_EQ(naive.objective, lazy.objective) << name;
@@ -96,8 +95,8 @@ TEST(LazyGreedy, SelectsExactlyWhatNaiveGreedySelects) {
 TEST(LazyGreedy, NeedsFarFewerEvaluationsForFacilityLocation) {
   Matrix x = test::blobs(2000, 32, 20, 4);
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
-  const Selection naive = naive_greedy()->maximize(*f, budget(100));
-  const Selection lazy = lazy_greedy()->maximize(*f, budget(100));
+  const Selection naive = naive_greedy()->maximize(*f, 100, {});
+  const Selection lazy = lazy_greedy()->maximize(*f, 100, {});
   EXPECT_EQ(naive.selected, lazy.selected);
   EXPECT_LT(lazy.evaluations * 5, naive.evaluations);
 }
@@ -106,7 +105,7 @@ TEST(Greedy, GainsAreRecordedAndSumToObjective) {
   Matrix x = test::blobs(200, 8, 5, 9);
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
   for (auto& info : optimizer_registry()) {
-    const Selection s = info.make()->maximize(*f, budget(20, 3));
+    const Selection s = info.make()->maximize(*f, 20, seeded(3));
     ASSERT_EQ(s.selected.size(), 20u) << info.name;
     ASSERT_EQ(s.gains.size(), 20u) << info.name;
     double sum = 0;
@@ -149,7 +148,7 @@ TEST(Greedy, ReachesOneMinusOneOverEOfTheOptimumOnSmallSets) {
       if (!(f->traits().monotone && f->traits().submodular)) continue;
       for (Index k : {2, 3, 4}) {
         const double opt = optimum(*f, k);
-        const Selection s = lazy_greedy()->maximize(*f, budget(k));
+        const Selection s = lazy_greedy()->maximize(*f, k, {});
         EXPECT_GE(s.objective, bound * opt - 1e-9) << name << " k=" << k << " seed " << seed;
         EXPECT_LE(s.objective, opt + 1e-6 * std::fabs(opt)) << name;
       }
@@ -161,9 +160,9 @@ TEST(StochasticGreedy, ReachesNinetySevenPercentOfNaive) {
   for (std::uint64_t seed : {21, 22, 23}) {
     Matrix x = test::blobs(3000, 24, 30, seed);
     auto f = facility_location(k_of(x.view(), Metric::Cosine));
-    const double naive = lazy_greedy()->maximize(*f, budget(150)).objective;
-    const Selection st = stochastic_greedy()->maximize(*f, budget(150, seed));
-    const Selection ltl = lazier_than_lazy_greedy()->maximize(*f, budget(150, seed));
+    const double naive = lazy_greedy()->maximize(*f, 150, {}).objective;
+    const Selection st = stochastic_greedy()->maximize(*f, 150, seeded(seed));
+    const Selection ltl = lazier_than_lazy_greedy()->maximize(*f, 150, seeded(seed));
     EXPECT_GE(st.objective, 0.97 * naive) << "seed " << seed;
     EXPECT_GE(ltl.objective, 0.97 * naive) << "seed " << seed;
     // Lazier-than-lazy searches the same samples lazily: same picks, fewer evaluations.
@@ -177,8 +176,8 @@ TEST(Optimizers, AreDeterministicForASeedAndVaryAcrossSeeds) {
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
   for (const char* name : {"stochastic", "lazier-than-lazy", "random"}) {
     auto opt = make_optimizer(name);
-    EXPECT_EQ(opt->maximize(*f, budget(25, 42)).selected, opt->maximize(*f, budget(25, 42)).selected) << name;
-    EXPECT_NE(opt->maximize(*f, budget(25, 42)).selected, opt->maximize(*f, budget(25, 43)).selected) << name;
+    EXPECT_EQ(opt->maximize(*f, 25, seeded(42)).selected, opt->maximize(*f, 25, seeded(42)).selected) << name;
+    EXPECT_NE(opt->maximize(*f, 25, seeded(42)).selected, opt->maximize(*f, 25, seeded(43)).selected) << name;
   }
 }
 
@@ -187,17 +186,17 @@ TEST(Optimizers, StoppingRules) {
   Matrix x(30, 3);
   for (Index i = 0; i < 30; ++i) x(i, i % 3) = 1.0f;
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
-  GreedyOptions o = budget(10);
-  EXPECT_EQ(lazy_greedy()->maximize(*f, o).selected.size(), 10u);
+  GreedyOptions o;
+  EXPECT_EQ(lazy_greedy()->maximize(*f, 10, o).selected.size(), 10u);
   o.stop_if_zero_gain = true;
-  const Selection s = lazy_greedy()->maximize(*f, o);
+  const Selection s = lazy_greedy()->maximize(*f, 10, o);
   EXPECT_EQ(s.selected.size(), 3u);
   EXPECT_EQ(s.selected, (std::vector<Index>{0, 1, 2}));  // ties go to the lowest index
 
   auto gc = graph_cut(k_of(test::blobs(40, 4, 2, 1).view(), Metric::Cosine), 1.0);
-  GreedyOptions neg = budget(40);
+  GreedyOptions neg;
   neg.stop_if_negative_gain = true;
-  const Selection g = lazy_greedy()->maximize(*gc, neg);
+  const Selection g = lazy_greedy()->maximize(*gc, 40, neg);
   EXPECT_LT(g.selected.size(), 40u);
   for (double v : g.gains) EXPECT_GE(v, 0.0);
 }
@@ -205,23 +204,23 @@ TEST(Optimizers, StoppingRules) {
 TEST(Optimizers, RejectBadBudgetsAndEpsilon) {
   Matrix x = test::blobs(20, 3, 2, 1);
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
-  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, budget(0)), InvalidArgument);
-  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, budget(21)), InvalidArgument);
-  GreedyOptions o = budget(5);
+  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, 0, {}), InvalidArgument);
+  EXPECT_CORDS_ERROR(lazy_greedy()->maximize(*f, 21, {}), InvalidArgument);
+  GreedyOptions o;
   o.epsilon = 0.0;
-  EXPECT_CORDS_ERROR(stochastic_greedy()->maximize(*f, o), InvalidArgument);
+  EXPECT_CORDS_ERROR(stochastic_greedy()->maximize(*f, 5, o), InvalidArgument);
 }
 
 TEST(Optimizers, ProgressIsReportedEveryStep) {
   Matrix x = test::blobs(100, 3, 4, 1);
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
-  GreedyOptions o = budget(7);
+  GreedyOptions o;
   std::vector<Index> calls;
   o.progress = [&](Index done, Index total) {
     EXPECT_EQ(total, 7);
     calls.push_back(done);
   };
-  lazy_greedy()->maximize(*f, o);
+  lazy_greedy()->maximize(*f, 7, o);
   EXPECT_EQ(calls, (std::vector<Index>{1, 2, 3, 4, 5, 6, 7}));
 }
 
@@ -230,7 +229,7 @@ TEST(CostAwareGreedy, RespectsTheCostBudgetAndPrefersCheapGain) {
   auto f = facility_location(k_of(x.view(), Metric::Cosine));
   std::vector<double> costs(200);
   for (Index i = 0; i < 200; ++i) costs[static_cast<std::size_t>(i)] = 1.0 + static_cast<double>(i % 5);
-  const Selection s = cost_aware_greedy(*f, costs, 20.0, GreedyOptions{});
+  const Selection s = cost_aware_greedy(*f, costs, 20.0, 0, GreedyOptions{});
   double spent = 0;
   for (Index i : s.selected) spent += costs[static_cast<std::size_t>(i)];
   EXPECT_LE(spent, 20.0);
@@ -238,8 +237,8 @@ TEST(CostAwareGreedy, RespectsTheCostBudgetAndPrefersCheapGain) {
   EXPECT_NEAR(f->evaluate(s.selected), s.objective, 1e-4 * s.objective);
   // With unit costs it is plain lazy greedy.
   const std::vector<double> unit(200, 1.0);
-  EXPECT_EQ(cost_aware_greedy(*f, unit, 12.0, GreedyOptions{}).selected,
-            lazy_greedy()->maximize(*f, budget(12)).selected);
+  EXPECT_EQ(cost_aware_greedy(*f, unit, 12.0, 0, GreedyOptions{}).selected,
+            lazy_greedy()->maximize(*f, 12, {}).selected);
 }
 
 TEST(CostAwareGreedy, FallsBackToTheBestSingletonWhenRatiosMislead) {
@@ -253,7 +252,7 @@ TEST(CostAwareGreedy, FallsBackToTheBestSingletonWhenRatiosMislead) {
     for (int j = 0; j < 3; ++j) t(i, j) = i == 1 && j == 2 ? 0.0f : (i == 2 && j == 1 ? 0.0f : s(i, j));
   auto k = std::make_shared<const DenseKernel>(std::move(t), Metric::Cosine);
   auto f = facility_location(k);
-  const Selection r = cost_aware_greedy(*f, {10.0, 0.1, 100.0}, 10.0, GreedyOptions{});
+  const Selection r = cost_aware_greedy(*f, {10.0, 0.1, 100.0}, 10.0, 0, GreedyOptions{});
   EXPECT_EQ(r.selected, (std::vector<Index>{0}));
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
@@ -13,16 +14,27 @@
 namespace cords::select {
 namespace {
 
-TEST(Budget, ResolvesFractionAndBudget) {
-  EXPECT_EQ(resolve_budget(100, 7, 0.0), 7);
-  EXPECT_EQ(resolve_budget(100, 0, 0.05), 5);
-  EXPECT_EQ(resolve_budget(101, 0, 0.05), 6);  // ceil
-  EXPECT_EQ(resolve_budget(10, 0, 0.01), 1);   // at least one
-  EXPECT_EQ(resolve_budget(10, 0, 1.0), 10);
-  EXPECT_CORDS_ERROR(resolve_budget(10, 11, 0.0), InvalidArgument);
-  EXPECT_CORDS_ERROR(resolve_budget(10, 0, 0.0), InvalidArgument);
-  EXPECT_CORDS_ERROR(resolve_budget(10, 0, 1.5), InvalidArgument);
-  EXPECT_CORDS_ERROR(resolve_budget(10, 3, 0.5), InvalidArgument);
+TEST(Budget, ResolvesACountOrAFractionOnce) {
+  EXPECT_EQ(Budget::count(7).resolve(100), 7);
+  EXPECT_EQ(Budget::fraction(0.05).resolve(100), 5);
+  EXPECT_EQ(Budget::fraction(0.05).resolve(101), 6);  // ceil
+  EXPECT_EQ(Budget::fraction(0.1).resolve(30), 3);    // 0.1 x 30 is 3.0000000000000004 in doubles
+  EXPECT_EQ(Budget::fraction(0.01).resolve(10), 1);   // at least one
+  EXPECT_EQ(Budget::fraction(1.0).resolve(10), 10);
+  EXPECT_EQ(Budget::count(3).rule(), "budget");
+  EXPECT_EQ(Budget::fraction(0.5).rule(), "fraction");
+  EXPECT_EQ(Budget().rule(), "auto");
+  EXPECT_CORDS_ERROR(Budget::count(11).resolve(10), InvalidArgument);
+  EXPECT_CORDS_ERROR(Budget().resolve(10), InvalidArgument);  // automatic: the caller's rule, not run_selection's
+  EXPECT_CORDS_ERROR(Budget::count(0), InvalidArgument);
+  EXPECT_CORDS_ERROR(Budget::count(-2), InvalidArgument);
+  EXPECT_CORDS_ERROR(Budget::fraction(0.0), InvalidArgument);
+  EXPECT_CORDS_ERROR(Budget::fraction(1.5), InvalidArgument);
+  EXPECT_CORDS_ERROR(Budget::fraction(std::nan("")), InvalidArgument);
+  // Cost-aware selection's cap: none when automatic.
+  EXPECT_EQ(Budget().cap(10), 0);
+  EXPECT_EQ(Budget::count(11).cap(10), 10);
+  EXPECT_EQ(Budget::fraction(0.25).cap(10), 3);
 }
 
 TEST(Apportion, ProportionalLargestRemainderAtLeastOne) {
@@ -41,7 +53,7 @@ TEST(RunSelection, PerGroupSelectionStaysInsideEachGroup) {
   std::vector<std::int64_t> groups(400);
   for (Index i = 0; i < 400; ++i) groups[static_cast<std::size_t>(i)] = (i % 4) * 10;  // labels 0, 10, 20, 30
   SelectionConfig cfg;
-  cfg.budget = 20;
+  cfg.budget = Budget::count(20);
   const SelectionReport r = run_selection(x.view(), cfg, &groups);
   ASSERT_EQ(r.selection.selected.size(), 20u);
   ASSERT_EQ(r.groups.size(), 4u);
@@ -59,7 +71,7 @@ TEST(RunSelection, PerGroupSelectionStaysInsideEachGroup) {
 TEST(RunSelection, FindsOneRepresentativePerBlob) {
   Matrix x = test::blobs(1000, 32, 10, 4, 6.0);
   SelectionConfig cfg;
-  cfg.fraction = 0.01;
+  cfg.budget = Budget::fraction(0.01);
   for (Index knn : {Index{0}, Index{20}}) {
     cfg.knn = knn;
     const SelectionReport r = run_selection(x.view(), cfg);
@@ -73,7 +85,7 @@ TEST(RunSelection, FindsOneRepresentativePerBlob) {
 TEST(RunSelection, ValidatesInputs) {
   Matrix x = test::blobs(10, 3, 2, 1);
   SelectionConfig cfg;
-  cfg.budget = 3;
+  cfg.budget = Budget::count(3);
   cfg.optimizer = "nope";
   EXPECT_CORDS_ERROR(run_selection(x.view(), cfg), InvalidArgument);
   cfg.optimizer = "lazy";
@@ -98,7 +110,7 @@ TEST(RunSelection, RefusesADenseKernelThatCannotFitInMemory) {
   Matrix one(1, 1);
   MatrixView huge{one.data(), n, 1};  // never read: the check comes first
   SelectionConfig cfg;
-  cfg.budget = 1;
+  cfg.budget = Budget::count(1);
   try {
     run_selection(huge, cfg);
     FAIL();

@@ -181,7 +181,7 @@ TEST(FFmpegSource, KeyFramesSampledSparserThanTheyComeAreNotDecoded) {
   EXPECT_EQ(src.decoded(), 4);
   EXPECT_EQ(every.decoded(), 6);
   // After a seek the grid restarts at the target, as next() does.
-  src.seek(5.0);
+  src.seek(Timestamp::nearest(5.0, src.info().time_base));
   got.clear();
   for (Frame f; src.next(f);) got.push_back(f.ts.seconds());
   EXPECT_EQ(got, (std::vector<double>{keys[3], keys[5]}));  // grid 5, 8.3 s: the key frames at 6 and 10 s
@@ -239,7 +239,7 @@ TEST(FFmpegSource, SparseSamplingReturnsWhatFullDecodingReturns) {
 
 TEST(FFmpegSource, SeekLandsOnTheRequestedTime) {
   FFmpegSource src(Media::get().path("slideshow.mp4"), {0, false, 0, 0, 0, {}});
-  src.seek(6.0);
+  src.seek(Timestamp::nearest(6.0, src.info().time_base));
   Frame f;
   ASSERT_TRUE(src.next(f));
   EXPECT_NEAR(f.ts.seconds(), 6.0, 1e-6);
@@ -256,23 +256,42 @@ TEST(FFmpegSource, SeekAndSkipGiveWhatFullDecodingGives) {
   ASSERT_GE(all.size(), 150u);
   FFmpegSource src(Media::get().path("gop2s.mp4"), o);
   Frame f;
-  const auto check_from = [&](double target, int count) {
+  const Rational tb = src.info().time_base;
+  const auto check_from = [&](const Timestamp& target, int count) {
     std::size_t i = 0;
-    while (i < all.size() && all[i].ts.seconds() < target - 1e-6) ++i;
-    ASSERT_LT(i + count, all.size()) << target;
+    while (i < all.size() && all[i].ts.pts < target.pts) ++i;
+    ASSERT_LT(i + count, all.size()) << target.pts;
     for (int n = 0; n < count; ++n, ++i) {
-      ASSERT_TRUE(src.next(f)) << target;
-      EXPECT_EQ(f.ts.pts, all[i].ts.pts) << target << " frame " << n;
-      EXPECT_EQ(f.image.data, all[i].image.data) << target << " frame " << n;
+      ASSERT_TRUE(src.next(f)) << target.pts;
+      EXPECT_EQ(f.ts.pts, all[i].ts.pts) << target.pts << " frame " << n;
+      EXPECT_EQ(f.image.data, all[i].image.data) << target.pts << " frame " << n;
     }
   };
   for (double t : {1.9, 0.5, 3.3, 5.0}) {  // mid-GOP, early, just after a key frame, another GOP
-    src.seek(t);
-    check_from(t, 12);
+    src.seek(Timestamp::nearest(t, tb));
+    check_from(Timestamp::nearest(t, tb), 12);
   }
-  const double ahead = src.position() + 0.9;  // going on from where it is
-  src.skip_to(ahead);
-  check_from(ahead, 12);
+  EXPECT_FALSE(FFmpegSource(Media::get().path("gop2s.mp4"), o).position().has_value());  // nothing decoded yet
+  ASSERT_TRUE(src.position().has_value());
+  // go_to: on from where it is (the key frame before the target is behind the last frame), or a seek (it is ahead).
+  for (double ahead : {0.3, 2.5}) {
+    const Timestamp target = Timestamp::nearest(src.position()->seconds() + ahead, tb);
+    const std::int64_t before = src.decoded();
+    src.go_to(target);
+    check_from(target, 12);
+    const std::int64_t frames_to_target = static_cast<std::int64_t>(std::llround(ahead * 25));
+    if (ahead < 1) {
+      EXPECT_LE(src.decoded() - before, 12 + frames_to_target) << "decoding went on";
+    }
+  }
+  // A frame shown exactly at the target is the first one (pts compared exactly, no allowance).
+  const Timestamp exact = all[100].ts;
+  src.seek(exact);
+  ASSERT_TRUE(src.next(f));
+  EXPECT_EQ(f.ts.pts, exact.pts);
+  src.seek(Timestamp{exact.pts + 1, exact.time_base});
+  ASSERT_TRUE(src.next(f));
+  EXPECT_EQ(f.ts.pts, all[101].ts.pts);
 }
 
 TEST(FFmpegSource, BadInputsAreUnreadableWithTheReason) {

@@ -56,9 +56,9 @@ int shot_of(double t) {
 TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
   for (const char* selector : {"facility-location", "log-determinant", "disparity-min"}) {
     SummarizeConfig c = config("slideshow.mp4", selector);
-    c.budget = Media::kShots;
+    c.budget = select::Budget::count(Media::kShots);
     c.selector = selector;
-    c.features = "histogram";
+    c.embedder.features = "histogram";
     c.write_clip = false;
     const SummaryResult r = run_summarize(c);
     ASSERT_EQ(r.keyframes.size(), 5u) << selector;
@@ -70,7 +70,7 @@ TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
 
 TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   SummarizeConfig c = config("slideshow.mp4", "cuts");
-  c.budget = 5;
+  c.budget = select::Budget::count(5);
   c.per_shot = true;
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
@@ -102,7 +102,7 @@ TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "bcuts").string();
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   std::vector<std::int64_t> starts;
@@ -128,8 +128,8 @@ TEST_F(Summarize, EveryShotGetsAKeyframeWhenTheBudgetAllows) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "zooms").string();
-  c.features = "histogram";
-  c.budget = 3;
+  c.embedder.features = "histogram";
+  c.budget = select::Budget::count(3);
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.shot_spans.size(), 3u);
@@ -140,7 +140,7 @@ TEST_F(Summarize, EveryShotGetsAKeyframeWhenTheBudgetAllows) {
 
 TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
   SummarizeConfig c = config("corrupt.mp4", "corrupt");
-  c.budget = 5;
+  c.budget = select::Budget::count(5);
   c.write_clip = false;
   const SummaryResult r = run_summarize(c);
   EXPECT_GT(r.decode_skipped, 0);
@@ -155,8 +155,8 @@ TEST_F(Summarize, CorruptPacketsAreSkippedAndCounted) {
 TEST_F(Summarize, FastModeFallsBackToAllFramesWhenThereIsOneKeyFrame) {
   SummarizeConfig c = config("slideshow.mp4", "fast_one_key");  // one key frame in 250 frames
   c.keyframes_only = true;
-  c.budget = 3;
-  c.features = "histogram";
+  c.budget = select::Budget::count(3);
+  c.embedder.features = "histogram";
   c.write_clip = false;
   const SummaryResult r = run_summarize(c);
   EXPECT_TRUE(r.fast_fallback);
@@ -176,7 +176,7 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
   SummarizeConfig c = config("gop2s.mp4", "long_fast");
   c.input = in;
   c.keyframes_only = true;
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_FALSE(r.fast_fallback);
@@ -186,11 +186,10 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
   // candidates for each of 100 keyframes need 0.53 a second.
   SummarizeConfig f = c;
   f.output_dir = (out / "long_fraction").string();
-  f.fraction = 0.01;
+  f.budget = select::Budget::fraction(0.01);
   EXPECT_EQ(run_summarize(f).keyframes.size(), 30u);
   f.output_dir = (out / "long_fraction_more").string();
-  f.fraction = 0.0;
-  f.budget = 100;
+  f.budget = select::Budget::count(100);
   const SummaryResult b = run_summarize(f);
   EXPECT_NEAR(b.candidate_fps, 800.0 / 1500, 1e-12);
   EXPECT_NEAR(static_cast<double>(b.sampled), 800, 1);
@@ -198,8 +197,8 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
   // A full run, and --fast on a short input, sample as before.
   SummarizeConfig shortc = config("gop2s.mp4", "short_fast");
   shortc.keyframes_only = true;
-  shortc.budget = 3;
-  shortc.features = "histogram";
+  shortc.budget = select::Budget::count(3);
+  shortc.embedder.features = "histogram";
   shortc.write_clip = false;
   EXPECT_EQ(run_summarize(shortc).candidate_fps, 0.0);
 }
@@ -207,9 +206,9 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
 TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   SummarizeConfig c = config("gop2s.mp4", "fast_copy");  // key frames every 2 s, B-frames
   c.keyframes_only = true;
-  c.budget = 3;
+  c.budget = select::Budget::count(3);
   c.clip_seconds = 1.0;
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   const SummaryResult r = run_summarize(c);
   ASSERT_FALSE(r.fast_fallback);
   EXPECT_EQ(r.clip_mode, "copy");
@@ -245,8 +244,8 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   // A rotated input's copied clip keeps the rotation (phone footage stays upright).
   SummarizeConfig rc = config("gop2s_rotated.mp4", "fast_copy_rotated");
   rc.keyframes_only = true;
-  rc.budget = 2;
-  rc.features = "histogram";
+  rc.budget = select::Budget::count(2);
+  rc.embedder.features = "histogram";
   const SummaryResult rr = run_summarize(rc);
   EXPECT_EQ(rr.clip_mode, "copy");
   ASSERT_NE(rr.info.rotation, 0);
@@ -265,9 +264,9 @@ TEST_F(Summarize, TheEncodedClipShowsTheWindowsUpright) {
   // Encoded from the decoder's YUV frames: a rotated input gives an upright (portrait) clip whose frames are the
   // input's frames in the windows around the keyframes, in order.
   SummarizeConfig c = config("rotated.mp4", "encoded_rotated");
-  c.budget = 1;
+  c.budget = select::Budget::count(1);
   c.clip_seconds = 1.0;
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.clip_mode, "encode");
   ASSERT_EQ(r.keyframes.size(), 1u);
@@ -296,7 +295,7 @@ TEST_F(Summarize, TheEncodedClipShowsTheWindowsUpright) {
 
 TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
   SummarizeConfig c = config("fade.mp4", "fade");
-  c.budget = 2;
+  c.budget = select::Budget::count(2);
   c.per_shot = true;
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
@@ -312,7 +311,7 @@ TEST_F(Summarize, AFadeThroughBlackSeparatesShots) {
 TEST_F(Summarize, KeyframeTimesAreThePtsOfTheDecodedFrames) {
   for (const char* media : {"ntsc.mp4", "vfr.mp4", "slideshow.mp4"}) {
     SummarizeConfig c = config(media, std::string("ts_") + media);
-    c.fraction = 0.3;
+    c.budget = select::Budget::fraction(0.3);
     c.write_clip = c.write_sheet = false;
     const SummaryResult r = run_summarize(c);
     // Independent decode of every frame: frame index -> pts.
@@ -334,7 +333,7 @@ TEST_F(Summarize, KeyframeTimesAreThePtsOfTheDecodedFrames) {
 
 TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   SummarizeConfig c = config("slideshow.mp4", "full");
-  c.budget = 5;
+  c.budget = select::Budget::count(5);
   const SummaryResult r = run_summarize(c);
   const fs::path d = c.output_dir;
   EXPECT_TRUE(fs::exists(d / "summary.json"));
@@ -384,7 +383,7 @@ TEST_F(Summarize, TheManifestMatchesItsGoldenFile) {
 
 TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
   SummarizeConfig c = config("slideshow.mp4", "again");
-  c.budget = 2;
+  c.budget = select::Budget::count(2);
   c.write_clip = false;
   run_summarize(c);
   try {
@@ -395,7 +394,7 @@ TEST_F(Summarize, RefusesToOverwriteWithoutForce) {
     EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos);
   }
   c.force = true;
-  c.budget = 3;
+  c.budget = select::Budget::count(3);
   EXPECT_EQ(run_summarize(c).keyframes.size(), 3u);
   EXPECT_EQ(entries(), std::vector<std::string>{"again"});
 }
@@ -407,7 +406,7 @@ TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
   SummarizeConfig c;
   c.input = std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4";
   c.output_dir = (out / "sample").string();
-  c.budget = 3;
+  c.budget = select::Budget::count(3);
   c.write_clip = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.keyframes.size(), 3u);
@@ -468,8 +467,8 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
 // The bundled default model (models/): every shot found at k = shots, and exact repeats of a scene merged.
 TEST_F(Summarize, DefaultCnnFindsEveryShotAndMergesRepeatedScenes) {
   SummarizeConfig c = config("slideshow.mp4", "default_cnn");
-  c.budget = Media::kShots;
-  c.device = "cpu";
+  c.budget = select::Budget::count(Media::kShots);
+  c.embedder.device = "cpu";
   c.write_clip = false;
   SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.embedder, "cnn:mobilenet_v2_imagenet_b10") << "the default model should be found";
@@ -478,8 +477,8 @@ TEST_F(Summarize, DefaultCnnFindsEveryShotAndMergesRepeatedScenes) {
   EXPECT_EQ(shots.size(), 5u);
   // repeats.mp4: scenes A B A C B (3 s, 2.5 s, 3 s, 3 s, 2.5 s) cut from the bundled sample.
   c = config("repeats.mp4", "repeats");
-  c.budget = 3;
-  c.device = "cpu";
+  c.budget = select::Budget::count(3);
+  c.embedder.device = "cpu";
   c.write_clip = false;
   r = run_summarize(c);
   std::set<char> scenes;
@@ -493,10 +492,10 @@ TEST_F(Summarize, DefaultCnnFindsEveryShotAndMergesRepeatedScenes) {
 TEST_F(Summarize, CnnFeaturesFromATorchScriptModel) {
   const std::string models = test::test_models().string();
   SummarizeConfig c = config("slideshow.mp4", "cnn");
-  c.features = "cnn";
-  c.model = models + "/tiny.pt";
-  c.device = "cpu";
-  c.budget = 5;
+  c.embedder.features = "cnn";
+  c.embedder.model = models + "/tiny.pt";
+  c.embedder.device = "cpu";
+  c.budget = select::Budget::count(5);
   c.write_clip = false;
   const SummaryResult r = run_summarize(c);
   EXPECT_EQ(r.embedder, "cnn:torchscript");
@@ -593,8 +592,8 @@ TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
       c.output_dir = (out / ("long" + std::to_string(fast) + std::to_string(threads))).string();
       c.threads = threads;
       c.keyframes_only = fast;
-      c.features = "histogram";
-      c.budget = 12;
+      c.embedder.features = "histogram";
+      c.budget = select::Budget::count(12);
       c.write_clip = c.write_sheet = false;
       const SummaryResult r = run_summarize(c);
       EXPECT_EQ(r.decode_workers, threads == 1 ? 1 : 2);
@@ -631,8 +630,8 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
     c.input = in;
     c.output_dir = (out / (fast ? "beeps-fast" : "beeps")).string();
     c.keyframes_only = fast;
-    c.features = "histogram";
-    c.budget = 5;
+    c.embedder.features = "histogram";
+    c.budget = select::Budget::count(5);
     c.clip_seconds = 2;
     c.write_sheet = false;
     const SummaryResult r = run_summarize(c);
@@ -779,7 +778,7 @@ TEST_F(Summarize, NoiseFramesAreNotPicked) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "static").string();
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.shot_spans.size(), 3u);
@@ -798,8 +797,8 @@ TEST_F(Summarize, NoiseFramesAreNotPicked) {
 // picture for 10 s) the repeats stay and the manifest says so.
 TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
   SummarizeConfig c = config("slideshow.mp4", "distinct");
-  c.features = "histogram";
-  c.budget = 5;
+  c.embedder.features = "histogram";
+  c.budget = select::Budget::count(5);
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   SummaryResult r = run_summarize(c);
   EXPECT_EQ(r.near_duplicates, 0);
@@ -822,8 +821,8 @@ TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
 TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s
-  c.features = "histogram";
-  c.budget = 6;
+  c.embedder.features = "histogram";
+  c.budget = select::Budget::count(6);
   c.write_clip = false;
   SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.keyframes.size(), 6u);
@@ -843,7 +842,7 @@ TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
             0);
   c.input = black;
   c.output_dir = (out / "black-k").string();
-  c.budget = 4;
+  c.budget = select::Budget::count(4);
   r = run_summarize(c);
   ASSERT_EQ(r.keyframes.size(), 4u);
   EXPECT_GE(r.keyframes.front().ts.seconds(), 1.0) << "the black opening was picked";
@@ -886,7 +885,7 @@ TEST_F(Summarize, AutomaticBudgetGivesEveryShotAKeyframe) {
 // on the sampling grid: frames 50, 100, 150, 200 of 250).
 TEST_F(Summarize, ShotsAreExportedAsCsvAndWebVttChapters) {
   SummarizeConfig c = config("slideshow.mp4", "exports");
-  c.features = "histogram";
+  c.embedder.features = "histogram";
   c.write_clip = false;
   run_summarize(c);
   std::ifstream csv(out / "exports" / "shots.csv");

@@ -5,6 +5,18 @@
 
 namespace cords {
 
+namespace {
+__extension__ typedef __int128 Wide;  // (GCC and Clang: the product of two int64 needs 128 bits)
+}  // namespace
+
+std::int64_t mul_div_floor(std::int64_t a, std::int64_t b, std::int64_t c) {
+  return static_cast<std::int64_t>(static_cast<Wide>(a) * b / c);
+}
+
+std::int64_t mul_div_ceil(std::int64_t a, std::int64_t b, std::int64_t c) {
+  return static_cast<std::int64_t>((static_cast<Wide>(a) * b + c - 1) / c);
+}
+
 std::string format_time(double seconds, bool for_file_name) {
   if (!(seconds >= 0)) seconds = 0;
   const long long ms = std::llround(seconds * 1000.0);

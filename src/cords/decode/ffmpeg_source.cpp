@@ -18,6 +18,7 @@ extern "C" {
 #include <deque>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <queue>
 
 #include "cords/core/error.h"
@@ -26,19 +27,56 @@ extern "C" {
 namespace cords::decode {
 namespace {
 
-// "No time yet" for the decoder's clocks (no frame decoded, no sample grid, no seek target): every frame time is
-// after it, and std::isinf tells it apart.
+// "No time yet" for the decoder's clocks in seconds (no frame decoded yet): every frame time is after it, and
+// std::isinf tells it apart.
 constexpr double kNoTime = -std::numeric_limits<double>::infinity();
+// "No target" for the clocks in pts (no seek target, nothing to skip to): every pts is at or after it.
+constexpr std::int64_t kNoPts = std::numeric_limits<std::int64_t>::min();
 
-// The sampling grid's rule: a frame shown at t is taken when it reaches the grid's next time `next` (the first
-// frame starts the grid); the grid then moves on one period, or restarts one period after t when a gap passed it.
-bool take_on_grid(double t, double period, double& next) {
-  if (std::isinf(next)) next = t;
-  if (t + 1e-6 < next) return false;
-  next += period;
-  if (next <= t) next = t + period;
-  return true;
-}
+// The sampling grid, exact in the stream's time base: sample times origin + m * period, the period (1 / sample_fps
+// seconds) a rational number of ticks. A frame shown at pts is taken when it reaches the next sample time (the first
+// frame starts the grid); the grid then moves on one period, or restarts at pts when a gap passed that time too.
+class SampleGrid {
+ public:
+  SampleGrid() = default;
+  SampleGrid(AVRational tb, double sample_fps) {
+    if (!(sample_fps > 0)) return;
+    constexpr double kSlowest = 1.0 / (1 << 20);  // one sample in 12 days: a rate av_d2q keeps above 0
+    const AVRational fps = av_d2q(std::max(sample_fps, kSlowest), 1 << 24);
+    num_ = std::int64_t{tb.den} * fps.den;  // ticks per period: num_ / den_
+    den_ = std::int64_t{tb.num} * fps.num;
+  }
+  /// The next frame starts the grid.
+  void unstart() { started_ = false; }
+  /// The grid's first sample time is `pts`.
+  void start_at(std::int64_t pts) {
+    started_ = true;
+    origin_ = pts;
+    m_ = 0;
+  }
+  bool take(std::int64_t pts) {
+    if (!started_) start_at(pts);
+    if (pts < time_of(m_)) return false;
+    if (time_of(++m_) <= pts) {
+      start_at(pts);
+      m_ = 1;
+    }
+    return true;
+  }
+  /// Whether a frame shown at pts may be the one take() takes next: at or after the next sample time and less than
+  /// `margin` ticks after a sample time. Before the grid has started: yes.
+  bool near_sample(std::int64_t pts, double margin) const {
+    if (!started_) return true;
+    if (pts < time_of(m_)) return false;
+    const std::int64_t j = av_rescale_rnd(pts - origin_, den_, num_, AV_ROUND_DOWN);  // the last sample time <= pts
+    return static_cast<double>(pts - time_of(j)) < margin;
+  }
+
+ private:
+  std::int64_t time_of(std::int64_t m) const { return origin_ + av_rescale_rnd(m, num_, den_, AV_ROUND_UP); }
+  std::int64_t num_ = 0, den_ = 1, origin_ = 0, m_ = 0;
+  bool started_ = false;
+};
 
 [[noreturn]] void unreadable(const std::string& path, const std::string& why) {
   throw input_unreadable("cannot read video '" + path + "': " + why);
@@ -219,16 +257,18 @@ struct FFmpegSource::Impl {
   std::int64_t decoded = 0;
   std::int64_t skipped = 0;
   std::int64_t last_pts = AV_NOPTS_VALUE;
-  std::int64_t pts_step = 1;      // synthesised pts increment when a frame has none
-  double frame_seconds = 0.04;    // one frame at the average frame rate (25 fps when unknown)
-  double next_sample = kNoTime;   // seconds; frames earlier than this are dropped
-  double key_grid = kNoTime;      // key frames only: next_sample as the packets read see it (key_packet_wanted)
-  double drop_before = kNoTime;   // after a seek
-  double nonref_until = kNoTime;  // packets earlier than this (minus a margin) skip non-reference frames
-  double position = kNoTime;      // time of the last decoded frame
-  double read_until = -1;         // seconds: end of the stream's last packet read (pts + duration)
-  double latest = kNoTime;        // the latest frame time decoded so far
-  std::int64_t backwards = 0;     // frames more than a second before `latest` (timestamps that restart)
+  std::int64_t pts_step = 1;           // synthesised pts increment when a frame has none
+  double frame_seconds = 0.04;         // one frame at the average frame rate (25 fps when unknown)
+  SampleGrid grid;                     // the frames next() samples (with sample_fps > 0)
+  SampleGrid key_grid;                 // key frames only: the same grid as the packets read see it
+  std::int64_t drop_before = kNoPts;   // after a seek: frames shown before this pts are dropped
+  std::int64_t nonref_until = kNoPts;  // packets earlier than this (minus a margin) skip non-reference frames
+  std::int64_t range_start = kNoPts;   // DecodeOptions::range_start as a pts (kNoPts: from the start)
+  std::int64_t range_end = std::numeric_limits<std::int64_t>::max();  // range_end as a pts: frames from it end
+  std::optional<std::int64_t> position;                               // pts of the last decoded frame
+  double read_until = -1;      // seconds: end of the stream's last packet read (pts + duration)
+  double latest = kNoTime;     // the latest frame time decoded so far
+  std::int64_t backwards = 0;  // frames more than a second before `latest` (timestamps that restart)
   AVDiscard normal_skip = AVDISCARD_DEFAULT;
   // Sparse sampling (pass 1): a non-reference frame (one no other frame is predicted from) that is not the frame
   // shown at a sample time is not decoded at all. sample_margin > 0 enables it: a packet is decoded when its pts
@@ -354,7 +394,18 @@ struct FFmpegSource::Impl {
         !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && 1.0 / opts.sample_fps >= 3.0 * frame_seconds)
       sample_margin = 1.5 * frame_seconds;
     if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
-    if (opts.range_start > 0) seek(info.start + opts.range_start);
+    grid = key_grid = SampleGrid(tb, opts.sample_fps);
+    // --start/--end (seconds from the start) as pts, once: frame times are compared in pts from here on.
+    const std::int64_t start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time
+                                   : fmt->start_time != AV_NOPTS_VALUE
+                                       ? av_rescale_q(fmt->start_time, AVRational{1, AV_TIME_BASE}, tb)
+                                       : 0;
+    const Rational stream_tb{tb.num, tb.den};
+    if (opts.range_end > 0) range_end = start_pts + Timestamp::nearest(opts.range_end, stream_tb).pts;
+    if (opts.range_start > 0) {
+      range_start = start_pts + Timestamp::nearest(opts.range_start, stream_tb).pts;
+      seek(range_start);
+    }
   }
 
   // avcodec_receive_frame into `frame`, with a hardware (NVDEC) picture copied back to memory (NV12 or P010), so
@@ -422,28 +473,29 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (pkt->stream_index == stream) {
-        if (sample_margin > 0 && std::isinf(nonref_until)) {
+        if (sample_margin > 0 && nonref_until == kNoPts) {
           if (pkt->pts == AV_NOPTS_VALUE) {
             sample_margin = 0;  // no timestamps to sample by after all: decode everything from here
             dec->skip_frame = normal_skip;
           } else {
             sent_pts.push(pkt->pts);
             if (opts.frame_stats) watch_anchor(*pkt);
-            dec->skip_frame = sampled_soon(static_cast<double>(pkt->pts) * av_q2d(tb)) || pkt->pts < exact_until
+            dec->skip_frame = grid.near_sample(pkt->pts, sample_margin / av_q2d(tb)) || pkt->pts < exact_until
                                   ? normal_skip
                                   : std::max(normal_skip, AVDISCARD_NONREF);
           }
         }
-        if (!std::isinf(nonref_until)) {  // skipping ahead: B-frames are not needed to reach the target
+        if (nonref_until != kNoPts) {  // skipping ahead: B-frames are not needed to reach the target
           // A non-reference frame shown before the target is never needed: next() drops it. With a pts that is
           // exact (the decoder reads skip_frame per packet, frame threads included; a margin of two frames guards
           // against rounding); with only a dts, which may precede the pts by the reordering delay, 1 s of margin.
           const bool has_pts = pkt->pts != AV_NOPTS_VALUE;
           const std::int64_t pt = has_pts ? pkt->pts : pkt->dts;
-          const double margin = has_pts ? 2 * frame_seconds : 1.0;
-          const bool near = pt == AV_NOPTS_VALUE || static_cast<double>(pt) * av_q2d(tb) >= nonref_until - margin;
+          const double margin = (has_pts ? 2 * frame_seconds : 1.0) / av_q2d(tb);
+          const bool near =
+              pt == AV_NOPTS_VALUE || static_cast<double>(pt) >= static_cast<double>(nonref_until) - margin;
           dec->skip_frame = near ? normal_skip : std::max(normal_skip, AVDISCARD_NONREF);
-          if (near) nonref_until = kNoTime;
+          if (near) nonref_until = kNoPts;
         }
         r = avcodec_send_packet(dec.get(), pkt.get());
         if (r < 0 && r != AVERROR(EAGAIN)) ++skipped;  // corrupt packet
@@ -475,18 +527,8 @@ struct FFmpegSource::Impl {
   // follow the same grid as next(), so the same frames come out (unless a key frame sent fails to decode).
   bool key_packet_wanted(const AVPacket& p) {
     if (opts.sample_fps <= 0 || p.pts == AV_NOPTS_VALUE) return true;
-    const double t = static_cast<double>(p.pts) * av_q2d(tb), period = 1.0 / opts.sample_fps;
-    if (t < drop_before) return true;  // before a seek's target: next() drops it without moving the grid
-    return take_on_grid(t, period, key_grid);
-  }
-
-  // Whether a frame shown at t may be the one next() samples: at or after a sample time of the grid (next_sample,
-  // next_sample + period, ...) and within sample_margin of it. Before the first frame the grid is unknown: yes.
-  bool sampled_soon(double t) const {
-    if (std::isinf(next_sample)) return true;
-    const double period = 1.0 / opts.sample_fps, d = t - next_sample + 1e-6;
-    if (d < 0) return false;  // shown before the next sample time: next() drops it
-    return std::fmod(d, period) < sample_margin + 1e-6;
+    if (p.pts < drop_before) return true;  // before a seek's target: next() drops it without moving the grid
+    return key_grid.take(p.pts);
   }
 
   // Display-order index of the frame just received (pts), counting the frames that were not decoded.
@@ -595,7 +637,7 @@ struct FFmpegSource::Impl {
       std::int64_t index = display_index(pts);
       ++decoded;
       const double t = static_cast<double>(pts) * av_q2d(tb);
-      if (opts.range_end > 0 && t - info.start >= opts.range_end - 1e-6) {
+      if (pts >= range_end) {
         av_frame_unref(frame.get());
         finished = true;
         return false;
@@ -604,7 +646,7 @@ struct FFmpegSource::Impl {
       // frame number comes from the time at the average frame rate (exact for constant rates).
       if ((opts.keyframes_only || opts.range_start > 0) && info.frame_rate.valid())
         index = std::max<std::int64_t>(0, std::llround((t - info.start) * info.frame_rate.value()));
-      position = t;
+      position = pts;
       if (t < latest - 1.0) ++backwards;
       if (!info.frame_rate.valid() && !std::isinf(latest) && t > latest) {  // no rate in the header: the first step
         const AVRational r = av_d2q(1.0 / (t - latest), 100000);
@@ -619,12 +661,12 @@ struct FFmpegSource::Impl {
 #else
       const bool key = frame->key_frame != 0;
 #endif
-      if (opts.frame_stats) record_stats(index, t);
-      if (t < drop_before) {
+      if (opts.frame_stats) record_stats(index, pts);
+      if (pts < drop_before) {
         av_frame_unref(frame.get());
         continue;
       }
-      if (opts.sample_fps > 0 && !take_on_grid(t, 1.0 / opts.sample_fps, next_sample)) {
+      if (opts.sample_fps > 0 && !grid.take(pts)) {
         av_frame_unref(frame.get());
         continue;
       }
@@ -643,9 +685,10 @@ struct FFmpegSource::Impl {
     return false;
   }
 
-  // segment::FrameStat of the frame just decoded (shown at `t` seconds), and the dissolve test of the frame decoded
+  // segment::FrameStat of the frame just decoded (shown at `pts`), and the dissolve test of the frame decoded
   // dissolve_half frames before it, now that its window is complete.
-  void record_stats(std::int64_t index, double t) {
+  void record_stats(std::int64_t index, std::int64_t pts) {
+    const double t = static_cast<double>(pts) * av_q2d(tb);
     Grid g;
     if (!frame_grid(frame.get(), g)) {
       grids.clear();
@@ -667,7 +710,7 @@ struct FFmpegSource::Impl {
     if (have >= 1) st.diff = grid_diff(g, grids[have - 1]);
     if (have >= 2) st.diff2 = grid_diff(g, grids[have - 2]);
     if (have >= 3) st.diff3 = grid_diff(g, grids[have - 3]);
-    const bool in_range = !(opts.range_start > 0 && t - info.start < opts.range_start - 1e-6);
+    const bool in_range = pts >= range_start;
     if (in_range) stats.push_back(st);
     grids.push_back(g);
     grid_stat.push_back(in_range ? static_cast<std::ptrdiff_t>(stats.size()) - 1 : -1);
@@ -700,24 +743,38 @@ struct FFmpegSource::Impl {
     grid_stat.clear();
     flushing = finished = false;
     last_pts = AV_NOPTS_VALUE;
-    position = latest = kNoTime;
+    position.reset();
+    latest = kNoTime;
     max_sent_pts = exact_until = INT64_MIN;
   }
 
-  void seek(double seconds) {
-    reposition(static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb))));
-    skip_to(seconds);
+  void seek(std::int64_t target) {
+    reposition(target);
+    skip_to(target);
   }
 
-  void skip_to(double seconds) {
-    drop_before = seconds - 1e-6;
-    nonref_until = seconds;
-    next_sample = key_grid = opts.sample_fps > 0 ? seconds : kNoTime;
+  void skip_to(std::int64_t target) {
+    drop_before = nonref_until = target;
+    grid.start_at(target);
+    key_grid.start_at(target);
+  }
+
+  // Decoding on from the last frame costs the frames up to the target; a seek costs those from the key frame before
+  // it. Without an index (the key frame unknown) going on pays up to 2 s ahead.
+  void go_to(std::int64_t target) {
+    const std::optional<std::int64_t> key = key_frame_before(target);
+    const std::int64_t two_seconds = av_rescale_q(2, AVRational{1, 1}, tb);
+    if (position && *position < target && (key ? *key <= *position : target - *position < two_seconds))
+      skip_to(target);
+    else
+      seek(target);
   }
 
   bool decode_key_frame(std::int64_t want, Frame& out) {
     reposition(want);
-    drop_before = nonref_until = next_sample = key_grid = kNoTime;
+    drop_before = nonref_until = kNoPts;
+    grid.unstart();
+    key_grid.unstart();
     bool found = false;  // the seek lands on its packet or on a key frame before it
     while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
       const bool key = pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
@@ -730,7 +787,7 @@ struct FFmpegSource::Impl {
       if (past) break;
     }
     if (!found) {
-      seek(static_cast<double>(want) * av_q2d(tb));
+      seek(want);
       return false;
     }
     const AVDiscard skip = dec->skip_frame;
@@ -755,17 +812,22 @@ struct FFmpegSource::Impl {
     avcodec_flush_buffers(dec.get());
     dec->skip_frame = skip;
     last_pts = AV_NOPTS_VALUE;
-    if (!got) seek(static_cast<double>(want) * av_q2d(tb));
+    if (!got) seek(want);
     return got;
   }
 
-  double key_frame_before(double seconds) const {
+  // The pts of the last key frame at or before `ts` in the container's index; none without an index.
+  std::optional<std::int64_t> key_frame_before(std::int64_t ts) const {
     const AVStream* st = fmt->streams[stream];
-    const auto ts = static_cast<std::int64_t>(std::floor(seconds / av_q2d(tb)));
     const int i = av_index_search_timestamp(const_cast<AVStream*>(st), ts, AVSEEK_FLAG_BACKWARD);
-    if (i < 0) return -1;
+    if (i < 0) return std::nullopt;
     const AVIndexEntry* e = avformat_index_get_entry(const_cast<AVStream*>(st), i);
-    return e ? static_cast<double>(e->timestamp) * av_q2d(tb) : -1;
+    if (!e) return std::nullopt;
+    return e->timestamp;
+  }
+
+  std::int64_t in_stream_time(const Timestamp& t) const {
+    return av_rescale_q(t.pts, AVRational{static_cast<int>(t.time_base.num), static_cast<int>(t.time_base.den)}, tb);
   }
 };
 
@@ -791,14 +853,15 @@ std::int64_t FFmpegSource::skipped() const {
 std::int64_t FFmpegSource::decoded() const {
   return impl_->decoded;
 }
-void FFmpegSource::seek(double seconds) {
-  impl_->seek(seconds);
+void FFmpegSource::seek(const Timestamp& t) {
+  impl_->seek(impl_->in_stream_time(t));
 }
-void FFmpegSource::skip_to(double seconds) {
-  impl_->skip_to(seconds);
+void FFmpegSource::go_to(const Timestamp& t) {
+  impl_->go_to(impl_->in_stream_time(t));
 }
-double FFmpegSource::position() const {
-  return impl_->position;
+std::optional<Timestamp> FFmpegSource::position() const {
+  if (!impl_->position) return std::nullopt;
+  return Timestamp{*impl_->position, impl_->info.time_base};
 }
 
 std::int64_t FFmpegSource::backwards() const {
@@ -817,9 +880,6 @@ double FFmpegSource::data_seconds() const {
   const Impl& m = *impl_;
   if (m.read_until < 0) return -1;
   return m.read_until - m.info.start;
-}
-double FFmpegSource::key_frame_before(double seconds) const {
-  return impl_->key_frame_before(seconds);
 }
 bool FFmpegSource::decode_key_frame(std::int64_t pts, Frame& frame) {
   return impl_->decode_key_frame(pts, frame);

@@ -3,6 +3,7 @@
 // rate using their exact pts, and converts only the kept frames with swscale (scaled first, then RGB).
 // Move-only; every FFmpeg object is owned through an RAII handle. Not thread-safe.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cords/decode/video_source.h"
@@ -27,24 +28,20 @@ class FFmpegSource final {
   /// Frames the decoder produced so far, sampled or not (packets never sent to it are not counted).
   std::int64_t decoded() const;
 
-  /// Repositions to the last key frame at or before `seconds`, so that next() continues from there; frames
-  /// before `seconds` are then dropped (decoded without their non-reference frames). Sampling restarts there.
-  void seek(double seconds);
-  /// Like seek() without repositioning: decoding goes on from where it is, cheaply, up to `seconds`.
-  /// REQUIRES: position() <= seconds.
-  void skip_to(double seconds);
-  /// Time of the last frame decoded (seconds), or -infinity before the first and after a seek.
-  double position() const;
+  /// Repositions to the last key frame at or before `t`, so that next() continues from there; frames shown before
+  /// `t` are then dropped (decoded without their non-reference frames). Sampling restarts at `t`.
+  void seek(const Timestamp& t);
+  /// Reaches `t` as seek() does, the cheaper way: decoding on from the last frame decoded when that is before `t`
+  /// and no earlier than the key frame before `t` (2 s ahead at most when the container has no index), else a seek.
+  void go_to(const Timestamp& t);
+  /// Time of the last frame decoded; none before the first and after a seek.
+  std::optional<Timestamp> position() const;
   /// Seconds of video data read so far, from the stream's start to the end of its last packet (-1 before any).
   /// After reading to the end, less than info().duration means the file ends early: truncated, or still written.
   double data_seconds() const;
   /// Frames decoded whose time lies more than a second before an earlier frame's (timestamps that restart, as in
   /// recordings joined byte for byte): sampling by time passes over them, so the caller reports it.
   std::int64_t backwards() const;
-  /// Time of the last key frame at or before `seconds` according to the container's index, or -1 when the
-  /// container has no index.
-  double key_frame_before(double seconds) const;
-
   /// Decodes just the key frame whose pts is `pts` (fast mode's keyframes are key frames): seeks to it, sends
   /// that one packet and drains the decoder, so nothing after it is decoded, and converts it at full size. Returns
   /// false, leaving the source repositioned as after seek(), when no key packet has that pts.

@@ -316,7 +316,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   rep.items = shard_items(cfg, videos);
 
   // One model for the whole batch, shared by the jobs; the cores (--threads, else the machine's) split between them.
-  auto embedder = embed::make_embedder({cfg.video.features, cfg.video.model, cfg.video.device});
+  auto embedder = embed::make_embedder(cfg.video.embedder);
   const int cores = cores_to_use(cfg.video);
   summarize_items(cfg, rep.items, embedder.get(), std::max(1, cores / cfg.jobs), progress);
   // Videos another process had locked: done by it meanwhile (then complete here too), or free again after it failed

@@ -85,7 +85,7 @@ double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
 
 // The CNN loads while pass 1 begins decoding (LibTorch's start-up: about 1 s).
 std::unique_ptr<embed::Embedder> make_embedder(const SummarizeConfig& c) {
-  return embed::make_embedder_in_background({c.features, c.model, c.device});
+  return embed::make_embedder_in_background(c.embedder);
 }
 
 // --selector: a set function of select's registry (or a mixture of them), or one of these baselines.
@@ -134,10 +134,6 @@ std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t s
 }
 
 void validate_config(const SummarizeConfig& c) {
-  if (c.budget < 0) throw invalid_argument("--budget must be >= 1 (or auto)");
-  if (!(c.fraction == 0 || (c.fraction > 0 && c.fraction <= 1)))
-    throw invalid_argument("--fraction must be in (0, 1], got " + std::to_string(c.fraction));
-  if (c.budget > 0 && c.fraction > 0) throw invalid_argument("give either --budget or --fraction, not both");
   if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
     throw invalid_argument(
         "--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
@@ -162,13 +158,14 @@ void validate_config(const SummarizeConfig& c) {
   if (baseline_of(c.selector) == Baseline::None) {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
-    if (select::parse_metric(c.metric) == select::Metric::Precomputed)
+    if (c.metric == select::Metric::Precomputed)
       throw invalid_argument(
           "--metric precomputed takes a similarity matrix (cords-summarize select); a video's frames need " +
           std::string("cosine, euclidean, rbf or dot"));
   }
-  if (c.features != "histogram" && c.features != "cnn" && c.features != "auto")
-    throw invalid_argument("unknown --features '" + c.features + "'; available: " + embed::embedder_names());
+  const std::string& features = c.embedder.features;
+  if (features != "histogram" && features != "cnn" && features != "auto")
+    throw invalid_argument("unknown --features '" + features + "'; available: " + embed::embedder_names());
   if (c.write_sheet) check_output_name("--sheet", c.sheet_name, {".jpg", ".jpeg", ".png", ".webp"});
   if (c.write_clip) check_output_name("--clip", c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
   const std::vector<std::pair<bool, std::string>> names{{c.write_sheet, c.sheet_name}, {c.write_clip, c.clip_name}};
@@ -272,7 +269,7 @@ double stretch_seconds(const SummarizeConfig& cfg, const decode::VideoInfo& info
 // Keyframes a --fraction asks for: its share of the frames sampled at --sample-fps (with --fast, of those a full
 // run would sample over the stretch summarized, so that the fraction means the same in both modes).
 double fraction_keyframes(const SummarizeConfig& cfg, double seconds) {
-  return std::ceil(cfg.fraction * seconds * cfg.sample_fps - 1e-9);
+  return static_cast<double>(select::share_of(cfg.budget.share(), seconds * cfg.sample_fps));
 }
 
 // --fast: the key frames the budget needs, not necessarily all (docs/video.md, "Fast mode"). Candidates: at least
@@ -283,9 +280,10 @@ constexpr double kFastPerKeyframe = 8, kFastMinCandidates = 600, kFastMaxGap = 4
 
 double candidate_fps(const SummarizeConfig& cfg, double seconds) {
   if (!cfg.keyframes_only || !(seconds > 0)) return cfg.sample_fps;
-  const double k = cfg.budget > 0     ? static_cast<double>(cfg.budget)
-                   : cfg.fraction > 0 ? fraction_keyframes(cfg, seconds)
-                                      : 0.0;
+  const select::Budget::Kind kind = cfg.budget.kind();
+  const double k = kind == select::Budget::Kind::Count      ? static_cast<double>(cfg.budget.k())
+                   : kind == select::Budget::Kind::Fraction ? fraction_keyframes(cfg, seconds)
+                                                            : 0.0;
   const double rate = std::max({1.0 / kFastMaxGap, kFastMinCandidates / seconds, kFastPerKeyframe * k / seconds});
   return std::min(cfg.sample_fps, rate);
 }
@@ -378,8 +376,8 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
   select::SelectionConfig sc;
   sc.function = baseline == Baseline::Random ? "facility-location" : cfg.selector;  // (the objective reported)
   sc.optimizer = baseline == Baseline::Random ? "random" : cfg.optimizer;
-  sc.kernel.metric = select::parse_metric(cfg.metric);
-  sc.budget = k;
+  sc.kernel.metric = cfg.metric;
+  sc.budget = select::Budget::count(k);
   sc.greedy.seed = cfg.seed;
   // Hours of footage at 2 fps: for facility location the sparse kernel keeps memory bounded; other functions
   // need the dense kernel (refused with a hint when it cannot fit in memory).
@@ -523,20 +521,29 @@ std::string keyframe_name(double seconds, std::int64_t frame) {
 // overlapping stretches merged so that each part of the video is decoded (and written) once; `keys` lists the
 // keyframes each holds.
 struct Window {
-  double start, end;
+  std::int64_t start, end;  ///< pts in the keyframes' time base (the stream's): the frames shown from start to end
   std::vector<std::size_t> keys;
+  Rational time_base;
+  Timestamp first() const { return {start, time_base}; }
+  double start_seconds() const { return Timestamp{start, time_base}.seconds(); }
+  double end_seconds() const { return Timestamp{end, time_base}.seconds(); }
 };
 // With `shots` (frame-exact shot spans, seconds in stream time), a keyframe's stretch stays inside its shot: it is
-// moved, then shortened, rather than cross a cut (the frame that begins the next shot is left out).
-std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before, double after,
+// moved, then shortened, rather than cross a cut (the frame that begins the next shot is left out). Seconds (the
+// durations and the shots' bounds) become pts once, here; windows are then compared with frames' pts exactly.
+std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before_s, double after_s,
                                    const std::vector<std::pair<double, double>>* shots = nullptr) {
   std::vector<Window> windows;
   for (std::size_t i = 0; i < keyframes.size(); ++i) {
-    const double t = keyframes[i].ts.seconds();
-    double a = before > 0 ? std::max(0.0, t - before) : t, b = t + after;
+    const Rational tb = keyframes[i].ts.time_base;
+    const auto ticks = [&](double seconds) { return Timestamp::nearest(seconds, tb).pts; };
+    const std::int64_t t = keyframes[i].ts.pts, before = ticks(before_s);
+    std::int64_t a = before > 0 ? std::max<std::int64_t>(0, t - before) : t, b = t + ticks(after_s);
     if (shots && keyframes[i].shot >= 0 && static_cast<std::size_t>(keyframes[i].shot) < shots->size()) {
-      const auto [lo, hi] = (*shots)[static_cast<std::size_t>(keyframes[i].shot)];
-      const double len = b - a;
+      const auto [lo_s, hi_s] = (*shots)[static_cast<std::size_t>(keyframes[i].shot)];
+      const std::int64_t lo = ticks(lo_s),
+                         hi = std::isinf(hi_s) ? std::numeric_limits<std::int64_t>::max() : ticks(hi_s);
+      const std::int64_t len = b - a;
       a = std::max(a, lo);
       b = std::min(a + len, hi);
       a = std::min(t, std::max(lo, b - len));
@@ -546,7 +553,7 @@ std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, doubl
       windows.back().end = std::max(windows.back().end, b);
       windows.back().keys.push_back(i);
     } else {
-      windows.push_back({a, b, {i}});
+      windows.push_back({a, b, {i}, tb});
     }
   }
   return windows;
@@ -556,14 +563,21 @@ std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, doubl
 // shown by then (with half a slot of tolerance), so variable-rate input plays at its real speed, frames repeated where
 // the input is slower than the clip and left out where it is faster; constant-rate input gives one slot per frame.
 // With a crossfade of n slots, the last n slots of a window (pictures and sound) are blended into the first n of the
-// next one (fewer where a window is shorter), so the clip is n slots shorter at each joint.
+// next one (fewer where a window is shorter), so the clip is n slots shorter at each joint. Frame times are pts in
+// `time_base` and the rate a rational number, so a frame's slot is exact.
 class ClipPacer {
  public:
-  ClipPacer(output::ClipWriter& clip, double rate, int crossfade_slots, int sample_rate, int channels)
-      : clip_(clip), rate_(rate), fade_(std::max(0, crossfade_slots)), sample_rate_(sample_rate), channels_(channels) {}
+  ClipPacer(output::ClipWriter& clip, Rational rate, Rational time_base, int crossfade_slots, int sample_rate,
+            int channels)
+      : clip_(clip),
+        rate_(rate),
+        tb_(time_base),
+        fade_(std::max(0, crossfade_slots)),
+        sample_rate_(sample_rate),
+        channels_(channels) {}
   /// A window begins (its frames follow in time order): the held end of the previous one becomes the tail to fade.
   void begin() {
-    first_ = -1;
+    first_.reset();
     window_first_ = slots_;
     have_ = false;
     tail_ = std::move(ring_);
@@ -571,25 +585,25 @@ class ClipPacer {
     fade_total_ = static_cast<int>(tail_.size());
     blended_ = 0;
   }
-  /// A frame of the window, shown from `t` seconds: the frame before it fills the slots before `t`.
-  void add(double t, Yuv420 pic) {
-    if (first_ < 0) first_ = t;
-    fill_before(t);
+  /// A frame of the window, shown from `pts`: the frame before it fills the slots before that.
+  void add(std::int64_t pts, Yuv420 pic) {
+    if (!first_) first_ = pts;
+    fill_to(slot_of(pts));
     held_ = std::move(pic);
-    held_t_ = t;
+    held_pts_ = pts;
     have_ = true;
   }
-  /// The window's pictures end at `until` seconds (where the next frame is shown, or the stream ends); its last
-  /// frame lasts one slot when `until` is not after it. Its sound follows with sound().
-  void end(double until) {
-    if (have_) fill_before(until > held_t_ ? until : held_t_ + 1.0 / rate_);
+  /// The window's pictures end at `until` (pts where the next frame is shown, or the stream ends); its last frame
+  /// lasts one slot when `until` is not after it. Its sound follows with sound().
+  void end(std::int64_t until) {
+    if (have_) fill_to(until > held_pts_ ? slot_of(until) : slot_of(held_pts_) + 1);
     have_ = false;
     tail_.clear();  // a window shorter than the fade: the rest of the previous one's end is left out
   }
   /// The window's sound (interleaved), exactly as long as its slots: faded and held back as its pictures were.
   void sound(std::vector<float> pcm) {
     const auto samples = [&](std::size_t n_slots) {
-      return static_cast<std::size_t>(std::llround(static_cast<double>(n_slots) * sample_rate_ / rate_)) *
+      return static_cast<std::size_t>(std::llround(static_cast<double>(n_slots) * sample_rate_ / rate_.value())) *
              static_cast<std::size_t>(channels_);
     };
     const std::size_t faded = std::min({samples(static_cast<std::size_t>(blended_)), pcm.size(), sound_tail_.size()});
@@ -610,14 +624,24 @@ class ClipPacer {
     if (!sound_tail_.empty()) clip_.write_audio(std::move(sound_tail_));
     sound_tail_.clear();
   }
-  double window_start() const { return first_; }               ///< the window's first frame (seconds; -1 before any)
+  /// The window's first frame (seconds; -1 before any).
+  double window_start() const { return first_ ? Timestamp{*first_, tb_}.seconds() : -1.0; }
   std::int64_t window_first() const { return window_first_; }  ///< slots before the window (as if no fades)
   std::int64_t slots() const { return slots_; }                ///< slots so far (as if no fades)
 
  private:
-  void fill_before(double t) {
+  // The slot a frame shown at pts begins: window_first_ + ceil(x - 1/2) for x = (pts - first) x time base x rate
+  // slots (half a slot of tolerance, ties to the earlier slot), from floor(2x) and whether 2x is whole.
+  std::int64_t slot_of(std::int64_t pts) const {
+    const std::int64_t ticks = pts - first_.value_or(pts);
+    if (ticks <= 0) return window_first_;
+    const std::int64_t a = 2 * tb_.num * rate_.num, d = tb_.den * rate_.den;
+    const std::int64_t z = mul_div_floor(ticks, a, d);
+    const bool whole = mul_div_ceil(ticks, a, d) == z;
+    return window_first_ + (z % 2 == 0 ? z / 2 : (whole ? (z - 1) / 2 : (z + 1) / 2));
+  }
+  void fill_to(std::int64_t until) {
     if (!have_) return;
-    const auto until = window_first_ + static_cast<std::int64_t>(std::ceil((t - first_) * rate_ - 0.5 - 1e-9));
     for (; slots_ < until; ++slots_) emit(slots_ + 1 < until ? held_ : std::move(held_));
   }
   // One slot of the window: blended with the previous window's tail while it lasts; the last `fade_` are held back
@@ -645,9 +669,10 @@ class ClipPacer {
     }
   }
   output::ClipWriter& clip_;
-  double rate_;
+  Rational rate_, tb_;
   int fade_, sample_rate_, channels_;
-  double first_ = -1, held_t_ = 0;
+  std::optional<std::int64_t> first_;
+  std::int64_t held_pts_ = 0;
   std::int64_t window_first_ = 0, slots_ = 0;
   Yuv420 held_;
   bool have_ = false;
@@ -703,7 +728,7 @@ class VisualsWriter {
     std::int64_t written = 0;  // sample frames of sound so far
     for (const auto& w : merged_windows(res_.keyframes, 0.0, cfg_.clip_seconds)) {
       output::ClipCopier::CopiedSpan span;
-      if (!copier->append(w.start, w.end, &span)) return false;
+      if (!copier->append(w.start_seconds(), w.end_seconds(), &span)) return false;
       if (!audio_ || span.until <= span.from) continue;
       // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
       const double rate = audio_->sample_rate();
@@ -760,7 +785,8 @@ class VisualsWriter {
     res_.clip_codec = clip_->codec();
     res_.clip_audio = clip_->audio_codec();
     res_.clip_mode = "encode";
-    pacer_ = std::make_unique<ClipPacer>(*clip_, 1.0 / frame_seconds(info_),
+    const Rational rate = info_.frame_rate.valid() ? info_.frame_rate : Rational{25, 1};  // (frame_seconds' rule)
+    pacer_ = std::make_unique<ClipPacer>(*clip_, rate, info_.time_base,
                                          static_cast<int>(std::lround(cfg_.clip_crossfade / frame_seconds(info_))),
                                          sound_.sample_rate, sound_.channels);
   }
@@ -867,30 +893,31 @@ class VisualsWriter {
       }
       if (all) return;  // else decode the window as below (the source was repositioned there)
     }
-    // Go on decoding when that is cheaper than decoding from the key frame before the window; else seek.
-    const double pos = src.position(), key = src.key_frame_before(w.start);
-    if (!std::isinf(pos) && pos < w.start && (key < 0 ? w.start - pos < 2.0 : w.start - pos <= w.start - key))
-      src.skip_to(w.start);
-    else
-      src.seek(w.start);
+    src.go_to(w.first());
     decode::Frame f;
     if (pacer_) pacer_->begin();
-    double after_window = -1;  // where the first frame after the window is shown
+    std::optional<std::int64_t> after_window;  // where the first frame after the window is shown
     while (src.next(f)) {
-      const double t = f.ts.seconds();
-      if (t > w.end + 1e-6 && after_window < 0) after_window = t;
-      if (t > w.end + 1e-6 && next_key_ >= w.keys.size()) break;
+      const bool after = f.ts.pts > w.end;
+      if (after && !after_window) after_window = f.ts.pts;
+      if (after && next_key_ >= w.keys.size()) break;
       while (reaches_next_key(f.ts.pts)) {
         // The keyframe itself (or the first frame after a lost one), unless it was already decoded alone.
         if (!have_[w.keys[next_key_]]) keep(w.keys[next_key_], f.image);
         ++next_key_;
       }
-      if (pacer_ && t <= w.end + 1e-6) pacer_->add(t, std::move(f.yuv));
+      if (pacer_ && !after) pacer_->add(f.ts.pts, std::move(f.yuv));
     }
     if (pacer_) {
-      // The last frame lasts until the next one, or the stream's end; at most a frame past the window's end.
-      const double stream_end = info_.duration > 0 ? info_.start + info_.duration : -1;
-      pacer_->end(std::min(after_window >= 0 ? after_window : stream_end, w.end + frame_seconds(info_)));
+      // The last frame lasts until the next one, or the stream's end (else one slot); at most a frame past the
+      // window's end.
+      std::int64_t until = w.end + Timestamp::nearest(frame_seconds(info_), w.time_base).pts;
+      if (after_window)
+        until = std::min(until, *after_window);
+      else
+        until = info_.duration > 0 ? std::min(until, Timestamp::nearest(info_.start + info_.duration, w.time_base).pts)
+                                   : std::numeric_limits<std::int64_t>::min();
+      pacer_->end(until);
       add_sound(pacer_->window_start(), pacer_->window_first(), pacer_->slots() - pacer_->window_first());
     }
   }
@@ -1016,19 +1043,19 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
         {"frame_count", i.frame_count},
         {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
       {"parameters",
-       {{"fraction", cfg.fraction > 0 ? json(cfg.fraction) : json(nullptr)},
-        {"budget", cfg.budget},
+       {{"fraction", cfg.budget.kind() == select::Budget::Kind::Fraction ? json(cfg.budget.share()) : json(nullptr)},
+        {"budget", cfg.budget.k()},
         {"budget_rule", r.budget_rule},
         {"sample_fps", cfg.sample_fps},
         {"start", cfg.start_seconds},
         {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
         {"keyframes_only", cfg.keyframes_only},
-        {"features", cfg.features},
+        {"features", cfg.embedder.features},
         {"embedder", r.embedder},
-        {"model", cfg.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.model)},
+        {"model", cfg.embedder.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.embedder.model)},
         {"selector", cfg.selector},
         {"optimizer", cfg.optimizer},
-        {"metric", cfg.metric},
+        {"metric", select::to_string(cfg.metric)},
         {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
         {"clip_seconds", cfg.clip_seconds},
         {"clip_crossfade", cfg.clip_crossfade},
@@ -1070,12 +1097,6 @@ void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeRep
     throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " +
                            std::to_string(cfg.sample_fps).substr(0, 6) +
                            ": nothing to summarize (for a very short video, raise --sample-fps up to its frame rate)");
-  if (cfg.budget > 0 && cfg.budget > s.n())
-    throw invalid_argument("budget " + std::to_string(cfg.budget) + " is larger than the number of sampled frames (" +
-                           std::to_string(s.n()) + "); lower --budget or " +
-                           (cfg.keyframes_only && !res.fast_fallback
-                                ? std::string("drop --fast (it samples key frames only)")
-                                : std::string("raise --sample-fps")));
   const double data_s = seen.data_seconds, declared_s = res.info.duration;
   if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
     char why[160];
@@ -1243,17 +1264,24 @@ std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::v
                             const std::vector<std::int64_t>& shot_of, SummaryResult& res, SummarizeConfig& run) {
   std::int64_t k = 0;
   const double seconds = stretch_seconds(cfg, res.info);
-  if (cfg.fraction > 0 && cfg.keyframes_only && !res.fast_fallback && seconds > 0) {
+  const bool fraction = cfg.budget.kind() == select::Budget::Kind::Fraction;
+  if (fraction && cfg.keyframes_only && !res.fast_fallback && seconds > 0) {
     // Of the samples a full run would take (candidate_fps); at most the key frames found.
     res.budget_rule = "fraction";
-    const auto asked = std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction_keyframes(cfg, seconds)));
+    const auto asked = static_cast<std::int64_t>(fraction_keyframes(cfg, seconds));
     k = std::min(asked, s.n());
     if (k < asked)
       res.warnings.push_back("--fraction asks for " + std::to_string(asked) + " keyframes, more than the " +
                              std::to_string(s.n()) + " key frames --fast found: all of them are keyframes");
-  } else if (cfg.budget > 0 || cfg.fraction > 0) {
-    res.budget_rule = cfg.budget > 0 ? "budget" : "fraction";
-    k = select::resolve_budget(s.n(), cfg.budget, cfg.budget > 0 ? 0.0 : cfg.fraction);
+  } else if (!cfg.budget.automatic()) {
+    res.budget_rule = cfg.budget.rule();
+    try {
+      k = cfg.budget.resolve(s.n(), "sampled frames");
+    } catch (const Error& e) {
+      throw invalid_argument(std::string(e.what()) + "; lower --budget or " +
+                             (cfg.keyframes_only && !res.fast_fallback ? "drop --fast (it samples key frames only)"
+                                                                       : "raise --sample-fps"));
+    }
   } else {  // automatic: every shot gets a keyframe
     res.budget_rule = "auto";
     std::set<std::int64_t> shots_with_candidates;
@@ -1327,7 +1355,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
 
   // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
-  if (!shared && cfg.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
+  if (!shared && cfg.embedder.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
   std::vector<segment::FrameStat> frame_stats;

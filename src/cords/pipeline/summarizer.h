@@ -10,29 +10,32 @@
 #include "cords/decode/video_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/pipeline/exports.h"
+#include "cords/plugin/embedder_factory.h"
 #include "cords/segment/shots.h"
 #include "cords/segment/transitions.h"
+#include "cords/select/budget.h"
+#include "cords/select/kernel.h"
 
 namespace cords::pipeline {
 
 struct SummarizeConfig {
   std::string input;
-  std::string output_dir;         ///< "" = ./<input stem>.summary
-  double fraction = 0.0;          ///< > 0: k = ceil(fraction * sampled frames), at least 1
-  std::int64_t budget = 0;        ///< > 0: k exactly; both 0: automatic (auto_budget)
-  double sample_fps = 2.0;        ///< frames sampled per second of video
-  bool keyframes_only = false;    ///< fast mode: decode only key frames
-  std::string features = "auto";  ///< auto (the default CNN when present, else histogram) | cnn | histogram
-  std::string model;              ///< TorchScript image model for cnn features
-  std::string device = "auto";    ///< auto | cpu | cuda[:N] for cnn features
-  std::string hwaccel = "auto";   ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
+  std::string output_dir;  ///< "" = ./<input stem>.summary
+  /// Keyframes: a count, a fraction of the sampled frames (with --fast, of those a full run would sample), or
+  /// automatic (auto_budget).
+  select::Budget budget;
+  double sample_fps = 2.0;      ///< frames sampled per second of video
+  bool keyframes_only = false;  ///< fast mode: decode only key frames
+  embed::EmbedderConfig
+      embedder;                  ///< frame features: auto (the default CNN when present, else histogram), model, device
+  std::string hwaccel = "auto";  ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
-  std::string metric = "cosine";
-  bool per_shot = false;        ///< split the budget over detected shots
-  double clip_seconds = 1.0;    ///< video around each keyframe in the summary clip (half before it)
-  double clip_crossfade = 0.0;  ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
-  int clip_max_height = 720;    ///< the clip is scaled down to at most this height
+  select::Metric metric = select::Metric::Cosine;  ///< similarity of the frames' features (not Precomputed)
+  bool per_shot = false;                           ///< split the budget over detected shots
+  double clip_seconds = 1.0;                       ///< video around each keyframe in the summary clip (half before it)
+  double clip_crossfade = 0.0;                     ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
+  int clip_max_height = 720;                       ///< the clip is scaled down to at most this height
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
   bool clip_copy = true;
@@ -104,9 +107,9 @@ std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t s
 /// The cores a run uses: SummarizeConfig::threads, or all the machine's when it is 0.
 int cores_to_use(const SummarizeConfig& cfg);
 
-/// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work): budget and fraction,
-/// non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not plain file names
-/// with a known extension or that collide.
+/// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work; the budget checks
+/// itself when made): non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not
+/// plain file names with a known extension or that collide.
 void validate_config(const SummarizeConfig& cfg);
 
 /// Throws cords::Error: InputUnreadable (bad input file, or none of the keyframes or clip frames could be decoded

@@ -11,32 +11,35 @@
 
 namespace cords::select {
 
+namespace {
+
+struct MetricInfo {
+  const char* name;
+  Metric metric;
+};
+// Every metric, in --help's order: the one table the names are parsed from and written with.
+constexpr MetricInfo kMetrics[] = {{"cosine", Metric::Cosine},
+                                   {"euclidean", Metric::Euclidean},
+                                   {"rbf", Metric::Rbf},
+                                   {"dot", Metric::Dot},
+                                   {"precomputed", Metric::Precomputed}};
+
+}  // namespace
+
 Metric parse_metric(const std::string& name) {
-  if (name == "cosine") return Metric::Cosine;
-  if (name == "euclidean") return Metric::Euclidean;
-  if (name == "rbf") return Metric::Rbf;
-  if (name == "dot") return Metric::Dot;
-  if (name == "precomputed") return Metric::Precomputed;
+  for (const auto& m : kMetrics)
+    if (name == m.name) return m.metric;
   throw invalid_argument("unknown metric '" + name + "'; valid metrics: " + metric_names());
 }
 
 const char* metric_names() {
-  return "cosine, euclidean, rbf, dot, precomputed";
+  static const std::string names = name_list(table_names(kMetrics));
+  return names.c_str();
 }
 
 const char* to_string(Metric m) {
-  switch (m) {
-    case Metric::Cosine:
-      return "cosine";
-    case Metric::Euclidean:
-      return "euclidean";
-    case Metric::Rbf:
-      return "rbf";
-    case Metric::Dot:
-      return "dot";
-    case Metric::Precomputed:
-      return "precomputed";
-  }
+  for (const auto& info : kMetrics)
+    if (info.metric == m) return info.name;
   return "?";
 }
 

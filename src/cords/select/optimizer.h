@@ -14,8 +14,8 @@
 
 namespace cords::select {
 
+/// How an optimizer runs; how many elements it selects is its own argument (maximize's k).
 struct GreedyOptions {
-  Index budget = 0;                    ///< elements to select, in [1, n] (checked)
   bool stop_if_zero_gain = false;      ///< stop before adding an element whose gain is <= 0
   bool stop_if_negative_gain = false;  ///< stop before adding an element whose gain is < 0
   double epsilon = 0.01;               ///< stochastic / lazier-than-lazy: sample (n/k) ln(1/epsilon) per step, in (0,1)
@@ -35,9 +35,10 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual std::string name() const = 0;
-  /// Resets f, then selects up to opts.budget elements. The stopping rules can end it early; a gain of -inf
-  /// (e.g. a singular log-determinant) always ends it. Throws Error{InvalidArgument} for a bad budget/epsilon.
-  virtual Selection maximize(SetFunction& f, const GreedyOptions& opts) const = 0;
+  /// Resets f, then selects up to k elements (k in [1, n], e.g. from Budget::resolve). The stopping rules can end it
+  /// early; a gain of -inf (e.g. a singular log-determinant) always ends it. Throws Error{InvalidArgument} for a k
+  /// outside [1, n] or a bad epsilon.
+  virtual Selection maximize(SetFunction& f, Index k, const GreedyOptions& opts) const = 0;
 };
 
 std::unique_ptr<Optimizer> naive_greedy();
@@ -48,8 +49,8 @@ std::unique_ptr<Optimizer> random_selection();
 
 /// Cost-aware greedy (budget in cost units): lazily picks the best gain/cost ratio among the elements that still
 /// fit, then returns the better of that set and the best affordable singleton ((1 - 1/sqrt(e)) guarantee for
-/// monotone submodular f). costs: n values > 0 (checked). opts.budget > 0 also caps the count.
-Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget,
+/// monotone submodular f). costs: n values > 0 (checked). At most max_count elements (0: no cap).
+Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget, Index max_count,
                             const GreedyOptions& opts);
 
 }  // namespace cords::select

@@ -20,20 +20,6 @@ void set_threads(int threads) {
   detail::set_gemm_threads(t);
 }
 
-Index resolve_budget(Index n, Index budget, double fraction) {
-  if (budget > 0 && fraction > 0) throw invalid_argument("give either a budget or a fraction, not both");
-  Index k = budget;
-  if (budget <= 0) {
-    if (!(fraction > 0 && fraction <= 1))
-      throw invalid_argument("fraction must be in (0, 1], got " + std::to_string(fraction));
-    k = std::max<Index>(1, static_cast<Index>(std::ceil(fraction * static_cast<double>(n) - 1e-9)));
-  }
-  if (k > n)
-    throw invalid_argument("budget " + std::to_string(k) + " is larger than the number of elements (" +
-                           std::to_string(n) + ")");
-  return k;
-}
-
 std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {
   const Index g = static_cast<Index>(sizes.size());
   const Index total = std::accumulate(sizes.begin(), sizes.end(), Index{0});
@@ -75,18 +61,16 @@ std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {
 
 namespace {
 
-Selection optimize(SetFunction& f, const SelectionConfig& cfg, Index k, const std::vector<double>* costs,
-                   double cost_budget) {
-  GreedyOptions o = cfg.greedy;
-  o.budget = k;
-  if (costs) return cost_aware_greedy(f, *costs, cost_budget, o);
-  return make_optimizer(cfg.optimizer)->maximize(f, o);
+Selection optimize(SetFunction& f, const Optimizer& opt, const SelectionConfig& cfg, Index k,
+                   const std::vector<double>* costs, double cost_budget) {
+  if (costs) return cost_aware_greedy(f, *costs, cost_budget, k, cfg.greedy);
+  return opt.maximize(f, k, cfg.greedy);
 }
 
 // Per group: the budget apportioned to the groups by size, each group's rows selected on their own kernel; the
 // selection holds indices into all rows, group after group.
-void select_per_group(MatrixView x, const SelectionConfig& cfg, const std::vector<std::int64_t>& groups,
-                      SelectionReport& rep) {
+void select_per_group(MatrixView x, const SelectionConfig& cfg, const Optimizer& opt,
+                      const std::vector<std::int64_t>& groups, SelectionReport& rep) {
   const Index n = x.rows;
   if (static_cast<Index>(groups.size()) != n)
     throw invalid_argument("need one group label per element: " + std::to_string(groups.size()) + " labels for " +
@@ -112,7 +96,7 @@ void select_per_group(MatrixView x, const SelectionConfig& cfg, const std::vecto
         rep.traits = f->traits();
       }
       Stopwatch sw;
-      Selection s = optimize(*f, cfg, gr.budget, nullptr, 0.0);
+      Selection s = optimize(*f, opt, cfg, gr.budget, nullptr, 0.0);
       rep.optimize_seconds += sw.seconds();
       for (std::size_t t = 0; t < s.selected.size(); ++t) {
         rep.selection.selected.push_back(m[static_cast<std::size_t>(s.selected[t])]);
@@ -133,15 +117,15 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
                               const std::vector<double>* costs, double cost_budget) {
   const Index n = x.rows;
   if (n <= 0 || x.cols <= 0) throw invalid_argument("the feature matrix is empty");
-  make_optimizer(cfg.optimizer);  // validate the name before any expensive work
+  const std::unique_ptr<Optimizer> opt = make_optimizer(cfg.optimizer);  // (a bad name fails before any work)
   SelectionReport rep;
   rep.n = n;
   rep.used_knn = cfg.knn > 0;
   if (costs) {
     if (groups) throw invalid_argument("cost-aware selection cannot be combined with groups");
-    rep.budget = cfg.budget > 0 ? std::min(cfg.budget, n) : 0;
+    rep.budget = cfg.budget.cap(n);
   } else {
-    rep.budget = resolve_budget(n, cfg.budget, cfg.fraction);
+    rep.budget = cfg.budget.resolve(n);
   }
 
   const bool precomputed = cfg.kernel.metric == Metric::Precomputed;
@@ -160,12 +144,12 @@ SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg, const st
     rep.function = f->name();
     rep.traits = f->traits();
     Stopwatch sw;
-    rep.selection = optimize(*f, cfg, rep.budget, costs, cost_budget);
+    rep.selection = optimize(*f, *opt, cfg, rep.budget, costs, cost_budget);
     rep.optimize_seconds = sw.seconds();
     return rep;
   }
 
-  select_per_group(x, cfg, *groups, rep);
+  select_per_group(x, cfg, *opt, *groups, rep);
   return rep;
 }
 

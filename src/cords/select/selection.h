@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cords/select/budget.h"
 #include "cords/select/registry.h"
 
 namespace cords::select {
@@ -17,9 +18,8 @@ struct SelectionConfig {
   Index knn = 0;           ///< > 0: sparse kNN kernel with this many neighbours
   KnnOptions knn_options;  ///< method (auto/exact/ivf), IVF lists and probes, seed
   std::string optimizer = "lazy";
-  Index budget = 0;       ///< elements to select; 0 = from fraction
-  double fraction = 0.0;  ///< used when budget == 0: k = ceil(fraction * n), in (0, 1]
-  GreedyOptions greedy;   ///< stopping rules, epsilon, seed (its budget is set here)
+  Budget budget;         ///< a count or a fraction of the rows (automatic: refused, except with costs: no cap)
+  GreedyOptions greedy;  ///< stopping rules, epsilon, seed
   /// m x d features of a represented set other than the ground set (facility location: f(S) = sum over the m
   /// represented elements of their best similarity in S); empty = the ground set. A view: the data must outlive
   /// run_selection. With kernel.metric Precomputed, x is the similarity itself (n x n, or n x m ground x represented).
@@ -53,17 +53,13 @@ struct SelectionReport {
 /// library itself never calls it.
 void set_threads(int threads);
 
-/// k = budget if budget > 0, else ceil(fraction * n) (at least 1). Throws Error{InvalidArgument} when
-/// neither or both are given, or k > n, or fraction is outside (0, 1].
-Index resolve_budget(Index n, Index budget, double fraction);
-
 /// Splits k over groups in proportion to their sizes (largest remainder), each capped at its size and, when
 /// k >= number of groups, each at least 1. The result sums to min(k, total size).
 std::vector<Index> apportion(const std::vector<Index>& sizes, Index k);
 
 /// Runs the selection described by cfg on x (n x d). groups: n labels for per-group selection (each group gets
 /// its own function over its own elements; the objective is the sum over groups). costs: n positive costs,
-/// with cost_budget > 0, for cost-aware greedy (cfg.budget, when > 0, then caps the count).
+/// with cost_budget > 0, for cost-aware greedy (cfg.budget, unless automatic, then caps the count).
 SelectionReport run_selection(MatrixView x, const SelectionConfig& cfg,
                               const std::vector<std::int64_t>* groups = nullptr,
                               const std::vector<double>* costs = nullptr, double cost_budget = 0.0);

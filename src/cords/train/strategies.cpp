@@ -88,9 +88,7 @@ Chosen facloc_rows(const at::Tensor& rows, std::int64_t k) {
   auto kernel = std::make_shared<const select::DenseKernel>(
       select::make_dense_kernel(x.view(), {select::Metric::Euclidean, 0.1}));
   auto f = select::facility_location(kernel);
-  select::GreedyOptions o;
-  o.budget = k;
-  const select::Selection sel = select::lazy_greedy()->maximize(*f, o);
+  const select::Selection sel = select::lazy_greedy()->maximize(*f, k, select::GreedyOptions{});
   std::vector<float> count(sel.selected.size(), 0.0f);
   for (std::int64_t i = 0; i < m; ++i) {
     const float* r = kernel->row(i);

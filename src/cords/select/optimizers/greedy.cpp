@@ -22,9 +22,10 @@ bool better(double g1, Index i1, double g2, Index i2) {
   return g1 > g2 || (g1 == g2 && i1 < i2);
 }
 
-void validate(const SetFunction& f, const GreedyOptions& o) {
-  if (o.budget < 1 || o.budget > f.size())
-    throw invalid_argument("budget must be in [1, " + std::to_string(f.size()) + "], got " + std::to_string(o.budget));
+// An optimizer's own arguments (a Budget resolves k in [1, n]; a direct caller may pass anything).
+void validate(const SetFunction& f, Index k, const GreedyOptions& o) {
+  if (k < 1 || k > f.size())
+    throw invalid_argument("k must be in [1, " + std::to_string(f.size()) + "], got " + std::to_string(k));
   if (!(o.epsilon > 0 && o.epsilon < 1))
     throw invalid_argument("epsilon must be in (0, 1), got " + std::to_string(o.epsilon));
 }
@@ -38,18 +39,17 @@ bool should_stop(double gain, const GreedyOptions& o) {
 
 /// The loop every greedy variant shares: pick, check the stopping rules, add, record.
 template <class Picker>
-Selection run_greedy(SetFunction& f, const GreedyOptions& o, Picker& picker) {
-  validate(f, o);
+Selection run_greedy(SetFunction& f, Index k, const GreedyOptions& o, Picker& picker) {
   f.reset();
   Selection out;
-  for (Index step = 0; step < o.budget; ++step) {
+  for (Index step = 0; step < k; ++step) {
     const Pick p = picker.pick(f, step, out.evaluations);
     if (p.index < 0 || should_stop(p.gain, o)) break;
     f.add(p.index);
     picker.added(p.index);
     out.selected.push_back(p.index);
     out.gains.push_back(p.gain);
-    if (o.progress) o.progress(step + 1, o.budget);
+    if (o.progress) o.progress(step + 1, k);
   }
   out.objective = f.value();
   return out;
@@ -183,7 +183,7 @@ struct StochasticPicker {
   Rng rng;
   Index s;
   std::vector<double> g;
-  StochasticPicker(Index n, const GreedyOptions& o) : rem(n), rng(o.seed), s(sample_size(n, o.budget, o.epsilon)) {}
+  StochasticPicker(Index n, Index k, const GreedyOptions& o) : rem(n), rng(o.seed), s(sample_size(n, k, o.epsilon)) {}
   Pick pick(const SetFunction& f, Index, Index& evals) {
     if (rem.items().empty()) return {};
     return best_of(f, rem.sample(s, rng), g, evals);
@@ -197,10 +197,10 @@ struct LazierPicker {
   Rng rng;
   Index s;
   std::vector<double> bound;
-  LazierPicker(Index n, const GreedyOptions& o)
+  LazierPicker(Index n, Index k, const GreedyOptions& o)
       : rem(n),
         rng(o.seed),
-        s(sample_size(n, o.budget, o.epsilon)),
+        s(sample_size(n, k, o.epsilon)),
         bound(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity()) {}
   Pick pick(const SetFunction& f, Index, Index& evals) {
     if (rem.items().empty()) return {};
@@ -227,20 +227,20 @@ class GreedyOptimizer final : public Optimizer {
  public:
   explicit GreedyOptimizer(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }
-  Selection maximize(SetFunction& f, const GreedyOptions& o) const override {
-    validate(f, o);
-    Picker picker = make(f, o);
-    return run_greedy(f, o, picker);
+  Selection maximize(SetFunction& f, Index k, const GreedyOptions& o) const override {
+    validate(f, k, o);
+    Picker picker = make(f, k, o);
+    return run_greedy(f, k, o, picker);
   }
 
  private:
-  static Picker make(const SetFunction& f, const GreedyOptions& o) {
+  static Picker make(const SetFunction& f, Index k, const GreedyOptions& o) {
     if constexpr (std::is_same_v<Picker, NaivePicker>)
       return NaivePicker(f.size());
     else if constexpr (std::is_same_v<Picker, LazyPicker>)
       return LazyPicker(f.size(), kLazyRefreshBatch);
     else
-      return Picker(f.size(), o);
+      return Picker(f.size(), k, o);
   }
   static constexpr Index kLazyRefreshBatch = 4;
   std::string name_;
@@ -249,12 +249,12 @@ class GreedyOptimizer final : public Optimizer {
 class RandomSelection final : public Optimizer {
  public:
   std::string name() const override { return "random"; }
-  Selection maximize(SetFunction& f, const GreedyOptions& o) const override {
-    validate(f, o);
+  Selection maximize(SetFunction& f, Index k, const GreedyOptions& o) const override {
+    validate(f, k, o);
     f.reset();
     Rng rng(o.seed);
     Selection out;
-    for (std::int64_t i : rng.sample_without_replacement(f.size(), o.budget)) {
+    for (std::int64_t i : rng.sample_without_replacement(f.size(), k)) {
       const double g = f.gain(i);
       ++out.evaluations;
       f.add(i);
@@ -286,7 +286,7 @@ std::unique_ptr<Optimizer> random_selection() {
 
 // One piece: the lazy heap of gain/cost ratios, the budget checks and the best-singleton comparison form one
 // algorithm (Leskovec et al. 2007).
-Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget,
+Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, double cost_budget, Index max_count,
                             const GreedyOptions& o) {
   const Index n = f.size();
   if (static_cast<Index>(costs.size()) != n)
@@ -295,7 +295,7 @@ Selection cost_aware_greedy(SetFunction& f, const std::vector<double>& costs, do
   for (std::size_t i = 0; i < costs.size(); ++i)
     if (!(costs[i] > 0)) throw invalid_argument("cost of element " + std::to_string(i) + " must be > 0");
   if (!(cost_budget > 0)) throw invalid_argument("cost budget must be > 0");
-  const Index max_count = o.budget > 0 ? std::min(o.budget, n) : n;
+  max_count = max_count > 0 ? std::min(max_count, n) : n;
   f.reset();
 
   // Singleton values and the initial ratio heap.
