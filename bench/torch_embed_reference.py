@@ -1,7 +1,7 @@
 """The Python PyTorch reference for embed_bench: forward passes of a TorchScript image model on ready-made batches
 (fp16 and channels-last on CUDA), timed after warm-up. With --export-resnet50 PATH it first writes a torchvision
 ResNet-50 (random weights: speed does not depend on them; fc removed, 2048-d) as TorchScript for both sides.
-Usage: python3 bench/torch_embed_reference.py MODEL.pt [--device cuda] [--batch 64] [--frames 1024]
+Usage: python3 bench/torch_embed_reference.py MODEL.pt [--device cuda] [--batch 64] [--frames 1024] [--threads N]
        python3 bench/torch_embed_reference.py --export-resnet50 resnet50.pt"""
 import argparse, json, time
 import torch
@@ -12,8 +12,11 @@ p.add_argument("--device", default="cuda")
 p.add_argument("--batch", type=int, default=64)
 p.add_argument("--frames", type=int, default=1024)
 p.add_argument("--size", type=int, default=224)
+p.add_argument("--threads", type=int, default=0, help="CPU threads (torch.set_num_threads); 0: torch's default")
 p.add_argument("--export-resnet50")
 a = p.parse_args()
+if a.threads > 0:
+    torch.set_num_threads(a.threads)
 if a.export_resnet50:
     import torchvision
     m = torchvision.models.resnet50(weights=None)
@@ -40,4 +43,4 @@ with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16, enabled
     if half:
         torch.cuda.synchronize()
 print(json.dumps({"model": a.model, "impl": "python-pytorch", "device": a.device, "batch": a.batch,
-                  "forward_only_frames_per_s": round(n / (time.perf_counter() - t), 1), "torch": torch.__version__}))
+                  "threads": torch.get_num_threads(), "forward_only_frames_per_s": round(n / (time.perf_counter() - t), 1), "torch": torch.__version__}))
