@@ -1,6 +1,6 @@
 // Selection benchmark: one case per process (so peak memory is the case's own), JSON lines on stdout.
 //   select_bench --n N --d D --fraction F [--clusters C] [--seed S] [--optimizers lazy,naive,...]
-//                [--knn K] [--knn-method auto|exact|ivf] [--sgemm] [--threads T]
+//                [--knn K] [--knn-method auto|exact|ivf] [--sgemm] [--threads T] [--library-only]
 // Data: Gaussian blobs (C centres ~ N(0, 4^2 I), points ~ centre + N(0, I)). Function: facility location,
 // cosine. With --sgemm it first times the n x n x d SGEMM that computes all inner products (the floor of any
 // exact dense method), in the same process, so the ratio kernel+greedy / SGEMM is taken in one run.
@@ -32,6 +32,7 @@ struct Args {
   std::string optimizers = "naive,lazy,stochastic,lazier-than-lazy,random";
   std::string knn_method = "auto";
   bool sgemm = false;
+  bool library_only = false;  ///< --library-only: no set_threads, as a program that embeds the library runs it
   int threads = 0;
 };
 
@@ -68,6 +69,8 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(next());
     else if (k == "--sgemm")
       a.sgemm = true;
+    else if (k == "--library-only")
+      a.library_only = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", k.c_str());
       std::exit(2);
@@ -94,7 +97,7 @@ Matrix blobs(const Args& a) {
 int main(int argc, char** argv) {
   cords::tune_openblas_core();
   const Args a = parse(argc, argv);
-  set_threads(a.threads);
+  if (!a.library_only) set_threads(a.threads);
   const Matrix x = blobs(a);
   const Index k = Budget::fraction(a.fraction).resolve(a.n);
 

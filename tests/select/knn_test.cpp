@@ -7,6 +7,7 @@
 #include "../support/error_matchers.h"
 #include "cords/core/error.h"
 #include "cords/select/functions.h"
+#include "cords/select/gemm.h"
 #include "cords/select/kernel.h"
 #include "test_data.h"
 
@@ -60,6 +61,30 @@ TEST(Knn, IvfHasHighRecallOnClusteredDataAndReportsIt) {
   EXPECT_FALSE(stats.exact);
   EXPECT_GT(stats.recall, 0.9);
   EXPECT_LE(stats.recall, 1.0);
+}
+
+TEST(Knn, TheSameNeighboursWhetherOrNotTheApplicationHandedOverTheBlasPool) {
+  // Handed over (set_threads): blocks on OpenMP threads, the BLAS held at one thread; not: one product at a time on
+  // the BLAS's own threads, which the library leaves as they are.
+  Matrix x = test::blobs(6000, 12, 20, 9);
+  for (const KnnMethod method : {KnnMethod::Exact, KnnMethod::Ivf}) {
+    KnnOptions o;
+    o.k = 8;
+    o.method = method;
+    o.recall_queries = 0;
+    std::vector<float> sims_a, sims_b;
+    detail::hand_over_blas_pool(false);
+    const int pool = detail::gemm_threads();
+    const auto a = knn_search(x.view(), o, sims_a);
+    EXPECT_EQ(detail::gemm_threads(), pool);
+    detail::hand_over_blas_pool(true);
+    const auto b = knn_search(x.view(), o, sims_b);
+    detail::hand_over_blas_pool(false);
+    EXPECT_EQ(detail::gemm_threads(), pool) << "restored";
+    EXPECT_EQ(a, b);
+    ASSERT_EQ(sims_a.size(), sims_b.size());
+    for (std::size_t i = 0; i < sims_a.size(); ++i) EXPECT_FLOAT_EQ(sims_a[i], sims_b[i]);
+  }
 }
 
 TEST(Knn, SparseFacilityLocationWithAllNeighboursEqualsDense) {

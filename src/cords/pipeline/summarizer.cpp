@@ -129,7 +129,7 @@ int cores_to_use(const SummarizeConfig& cfg) {
 
 std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots) {
   const std::int64_t sheet = std::min<std::int64_t>(16, (n + 3) / 4);
-  const auto share = static_cast<std::int64_t>(std::ceil(0.05 * static_cast<double>(n) - 1e-9));
+  const std::int64_t share = select::share_of(0.05, static_cast<double>(n));
   return std::max<std::int64_t>(1, std::min(candidates, std::max({shots, sheet, share})));
 }
 

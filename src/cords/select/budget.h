@@ -21,8 +21,8 @@ class Budget {
 
   Kind kind() const { return kind_; }
   bool automatic() const { return kind_ == Kind::Automatic; }
-  Index k() const { return k_; }              ///< the count (Kind::Count), else 0
-  double share() const { return share_; }    ///< the share (Kind::Fraction), else 0
+  Index k() const { return k_; }           ///< the count (Kind::Count), else 0
+  double share() const { return share_; }  ///< the share (Kind::Fraction), else 0
   /// "budget", "fraction" or "auto": how the count is set (the manifests' budget_rule).
   std::string rule() const;
 

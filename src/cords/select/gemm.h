@@ -18,8 +18,14 @@ void set_gemm_threads(int threads);
 /// The current cap (1 where it has no own pool).
 int gemm_threads();
 
+/// Whether the application handed the BLAS pool's size to the library (select::set_threads, which only an
+/// application calls): the pool is process-wide state, so the library changes it only then.
+bool blas_pool_handed_over();
+void hand_over_blas_pool(bool handed_over = true);  ///< (false: for tests of both ways)
+
 /// While alive, the BLAS runs single-threaded on its caller's thread, so that OpenMP threads can each call it
-/// on their own block without two thread pools competing for the cores. Restores the previous cap.
+/// on their own block without two thread pools competing for the cores. Restores the previous cap. Only for
+/// code that checked blas_pool_handed_over().
 class SingleThreadedGemm {
  public:
   SingleThreadedGemm() : saved_(gemm_threads()) { set_gemm_threads(1); }

@@ -67,8 +67,23 @@ Space make_space(MatrixView x, Metric metric) {
   return sp;
 }
 
+// Runs body(i) for i in [0, count), each a block of a scan with its own product: on OpenMP threads, each calling the
+// BLAS single-threaded, when the application handed the BLAS pool over (set_threads); else one after another, each
+// product on the BLAS's own threads, the rest of the scan on the calling thread (the pool is process-wide: the library
+// leaves it alone unless told; OpenMP threads spinning beside the BLAS's would halve both on two cores).
+template <class Body>
+void for_each_block(Index count, const Body& body) {
+  if (detail::blas_pool_handed_over()) {
+    detail::SingleThreadedGemm single;
+#pragma omp parallel for schedule(dynamic)
+    for (Index i = 0; i < count; ++i) body(i);
+  } else {
+    for (Index i = 0; i < count; ++i) body(i);
+  }
+}
+
 // Scores query rows (global ids `qid`) against candidate rows `cv` (contiguous, global ids `cid`) and updates
-// the top-k of queries top_offset.. . Runs on the calling thread; callers parallelise over blocks.
+// the top-k of queries top_offset.. . Runs on the calling thread (for_each_block's body).
 void scan_block(const Space& sp, const float* qv, Index m, const std::int32_t* qid, const float* cv, Index nc,
                 const std::int32_t* cid, std::vector<float>& buf, TopK& top, Index top_offset) {
   if (m == 0 || nc == 0) return;
@@ -90,23 +105,18 @@ TopK exact_search(const Space& sp, const std::vector<std::int32_t>& queries, Ind
   TopK top(nq, kk);
   if (kk == 0) return top;
   const Index qb = 256, cb = 4096;
-  detail::SingleThreadedGemm single;
-#pragma omp parallel
-  {
-    std::vector<float> qbuf(static_cast<std::size_t>(qb * d)), buf;
+  for_each_block((nq + qb - 1) / qb, [&](Index block) {
+    const Index q0 = block * qb, m = std::min(qb, nq - q0);
+    std::vector<float> qbuf(static_cast<std::size_t>(m * d)), buf;
     std::vector<std::int32_t> cid(static_cast<std::size_t>(cb));
-#pragma omp for schedule(dynamic)
-    for (Index q0 = 0; q0 < nq; q0 += qb) {
-      const Index m = std::min(qb, nq - q0);
-      for (Index a = 0; a < m; ++a)
-        std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, qbuf.data() + a * d);
-      for (Index c0 = 0; c0 < n; c0 += cb) {
-        const Index nc = std::min(cb, n - c0);
-        for (Index b = 0; b < nc; ++b) cid[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
-        scan_block(sp, qbuf.data(), m, queries.data() + q0, sp.v.row(c0), nc, cid.data(), buf, top, q0);
-      }
+    for (Index a = 0; a < m; ++a)
+      std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, qbuf.data() + a * d);
+    for (Index c0 = 0; c0 < n; c0 += cb) {
+      const Index nc = std::min(cb, n - c0);
+      for (Index b = 0; b < nc; ++b) cid[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
+      scan_block(sp, qbuf.data(), m, queries.data() + q0, sp.v.row(c0), nc, cid.data(), buf, top, q0);
     }
-  }
+  });
   return top;
 }
 
@@ -213,29 +223,20 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
   }
 
   TopK top(n, kk);  // indexed by permuted position; lists own disjoint query rows, so threads never share one
-  {
-    detail::SingleThreadedGemm single;
-#pragma omp parallel
-    {
-      std::vector<float> cand, buf;
-      std::vector<std::int32_t> cid;
-#pragma omp for schedule(dynamic)
-      for (Index c = 0; c < L; ++c) {
-        const Index q0 = start[static_cast<std::size_t>(c)], m = start[static_cast<std::size_t>(c) + 1] - q0;
-        if (m == 0) continue;
-        cand.clear();
-        cid.clear();
-        for (Index t = 0; t < P; ++t) {
-          const auto p = probes[static_cast<std::size_t>(c * P + t)];
-          const Index b0 = start[static_cast<std::size_t>(p)], b1 = start[static_cast<std::size_t>(p) + 1];
-          cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
-          cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
-        }
-        scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(), buf,
-                   top, q0);
-      }
+  for_each_block(L, [&](Index c) {
+    const Index q0 = start[static_cast<std::size_t>(c)], m = start[static_cast<std::size_t>(c) + 1] - q0;
+    if (m == 0) return;
+    std::vector<float> cand, buf;
+    std::vector<std::int32_t> cid;
+    for (Index t = 0; t < P; ++t) {
+      const auto p = probes[static_cast<std::size_t>(c * P + t)];
+      const Index b0 = start[static_cast<std::size_t>(p)], b1 = start[static_cast<std::size_t>(p) + 1];
+      cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
+      cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
     }
-  }
+    scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(), buf, top,
+               q0);
+  });
   // Back from permuted positions to element order.
   TopK out(n, kk);
   for (Index p = 0; p < n; ++p) {

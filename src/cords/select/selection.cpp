@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -13,11 +14,24 @@
 
 namespace cords::select {
 
+namespace detail {
+namespace {
+std::atomic<bool> g_blas_pool_handed_over{false};
+}  // namespace
+bool blas_pool_handed_over() {
+  return g_blas_pool_handed_over.load(std::memory_order_relaxed);
+}
+void hand_over_blas_pool(bool handed_over) {
+  g_blas_pool_handed_over.store(handed_over, std::memory_order_relaxed);
+}
+}  // namespace detail
+
 void set_threads(int threads) {
   // At most the processors there are: libgomp aborts or crashes when asked for tens of thousands of threads.
   const int t = threads > 0 ? std::min(threads, omp_get_num_procs()) : omp_get_num_procs();
   omp_set_num_threads(t);
   detail::set_gemm_threads(t);
+  detail::hand_over_blas_pool();
 }
 
 std::vector<Index> apportion(const std::vector<Index>& sizes, Index k) {

@@ -50,7 +50,9 @@ struct SelectionReport {
 
 /// Caps the threads used by kernel construction and gain sweeps (OpenMP and the BLAS pool). 0 = all cores.
 /// Process-wide: for the application to call (the CLI and the Python module do, once per command or call); the
-/// library itself never calls it.
+/// library itself never calls it. Calling it also hands the BLAS pool's size to the library: a kNN scan then holds
+/// the pool at one thread while OpenMP threads run its many small products, and restores it. In a program that has
+/// not called it, the library leaves the pool alone and runs those products one after another on the BLAS's threads.
 void set_threads(int threads);
 
 /// Splits k over groups in proportion to their sizes (largest remainder), each capped at its size and, when
