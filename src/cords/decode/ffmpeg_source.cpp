@@ -40,7 +40,7 @@ class SampleGrid {
  public:
   SampleGrid() = default;
   SampleGrid(AVRational tb, double sample_fps) {
-    if (!(sample_fps > 0)) return;
+    if (!(sample_fps > 0) || tb.num <= 0 || tb.den <= 0) return;
     constexpr double kSlowest = 1.0 / (1 << 20);  // one sample in 12 days: a rate av_d2q keeps above 0
     const AVRational fps = av_d2q(std::max(sample_fps, kSlowest), 1 << 24);
     num_ = std::int64_t{tb.den} * fps.den;  // ticks per period: num_ / den_
@@ -66,14 +66,14 @@ class SampleGrid {
   /// Whether a frame shown at pts may be the one take() takes next: at or after the next sample time and less than
   /// `margin` ticks after a sample time. Before the grid has started: yes.
   bool near_sample(std::int64_t pts, double margin) const {
-    if (!started_) return true;
+    if (!started_ || num_ <= 0) return true;  // (no grid: sample_fps or the time base not positive)
     if (pts < time_of(m_)) return false;
-    const std::int64_t j = av_rescale_rnd(pts - origin_, den_, num_, AV_ROUND_DOWN);  // the last sample time <= pts
+    const std::int64_t j = mul_div_floor(pts - origin_, den_, num_);  // the last sample time <= pts
     return static_cast<double>(pts - time_of(j)) < margin;
   }
 
  private:
-  std::int64_t time_of(std::int64_t m) const { return origin_ + av_rescale_rnd(m, num_, den_, AV_ROUND_UP); }
+  std::int64_t time_of(std::int64_t m) const { return origin_ + mul_div_ceil(m, num_, den_); }
   std::int64_t num_ = 0, den_ = 1, origin_ = 0, m_ = 0;
   bool started_ = false;
 };

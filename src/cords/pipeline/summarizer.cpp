@@ -631,14 +631,15 @@ class ClipPacer {
 
  private:
   // The slot a frame shown at pts begins: window_first_ + ceil(x - 1/2) for x = (pts - first) x time base x rate
-  // slots (half a slot of tolerance, ties to the earlier slot), from floor(2x) and whether 2x is whole.
+  // slots (half a slot of tolerance, ties to the earlier slot). With z = floor(2x), that is z / 2 when 2x is whole,
+  // else (z + 1) / 2.
   std::int64_t slot_of(std::int64_t pts) const {
     const std::int64_t ticks = pts - first_.value_or(pts);
     if (ticks <= 0) return window_first_;
     const std::int64_t a = 2 * tb_.num * rate_.num, d = tb_.den * rate_.den;
     const std::int64_t z = mul_div_floor(ticks, a, d);
     const bool whole = mul_div_ceil(ticks, a, d) == z;
-    return window_first_ + (z % 2 == 0 ? z / 2 : (whole ? (z - 1) / 2 : (z + 1) / 2));
+    return window_first_ + (whole ? z / 2 : (z + 1) / 2);
   }
   void fill_to(std::int64_t until) {
     if (!have_) return;

@@ -24,11 +24,10 @@ struct SummarizeConfig {
   /// Keyframes: a count, a fraction of the sampled frames (with --fast, of those a full run would sample), or
   /// automatic (auto_budget).
   select::Budget budget;
-  double sample_fps = 2.0;      ///< frames sampled per second of video
-  bool keyframes_only = false;  ///< fast mode: decode only key frames
-  embed::EmbedderConfig
-      embedder;                  ///< frame features: auto (the default CNN when present, else histogram), model, device
-  std::string hwaccel = "auto";  ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
+  double sample_fps = 2.0;         ///< frames sampled per second of video
+  bool keyframes_only = false;     ///< fast mode: decode only key frames
+  embed::EmbedderConfig embedder;  ///< frame features (auto: the default CNN when present), model, device
+  std::string hwaccel = "auto";    ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   select::Metric metric = select::Metric::Cosine;  ///< similarity of the frames' features (not Precomputed)

@@ -67,18 +67,30 @@ Space make_space(MatrixView x, Metric metric) {
   return sp;
 }
 
-// Runs body(i) for i in [0, count), each a block of a scan with its own product: on OpenMP threads, each calling the
-// BLAS single-threaded, when the application handed the BLAS pool over (set_threads); else one after another, each
-// product on the BLAS's own threads, the rest of the scan on the calling thread (the pool is process-wide: the library
-// leaves it alone unless told; OpenMP threads spinning beside the BLAS's would halve both on two cores).
+// A scanning thread's buffers, reused from one block to the next: the block's rows, its products, their ids.
+struct ScanBuffers {
+  std::vector<float> rows, products;
+  std::vector<std::int32_t> ids;
+};
+
+// Runs body(i, buffers) for i in [0, count), each a block of a scan with its own product: on OpenMP threads, each
+// calling the BLAS single-threaded, when the application handed the BLAS pool over (set_threads); else one after
+// another, each product on the BLAS's own threads, the rest of the scan on the calling thread (the pool is
+// process-wide: the library leaves it alone unless told; OpenMP threads spinning beside the BLAS's would halve both
+// on two cores).
 template <class Body>
 void for_each_block(Index count, const Body& body) {
   if (detail::blas_pool_handed_over()) {
     detail::SingleThreadedGemm single;
-#pragma omp parallel for schedule(dynamic)
-    for (Index i = 0; i < count; ++i) body(i);
+#pragma omp parallel
+    {
+      ScanBuffers buffers;
+#pragma omp for schedule(dynamic)
+      for (Index i = 0; i < count; ++i) body(i, buffers);
+    }
   } else {
-    for (Index i = 0; i < count; ++i) body(i);
+    ScanBuffers buffers;
+    for (Index i = 0; i < count; ++i) body(i, buffers);
   }
 }
 
@@ -105,16 +117,16 @@ TopK exact_search(const Space& sp, const std::vector<std::int32_t>& queries, Ind
   TopK top(nq, kk);
   if (kk == 0) return top;
   const Index qb = 256, cb = 4096;
-  for_each_block((nq + qb - 1) / qb, [&](Index block) {
+  for_each_block((nq + qb - 1) / qb, [&](Index block, ScanBuffers& buf) {
     const Index q0 = block * qb, m = std::min(qb, nq - q0);
-    std::vector<float> qbuf(static_cast<std::size_t>(m * d)), buf;
-    std::vector<std::int32_t> cid(static_cast<std::size_t>(cb));
+    buf.rows.resize(static_cast<std::size_t>(m * d));
+    buf.ids.resize(static_cast<std::size_t>(cb));
     for (Index a = 0; a < m; ++a)
-      std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, qbuf.data() + a * d);
+      std::copy_n(sp.v.row(queries[static_cast<std::size_t>(q0 + a)]), d, buf.rows.data() + a * d);
     for (Index c0 = 0; c0 < n; c0 += cb) {
       const Index nc = std::min(cb, n - c0);
-      for (Index b = 0; b < nc; ++b) cid[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
-      scan_block(sp, qbuf.data(), m, queries.data() + q0, sp.v.row(c0), nc, cid.data(), buf, top, q0);
+      for (Index b = 0; b < nc; ++b) buf.ids[static_cast<std::size_t>(b)] = static_cast<std::int32_t>(c0 + b);
+      scan_block(sp, buf.rows.data(), m, queries.data() + q0, sp.v.row(c0), nc, buf.ids.data(), buf.products, top, q0);
     }
   });
   return top;
@@ -223,19 +235,19 @@ TopK ivf_search(const Space& sp, Index kk, Index nlist, Index nprobe, std::uint6
   }
 
   TopK top(n, kk);  // indexed by permuted position; lists own disjoint query rows, so threads never share one
-  for_each_block(L, [&](Index c) {
+  for_each_block(L, [&](Index c, ScanBuffers& buf) {
     const Index q0 = start[static_cast<std::size_t>(c)], m = start[static_cast<std::size_t>(c) + 1] - q0;
     if (m == 0) return;
-    std::vector<float> cand, buf;
-    std::vector<std::int32_t> cid;
+    buf.rows.clear();  // the candidates: the rows of the probed lists
+    buf.ids.clear();
     for (Index t = 0; t < P; ++t) {
       const auto p = probes[static_cast<std::size_t>(c * P + t)];
       const Index b0 = start[static_cast<std::size_t>(p)], b1 = start[static_cast<std::size_t>(p) + 1];
-      cand.insert(cand.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
-      cid.insert(cid.end(), ids.begin() + b0, ids.begin() + b1);
+      buf.rows.insert(buf.rows.end(), perm.row(b0), perm.row(b0) + (b1 - b0) * d);
+      buf.ids.insert(buf.ids.end(), ids.begin() + b0, ids.begin() + b1);
     }
-    scan_block(sp, perm.row(q0), m, ids.data() + q0, cand.data(), static_cast<Index>(cid.size()), cid.data(), buf, top,
-               q0);
+    scan_block(sp, perm.row(q0), m, ids.data() + q0, buf.rows.data(), static_cast<Index>(buf.ids.size()),
+               buf.ids.data(), buf.products, top, q0);
   });
   // Back from permuted positions to element order.
   TopK out(n, kk);
