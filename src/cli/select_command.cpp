@@ -9,6 +9,7 @@
 #include "cords/core/error.h"
 #include "cords/core/io.h"
 #include "cords/core/output_file.h"
+#include "cords/core/text.h"
 #include "cords/core/timer.h"
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
@@ -194,7 +195,7 @@ int run_select_command(int argc, char** argv) {
                     represented.rows(), knn,         seed,       cost_budget};
   const nlohmann::json j = selection_json(req, cfg, rep, load_s, total.seconds());
 
-  write_output_file(output, j.dump(2) + "\n", inputs);
+  write_output_file(output, json_text(j), inputs);
   char line[256];
   std::snprintf(line, sizeof line, "selected %zu of %lld (objective %.6g) in %.2fs: kernel %.2fs, optimize %.2fs",
                 rep.selection.selected.size(), static_cast<long long>(x.rows()), rep.selection.objective,

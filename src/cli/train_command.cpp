@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/train/models.h"
 #include "cords/train/trainer.h"
 
@@ -40,11 +41,11 @@ std::vector<std::string> split_list(const std::string& s) {
 // Whether OUT/checkpoints holds only checkpoints of this tool (<run>-seed<S>.pt): what an interrupted run leaves.
 bool only_checkpoints(const fs::path& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec) || fs::is_empty(dir, ec)) return false;
+  if (fs::symlink_status(dir, ec).type() != fs::file_type::directory) return false;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     const auto seed = name.rfind("-seed");
-    if (!e.is_regular_file(ec) || seed == std::string::npos || name.size() < seed + 9 ||
+    if (e.symlink_status(ec).type() != fs::file_type::regular || seed == std::string::npos || name.size() < seed + 9 ||
         name.compare(name.size() - 3, 3, ".pt") != 0 ||
         name.find_first_not_of("0123456789", seed + 5) != name.size() - 3)
       return false;
@@ -52,25 +53,93 @@ bool only_checkpoints(const fs::path& dir) {
   return !ec;
 }
 
+// A JSON file this tool wrote: a regular file (not a link) of at most 64 MiB holding an object whose "tool" is
+// "cords-summarize" (metrics.json, runs/<run>.json, comparison.json all carry it).
+bool tool_json(const fs::path& p) {
+  std::error_code ec;
+  if (fs::symlink_status(p, ec).type() != fs::file_type::regular || fs::file_size(p, ec) > (64u << 20)) return false;
+  try {
+    std::ifstream in(p, std::ios::binary);
+    const json j = json::parse(in);
+    return j.is_object() && j.value("tool", std::string()) == "cords-summarize";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// A leftover of an atomic write of one of the tool's files (`.<name>.tmp-<pid>-<n>`, core/atomic_file.h).
+bool atomic_leftover(const std::string& name) {
+  for (const char* ours : {"metrics.json", "comparison.json", "accuracy.png"})
+    if (name.rfind("." + std::string(ours) + ".tmp-", 0) == 0) return true;
+  return false;
+}
+
+// The name of a --compare run's folder: <strategy>-seed<S> (the strategy possibly with a warm-start tag).
+bool run_folder_name(const std::string& name) {
+  const auto seed = name.rfind("-seed");
+  return seed != std::string::npos && seed > 0 && name.size() > seed + 5 &&
+         name.find_first_not_of("0123456789", seed + 5) == std::string::npos;
+}
+
+// Whether every entry of `dir` is one that train writes, and its JSON files are the tool's: metrics.json,
+// comparison.json, accuracy.png (beside one of those), runs/ (the tool's JSON only), checkpoints/ (the tool's
+// checkpoints only), atomic-write leftovers, and at the top level the --compare runs' folders, each of the same
+// kind. No symbolic links anywhere (OUT/runs as a link would put the records elsewhere). `why` names the first entry
+// that is not the tool's.
+bool training_output(const fs::path& dir, bool top, std::string& why) {
+  std::error_code ec;
+  bool json_seen = false, plot = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const fs::file_type type = e.symlink_status(ec).type();
+    bool ours = false;
+    if (name == "metrics.json" || name == "comparison.json") {
+      ours = tool_json(e.path());
+      json_seen = json_seen || ours;
+    } else if (name == "accuracy.png") {
+      ours = plot = type == fs::file_type::regular;
+    } else if (name == "runs" && type == fs::file_type::directory) {
+      ours = true;
+      for (const auto& r : fs::directory_iterator(e.path(), ec))
+        ours = ours && r.path().extension() == ".json" && tool_json(r.path());
+      json_seen = json_seen || ours;
+    } else if (name == "checkpoints") {
+      ours = only_checkpoints(e.path()) || (type == fs::file_type::directory && fs::is_empty(e.path(), ec));
+    } else if (type == fs::file_type::regular) {
+      ours = atomic_leftover(name);
+    } else if (top && type == fs::file_type::directory && run_folder_name(name)) {
+      ours = training_output(e.path(), false, why);
+      if (!ours) return false;
+      json_seen = true;
+    }
+    if (!ours) {
+      why = (dir / name).string();
+      return false;
+    }
+  }
+  if (plot && !json_seen) {
+    why = (dir / "accuracy.png").string() + " (without a training record of this tool beside it)";
+    return false;
+  }
+  return !ec;
+}
+
 // Makes OUT (and checks that it is writable) before a long run starts; returns whether it was made here. train
 // writes metrics.json, comparison.json, accuracy.png, runs/, checkpoints/ and one folder per --compare run into OUT
 // and deletes nothing but its own checkpoint of a run it completed, so an existing OUT is taken only when it is
-// empty or holds an earlier training run (or an interrupted one's checkpoints): a folder of other files (whose
-// metrics.json or accuracy.png would be replaced) is refused, as a file or a device is.
+// empty or every entry in it is one that train writes (training_output): a folder with anything else in it (whose
+// metrics.json or accuracy.png would be replaced, a TensorBoard runs/ folder, a link) is refused, as a file or a
+// device is.
 bool prepare_out(const std::string& out) {
   std::error_code ec;
   const fs::file_status st = fs::status(out, ec);
   if (st.type() != fs::file_type::not_found) {
     if (st.type() != fs::file_type::directory)
       throw output_unwritable("cannot write into '" + out + "': it is not a folder");
-    const bool empty = fs::is_empty(out, ec);
-    const bool earlier_run = fs::is_regular_file(fs::path(out) / "metrics.json", ec) ||
-                             fs::is_regular_file(fs::path(out) / "comparison.json", ec) ||
-                             fs::is_directory(fs::path(out) / "runs", ec) ||
-                             only_checkpoints(fs::path(out) / "checkpoints");
-    if (!empty && !earlier_run)
-      throw output_unwritable("will not write into '" + out +
-                              "': it holds files that are not a training run of this tool; give a new or empty folder");
+    std::string why;
+    if (!training_output(out, true, why))
+      throw output_unwritable("will not write into '" + out + "': it holds '" + why +
+                              "', which is not a file of a training run of this tool; give a new or empty folder");
     if (::access(out.c_str(), W_OK) != 0) throw output_unwritable("cannot write into '" + out + "'");
     return false;
   }
@@ -84,7 +153,7 @@ bool prepare_out(const std::string& out) {
 // After a failed run: removes what prepare_out made if nothing was written into it (empty folders only).
 void remove_if_empty(const std::string& out) {
   std::error_code ec;
-  fs::remove(fs::path(out) / "runs", ec);  // fails unless empty
+  for (const char* sub : {"runs", "checkpoints"}) fs::remove(fs::path(out) / sub, ec);  // each fails unless empty
   fs::remove(out, ec);
 }
 
@@ -184,6 +253,11 @@ int run_train_command(int argc, char** argv) {
   }
   if (plot_only) {
     if (o.out.empty()) throw invalid_argument("--plot needs -o OUT");
+    std::string why;
+    if (!fs::is_directory(o.out) || !training_output(o.out, true, why))
+      throw output_unwritable(
+          "will not draw into '" + o.out +
+          "': " + (why.empty() ? "it is not a folder" : "it holds '" + why + "', which train did not write"));
     if (!tr::write_accuracy_plot(o.out))
       throw Error(ErrorKind::InputUnreadable, "no runs to plot in '" + o.out + "/runs' (or this build has no OpenCV)");
     std::printf("wrote %s/accuracy.png\n", o.out.c_str());
@@ -296,9 +370,9 @@ void report_comparison(const tr::TrainOptions& o, const std::vector<std::uint64_
                      {"accuracy_drop_points", have_full ? json(drop) : json(nullptr)},
                      {"epochs_mean", ep.mean}});
   }
-  json summary{{"seeds", seeds}, {"strategies", table}};
+  json summary{{"tool", "cords-summarize"}, {"seeds", seeds}, {"strategies", table}};
   if (timed) summary["budget_time_s"] = o.budget_time;
-  write_file_atomic((fs::path(o.out) / "comparison.json").string(), summary.dump(2) + "\n");
+  write_file_atomic((fs::path(o.out) / "comparison.json").string(), json_text(summary));
   std::printf("\nwrote %s/comparison.json, %s/accuracy.png and one folder per run\n", o.out.c_str(), o.out.c_str());
 }
 

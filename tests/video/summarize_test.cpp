@@ -444,7 +444,6 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
       {m.path("still.png") + o, 3, "still image"},
       {m.path("audio.m4a") + o, 3, "audio only"},
       {m.path("truncated.mp4") + o, 3, "truncated.mp4"},
-      {m.path("oneframe.mp4") + o, 2, "only one frame"},
       {m.path("slideshow.mp4") + " --budget 21" + o, 2, "larger than the number of sampled frames (20)"},
       {m.path("slideshow.mp4") + " --selector nope" + o, 2, "valid functions"},
       {m.path("slideshow.mp4") + " --fraction 2" + o, 2, "fraction"},

@@ -82,12 +82,31 @@ extern "C" void on_interrupt(int sig) {
 }
 }  // namespace
 
+void occupy_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    // open() returns the lowest free descriptor: this one, since those below it are open by now.
+    const int got = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got >= 0 && got != fd) ::close(got);  // not ours to keep (someone else took fd meanwhile)
+  }
+}
+
 void install_interrupt_cleanup() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // A closed standard descriptor would be handed to the pipe below, and every message to stderr would then wake
+    // the watcher as a "signal" (exit 227/228 with `2>&-`). Occupied first, and the pipe's ends moved above 2 anyway.
+    occupy_standard_descriptors();
     // A handler rather than sigwait(): libraries start threads before main() (OpenBLAS's pool), and a signal may
     // be delivered to any of them.
     if (::pipe2(g_wake, O_CLOEXEC) != 0) return;
+    for (int& end : g_wake)
+      if (end <= 2) {
+        const int moved = ::fcntl(end, F_DUPFD_CLOEXEC, 3);
+        ::close(end);
+        end = moved;
+      }
+    if (g_wake[0] < 0 || g_wake[1] < 0) return;
     std::thread([] {
       unsigned char sig = 0;
       while (::read(g_wake[0], &sig, 1) != 1) {

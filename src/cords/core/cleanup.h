@@ -28,9 +28,14 @@ class TempRegistration {
   std::uint64_t id_ = 0;
 };
 
-/// Process-wide, called once by the executable at start: installs handlers for SIGINT, SIGTERM and SIGHUP that wake a
-/// thread of its own, which removes the registered paths, prints one line and ends the process with exit code
-/// 128 + signal.
+/// Opens /dev/null on whichever of the descriptors 0, 1 and 2 is closed (`cmd <&- 2>&-`, some daemons), so that no
+/// file, pipe or socket the process opens later is taken for standard input, output or error. Called by
+/// install_interrupt_cleanup(); idempotent.
+void occupy_standard_descriptors();
+
+/// Process-wide, called once by the executable at start (it first occupies the standard descriptors): installs handlers
+/// for SIGINT, SIGTERM and SIGHUP that wake a thread of its own, which removes the registered paths, prints one line
+/// and ends the process with exit code 128 + signal.
 void install_interrupt_cleanup();
 
 /// Held while a few renames must happen together (swapping a summary into place): an interruption waits for it

@@ -38,4 +38,12 @@ inline std::string format_bytes(std::int64_t bytes) {
   return buf;
 }
 
+/// A JSON document as text, with `indent` spaces per level and a final newline. Strings that are not valid UTF-8
+/// (file names from old archives: Latin-1, Windows code pages) are written with U+FFFD for each invalid byte instead
+/// of failing the whole write (nlohmann's default throws type_error 316). `Json` is nlohmann::json.
+template <class Json>
+std::string json_text(const Json& j, int indent = 2) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace cords

@@ -25,6 +25,14 @@ int aac_rate(int rate) {
   return 48000;
 }
 
+// A layout swresample can mix from: FFmpeg's default for the channel count where the decoder left the order
+// unspecified.
+void usable_layout(const AVChannelLayout& in, AVChannelLayout& out) {
+  av_channel_layout_uninit(&out);
+  if (in.order == AV_CHANNEL_ORDER_UNSPEC || av_channel_layout_copy(&out, &in) < 0)
+    av_channel_layout_default(&out, in.nb_channels);
+}
+
 }  // namespace
 
 struct AudioReader::Impl {
@@ -35,21 +43,87 @@ struct AudioReader::Impl {
   Swr swr;
   int stream = -1;
   AVRational tb{1, 1};
-  int rate = 0, channels = 0;
+  int rate = 0, channels = 0;  // of the output
   AVChannelLayout out_layout{};
+  AudioFacts facts;
+  // What `swr` converts from: the sample format, layout and rate of the frames it was built for.
+  int in_format = -1, in_rate = 0;
+  AVChannelLayout in_layout{};
 
-  ~Impl() { av_channel_layout_uninit(&out_layout); }
+  ~Impl() {
+    av_channel_layout_uninit(&out_layout);
+    av_channel_layout_uninit(&in_layout);
+  }
 
-  void reset_resampler() {
+  /// A resampler from the current frame's own format, layout and rate, kept while they stay the same. False when
+  /// the frame cannot be converted (no channels, no rate): it is then left out (silence).
+  bool resampler_for_frame() {
+    const AVFrame& f = *frame;
+    if (f.ch_layout.nb_channels <= 0 || f.sample_rate <= 0 || f.format < 0) return false;
+    if (swr && f.format == in_format && f.sample_rate == in_rate &&
+        av_channel_layout_compare(&f.ch_layout, &in_layout) == 0)
+      return true;
+    swr.reset();
+    usable_layout(f.ch_layout, in_layout);
     SwrContext* s = nullptr;
-    if (swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_FLT, rate, &dec->ch_layout, dec->sample_fmt,
-                            dec->sample_rate, 0, nullptr) < 0 ||
-        !s || swr_init(s) < 0) {
+    const bool ok = swr_alloc_set_opts2(&s, &out_layout, AV_SAMPLE_FMT_FLT, rate, &in_layout,
+                                        static_cast<AVSampleFormat>(f.format), f.sample_rate, 0, nullptr) >= 0 &&
+                    s && swr_init(s) >= 0;
+    if (!ok) {
       swr_free(&s);
-      swr.reset();
-      return;
+      in_format = -1;
+      return false;
     }
     swr.reset(s);
+    av_channel_layout_uninit(&in_layout);
+    av_channel_layout_copy(&in_layout, &f.ch_layout);  // compared as the decoder gives it
+    in_format = f.format;
+    in_rate = f.sample_rate;
+    return true;
+  }
+
+  /// The current frame resampled into `buf` (interleaved floats at the output's rate and channels), unreferenced;
+  /// the number of sample frames written, or the frame's duration at the output's rate as a negative number when it
+  /// cannot be converted (its time stays silent).
+  int convert_frame(std::vector<float>& buf) {
+    if (!resampler_for_frame()) {
+      const auto lost = static_cast<int>(av_rescale(frame->nb_samples, rate, std::max(1, frame->sample_rate)));
+      av_frame_unref(frame.get());
+      return -1 - lost;
+    }
+    const int room = swr_get_out_samples(swr.get(), frame->nb_samples);
+    buf.resize(static_cast<std::size_t>(std::max(0, room)) * static_cast<std::size_t>(channels));
+    std::uint8_t* dst[1] = {reinterpret_cast<std::uint8_t*>(buf.data())};
+    const int got =
+        swr_convert(swr.get(), dst, room, const_cast<const std::uint8_t**>(frame->extended_data), frame->nb_samples);
+    av_frame_unref(frame.get());
+    return std::max(0, got);
+  }
+
+  /// Decodes up to the first frame of the stream (at most kPackets of its packets: a damaged start is passed over)
+  /// into `frame`. False when none decodes.
+  bool first_frame() {
+    constexpr int kPackets = 500;
+    int sent = 0;
+    while (true) {
+      const int r = avcodec_receive_frame(dec.get(), frame.get());
+      if (r == 0) {
+        if (frame->ch_layout.nb_channels > 0 && frame->sample_rate > 0 && frame->nb_samples > 0) return true;
+        av_frame_unref(frame.get());
+        continue;
+      }
+      if (r != AVERROR(EAGAIN) || sent >= kPackets) return false;
+      if (av_read_frame(fmt.get(), pkt.get()) < 0) {
+        avcodec_send_packet(dec.get(), nullptr);
+        sent = kPackets;  // drained next: what the decoder still holds, then the end
+        continue;
+      }
+      if (pkt->stream_index == stream) {
+        avcodec_send_packet(dec.get(), pkt.get());
+        ++sent;
+      }
+      av_packet_unref(pkt.get());
+    }
   }
 };
 
@@ -60,6 +134,9 @@ int AudioReader::sample_rate() const {
 }
 int AudioReader::channels() const {
   return impl_->channels;
+}
+const AudioFacts& AudioReader::facts() const {
+  return impl_->facts;
 }
 
 std::unique_ptr<AudioReader> AudioReader::open(const std::string& path) {
@@ -76,17 +153,27 @@ std::unique_ptr<AudioReader> AudioReader::open(const std::string& path) {
   for (unsigned i = 0; i < m->fmt->nb_streams; ++i)
     if (static_cast<int>(i) != m->stream) m->fmt->streams[i]->discard = AVDISCARD_ALL;
   m->tb = st->time_base;
+  if (m->tb.num <= 0 || m->tb.den <= 0) return nullptr;
   m->dec.reset(avcodec_alloc_context3(codec));
   if (!m->dec) throw std::bad_alloc();
   if (avcodec_parameters_to_context(m->dec.get(), st->codecpar) < 0) return nullptr;
   m->dec->pkt_timebase = st->time_base;
   if (avcodec_open2(m->dec.get(), codec, nullptr) < 0) return nullptr;
-  if (m->dec->sample_rate <= 0 || m->dec->ch_layout.nb_channels <= 0) return nullptr;
-  m->rate = aac_rate(m->dec->sample_rate);
-  m->channels = m->dec->ch_layout.nb_channels == 1 ? 1 : 2;
+  // The output's format follows the first frame that decodes, whatever the header said.
+  if (!m->first_frame()) return nullptr;
+  const AVFrame& f = *m->frame;
+  m->facts.codec = avcodec_get_name(st->codecpar->codec_id);
+  m->facts.channels = f.ch_layout.nb_channels;
+  m->facts.sample_rate = f.sample_rate;
+  if (f.ch_layout.order != AV_CHANNEL_ORDER_UNSPEC) {
+    char name[64] = {0};
+    if (av_channel_layout_describe(&f.ch_layout, name, sizeof name) > 0) m->facts.layout = name;
+  }
+  m->rate = aac_rate(f.sample_rate);
+  m->channels = f.ch_layout.nb_channels == 1 ? 1 : 2;
   av_channel_layout_default(&m->out_layout, m->channels);
-  m->reset_resampler();
-  if (!m->swr) return nullptr;
+  if (!m->resampler_for_frame()) return nullptr;
+  av_frame_unref(m->frame.get());
   return std::unique_ptr<AudioReader>(new AudioReader(std::move(m)));
 }
 
@@ -100,8 +187,7 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
   av_seek_frame(m.fmt.get(), m.stream, static_cast<std::int64_t>(std::floor((start - 0.5) / av_q2d(m.tb))),
                 AVSEEK_FLAG_BACKWARD);
   avcodec_flush_buffers(m.dec.get());
-  m.reset_resampler();
-  if (!m.swr) return out;
+  m.swr.reset();  // rebuilt for the first frame: nothing converted before the seek leaks into this stretch
   std::vector<float> buf;
   std::int64_t pos = INT64_MIN;  // sample index of the next resampled sample
   bool flushing = false, done = false;
@@ -125,24 +211,19 @@ std::vector<float> AudioReader::read(double start, std::int64_t count) {
       const auto at = static_cast<std::int64_t>(std::llround(static_cast<double>(ts) * av_q2d(m.tb) * m.rate));
       if (pos == INT64_MIN || std::llabs(at - pos) > m.rate / 50) pos = at;  // a jump of > 20 ms: follow the timestamps
     }
-    const int room = swr_get_out_samples(m.swr.get(), m.frame->nb_samples);
-    buf.resize(static_cast<std::size_t>(std::max(0, room)) * static_cast<std::size_t>(m.channels));
-    std::uint8_t* dst[1] = {reinterpret_cast<std::uint8_t*>(buf.data())};
-    const int got = swr_convert(m.swr.get(), dst, room, const_cast<const std::uint8_t**>(m.frame->extended_data),
-                                m.frame->nb_samples);
-    av_frame_unref(m.frame.get());
-    if (got <= 0 || pos == INT64_MIN) continue;
-    for (int i = 0; i < got; ++i, ++pos) {
-      if (pos < first) continue;
-      if (pos >= last) {
-        done = true;
-        break;
-      }
-      for (int c = 0; c < m.channels; ++c)
-        out[static_cast<std::size_t>(pos - first) * static_cast<std::size_t>(m.channels) +
-            static_cast<std::size_t>(c)] =
-            buf[static_cast<std::size_t>(i) * static_cast<std::size_t>(m.channels) + static_cast<std::size_t>(c)];
+    const int got = m.convert_frame(buf);
+    if (pos == INT64_MIN) continue;
+    if (got < 0) {  // a frame that cannot be converted: its time stays silent
+      pos += -1 - got;
+      continue;
     }
+    // The samples of [pos, pos + got) that fall in [first, last).
+    const std::int64_t from = std::max<std::int64_t>(0, first - pos), to = std::min<std::int64_t>(got, last - pos);
+    if (from < to)
+      std::copy(buf.begin() + from * m.channels, buf.begin() + to * m.channels,
+                out.begin() + (pos + from - first) * m.channels);
+    pos += got;
+    done = pos >= last;
   }
   return out;
 }

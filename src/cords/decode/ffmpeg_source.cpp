@@ -136,6 +136,20 @@ bool is_image_container(const AVFormatContext* fmt) {
   return name == "image2" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_pipe") == 0);
 }
 
+// Whether an image demuxer's input holds more than one picture (an MJPEG stream, a series of PNGs): a video, read
+// from its start again afterwards. A single picture is a still image.
+bool moving_pictures(AVFormatContext* fmt) {
+  av::Packet p{av_packet_alloc()};
+  if (!p) throw std::bad_alloc();
+  int pictures = 0;
+  for (int packets = 0; pictures < 2 && packets < 16 && av_read_frame(fmt, p.get()) >= 0; ++packets) {
+    if (fmt->streams[p->stream_index]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) ++pictures;
+    av_packet_unref(p.get());
+  }
+  if (av_seek_frame(fmt, -1, 0, AVSEEK_FLAG_BYTE) < 0) return false;
+  return pictures >= 2;
+}
+
 // The 32x18 grid of block means (Y, U, V; Y in full range) that segment::FrameStat is computed from. Each block is
 // averaged over 4x4 pixels spread across it, which keeps film grain out of the differences at ~10k reads a plane.
 constexpr int kGridW = 32, kGridH = 18, kGridCells = kGridW * kGridH;
@@ -283,6 +297,8 @@ struct FFmpegSource::Impl {
   // coded, a likely cut; the B-frames it closes are then decoded too, so that a cut on one of them is seen where it
   // is. `anchor_sizes` holds the last non-key anchors' sizes; packets shown before `exact_until` are not skipped.
   std::deque<int> anchor_sizes;
+  bool numbered = false;           // a frame without any timestamp was given its number in frames (frame_pts)
+  std::deque<av::Packet> pending;  // read ahead after a seek (land_before), decoded before any packet read later
   std::int64_t max_sent_pts = INT64_MIN, exact_until = INT64_MIN;
 
   // One piece: opening the input step by step (demuxer, stream, decoder, threads, NVDEC, range), each failure a
@@ -305,7 +321,8 @@ struct FFmpegSource::Impl {
     fmt.reset(raw);
     r = av::probe_streams(fmt.get());
     if (r < 0) unreadable(path, "cannot find its streams (" + av::error_string(r) + ")");
-    if (is_image_container(fmt.get())) unreadable(path, "it is a still image, not a video");
+    if (is_image_container(fmt.get()) && !moving_pictures(fmt.get()))
+      unreadable(path, "it is a still image, not a video");
 
     bool has_audio = false;
     for (unsigned i = 0; i < fmt->nb_streams; ++i) {
@@ -454,7 +471,7 @@ struct FFmpegSource::Impl {
         finished = true;
         return false;
       }
-      r = av_read_frame(fmt.get(), pkt.get());
+      r = read_packet();
       if (r < 0) {  // end of file, or a read error / truncation: flush what the decoder holds
         if (r != AVERROR_EOF) ++skipped;
         avcodec_send_packet(dec.get(), nullptr);
@@ -545,7 +562,10 @@ struct FFmpegSource::Impl {
   std::int64_t frame_pts() {
     std::int64_t pts = frame->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE) pts = frame->pts;
-    if (pts == AV_NOPTS_VALUE) pts = last_pts == AV_NOPTS_VALUE ? 0 : last_pts + pts_step;
+    if (pts == AV_NOPTS_VALUE) {  // counted from the stream's first frame: found again by decoding from there
+      pts = last_pts == AV_NOPTS_VALUE ? 0 : last_pts + pts_step;
+      numbered = true;
+    }
     last_pts = pts;
     return pts;
   }
@@ -734,9 +754,62 @@ struct FFmpegSource::Impl {
     }
   }
 
-  // To the last key frame at or before `ts` (time-base units), with the decoder emptied.
+  // The next packet into `pkt`: one read ahead by land_before() first, then the demuxer's.
+  int read_packet() {
+    if (pending.empty()) return av_read_frame(fmt.get(), pkt.get());
+    av_packet_move_ref(pkt.get(), pending.front().get());
+    pending.pop_front();
+    return 0;
+  }
+
+  // After a seek: reads up to the video stream's first key packet, which is kept (in `pending`) with what follows
+  // it, while the undecodable packets before it are dropped. True when that key frame is shown at or before `ts`.
+  // Demuxers without an index (MPEG-TS, MPEG-PS, elementary streams) seek by bytes and timestamps and may land
+  // after a key frame and even after `ts`: the caller then seeks further back. A stream that marks no key frames in
+  // its first 4096 packets is taken as it is (its packets kept).
+  bool land_before(std::int64_t ts) {
+    pending.clear();
+    std::deque<av::Packet> seen;
+    for (int packets = 0; packets < 4096; ++packets) {
+      av::Packet p{av_packet_alloc()};
+      if (!p) throw std::bad_alloc();
+      if (av_read_frame(fmt.get(), p.get()) < 0) return false;  // past the last key frame: go back further
+      if (p->stream_index != stream) continue;
+      if (p->flags & AV_PKT_FLAG_KEY) {
+        const std::int64_t at = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
+        pending.push_back(std::move(p));
+        return at == AV_NOPTS_VALUE || at <= ts;
+      }
+      seen.push_back(std::move(p));
+    }
+    pending = std::move(seen);  // no key flags at all: decode what comes, as before
+    return true;
+  }
+
+  // To the last key frame at or before `ts` (time-base units), with the decoder emptied. Seeks back 1, 2, 4, ...
+  // seconds more while the demuxer lands after that key frame (land_before), down to the stream's start.
   void reposition(std::int64_t ts) {
-    av_seek_frame(fmt.get(), stream, ts, AVSEEK_FLAG_BACKWARD);
+    const std::int64_t second = std::max<std::int64_t>(1, av_rescale_q(1, AVRational{1, 1}, tb));
+    const std::int64_t first =
+        fmt->streams[stream]->start_time != AV_NOPTS_VALUE ? fmt->streams[stream]->start_time : INT64_MIN;
+    for (std::int64_t back = 0;; back = back == 0 ? second : 2 * back) {
+      const bool to_start = back > 0 && ((first != INT64_MIN && ts - first <= back) || back > (std::int64_t{1} << 40));
+      const std::int64_t target = to_start ? first : ts - back;
+      if (av_seek_frame(fmt.get(), stream, target, AVSEEK_FLAG_BACKWARD) < 0 && to_start) to_first_byte();
+      if (land_before(ts) || to_start) break;
+    }
+    restart_decoder();
+  }
+
+  // No timestamps to seek by: the file's first byte, where pass 1 began.
+  void to_first_byte() {
+    pending.clear();
+    if (av_seek_frame(fmt.get(), stream, 0, AVSEEK_FLAG_BYTE) < 0)
+      av_seek_frame(fmt.get(), -1, fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0, AVSEEK_FLAG_BACKWARD);
+  }
+
+  // The decoder emptied and the clocks reset after the demuxer moved.
+  void restart_decoder() {
     avcodec_flush_buffers(dec.get());
     sent_pts = {};
     grids.clear();
@@ -762,6 +835,14 @@ struct FFmpegSource::Impl {
   // Decoding on from the last frame costs the frames up to the target; a seek costs those from the key frame before
   // it. Without an index (the key frame unknown) going on pays up to 2 s ahead.
   void go_to(std::int64_t target) {
+    if (numbered) {  // no timestamps: frames are known by their number from the start, so never seek into the middle
+      if (!position || *position >= target) {
+        to_first_byte();
+        restart_decoder();
+      }
+      skip_to(target);
+      return;
+    }
     const std::optional<std::int64_t> key = key_frame_before(target);
     const std::int64_t two_seconds = av_rescale_q(2, AVRational{1, 1}, tb);
     if (position && *position < target && (key ? *key <= *position : target - *position < two_seconds))
@@ -776,7 +857,7 @@ struct FFmpegSource::Impl {
     grid.unstart();
     key_grid.unstart();
     bool found = false;  // the seek lands on its packet or on a key frame before it
-    while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
+    while (read_packet() >= 0) {
       const bool key = pkt->stream_index == stream && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
       if (key && pkt->pts == want) {
         found = true;

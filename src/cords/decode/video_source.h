@@ -29,9 +29,9 @@ struct VideoInfo {
   std::int64_t file_size = 0;  ///< bytes
   std::int64_t bit_rate = 0;   ///< overall, bits per second, from the container (0 when it does not say)
   std::string audio_codec;     ///< of the first audio stream, e.g. "aac"; "" when there is none
-  int audio_channels = 0;
-  std::string hwaccel;       ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
-  std::string hwaccel_note;  ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
+  int audio_channels = 0;      ///< as the container's header says (may be wrong: the summary takes the decoded count)
+  std::string hwaccel;         ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
+  std::string hwaccel_note;    ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.

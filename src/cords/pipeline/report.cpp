@@ -187,7 +187,7 @@ void write_report(const std::string& path, const std::string& out_dir, const std
       shard.count > 0 ? nlohmann::json{{"index", shard.index}, {"count", shard.count}} : nlohmann::json(nullptr);
   const nlohmann::json j = {{"shard", shard_json}, {"output_dir", out_dir}, {"videos", items.size()},
                             {"failed", failed},    {"seconds", seconds},    {"items", list}};
-  write_file_atomic(path, j.dump(2) + "\n");
+  write_file_atomic(path, json_text(j));
 }
 
 int merge_reports(const std::string& out_dir) {

@@ -694,7 +694,9 @@ class VisualsWriter {
     if (!cfg_.write_keyframes && !cfg_.write_sheet && !cfg_.write_clip) return;
     // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
     // last, so that sound and pictures start together at every joint.
-    if (cfg_.write_clip && cfg_.clip_audio) audio_ = decode::AudioReader::open(cfg_.input);
+    const bool clip_sound = cfg_.write_clip && cfg_.clip_audio;
+    if (!info_.audio_codec.empty() && (clip_sound || cfg_.write_sheet)) open_audio();
+    if (!clip_sound) audio_.reset();
     sound_ = {audio_ ? audio_->sample_rate() : 0, audio_ ? audio_->channels() : 0};
     encode_clip_ = cfg_.write_clip && !try_copy_clip();
     if (!cfg_.write_keyframes && !cfg_.write_sheet && !encode_clip_) return;
@@ -718,6 +720,14 @@ class VisualsWriter {
   }
 
  private:
+  // The sound as decoded: what the sheet's header says of it comes from its first frame, not from the container's
+  // header (which may say 2 channels for mono MP3 in MP4).
+  void open_audio() {
+    audio_ = decode::AudioReader::open(cfg_.input);
+    res_.info.audio_channels = audio_ ? audio_->facts().channels : 0;
+    if (audio_) res_.info.audio_codec = audio_->facts().codec;
+  }
+
   // Fast mode: the keyframes are the input's key frames, so each clip segment can start at one and be copied packet
   // for packet (no decoding or encoding at all); the sound is encoded again segment by segment. False when the
   // container cannot hold the codec or the input's timestamps do not allow a copy: the clip is then encoded.
@@ -959,7 +969,8 @@ class VisualsWriter {
             format_rate(info_.frame_rate) + " fps";
     meta += "  |  " + (info_.audio_codec.empty()
                            ? std::string("no audio")
-                           : "audio " + info_.audio_codec + " " + plural(info_.audio_channels, "channel"));
+                           : "audio " + info_.audio_codec +
+                                 (info_.audio_channels > 0 ? " " + plural(info_.audio_channels, "channel") : ""));
     meta += "  |  " + plural(static_cast<long long>(res_.keyframes.size()), "keyframe") + " of " +
             plural(res_.sampled, "sample") + "  |  " + cfg_.selector;
     std::snprintf(line, sizeof line, "%s", meta.c_str());
@@ -1063,6 +1074,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
         {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
+      {"sampled_every_frame", r.every_frame},
       {"excluded_samples", r.excluded_samples},
       {"skipped_corrupt", r.decode_skipped},
       {"shot_detection", r.shot_detection},
@@ -1094,10 +1106,6 @@ namespace {
 // what degraded the input (data that ends early, timestamps that go back, corrupt packets).
 void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeReport& seen, SummaryResult& res) {
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
-  if (s.n() < 2)
-    throw invalid_argument("video '" + cfg.input + "' gave only one frame to sample at --sample-fps " +
-                           std::to_string(cfg.sample_fps).substr(0, 6) +
-                           ": nothing to summarize (for a very short video, raise --sample-fps up to its frame rate)");
   const double data_s = seen.data_seconds, declared_s = res.info.duration;
   if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
     char why[160];
@@ -1113,6 +1121,21 @@ void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeRep
   if (res.decode_skipped > 0)
     res.warnings.push_back(std::to_string(res.decode_skipped) +
                            " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
+}
+
+// Pass 1 again, decoding every frame (no key-frame-only decoding) and sampling at `sample_fps` (0: every frame);
+// returns true.
+bool sample_again(const SummarizeConfig& cfg, double sample_fps, decode::DecodeOptions& dopt, embed::Embedder& emb,
+                  const ProgressFn& progress, Samples& s, DecodeReport& seen,
+                  std::vector<segment::FrameStat>& frame_stats) {
+  dopt.keyframes_only = false;
+  dopt.frame_stats = cfg.detect_shots;
+  dopt.sample_fps = sample_fps;
+  decode::FFmpegSource src(cfg.input, dopt);
+  s = decode_and_embed(src, emb, sample_fps, progress);
+  seen = report_of(src);
+  frame_stats = src.take_frame_stats();
+  return true;
 }
 
 // Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
@@ -1157,18 +1180,13 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
     seen = report_of(*src);
     frame_stats = src->take_frame_stats();
   }
-  if (cfg.keyframes_only && s.n() < 2) {
-    // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally.
-    dopt.keyframes_only = false;
-    dopt.frame_stats = cfg.detect_shots;
-    dopt.sample_fps = cfg.sample_fps;
-    res.candidate_fps = 0;
-    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
-    s = decode_and_embed(*src, emb, cfg.sample_fps, progress);
-    seen = report_of(*src);
-    frame_stats = src->take_frame_stats();
-    res.fast_fallback = true;
-  }
+  // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally. Shorter than
+  // one sampling period (a 0.3 s clip, a single frame): every frame it has is a sample.
+  if (cfg.keyframes_only && s.n() < 2)
+    res.fast_fallback = sample_again(cfg, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
+  if (s.n() < 2 && dopt.sample_fps > 0)
+    res.every_frame = sample_again(cfg, 0, dopt, emb, progress, s, seen, frame_stats);
+  if (res.fast_fallback || res.every_frame) res.candidate_fps = 0;
   res.decode_embed_s = sw.seconds();
   res.decode_workers = parts;
   res.info.pixel_format = seen.pixel_format;  // known from the first frame when the header did not say
@@ -1393,7 +1411,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();
-  TempSummaryDir tmp(res.output_dir);
+  TempSummaryDir tmp(res.output_dir, {cfg.json_name, cfg.sheet_name, cfg.clip_name, "shots.csv", "chapters.vtt"});
   write_visuals(cfg, res, tmp.path(), progress);
   res.write_s = sw.seconds();
   res.total_s = total.seconds();
@@ -1401,7 +1419,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     write_file_atomic((fs::path(tmp.path()) / "shots.csv").string(), shots_csv(res.shot_spans));
     write_file_atomic((fs::path(tmp.path()) / "chapters.vtt").string(), chapters_vtt(res.shot_spans));
   }
-  write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), to_json(cfg, res).dump(2) + "\n");
+  write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), json_text(to_json(cfg, res)));
   tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;
 }

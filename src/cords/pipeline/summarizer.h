@@ -70,6 +70,7 @@ struct SummaryResult {
   std::int64_t decode_skipped = 0;
   std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
   bool fast_fallback = false;         ///< --fast found fewer than 2 key frames and sampled all frames instead
+  bool every_frame = false;           ///< the input is shorter than one sampling period: every frame was sampled
   std::vector<segment::Shot> shots;
   std::vector<ShotSpan> shot_spans;  ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
   /// How shots were found: "frames" (every decoded frame, frame-exact), "samples" (the sampled frames: fast mode),

@@ -19,6 +19,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTempMarker = ".cords-summarize-partial";
+// The marker's first line; the names the summary may write follow, one per line.
+constexpr const char* kMarkerHeading =
+    "a summary being written by cords-summarize; removed when it is done. Its files:";
 constexpr std::uintmax_t kMaxManifestBytes = std::uintmax_t{64} << 20;
 
 // A plain name inside the folder: one path component, not "." or "..".
@@ -135,6 +138,66 @@ bool remove_summary(const fs::path& dir, const SummaryContents& contents) {
   return fs::remove(dir, ec) && !ec;
 }
 
+// A keyframe image's name as keyframe_name() makes it: a time of digits, '-' and '.', then "_f<frame>.jpg".
+bool keyframe_file(const std::string& name) {
+  const auto f = name.rfind("_f");
+  if (f == std::string::npos || f == 0 || name.size() < f + 7 || name.compare(name.size() - 4, 4, ".jpg") != 0)
+    return false;
+  return name.find_first_not_of("0123456789-.") == f &&
+         name.find_first_not_of("0123456789", f + 2) == name.size() - 4 && name.size() - 4 > f + 2;
+}
+
+// `name` itself, or a leftover of an atomic write of it (`.<name>.tmp-<pid>-<n>`, core/atomic_file.h).
+bool written_as(const std::string& entry, const std::string& name) {
+  return entry == name || entry.rfind("." + name + ".tmp-", 0) == 0;
+}
+
+// The top-level names a marker lists; a marker of an older version (no list) stands for the default names.
+std::vector<std::string> marker_names(const fs::path& marker) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (fs::file_size(marker, ec) > (64u << 10) || ec) return names;
+  std::ifstream in(marker, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  const bool listed = line == kMarkerHeading;
+  while (listed && std::getline(in, line))
+    if (plain_name(line)) names.push_back(line);
+  if (!listed) names = {"summary.json", "sheet.jpg", "summary.mp4", "shots.csv", "chapters.vtt"};
+  return names;
+}
+
+// A killed run's marked temporary folder: removes what its marker lists (and their atomic-write leftovers), the
+// keyframe images, then keyframes/ and the folder with rmdir, which leaves them (and whatever anyone else put there)
+// when anything else is in them.
+void remove_partial_summary(const fs::path& dir) {
+  std::error_code ec;
+  const std::vector<std::string> names = marker_names(dir / kTempMarker);
+  const auto listed = [&](const std::string& entry) {
+    for (const auto& n : names)
+      if (written_as(entry, n)) return true;
+    return false;
+  };
+  std::vector<fs::path> doomed;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const fs::file_type type = e.symlink_status(ec).type();
+    if (type == fs::file_type::regular && listed(name)) doomed.push_back(e.path());
+    if (type != fs::file_type::directory || name != "keyframes") continue;
+    for (const auto& k : fs::directory_iterator(e.path(), ec)) {
+      const std::string kn = k.path().filename().string();
+      if (k.symlink_status(ec).type() == fs::file_type::regular &&
+          (keyframe_file(kn) || (kn.rfind(".", 0) == 0 && kn.find(".jpg.tmp-") != std::string::npos &&
+                                 keyframe_file(kn.substr(1, kn.find(".jpg.tmp-") + 3)))))
+        doomed.push_back(k.path());
+    }
+  }
+  for (const auto& p : doomed) fs::remove(p, ec);
+  fs::remove(dir / "keyframes", ec);  // rmdir: only when empty
+  fs::remove(dir / kTempMarker, ec);
+  fs::remove(dir, ec);
+}
+
 // The PID in "<base><tag><PID>", or -1.
 long pid_suffix(const std::string& name, const std::string& prefix) {
   if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return -1;
@@ -152,15 +215,18 @@ std::string pid_name(const std::string& dir, const char* tag) {
 
 }  // namespace
 
-TempSummaryDir::TempSummaryDir(const std::string& dir) : path_(pid_name(dir, ".tmp-")) {
+TempSummaryDir::TempSummaryDir(const std::string& dir, const std::vector<std::string>& names)
+    : path_(pid_name(dir, ".tmp-")) {
   // Created and registered together: an interruption in between would leave the folder behind.
   const auto hold = defer_interrupt_cleanup();
   std::error_code ec;
   if (!fs::create_directory(path_, ec))
     throw output_unwritable("cannot create '" + path_ + "': " + (ec ? ec.message() : "it already exists"));
   registration_ = TempRegistration(path_);
-  std::ofstream(fs::path(path_) / kTempMarker)
-      << "a summary being written by cords-summarize; removed when it is done\n";
+  std::ofstream marker(fs::path(path_) / kTempMarker);
+  marker << kMarkerHeading << "\n";
+  for (const auto& n : names)
+    if (plain_name(n) && n.find('\n') == std::string::npos) marker << n << "\n";
 }
 
 TempSummaryDir::~TempSummaryDir() {
@@ -206,8 +272,8 @@ void remove_stale_temporaries(const fs::path& dir, const std::string& manifest_n
     const long tmp_pid = pid_suffix(name, base + ".tmp-"), old_pid = pid_suffix(name, base + ".old-");
     const long pid = tmp_pid > 0 ? tmp_pid : old_pid;
     if (pid <= 0 || process_alive(pid)) continue;
-    if (tmp_pid > 0 && fs::is_regular_file(e.path() / kTempMarker, ec)) {
-      fs::remove_all(e.path(), ec);  // marked as the tool's when it was made
+    if (tmp_pid > 0 && fs::symlink_status(e.path() / kTempMarker, ec).type() == fs::file_type::regular) {
+      remove_partial_summary(e.path());  // marked as the tool's when it was made: what the marker lists goes
       continue;
     }
     if (tmp_pid > 0 && fs::is_empty(e.path(), ec) && !ec) {

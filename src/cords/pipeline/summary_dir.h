@@ -31,10 +31,11 @@ SummaryContents check_summary_destination(const std::string& dir, const std::str
 
 /// A temporary folder beside `dir` (`dir`.tmp-PID), made exclusively, marked as the tool's (so that a later run can
 /// recognise it as a leftover) and registered for removal on interruption. Removed when destroyed unless
-/// commit()ted.
+/// commit()ted. The marker lists `names`, the files the summary may write at the folder's top level (besides
+/// keyframes/ images): a later run removes exactly those from a leftover, never anything else put there.
 class TempSummaryDir {
  public:
-  explicit TempSummaryDir(const std::string& dir);
+  TempSummaryDir(const std::string& dir, const std::vector<std::string>& names);
   ~TempSummaryDir();
   TempSummaryDir(const TempSummaryDir&) = delete;
   TempSummaryDir& operator=(const TempSummaryDir&) = delete;
@@ -50,9 +51,11 @@ class TempSummaryDir {
   TempRegistration registration_;
 };
 
-/// Removes leftovers of killed runs beside `dir`, where process PID is no longer running: `dir`.tmp-PID folders that
-/// carry the tool's marker, and `dir`.tmp-PID (killed while committing) or `dir`.old-PID folders that are summaries
-/// of the tool (recognise_summary). Anything else is left alone.
+/// Removes leftovers of killed runs beside `dir`, where process PID is no longer running: from `dir`.tmp-PID folders
+/// that carry the tool's marker, the files the marker lists, keyframes/ images named as the tool names them and
+/// those files' atomic-write leftovers, then the folder if nothing else is in it; and `dir`.tmp-PID (killed while
+/// committing) or `dir`.old-PID folders that are summaries of the tool (recognise_summary). Anything else is left
+/// alone.
 void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& manifest_name);
 
 }  // namespace cords::pipeline

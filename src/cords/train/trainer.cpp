@@ -19,6 +19,7 @@
 #include "cords/core/check.h"
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
+#include "cords/core/text.h"
 #include "cords/core/timer.h"
 #include "cords/embed/torch_embedder.h"
 #include "cords/plugin/embedder_factory.h"
@@ -924,7 +925,8 @@ RunSummary Run::finish(const LoopState& st, const std::string& model_name, const
   const auto coverage =
       static_cast<double>(std::count(st.covered.begin(), st.covered.end(), 1)) / static_cast<double>(n);
   const bool all = kind_->picks == Picks::All;
-  json m = {{"strategy", o_.strategy},
+  json m = {{"tool", "cords-summarize"},
+            {"strategy", o_.strategy},
             {"mode", r.mode},
             {"dataset", o_.data.dataset},
             {"model", model_name},
@@ -970,7 +972,7 @@ RunSummary Run::finish(const LoopState& st, const std::string& model_name, const
   if (kind_->model_based) m["pool"] = o_.pool;
   if (kind_->picks == Picks::Embedding) m["encoder"] = o_.encoder;
   fs::create_directories(fs::path(o_.out) / "runs");
-  const std::string text = m.dump(2) + "\n";
+  const std::string text = json_text(m);
   r.metrics_path = (fs::path(o_.out) / "metrics.json").string();
   write_file_atomic(r.metrics_path, text);
   write_file_atomic((fs::path(o_.out) / "runs" / (label + ".json")).string(), text);

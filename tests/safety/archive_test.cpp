@@ -1,0 +1,224 @@
+// Real archives (issue 27): the reproductions of ../shared/reviews/2026-12-07-reliability.md (case letters A-L and
+// Low 1-10 beside each test) and of the new-user review's crash on mono MP3 sound. Each test runs the real executable
+// on real files made with ffmpeg in a fresh folder, and fails on the code before the fix.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "../support/run_cli.h"
+#include "../support/temp_dir.h"
+
+namespace cords {
+namespace {
+namespace fs = std::filesystem;
+using test::run_cli;
+using test::slurp;
+
+std::string q(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+nlohmann::json json_of(const fs::path& p) {
+  return nlohmann::json::parse(slurp(p));
+}
+
+// A shell command's exit code and output (stderr too).
+test::CliRun sh(const std::string& cmd) {
+  return test::run_cli_sh(cmd + " 2>&1");
+}
+
+// What ffprobe says of a file's streams: "codec_type,codec_name,channels" per line.
+std::string streams_of(const fs::path& p) {
+  return sh("ffprobe -v error -show_entries stream=codec_type,codec_name,channels -of csv=p=0 " + q(p)).out;
+}
+
+class Archive : public test::TempDirTest {
+ protected:
+  // A clip made by ffmpeg from lavfi sources: `video` and `audio` are the -i arguments after "-f lavfi", `codecs`
+  // the output options. Fails the test when ffmpeg does.
+  fs::path make(const std::string& name, const std::string& video, const std::string& audio,
+                const std::string& codecs) {
+    const fs::path p = dir / name;
+    const std::string cmd = "ffmpeg -nostdin -loglevel error -y -f lavfi -i " + video +
+                            (audio.empty() ? "" : " -f lavfi -i " + audio) + " " + codecs + " " + q(p);
+    const auto r = sh(cmd);
+    EXPECT_EQ(r.code, 0) << cmd << "\n" << r.out;
+    return p;
+  }
+  fs::path testsrc(const std::string& name, double seconds, const std::string& codecs = "-c:v libx264 -preset ultrafast",
+                   const std::string& size = "320x240", int fps = 25) {
+    return make(name, "testsrc2=size=" + size + ":rate=" + std::to_string(fps) + ":duration=" + std::to_string(seconds),
+                "", codecs);
+  }
+  static std::string hist() { return " -q --features histogram"; }
+};
+
+// ---- sound and headers: what is decoded, not what the header says ------------------------------------------------
+
+TEST_F(Archive, MonoMp3SoundIsConvertedFromWhatTheDecoderGives) {  // new-user review friction 1 (SIGSEGV)
+  for (const std::string rate : {"16000", "44100"}) {
+    const fs::path v = make("mono" + rate + ".mp4", "testsrc2=size=320x240:rate=25:duration=4",
+                            "sine=frequency=440:sample_rate=" + rate + ":duration=4",
+                            "-c:v libx264 -preset ultrafast -c:a libmp3lame -ac 1 -ar " + rate);
+    const fs::path out = dir / ("s" + rate);
+    const auto r = run_cli(q(v) + " -o " + q(out) + hist());
+    ASSERT_EQ(r.code, 0) << r.out;
+    // The clip has the input's sound, mono as the input is (the container's header says 2 channels).
+    EXPECT_NE(streams_of(out / "summary.mp4").find("aac,audio,1"), std::string::npos) << streams_of(out / "summary.mp4");
+    EXPECT_EQ(json_of(out / "summary.json")["outputs"]["clip_audio"], "aac");
+  }
+}
+
+// ---- degenerate videos get summaries ------------------------------------------------------------------------------
+
+TEST_F(Archive, AOneFrameVideoGivesOneKeyframeAndASubSecondClipIsSampledFrameByFrame) {
+  const fs::path one = testsrc("one.mp4", 0.04, "-frames:v 1 -c:v libx264");
+  const fs::path third = testsrc("third.mp4", 0.34, "-c:v libx264", "320x240", 30);
+  auto r = run_cli(q(one) + " -o " + q(dir / "one") + hist());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto m = json_of(dir / "one" / "summary.json");
+  EXPECT_EQ(m["keyframes"].size(), 1u);
+  EXPECT_EQ(m["sampled_every_frame"], true);
+  EXPECT_TRUE(fs::is_regular_file(dir / "one" / m["keyframes"][0]["image"].get<std::string>()));
+  r = run_cli(q(third) + " -o " + q(dir / "third") + hist());
+  ASSERT_EQ(r.code, 0) << r.out;
+  m = json_of(dir / "third" / "summary.json");
+  EXPECT_GE(m["sampled_frames"].get<int>(), 10);  // every one of its ~10 frames (at 2/s it would give one sample)
+  EXPECT_GE(m["keyframes"].size(), 1u);
+  for (const auto& k : m["keyframes"]) EXPECT_LT(k["time"].get<double>(), 0.34);
+}
+
+TEST_F(Archive, AnMjpegStreamIsAVideoAndASingleJpegIsNot) {
+  const fs::path mjpeg = testsrc("cam.mjpeg", 3, "-c:v mjpeg -f mjpeg");
+  const auto r = run_cli(q(mjpeg) + " -o " + q(dir / "cam") + hist() + " --budget 2");
+  EXPECT_EQ(r.code, 0) << r.out;
+  const fs::path still = testsrc("still.jpg", 0.04, "-frames:v 1");
+  fs::copy_file(still, dir / "still.mp4");
+  const auto s = run_cli(q(dir / "still.mp4") + " -o " + q(dir / "still") + hist());
+  EXPECT_EQ(s.code, 3) << s.out;
+  EXPECT_NE(s.out.find("still image"), std::string::npos) << s.out;
+}
+
+// D: an ordinary H.264 MPEG-TS whose demuxer lands after the key frame it was asked for (one key frame every 250
+// frames; 90 kHz timestamps starting at 1.4 s).
+TEST_F(Archive, TransportStreamsAreFoundAgainAtTheDefaultSampling) {  // D
+  const fs::path mp4 = testsrc("good2.mp4", 3);
+  ASSERT_EQ(sh("ffmpeg -nostdin -loglevel error -y -i " + q(mp4) + " -c copy " + q(dir / "remux.ts")).code, 0);
+  const auto r = run_cli(q(dir / "remux.ts") + " -o " + q(dir / "ts") + hist());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto m = json_of(dir / "ts" / "summary.json");
+  EXPECT_GE(m["keyframes"].size(), 2u);
+  EXPECT_TRUE(m["warnings"].empty()) << m["warnings"];
+  for (const auto& k : m["keyframes"]) EXPECT_TRUE(fs::is_regular_file(dir / "ts" / k["image"].get<std::string>()));
+}
+
+TEST_F(Archive, RawElementaryStreamsSummarize) {
+  for (const std::string f : {"-c:v mpeg1video -bf 2 -f mpeg1video es.m1v", "-c:v libx264 -f h264 es.h264",
+                               "-c:v mpeg2video -bf 2 -f mpeg2video es.m2v", "-c:v mpeg4 -f m4v es.m4v"}) {
+    const std::string name = f.substr(f.rfind(' ') + 1);
+    testsrc(name, 6, f.substr(0, f.rfind(' ')));
+    const auto r = run_cli(q(dir / name) + " -o " + q(dir / (name + ".s")) + hist());
+    EXPECT_EQ(r.code, 0) << name << ": " << r.out;
+  }
+}
+
+// ---- C: closed standard descriptors ----------------------------------------------------------------------------------
+
+TEST_F(Archive, ClosedStandardDescriptorsAreNotTakenForSignals) {  // C
+  const fs::path v = testsrc("v.mp4", 3);
+  for (const std::string closed : {"1>&- 2>&-", "<&- 2>&-", "<&- 1>&- 2>&-"}) {
+    const fs::path out = dir / ("s" + std::to_string(closed.size()));
+    const auto r = test::run_cli_sh(std::string(CORDS_CLI_PATH) + " " + q(v) + " -o " + q(out) +
+                                    " --features histogram --no-clip " + closed);
+    EXPECT_EQ(r.code, 0) << closed;
+    EXPECT_TRUE(fs::is_regular_file(out / "summary.json")) << closed;
+  }
+}
+
+// ---- E: file names that are not UTF-8 ---------------------------------------------------------------------------------
+
+TEST_F(Archive, NamesThatAreNotUtf8AreSummarizedAndReported) {  // E
+  const fs::path v = testsrc("v.mp4", 3);
+  const fs::path latin1 = dir / "in" / "caf\xe9 \xff.mp4";
+  fs::create_directories(latin1.parent_path());
+  fs::copy_file(v, latin1);
+  fs::copy_file(v, dir / "in" / "plain.mp4");
+  auto r = run_cli(q(latin1) + " -o " + q(dir / "one") + hist() + " --no-clip");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(slurp(dir / "one" / "summary.json").find("caf\xef\xbf\xbd"), std::string::npos)  // U+FFFD
+      << "the name is written with replacement characters";
+  r = run_cli(q(dir / "in") + " -o " + q(dir / "batch") + hist() + " --no-clip");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto rep = json_of(dir / "batch" / "report.json");
+  ASSERT_EQ(rep["items"].size(), 2u);
+  for (const auto& i : rep["items"]) EXPECT_EQ(i["status"], "done") << i;
+  EXPECT_TRUE(fs::is_regular_file(dir / "batch" / "index.html"));
+}
+
+// ---- A: train never replaces a user's files ---------------------------------------------------------------------------
+
+TEST_F(Archive, TrainRefusesFoldersWhoseFilesMerelyHaveItsNames) {  // A
+#ifndef CORDS_TEST_HAVE_TRAIN
+  GTEST_SKIP() << "this build has no train command";
+#endif
+  const std::string train = "train --dataset fashion-mnist --limit 300 --strategy random --fraction 0.2 --epochs 1 "
+                            "--model linear -q -o ";
+  // TensorBoard's runs/ beside a plot of the user's; a metrics.json of the user's; a run folder of the user's.
+  fs::create_directories(dir / "proj" / "runs" / "Dec07_tb");
+  std::ofstream(dir / "proj" / "runs" / "Dec07_tb" / "events.out.tfevents.1") << "events";
+  std::ofstream(dir / "proj" / "accuracy.png") << "MY PLOT";
+  fs::create_directories(dir / "proj2");
+  std::ofstream(dir / "proj2" / "metrics.json") << R"({"my": "own metrics"})";
+  std::ofstream(dir / "proj2" / "accuracy.png") << "MY PLOT";
+  fs::create_directories(dir / "cmp" / "random-seed0");
+  std::ofstream(dir / "cmp" / "random-seed0" / "notes.txt") << "mine";
+  fs::create_directories(dir / "elsewhere");
+  fs::create_directories(dir / "linked");
+  fs::create_directory_symlink(dir / "elsewhere", dir / "linked" / "runs");
+  for (const std::string out : {"proj", "proj2", "cmp", "linked"}) {
+    const auto r = run_cli(train + q(dir / out));
+    EXPECT_EQ(r.code, 5) << out << ": " << r.out;
+  }
+  EXPECT_EQ(slurp(dir / "proj" / "accuracy.png"), "MY PLOT");
+  EXPECT_EQ(slurp(dir / "proj2" / "metrics.json"), R"({"my": "own metrics"})");
+  EXPECT_TRUE(fs::is_empty(dir / "elsewhere"));
+  EXPECT_EQ(run_cli("train --plot -o " + q(dir / "proj2")).code, 5);
+  EXPECT_EQ(slurp(dir / "proj2" / "accuracy.png"), "MY PLOT");
+  // The tool's own earlier run is taken again.
+  ASSERT_EQ(run_cli(train + q(dir / "mine")).code, 0);
+  EXPECT_EQ(json_of(dir / "mine" / "metrics.json")["tool"], "cords-summarize");
+  EXPECT_EQ(run_cli(train + q(dir / "mine")).code, 0);
+}
+
+// ---- B: a marked leftover with user files in it keeps them ------------------------------------------------------------
+
+TEST_F(Archive, LeftoverCleanupRemovesOnlyWhatTheToolWrites) {  // B
+  const fs::path v = testsrc("v.mp4", 3);
+  const fs::path victim = dir / "victim.tmp-999999999";
+  fs::create_directories(victim / "sub");
+  std::ofstream(victim / ".cords-summarize-partial") << "";
+  std::ofstream(victim / "thesis.txt") << "my thesis";
+  std::ofstream(victim / "sub" / "data.txt") << "y";
+  std::ofstream(victim / "sheet.jpg") << "partial";
+  fs::create_directories(victim / "keyframes");
+  std::ofstream(victim / "keyframes" / "00-01.000_f25.jpg") << "partial";
+  std::ofstream(victim / "keyframes" / "holiday.jpg") << "mine";
+  const auto r = run_cli(q(v) + " -o " + q(dir / "victim") + hist() + " --no-clip");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(slurp(victim / "thesis.txt"), "my thesis");
+  EXPECT_EQ(slurp(victim / "sub" / "data.txt"), "y");
+  EXPECT_EQ(slurp(victim / "keyframes" / "holiday.jpg"), "mine");
+  EXPECT_FALSE(fs::exists(victim / "sheet.jpg")) << "the tool's partial file goes";
+  EXPECT_FALSE(fs::exists(victim / "keyframes" / "00-01.000_f25.jpg"));
+}
+
+}  // namespace
+}  // namespace cords
