@@ -98,6 +98,7 @@ int dispatch(int argc, char** argv) {
                  failed);
     return failed > 0 ? cords::exit_code(cords::ErrorKind::BatchFailures) : 0;
   }
+  if (cmd == "--batch-worker") return cords::cli::run_summarize_command(argc - 1, argv + 1, true);
   if (cmd == "--help-summarize") {
     char help[] = "--help";
     char* args[] = {argv[0], help};

@@ -48,17 +48,17 @@ double parse_time(const std::string& option, const std::string& text) {
   }
 }
 
-// Batch mode (docs/batch.md): every video of the inputs, a report, exit code 6 when any failed.
-int run_batch_mode(const pipeline::SummarizeConfig& cfg, const std::vector<std::string>& inputs,
-                   const std::vector<std::string>& extensions, int jobs, const std::string& shard, bool quiet) {
-  pipeline::BatchConfig b;
-  b.inputs = inputs;
-  b.output_dir = cfg.output_dir;
-  if (!extensions.empty()) b.extensions = extensions;
-  b.jobs = jobs;
-  b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
-  b.force = cfg.force;
-  b.video = cfg;
+// This executable, for the batch's worker processes.
+std::string own_executable() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error(ErrorKind::Internal, "cannot find this program's own file (/proc/self/exe) to start workers");
+  return self.string();
+}
+
+// Batch mode (docs/batch.md): every video of the inputs, a report, exit code 6 when any failed. Each video is
+// summarized by a worker process: this program again, with the same options after "--batch-worker".
+int run_batch_mode(const pipeline::BatchConfig& b, bool quiet) {
   Progress bar("videos", quiet);
   const auto rep = pipeline::run_batch(b, [&](std::int64_t done, std::int64_t total, const pipeline::BatchItem& item) {
     if (item.status == pipeline::ItemStatus::Failed && !quiet)
@@ -116,8 +116,8 @@ int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) 
 
 }  // namespace
 
-// One piece: mostly the declarative option table; the two modes are run_batch_mode and run_single.
-int run_summarize_command(int argc, char** argv) {
+// One piece: mostly the declarative option table; the modes are run_batch_mode, serve_batch_worker and run_single.
+int run_summarize_command(int argc, char** argv, bool worker) {
   pipeline::SummarizeConfig cfg;
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
@@ -125,6 +125,7 @@ int run_summarize_command(int argc, char** argv) {
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
        clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
+  double video_timeout = 600;
   std::string budget, grid, start, end;
   double fraction = 0;
   std::string metric = "cosine";
@@ -188,6 +189,8 @@ int run_summarize_command(int argc, char** argv) {
     ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
     ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
     ("json", po::bool_switch(&json_out), "also print the manifest (summary.json) on stdout")
+    ("video-timeout", po::value(&video_timeout)->value_name("S")->default_value(video_timeout),
+       "batch: a video whose summary shows no progress for S seconds is stopped and recorded as failed; 0 = no limit")
     ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
   // clang-format on
   po::positional_options_description pos;
@@ -245,9 +248,26 @@ int run_summarize_command(int argc, char** argv) {
   // The selection's threads are the process's (OpenMP, OpenBLAS): set here, once, by the executable; a batch's
   // videos share the cores.
   select::set_threads(batch ? std::max(1, pipeline::cores_to_use(cfg) / std::max(1, jobs)) : cfg.threads);
-  if (batch) return run_batch_mode(cfg, inputs, extensions, jobs, shard, quiet);
-  if (jobs != 1 || !shard.empty() || !extensions.empty())
-    throw invalid_argument("--jobs, --shard and --extensions are for batch mode (a folder or several inputs)");
+  if (batch || worker) {
+    if (!(video_timeout >= 0) || !std::isfinite(video_timeout))
+      throw invalid_argument("--video-timeout must be a number of seconds >= 0, got " + fmt(video_timeout));
+    pipeline::BatchConfig b;
+    b.inputs = inputs;
+    b.output_dir = cfg.output_dir;
+    if (!extensions.empty()) b.extensions = extensions;
+    b.jobs = jobs;
+    b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
+    b.force = cfg.force;
+    b.video = cfg;
+    b.video_timeout = video_timeout;
+    if (worker) return pipeline::serve_batch_worker(b);
+    b.worker_command = {own_executable(), "--batch-worker"};
+    for (int i = 1; i < argc; ++i) b.worker_command.emplace_back(argv[i]);
+    return run_batch_mode(b, quiet);
+  }
+  if (jobs != 1 || !shard.empty() || !extensions.empty() || !vm["video-timeout"].defaulted())
+    throw invalid_argument(
+        "--jobs, --shard, --extensions and --video-timeout are for batch mode (a folder or several inputs)");
   cfg.input = inputs[0];
 
   return run_single(cfg, quiet, json_out);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../support/run_cli.h"
 #include "../support/temp_dir.h"
@@ -47,14 +48,16 @@ class Archive : public test::TempDirTest {
   fs::path make(const std::string& name, const std::string& video, const std::string& audio,
                 const std::string& codecs) {
     const fs::path p = dir / name;
+    fs::create_directories(p.parent_path());
     const std::string cmd = "ffmpeg -nostdin -loglevel error -y -f lavfi -i " + video +
                             (audio.empty() ? "" : " -f lavfi -i " + audio) + " " + codecs + " " + q(p);
     const auto r = sh(cmd);
     EXPECT_EQ(r.code, 0) << cmd << "\n" << r.out;
     return p;
   }
-  fs::path testsrc(const std::string& name, double seconds, const std::string& codecs = "-c:v libx264 -preset ultrafast",
-                   const std::string& size = "320x240", int fps = 25) {
+  fs::path testsrc(const std::string& name, double seconds,
+                   const std::string& codecs = "-c:v libx264 -preset ultrafast", const std::string& size = "320x240",
+                   int fps = 25) {
     return make(name, "testsrc2=size=" + size + ":rate=" + std::to_string(fps) + ":duration=" + std::to_string(seconds),
                 "", codecs);
   }
@@ -72,7 +75,8 @@ TEST_F(Archive, MonoMp3SoundIsConvertedFromWhatTheDecoderGives) {  // new-user r
     const auto r = run_cli(q(v) + " -o " + q(out) + hist());
     ASSERT_EQ(r.code, 0) << r.out;
     // The clip has the input's sound, mono as the input is (the container's header says 2 channels).
-    EXPECT_NE(streams_of(out / "summary.mp4").find("aac,audio,1"), std::string::npos) << streams_of(out / "summary.mp4");
+    EXPECT_NE(streams_of(out / "summary.mp4").find("aac,audio,1"), std::string::npos)
+        << streams_of(out / "summary.mp4");
     EXPECT_EQ(json_of(out / "summary.json")["outputs"]["clip_audio"], "aac");
   }
 }
@@ -122,7 +126,7 @@ TEST_F(Archive, TransportStreamsAreFoundAgainAtTheDefaultSampling) {  // D
 
 TEST_F(Archive, RawElementaryStreamsSummarize) {
   for (const std::string f : {"-c:v mpeg1video -bf 2 -f mpeg1video es.m1v", "-c:v libx264 -f h264 es.h264",
-                               "-c:v mpeg2video -bf 2 -f mpeg2video es.m2v", "-c:v mpeg4 -f m4v es.m4v"}) {
+                              "-c:v mpeg2video -bf 2 -f mpeg2video es.m2v", "-c:v mpeg4 -f m4v es.m4v"}) {
     const std::string name = f.substr(f.rfind(' ') + 1);
     testsrc(name, 6, f.substr(0, f.rfind(' ')));
     const auto r = run_cli(q(dir / name) + " -o " + q(dir / (name + ".s")) + hist());
@@ -130,7 +134,8 @@ TEST_F(Archive, RawElementaryStreamsSummarize) {
   }
 }
 
-// ---- C: closed standard descriptors ----------------------------------------------------------------------------------
+// ---- C: closed standard descriptors
+// ----------------------------------------------------------------------------------
 
 TEST_F(Archive, ClosedStandardDescriptorsAreNotTakenForSignals) {  // C
   const fs::path v = testsrc("v.mp4", 3);
@@ -143,7 +148,8 @@ TEST_F(Archive, ClosedStandardDescriptorsAreNotTakenForSignals) {  // C
   }
 }
 
-// ---- E: file names that are not UTF-8 ---------------------------------------------------------------------------------
+// ---- E: file names that are not UTF-8
+// ---------------------------------------------------------------------------------
 
 TEST_F(Archive, NamesThatAreNotUtf8AreSummarizedAndReported) {  // E
   const fs::path v = testsrc("v.mp4", 3);
@@ -163,14 +169,99 @@ TEST_F(Archive, NamesThatAreNotUtf8AreSummarizedAndReported) {  // E
   EXPECT_TRUE(fs::is_regular_file(dir / "batch" / "index.html"));
 }
 
-// ---- A: train never replaces a user's files ---------------------------------------------------------------------------
+// ---- one video never takes down the others
+// ---------------------------------------------------------------------------
+
+// The batch's worker processes (children of `batch` whose command line says --batch-worker).
+std::vector<pid_t> workers_of(pid_t batch) {
+  std::vector<pid_t> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = slurp(e.path() / "stat"), cmd = slurp(e.path() / "cmdline");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos || cmd.find("--batch-worker") == std::string::npos) continue;
+    if (std::stol(stat.substr(close + 4)) == batch) found.push_back(static_cast<pid_t>(std::stol(pid)));
+  }
+  return found;
+}
+
+// Runs a batch over `in`, and once its worker is busy, sends it `sig`; returns the batch's exit code.
+int batch_with_a_fault(const fs::path& in, const fs::path& out, int sig, const std::string& extra) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string cmd = std::string(CORDS_CLI_PATH) + " " + q(in) + " -o " + q(out) +
+                            " -q --features histogram --no-keyframes " + extra + " >/dev/null 2>&1";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), nullptr);
+    ::_exit(127);
+  }
+  std::vector<pid_t> w;
+  for (int i = 0; i < 3000 && w.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    w = workers_of(pid);
+  }
+  EXPECT_EQ(w.size(), 1u) << "one worker for --jobs 1";
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // into its first video (the model is loaded)
+  for (pid_t p : w) ::kill(p, sig);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(Archive, ACrashOrAHangCostsOneVideoAndTheBatchGoesOn) {
+  fs::create_directories(dir / "in");
+  // "a" first (path order) and long enough to be in progress when the worker is hit; "b" and "c" after it.
+  make("in/a.mp4", "testsrc2=size=1280x720:rate=25:duration=40", "", "-c:v libx264 -preset ultrafast");
+  testsrc("in/b.mp4", 2);
+  testsrc("in/c.mp4", 2);
+  struct Fault {
+    int sig;
+    std::string extra, cause, words;
+  };
+  for (const Fault& f :
+       {Fault{SIGSEGV, "", "crash", "SIGSEGV"}, Fault{SIGSTOP, "--video-timeout 1", "timeout", "no progress"}}) {
+    const fs::path out = dir / ("out-" + f.cause);
+    EXPECT_EQ(batch_with_a_fault(dir / "in", out, f.sig, f.extra), 6) << f.cause;
+    const auto rep = json_of(out / "report.json");
+    ASSERT_EQ(rep["items"].size(), 3u);
+    EXPECT_EQ(rep["items"][0]["status"], "failed") << rep["items"][0];
+    EXPECT_EQ(rep["items"][0]["cause"], f.cause);
+    EXPECT_NE(rep["items"][0]["error"].get<std::string>().find(f.words), std::string::npos) << rep["items"][0];
+    for (int i : {1, 2}) EXPECT_EQ(rep["items"][i]["status"], "done") << rep["items"][i];
+    EXPECT_TRUE(fs::is_regular_file(out / "index.html"));
+    for (const auto& e : fs::directory_iterator(out))  // the killed worker's temporary folder is gone too
+      EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(Archive, ResumingWithOtherOptionsMakesThoseSummariesAgain) {
+  testsrc("in/a.mp4", 2);
+  testsrc("in/b.mp4", 2);
+  const std::string batch = q(dir / "in") + " -o " + q(dir / "out") + hist() + " --no-clip";
+  ASSERT_EQ(run_cli(batch).code, 0);
+  const auto first = json_of(dir / "out" / "a.summary" / "summary.json");
+  EXPECT_EQ(first["options"]["clip_seconds"], 1.0);
+  ASSERT_EQ(run_cli(batch).code, 0);
+  for (const auto& i : json_of(dir / "out" / "report.json")["items"]) EXPECT_EQ(i["status"], "skipped");
+  const auto r = run_cli(batch + " --budget 2");
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const auto& i : json_of(dir / "out" / "report.json")["items"]) {
+    EXPECT_EQ(i["status"], "done");
+    EXPECT_NE(i["warnings"].dump().find("made again"), std::string::npos) << i;
+  }
+  EXPECT_EQ(json_of(dir / "out" / "a.summary" / "summary.json")["keyframes"].size(), 2u);
+}
+
+// ---- A: train never replaces a user's files
+// ---------------------------------------------------------------------------
 
 TEST_F(Archive, TrainRefusesFoldersWhoseFilesMerelyHaveItsNames) {  // A
 #ifndef CORDS_TEST_HAVE_TRAIN
   GTEST_SKIP() << "this build has no train command";
 #endif
-  const std::string train = "train --dataset fashion-mnist --limit 300 --strategy random --fraction 0.2 --epochs 1 "
-                            "--model linear -q -o ";
+  const std::string train =
+      "train --dataset fashion-mnist --limit 300 --strategy random --fraction 0.2 --epochs 1 "
+      "--model linear -q -o ";
   // TensorBoard's runs/ beside a plot of the user's; a metrics.json of the user's; a run folder of the user's.
   fs::create_directories(dir / "proj" / "runs" / "Dec07_tb");
   std::ofstream(dir / "proj" / "runs" / "Dec07_tb" / "events.out.tfevents.1") << "events";
@@ -198,7 +289,8 @@ TEST_F(Archive, TrainRefusesFoldersWhoseFilesMerelyHaveItsNames) {  // A
   EXPECT_EQ(run_cli(train + q(dir / "mine")).code, 0);
 }
 
-// ---- B: a marked leftover with user files in it keeps them ------------------------------------------------------------
+// ---- B: a marked leftover with user files in it keeps them
+// ------------------------------------------------------------
 
 TEST_F(Archive, LeftoverCleanupRemovesOnlyWhatTheToolWrites) {  // B
   const fs::path v = testsrc("v.mp4", 3);

@@ -1,6 +1,7 @@
 #include "cords/pipeline/batch.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,8 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -20,7 +23,9 @@
 #include "cords/core/error.h"
 #include "cords/core/output_file.h"
 #include "cords/core/timer.h"
+#include "cords/core/worker_process.h"
 #include "cords/pipeline/report.h"
+#include "cords/pipeline/summary_dir.h"
 #include "cords/plugin/embedder_factory.h"
 
 namespace cords::pipeline {
@@ -81,46 +86,198 @@ class FileLock {
   bool held_ = false;
 };
 
-void read_existing(BatchItem& item, const std::string& manifest_name) {
+// The manifest of a finished summary (null when it cannot be read: a summary is still complete without it).
+nlohmann::json read_manifest(const BatchItem& item, const std::string& manifest_name) {
   try {
-    std::ifstream in(fs::path(item.output) / manifest_name);
-    item.warnings.clear();
-    const auto j = nlohmann::json::parse(in);
-    item.duration = j["input"].value("duration", -1.0);
-    item.keyframes = static_cast<std::int64_t>(j["keyframes"].size());
-    if (j.contains("warnings") && j["warnings"].is_array())
-      for (const auto& w : j["warnings"])
-        if (w.is_string()) item.warnings.push_back(w.get<std::string>());
-  } catch (const std::exception&) {  // a summary we cannot read is still complete: counts stay unknown
+    std::ifstream in(fs::path(item.output) / manifest_name, std::ios::binary);
+    return nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    return nullptr;
   }
 }
 
+void take_counts(BatchItem& item, const nlohmann::json& j) {
+  item.warnings.clear();
+  if (!j.is_object()) return;
+  if (j.contains("input") && j["input"].is_object()) item.duration = j["input"].value("duration", -1.0);
+  if (j.contains("keyframes") && j["keyframes"].is_array())
+    item.keyframes = static_cast<std::int64_t>(j["keyframes"].size());
+  if (j.contains("warnings") && j["warnings"].is_array())
+    for (const auto& w : j["warnings"])
+      if (w.is_string()) item.warnings.push_back(w.get<std::string>());
+}
+
+// The options an earlier summary was made with that differ from this run's ("selector, clip_seconds"), "" when they
+// are the same. A manifest without them (an older version's) differs in "options (not recorded)".
+std::string changed_options(const nlohmann::json& manifest, const nlohmann::json& now) {
+  if (!manifest.is_object() || !manifest.contains("options") || !manifest["options"].is_object())
+    return "options (not recorded)";
+  const nlohmann::json& then = manifest["options"];
+  std::string changed;
+  for (const auto& [key, value] : now.items())
+    if (!then.contains(key) || then[key] != value) changed += (changed.empty() ? "" : ", ") + key;
+  for (const auto& [key, value] : then.items())
+    if (!now.contains(key)) changed += (changed.empty() ? "" : ", ") + key;
+  return changed;
+}
+
+// One video in this process; its error (any exception) recorded in the item.
+void summarize_here(const SummarizeConfig& c, BatchItem& item, embed::Embedder* embedder,
+                    const ProgressFn& progress = {}) {
+  try {
+    const SummaryResult r = run_summarize(c, progress, embedder);
+    item.status = ItemStatus::Done;
+    item.duration = r.info.duration;
+    item.keyframes = static_cast<std::int64_t>(r.keyframes.size());
+    item.warnings.insert(item.warnings.end(), r.warnings.begin(), r.warnings.end());
+  } catch (const Error& e) {
+    item.status = ItemStatus::Failed;
+    item.error = e.what();
+    item.exit_code = exit_code(e.kind());
+  } catch (const std::bad_alloc&) {
+    item.status = ItemStatus::Failed;
+    item.error = "out of memory";
+    item.exit_code = exit_code(ErrorKind::Internal);
+    item.cause = FailureCause::OutOfMemory;
+  } catch (const std::exception& e) {
+    item.status = ItemStatus::Failed;
+    item.error = e.what();
+    item.exit_code = exit_code(ErrorKind::Internal);
+  }
+}
+
+// ---- worker processes: one video's crash, hang or memory costs that video only ----------------------------------
+
+// Requests: input NUL output NUL threads. Replies: "p" (progress), "r" + JSON (the item's result), "ready",
+// "fatal" + JSON (the worker cannot start: its model is unusable).
+std::string request_of(const BatchItem& item, int threads) {
+  return item.input + '\0' + item.output + '\0' + std::to_string(threads);
+}
+
+nlohmann::json result_of(const BatchItem& item) {
+  return {{"status", to_string(item.status)}, {"error", item.error},       {"exit_code", item.exit_code},
+          {"cause", to_string(item.cause)},   {"duration", item.duration}, {"keyframes", item.keyframes},
+          {"warnings", item.warnings}};
+}
+
+void take_result(BatchItem& item, const nlohmann::json& r) {
+  item.status = parse_item_status(r.value("status", std::string("failed"))).value_or(ItemStatus::Failed);
+  item.error = r.value("error", std::string());
+  item.exit_code = r.value("exit_code", 0);
+  item.cause = parse_failure_cause(r.value("cause", std::string("error"))).value_or(FailureCause::Error);
+  item.duration = r.value("duration", -1.0);
+  item.keyframes = r.value("keyframes", std::int64_t{0});
+  item.warnings.insert(item.warnings.end(), r["warnings"].begin(), r["warnings"].end());
+}
+
+// A worker thread's process, started on first use and again after one ended.
+class WorkerSlot {
+ public:
+  explicit WorkerSlot(const BatchConfig& cfg) : cfg_(cfg) {}
+
+  // One video through the worker: its result, or how the worker ended (crash, timeout) as the video's failure.
+  void summarize(BatchItem& item, int threads) {
+    start();  // again after a worker ended
+    if (!worker_->send(request_of(item, threads))) return lost(item, "its worker process could not be reached");
+    const double limit = cfg_.video_timeout > 0 ? cfg_.video_timeout : -1.0;
+    std::string reply;
+    while (true) {
+      const MessageRead got = worker_->receive(reply, limit);
+      if (got == MessageRead::Timeout) {
+        worker_->kill();
+        worker_.reset();
+        remove_stale_temporaries(item.output, cfg_.video.json_name);
+        item.status = ItemStatus::Failed;
+        item.cause = FailureCause::Timeout;
+        item.exit_code = exit_code(ErrorKind::Internal);
+        char why[160];
+        std::snprintf(why, sizeof why,
+                      "stopped: no progress for %g s (--video-timeout); the video may hang the decoder",
+                      cfg_.video_timeout);
+        item.error = why;
+        return;
+      }
+      if (got == MessageRead::Closed) return lost(item, "");
+      if (reply == "p") continue;
+      if (reply.rfind("r", 0) == 0) {
+        const auto r = nlohmann::json::parse(reply.substr(1), nullptr, false);
+        if (!r.is_object()) return lost(item, "its worker process sent a malformed reply");
+        return take_result(item, r);
+      }
+    }
+  }
+
+  // A new worker, once it has loaded the model (nothing when one is running); throws the worker's error when it
+  // cannot load it, which fails the batch as a bad model does in one process.
+  void start() {
+    if (worker_) return;
+    worker_ = std::make_unique<WorkerProcess>(cfg_.worker_command);
+    std::string reply;
+    if (worker_->receive(reply, -1) == MessageRead::Message && reply == "ready") return;
+    const auto j =
+        reply.rfind("fatal", 0) == 0 ? nlohmann::json::parse(reply.substr(5), nullptr, false) : nlohmann::json(nullptr);
+    const ProcessEnd end = worker_->kill();
+    worker_.reset();
+    if (j.is_object())
+      throw Error(static_cast<ErrorKind>(j.value("kind", 1)), j.value("error", std::string("worker failed")));
+    throw Error(ErrorKind::Internal, "a batch worker process did not start (" + end.describe() + ")");
+  }
+
+ private:
+  // The worker ended (or stopped answering) during a video: that video failed, with how the worker ended.
+  void lost(BatchItem& item, const std::string& why) {
+    const ProcessEnd end = worker_->kill();
+    worker_.reset();
+    remove_stale_temporaries(item.output, cfg_.video.json_name);  // what it was writing (it cannot clean up now)
+    item.status = ItemStatus::Failed;
+    item.exit_code = exit_code(ErrorKind::Internal);
+    item.cause = end.signalled ? FailureCause::Crash : FailureCause::Error;
+    std::string text = why.empty() ? "its worker process ended while summarizing it: " + end.describe() : why;
+    if (end.signalled && end.signal == SIGKILL) {  // not ours (we kill only after a timeout): the OOM killer's
+      item.cause = FailureCause::OutOfMemory;
+      text += "; SIGKILL from outside is most likely the system's out-of-memory killer";
+    }
+    item.error = text;
+  }
+
+  const BatchConfig& cfg_;
+  std::unique_ptr<WorkerProcess> worker_;
+};
+
 // Summarizes one video under its lock (or leaves it to the process that holds the lock). Nothing a video does may
 // escape: its error is recorded in the item. `again`: a second look at a video that was locked, where a complete
-// summary is taken as it is, even with force (the other process just made it).
-void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* embedder, int threads, bool again) {
+// summary is taken as it is, even with force (the other process just made it). A summary made with other options
+// than this run's is made again (its warnings say which options changed).
+void summarize_item(const BatchConfig& cfg, BatchItem& item, embed::Embedder* embedder, WorkerSlot* worker, int threads,
+                    bool again) {
   Stopwatch sw;
   try {
     const std::string lock_name = std::to_string(fnv1a(item.relative)) + ".lock";
     FileLock lock((fs::path(cfg.output_dir) / ".locks" / lock_name).string());
+    std::string changed;
     if (!lock.held()) {
       item.status = ItemStatus::Locked;
-    } else if ((!cfg.force || again) && fs::exists(fs::path(item.output) / cfg.video.json_name)) {
+    } else if ((!cfg.force || again) && fs::exists(fs::path(item.output) / cfg.video.json_name) &&
+               (changed = changed_options(read_manifest(item, cfg.video.json_name),
+                                          nlohmann::json::parse(options_record(cfg.video))))
+                   .empty()) {
       item.status = ItemStatus::Skipped;
-      read_existing(item, cfg.video.json_name);
+      take_counts(item, read_manifest(item, cfg.video.json_name));
     } else {
       std::error_code ec;
       fs::create_directories(fs::path(item.output).parent_path(), ec);
-      SummarizeConfig c = cfg.video;
-      c.input = item.input;
-      c.output_dir = item.output;
-      c.force = true;  // replaces only a summary of this tool (summary_dir.h); anything else fails this video
-      c.threads = threads;
-      const SummaryResult r = run_summarize(c, {}, embedder);
-      item.status = ItemStatus::Done;
-      item.duration = r.info.duration;
-      item.keyframes = static_cast<std::int64_t>(r.keyframes.size());
-      item.warnings = r.warnings;
+      item.warnings.clear();
+      if (!changed.empty()) item.warnings.push_back("made again: the earlier summary had other " + changed);
+      if (worker) {
+        worker->summarize(item, threads);
+      } else {
+        SummarizeConfig c = cfg.video;
+        c.input = item.input;
+        c.output_dir = item.output;
+        c.force = true;  // replaces only a summary of this tool (summary_dir.h); anything else fails this video
+        c.threads = threads;
+        summarize_here(c, item, embedder);
+      }
     }
   } catch (const Error& e) {
     item.status = ItemStatus::Failed;
@@ -227,16 +384,27 @@ std::vector<BatchItem> shard_items(const BatchConfig& cfg, const std::vector<Vid
   return items;
 }
 
-// The pending items, cfg.jobs at a time (threads taking the next item in order), each with `threads` cores.
+// The pending items, cfg.jobs at a time (threads taking the next item in order, each with a worker process when
+// cfg.worker_command is set), each with `threads` cores.
 void summarize_items(const BatchConfig& cfg, std::vector<BatchItem>& items, embed::Embedder* embedder, int threads,
                      const BatchProgressFn& progress) {
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> done{0};
   std::mutex m;
-  auto worker = [&] {
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(std::max(1, cfg.jobs)));
+  auto worker = [&](std::size_t job) {
+    std::optional<WorkerSlot> slot;
+    try {
+      if (!cfg.worker_command.empty()) slot.emplace(cfg).start();
+    } catch (...) {  // the batch itself cannot go on (a worker that cannot load the model): the others stop too
+      errors[job] = std::current_exception();
+      next = items.size();
+      return;
+    }
     for (std::size_t i = next++; i < items.size(); i = next++) {
       BatchItem& item = items[i];
-      if (item.status == ItemStatus::Pending) summarize_item(cfg, item, embedder, threads, false);
+      if (item.status == ItemStatus::Pending)
+        summarize_item(cfg, item, embedder, slot ? &*slot : nullptr, threads, false);
       const std::int64_t d = ++done;
       if (progress) {
         std::lock_guard<std::mutex> g(m);
@@ -245,9 +413,12 @@ void summarize_items(const BatchConfig& cfg, std::vector<BatchItem>& items, embe
     }
   };
   std::vector<std::thread> pool;
-  for (int j = 1; j < std::min<int>(cfg.jobs, static_cast<int>(items.size())); ++j) pool.emplace_back(worker);
-  worker();
+  for (int j = 1; j < std::min<int>(cfg.jobs, static_cast<int>(items.size())); ++j)
+    pool.emplace_back(worker, static_cast<std::size_t>(j));
+  worker(0);
   for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace
@@ -294,6 +465,42 @@ std::vector<std::string> output_names(const std::vector<VideoEntry>& videos) {
   return names;
 }
 
+int serve_batch_worker(const BatchConfig& cfg) {
+  std::unique_ptr<embed::Embedder> embedder;
+  try {
+    embedder = embed::make_embedder(cfg.video.embedder);
+  } catch (const Error& e) {
+    write_message(kReplyFd, "fatal" + nlohmann::json{{"kind", static_cast<int>(e.kind())}, {"error", e.what()}}.dump(
+                                          -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return exit_code(e.kind());
+  }
+  if (!write_message(kReplyFd, "ready")) return 0;
+  std::string request;
+  while (read_message(kRequestFd, request, -1) == MessageRead::Message) {
+    const auto a = request.find('\0'), b = request.find('\0', a + 1);
+    if (a == std::string::npos || b == std::string::npos) return exit_code(ErrorKind::Internal);
+    BatchItem item;
+    item.input = request.substr(0, a);
+    item.output = request.substr(a + 1, b - a - 1);
+    SummarizeConfig c = cfg.video;
+    c.input = item.input;
+    c.output_dir = item.output;
+    c.force = true;  // replaces only a summary of this tool (summary_dir.h); anything else fails this video
+    c.threads = std::max(1, std::atoi(request.c_str() + b + 1));
+    // Progress, at most twice a second: the parent's sign that the video is not stuck (BatchConfig::video_timeout).
+    Stopwatch since;
+    bool gone = false;
+    summarize_here(c, item, embedder.get(), [&](const std::string&, std::int64_t, std::int64_t) {
+      if (since.seconds() < 0.5 || gone) return;
+      gone = !write_message(kReplyFd, "p");
+      since.restart();
+    });
+    if (!write_message(kReplyFd, "r" + result_of(item).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)))
+      return 0;
+  }
+  return 0;
+}
+
 BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   Stopwatch total;
   if (cfg.inputs.empty()) throw invalid_argument("no input folders or files given");
@@ -315,14 +522,19 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
     throw output_unwritable("cannot write to '" + cfg.output_dir + "'" + (ec ? ": " + ec.message() : std::string()));
   rep.items = shard_items(cfg, videos);
 
-  // One model for the whole batch, shared by the jobs; the cores (--threads, else the machine's) split between them.
-  auto embedder = embed::make_embedder(cfg.video.embedder);
+  // In this process: one model for the whole batch, shared by the jobs. With worker processes, each loads its own.
+  // The cores (--threads, else the machine's) split between the jobs.
+  std::unique_ptr<embed::Embedder> embedder;
+  if (cfg.worker_command.empty()) embedder = embed::make_embedder(cfg.video.embedder);
   const int cores = cores_to_use(cfg.video);
   summarize_items(cfg, rep.items, embedder.get(), std::max(1, cores / cfg.jobs), progress);
   // Videos another process had locked: done by it meanwhile (then complete here too), or free again after it failed
   // or died (then done now). So the process that finishes last writes a report of every video.
+  std::optional<WorkerSlot> slot;
+  if (!cfg.worker_command.empty()) slot.emplace(cfg);
   for (auto& item : rep.items)
-    if (item.status == ItemStatus::Locked) summarize_item(cfg, item, embedder.get(), cores, true);
+    if (item.status == ItemStatus::Locked)
+      summarize_item(cfg, item, embedder.get(), slot ? &*slot : nullptr, cores, true);
 
   for (const auto& i : rep.items) rep.failed += i.status == ItemStatus::Failed;
   rep.seconds = total.seconds();

@@ -38,6 +38,13 @@ struct BatchConfig {
   Shard shard;
   bool force = false;
   SummarizeConfig video;  ///< per-video settings (input, output_dir and force are set per video)
+  /// Each video in a worker process (core/worker_process.h), so that a crash, a hang or running out of memory costs
+  /// that video only: the command that starts one (the executable's batch-worker mode, which serves
+  /// serve_batch_worker with the same settings). Empty: every video in this process, where a crash ends the batch.
+  std::vector<std::string> worker_command;
+  /// Worker processes only: a video whose summary shows no progress for this many seconds is stopped (its worker
+  /// killed) and recorded as failed; 0: no limit.
+  double video_timeout = 600;
 };
 
 /// What became of one video in a batch run (report.json's "status"; docs/batch.md).
@@ -57,14 +64,27 @@ inline bool complete(ItemStatus s) {
   return s == ItemStatus::Done || s == ItemStatus::Skipped;
 }
 
+/// Why a video failed (report.json's "cause"; docs/batch.md).
+enum class FailureCause {
+  Error,        ///< a documented error (BatchItem::exit_code says which kind)
+  Crash,        ///< its worker process died of a signal
+  Timeout,      ///< no progress for BatchConfig::video_timeout seconds: its worker was stopped
+  OutOfMemory,  ///< an allocation failed, or the system's out-of-memory killer ended its worker
+};
+/// "error", "crash", "timeout", "out-of-memory".
+const char* to_string(FailureCause c);
+/// The inverse of to_string; std::nullopt for any other text.
+std::optional<FailureCause> parse_failure_cause(const std::string& s);
+
 struct BatchItem {
   std::string input;     ///< path as found
   std::string relative;  ///< its path relative to its input folder
   std::string output;    ///< its summary directory
   ItemStatus status = ItemStatus::Pending;
-  std::string error;     ///< for failed
-  int exit_code = 0;     ///< for failed: the documented code of its error
-  double duration = -1;  ///< of the video, seconds
+  std::string error;  ///< for failed
+  int exit_code = 0;  ///< for failed: the documented code of its error (1 for a crash, timeout, memory)
+  FailureCause cause = FailureCause::Error;  ///< for failed
+  double duration = -1;                      ///< of the video, seconds
   std::int64_t keyframes = 0;
   double seconds = 0;                 ///< time spent on it in this run
   std::vector<std::string> warnings;  ///< what degraded its summary (SummaryResult::warnings)
@@ -99,6 +119,11 @@ std::vector<std::string> output_names(const std::vector<VideoEntry>& videos);
 
 /// (done, total, item just finished)
 using BatchProgressFn = std::function<void(std::int64_t, std::int64_t, const BatchItem&)>;
+
+/// The worker side of BatchConfig::worker_command (the executable's batch-worker mode): loads the embedder once, says
+/// it is ready (or why not: the batch then fails with that error), then summarizes each video it is sent until its
+/// request pipe closes, replying with progress and the video's result. Returns the process's exit code.
+int serve_batch_worker(const BatchConfig& cfg);
 
 /// Runs the batch and writes OUT/report.json (or OUT/report-shard-I-of-N.json when sharded) atomically.
 /// Throws Error only for problems with the batch itself (no input, unwritable OUT, bad model); per-video errors

@@ -158,7 +158,9 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     h << "<section class=\"failed\"><h2>Failed</h2><ul>\n";
     for (const auto& i : items)
       if (i.status == ItemStatus::Failed)
-        h << "<li>" << html(i.relative) << ": <code>" << html(i.error) << "</code></li>\n";
+        h << "<li>" << html(i.relative) << ": "
+          << (i.cause == FailureCause::Error ? std::string() : "<b>" + std::string(to_string(i.cause)) + "</b> ")
+          << "<code>" << html(i.error) << "</code></li>\n";
     h << "</ul></section>\n";
   }
   // Once everything has loaded, record how many sheets really decoded: a browser test reads it from the DOM.
@@ -179,6 +181,7 @@ void write_report(const std::string& path, const std::string& out_dir, const std
     if (i.status == ItemStatus::Failed) {
       e["error"] = i.error;
       e["exit_code"] = i.exit_code;
+      e["cause"] = to_string(i.cause);
       ++failed;
     }
     list.push_back(e);

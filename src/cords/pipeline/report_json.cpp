@@ -63,6 +63,29 @@ constexpr StatusName kStatusNames[] = {{ItemStatus::Pending, ""},
                                        {ItemStatus::Failed, "failed"}};
 }  // namespace
 
+namespace {
+struct CauseName {
+  FailureCause cause;
+  const char* name;
+};
+constexpr CauseName kCauseNames[] = {{FailureCause::Error, "error"},
+                                     {FailureCause::Crash, "crash"},
+                                     {FailureCause::Timeout, "timeout"},
+                                     {FailureCause::OutOfMemory, "out-of-memory"}};
+}  // namespace
+
+const char* to_string(FailureCause c) {
+  for (const auto& n : kCauseNames)
+    if (n.cause == c) return n.name;
+  return "error";
+}
+
+std::optional<FailureCause> parse_failure_cause(const std::string& s) {
+  for (const auto& n : kCauseNames)
+    if (s == n.name) return n.cause;
+  return std::nullopt;
+}
+
 const char* to_string(ItemStatus s) {
   for (const auto& n : kStatusNames)
     if (n.status == s) return n.name;
@@ -95,6 +118,10 @@ std::vector<BatchItem> parse_report(const std::string& text, const std::string& 
     i.status = *parsed;
     i.error = field<std::string>(it, "error", "", name);
     i.exit_code = field<int>(it, "exit_code", 0, name);
+    const std::string cause = field<std::string>(it, "cause", "error", name);
+    const auto parsed_cause = parse_failure_cause(cause);
+    if (!parsed_cause) throw input_unreadable("malformed report '" + name + "': unknown cause '" + cause + "'");
+    i.cause = *parsed_cause;
     i.duration = field<double>(it, "duration", -1.0, name);
     i.keyframes = field<std::int64_t>(it, "keyframes", 0, name);
     i.seconds = field<double>(it, "seconds", 0.0, name);

@@ -1003,6 +1003,38 @@ void write_visuals(const SummarizeConfig& cfg, SummaryResult& res, const std::st
   VisualsWriter(cfg, res, dir, progress).run();
 }
 
+// The settings of options_record (each a value the user can set; defaults included, so that a changed default counts).
+nlohmann::json options_json(const SummarizeConfig& c) {
+  using nlohmann::json;
+  const auto& t = c.transitions;
+  return {{"budget", c.budget.rule()},
+          {"k", c.budget.k()},
+          {"fraction", c.budget.share()},
+          {"sample_fps", c.sample_fps},
+          {"fast", c.keyframes_only},
+          {"features", c.embedder.features},
+          {"model", c.embedder.model},
+          {"selector", c.selector},
+          {"optimizer", c.optimizer},
+          {"metric", select::to_string(c.metric)},
+          {"per_shot", c.per_shot},
+          {"clip_seconds", c.clip_seconds},
+          {"clip_crossfade", c.clip_crossfade},
+          {"clip_height", c.clip_max_height},
+          {"clip_copy", c.clip_copy},
+          {"clip_audio", c.clip_audio},
+          {"seed", c.seed},
+          {"outputs", {c.write_sheet, c.write_clip, c.write_keyframes, c.write_exports}},
+          {"names", {c.sheet_name, c.clip_name, c.json_name}},
+          {"start", c.start_seconds},
+          {"end", c.end_seconds},
+          {"grid", c.sheet_columns},
+          {"sheet_width", c.sheet_width},
+          {"shots", c.detect_shots},
+          {"shot_threshold", t.threshold},
+          {"min_shot_length", t.min_shot_seconds}};
+}
+
 // One piece: the manifest's layout, key by key as docs/formats.md lists them (pinned by tests/golden/summary.json).
 nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
   using nlohmann::json;
@@ -1074,6 +1106,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
         {"seed", cfg.seed}}},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
+      {"options", options_json(cfg)},
       {"sampled_every_frame", r.every_frame},
       {"excluded_samples", r.excluded_samples},
       {"skipped_corrupt", r.decode_skipped},
@@ -1422,6 +1455,10 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), json_text(to_json(cfg, res)));
   tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;
+}
+
+std::string options_record(const SummarizeConfig& cfg) {
+  return options_json(cfg).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace cords::pipeline

@@ -121,6 +121,10 @@ void validate_config(const SummarizeConfig& cfg);
 SummaryResult run_summarize(const SummarizeConfig& cfg, const ProgressFn& progress = {},
                             embed::Embedder* embedder = nullptr);
 
+/// The settings that shape a summary's outputs (not where it goes, how many cores or which device), as compact JSON
+/// text: the manifest's "options", which batch mode compares when it resumes.
+std::string options_record(const SummarizeConfig& cfg);
+
 /// --selector's valid values as --help lists them: select's set functions, a weighted mixture, the baselines.
 std::string selector_help();
 

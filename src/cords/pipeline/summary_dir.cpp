@@ -147,9 +147,15 @@ bool keyframe_file(const std::string& name) {
          name.find_first_not_of("0123456789", f + 2) == name.size() - 4 && name.size() - 4 > f + 2;
 }
 
-// `name` itself, or a leftover of an atomic write of it (`.<name>.tmp-<pid>-<n>`, core/atomic_file.h).
+// `name` itself, or a leftover of a write of it: `.<name>.tmp-<pid>-<n>` (core/atomic_file.h), or
+// `.<stem>.tmp-<pid><extension>` (the clip, whose muxer follows the extension: output/clip.cpp).
 bool written_as(const std::string& entry, const std::string& name) {
-  return entry == name || entry.rfind("." + name + ".tmp-", 0) == 0;
+  const fs::path n(name);
+  const std::string stem = "." + n.stem().string() + ".tmp-", ext = n.extension().string();
+  return entry == name || entry.rfind("." + name + ".tmp-", 0) == 0 ||
+         (entry.rfind(stem, 0) == 0 && entry.size() > stem.size() + ext.size() &&
+          entry.compare(entry.size() - ext.size(), ext.size(), ext) == 0 &&
+          entry.find_first_not_of("0123456789", stem.size()) == entry.size() - ext.size());
 }
 
 // The top-level names a marker lists; a marker of an older version (no list) stands for the default names.
