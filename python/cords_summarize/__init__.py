@@ -4,7 +4,8 @@
     r = cs.select(np.random.rand(20000, 512).astype(np.float32), budget=1000)
     r.selected, r.gains, r.objective, r.timings_s
 
-The selection is the one `cords-summarize select` makes for the same input and options, bit for bit. Errors are
+The selection is the one `cords-summarize select` makes for the same input and options (the same picks; gains equal
+up to float rounding). Errors are
 ValueError (bad arguments or data), OSError (unreadable input), MemoryError, or cords_summarize.CordsError.
 """
 from __future__ import annotations

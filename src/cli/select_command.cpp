@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
 #include "cords/core/output_file.h"
@@ -88,6 +89,7 @@ nlohmann::json selection_json(const SelectRequest& r, const sel::SelectionConfig
     j["knn"] = {{"k", r.knn}, {"exact", rep.knn.exact}, {"recall", rep.knn.recall}};
     if (!rep.knn.exact) j["knn"]["probes"] = cfg.knn_options.nprobe;
   }
+  j["blas"] = openblas_core();  // the kernels the products ran on: their last bits follow them
   j["timings_s"] = {
       {"load", load_s}, {"kernel", rep.kernel_seconds}, {"optimize", rep.optimize_seconds}, {"total", total_s}};
   j["peak_memory_bytes"] = peak_rss_bytes();

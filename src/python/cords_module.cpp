@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 #include "cords/core/matrix.h"
 #include "cords/core/timer.h"
@@ -222,6 +223,10 @@ class PySetFunction {
 
 PYBIND11_MODULE(_cords, m) {
   m.doc() = "cords-summarize's submodular selector library (C++), for cords_summarize.select";
+  // The same OpenBLAS kernels as the executable (core/blas_cpu.h): on a CPU that Debian's OpenBLAS does not
+  // recognise (cloud Xeons) it would otherwise run its SSE3 kernels here and AVX-512 ones in the CLI, whose sums
+  // round differently in the last bits.
+  cords::tune_openblas_core();
   static py::exception<cords::Error> internal(m, "CordsError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -230,6 +235,7 @@ PYBIND11_MODULE(_cords, m) {
       if (!cords::python::set_python_error(e)) internal(e.what());
     }
   });
+  m.def("blas_core", &cords::openblas_core, "the OpenBLAS kernels in use (e.g. 'Haswell'), '' without OpenBLAS");
   m.def(
       "select",
       [](const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,

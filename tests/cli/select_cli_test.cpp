@@ -56,7 +56,7 @@ TEST_F(SelectCli, TheJsonMatchesItsGoldenFile) {
   const CliRun r = run("select --features " + p("x.npy") + " --budget 4 -o " + p("s.json"));
   ASSERT_EQ(r.code, 0) << r.out;
   test::expect_golden(nlohmann::json::parse(slurp(p("s.json"))), "select",
-                      {"features", "peak_memory_bytes", "kernel", "load", "optimize", "total"});
+                      {"features", "peak_memory_bytes", "kernel", "load", "optimize", "total", "blas"});
 }
 
 TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {

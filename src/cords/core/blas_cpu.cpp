@@ -11,9 +11,20 @@ namespace {
 using CoreName = char* (*)();
 using VoidFn = void (*)();
 
+// A symbol of the running OpenBLAS: global in an executable linked against it; in a Python extension module the
+// library is loaded privately (RTLD_LOCAL), so it is looked up in the loaded library itself too (RTLD_NOLOAD: never
+// loads one). Without this the module ran OpenBLAS's own choice of kernels and the CLI the tuned ones.
 template <typename F>
 F lookup(const char* name) {
-  return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return reinterpret_cast<F>(f);
+  for (const char* lib : {"libopenblas.so.0", "libopenblasp.so.0", "libopenblaso.so.0", "libblas.so.3"}) {
+    void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h) continue;
+    void* f = dlsym(h, name);
+    dlclose(h);  // (NOLOAD took a reference of its own; the library stays loaded)
+    if (f) return reinterpret_cast<F>(f);
+  }
+  return nullptr;
 }
 
 // 3: AVX-512 kernels, 2: AVX2/FMA, 1: AVX, 0: older (SSE) or unknown.

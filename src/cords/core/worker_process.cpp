@@ -45,7 +45,8 @@ bool readable(int fd, double timeout_s) {
   while (true) {
     int ms = -1;
     if (timeout_s >= 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       ms = static_cast<int>(std::max<long long>(0, std::min<long long>(left.count(), 1 << 30)));
     }
     pollfd p{fd, POLLIN, 0};
