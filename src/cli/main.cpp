@@ -67,6 +67,33 @@ void check_misspelled_command(const std::string& word) {
                                     "'? (see cords-summarize --help)");
 }
 
+#ifdef CORDS_HAVE_VIDEO
+// `cords-summarize report OUT [-q]`: the shards' reports merged; exit 6 when a video failed or a shard is missing.
+int report_command(int argc, char** argv) {
+  std::vector<std::string> args(argv + 2, argv + argc);
+  const bool quiet = std::count(args.begin(), args.end(), "-q") + std::count(args.begin(), args.end(), "--quiet") > 0;
+  args.erase(std::remove_if(args.begin(), args.end(), [](const std::string& a) { return a == "-q" || a == "--quiet"; }),
+             args.end());
+  const bool help = args.size() == 1 && (args[0] == "--help" || args[0] == "-h");
+  if (args.size() != 1 || help || args[0].rfind('-', 0) == 0) {
+    std::printf(
+        "Usage: cords-summarize report OUT [-q]\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) "
+        "into OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "
+        "video failed or a shard's report is missing.\n");
+    return help ? 0 : 2;
+  }
+  std::string missing;
+  const int failed = cords::pipeline::merge_reports(args[0], &missing);
+  if (!quiet)
+    std::fprintf(stderr, "cords-summarize: wrote %s/report.json and %s/index.html (%d failed)\n", args[0].c_str(),
+                 args[0].c_str(), failed);
+  if (!missing.empty())
+    std::fprintf(stderr, "cords-summarize: warning: the report is incomplete: no report of shard(s) %s in %s\n",
+                 missing.c_str(), args[0].c_str());
+  return failed > 0 || !missing.empty() ? cords::exit_code(cords::ErrorKind::BatchFailures) : 0;
+}
+#endif
+
 int dispatch(int argc, char** argv) {
   if (argc < 2) {
     print_usage();
@@ -85,19 +112,7 @@ int dispatch(int argc, char** argv) {
   // LibTorch is loaded (libcords-torch.so) only here and for CNN features.
   if (cmd == "train") return cords::plugin::run_train_command(argc - 1, argv + 1);
 #ifdef CORDS_HAVE_VIDEO
-  if (cmd == "report") {
-    if (argc != 3 || std::string(argv[2]).rfind('-', 0) == 0) {
-      std::printf(
-          "Usage: cords-summarize report OUT\n\nMerges the reports of a batch's shards (OUT/report-shard-*.json) into "
-          "OUT/report.json and writes OUT/index.html, a gallery of every contact sheet. Exit code 6 when any "
-          "video failed.\n");
-      return argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") ? 0 : 2;
-    }
-    const int failed = cords::pipeline::merge_reports(argv[2]);
-    std::fprintf(stderr, "cords-summarize: wrote %s/report.json and %s/index.html (%d failed)\n", argv[2], argv[2],
-                 failed);
-    return failed > 0 ? cords::exit_code(cords::ErrorKind::BatchFailures) : 0;
-  }
+  if (cmd == "report") return report_command(argc, argv);
   if (cmd == "--batch-worker") return cords::cli::run_summarize_command(argc - 1, argv + 1, true);
   if (cmd == "--help-summarize") {
     char help[] = "--help";

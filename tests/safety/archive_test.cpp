@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -310,6 +311,141 @@ TEST_F(Archive, LeftoverCleanupRemovesOnlyWhatTheToolWrites) {  // B
   EXPECT_EQ(slurp(victim / "keyframes" / "holiday.jpg"), "mine");
   EXPECT_FALSE(fs::exists(victim / "sheet.jpg")) << "the tool's partial file goes";
   EXPECT_FALSE(fs::exists(victim / "keyframes" / "00-01.000_f25.jpg"));
+}
+
+// ---- H, I: names that look like protocols, playlists that name files elsewhere ----------------------------------------
+
+TEST_F(Archive, NamesThatLookLikeProtocolsAreFiles) {  // H
+  const fs::path three = testsrc("three.mp4", 3), four = testsrc("four.mp4", 4);
+  fs::copy_file(three, dir / "file:y.mp4");
+  fs::copy_file(four, dir / "y.mp4");
+  fs::copy_file(three, dir / "my:clip.mp4");
+  for (const std::string name : {"file:y.mp4", "my:clip.mp4"}) {
+    const auto r = test::run_cli_sh("cd " + q(dir) + " && " + CORDS_CLI_PATH + " '" + name + "' -o out" +
+                                    std::to_string(name.size()) + hist() + " 2>&1");
+    ASSERT_EQ(r.code, 0) << name << ": " << r.out;
+    EXPECT_DOUBLE_EQ(json_of(dir / ("out" + std::to_string(name.size())) / "summary.json")["input"]["duration"], 3.0)
+        << name << " is the 3 s file, not y.mp4 (4 s)";
+  }
+  fs::create_directories(dir / "my:out");  // an output folder named like a protocol: the clip goes there
+  const auto r = run_cli(q(three) + " -o " + q(dir / "my:out" / "s") + hist());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(fs::is_regular_file(dir / "my:out" / "s" / "summary.mp4"));
+}
+
+TEST_F(Archive, APlaylistReadsOnlyFilesInItsOwnFolder) {  // I
+  testsrc("media/b.ts", 3, "-c:v libx264 -preset ultrafast -f mpegts");
+  testsrc("pl/own.ts", 3, "-c:v libx264 -preset ultrafast -f mpegts");
+  const auto playlist = [&](const std::string& name, const std::string& segment) {
+    std::ofstream(dir / "pl" / name) << "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:3.0,\n"
+                                     << segment << "\n#EXT-X-ENDLIST\n";
+    return dir / "pl" / name;
+  };
+  for (const auto& [name, segment] : std::vector<std::pair<std::string, std::string>>{
+           {"abs.m3u8", (dir / "media" / "b.ts").string()},
+           {"dotdot.m3u8", "../media/b.ts"},
+           {"url.m3u8", "file://" + (dir / "media" / "b.ts").string()}}) {
+    const auto r = run_cli(q(playlist(name, segment)) + " -o " + q(dir / name) + hist());
+    EXPECT_EQ(r.code, 3) << name << ": " << r.out;
+    EXPECT_NE(r.out.find("playlist's own folder"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(dir / name));
+  }
+  const auto r = run_cli(q(playlist("good.m3u8", "own.ts")) + " -o " + q(dir / "good") + hist());
+  EXPECT_EQ(r.code, 0) << r.out;
+}
+
+// ---- J, K: data that select would have misread ---------------------------------------------------------------------
+
+void write_npy(const fs::path& p, int rows, int cols, const std::function<float(int, int)>& value) {
+  std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
+                  std::to_string(cols) + "), }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(h.size() & 0xff);
+  out += static_cast<char>(h.size() >> 8);
+  out += h;
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) {
+      const float v = value(i, j);
+      out.append(reinterpret_cast<const char*>(&v), 4);
+    }
+  std::ofstream(p, std::ios::binary) << out;
+}
+
+TEST_F(Archive, SimilaritiesThatOverflowOrVanishAreRefused) {  // J
+  const auto noise = [](int i, int j) { return static_cast<float>(((i * 37 + j * 11) % 17) - 8) / 8.0f; };
+  const struct {
+    std::string name, metric;
+    std::function<float(int, int)> value;
+  } cases[] = {
+      {"subnormal", "cosine", [](int, int) { return 1e-45f; }},
+      {"huge-dot", "dot", [&](int i, int j) { return noise(i, j) * 3e38f; }},
+      {"huge-euclidean", "euclidean", [&](int i, int j) { return noise(i, j) * (i % 2 ? 1e30f : 1e-30f); }},
+      {"tiny-euclidean", "euclidean", [&](int i, int j) { return noise(i, j) * 1e-30f; }},
+  };
+  for (const auto& c : cases) {
+    write_npy(dir / (c.name + ".npy"), 50, 8, c.value);
+    const auto r = run_cli("select -q --features " + q(dir / (c.name + ".npy")) + " --budget 3 --metric " + c.metric);
+    EXPECT_EQ(r.code, 2) << c.name << ": " << r.out;
+    EXPECT_NE(r.out.find("scale the features"), std::string::npos) << c.name << ": " << r.out;
+  }
+  write_npy(dir / "fine.npy", 50, 8, noise);
+  EXPECT_EQ(run_cli("select -q --features " + q(dir / "fine.npy") + " --budget 3 --metric euclidean").code, 0);
+}
+
+TEST_F(Archive, ACsvHasOneSeparatorAndSemicolonFilesMayUseDecimalCommas) {  // K
+  std::ofstream(dir / "eu.csv") << "a;b\n1,5;2,5\n3,0;0,25\n2;7\n";
+  auto r = run_cli("select -q --features " + q(dir / "eu.csv") + " --budget 1");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["input"]["d"], 2) << "1,5;2,5 is two values";
+  std::ofstream(dir / "mixed.csv") << "1,2\n3;4\n";
+  r = run_cli("select -q --features " + q(dir / "mixed.csv") + " --budget 1");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("line 2"), std::string::npos) << r.out;
+  std::ofstream(dir / "hex.csv") << "1,2\n0x1p3,4\n";
+  EXPECT_EQ(run_cli("select -q --features " + q(dir / "hex.csv") + " --budget 1").code, 3);
+}
+
+// ---- F, G, Low 4: merging shard reports ----------------------------------------------------------------------------
+
+TEST_F(Archive, ReportsAreReadFromAnyFolderAndAMissingShardIsNoticed) {  // F, G, Low 4
+  for (const char* n : {"v1", "v2", "v3", "v4"}) testsrc(std::string("b/in/") + n + ".mp4", 1);
+  for (int i = 0; i < 2; ++i) {
+    const auto r = test::run_cli_sh("cd " + q(dir / "b") + " && " + CORDS_CLI_PATH + " in -o sh --shard " +
+                                    std::to_string(i) + "/2 --features histogram --no-clip -q 2>&1");
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  // From another folder, and after the folder was copied elsewhere: every card has its sheet.
+  fs::copy(dir / "b" / "sh", dir / "moved", fs::copy_options::recursive);
+  for (const fs::path& out : {dir / "b" / "sh", dir / "moved"}) {
+    const auto r = test::run_cli_sh("cd / && " + std::string(CORDS_CLI_PATH) + " report " + q(out) + " -q 2>&1");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string html = slurp(out / "index.html");
+    EXPECT_EQ(html.find("no contact sheet"), std::string::npos) << out;
+    for (const auto& i : json_of(out / "report.json")["items"]) {
+      EXPECT_EQ(i["status"], "done");
+      EXPECT_FALSE(fs::path(i["output"].get<std::string>()).is_absolute()) << i;
+    }
+  }
+  // A shard missing: the merge says so and exits 6.
+  fs::remove(dir / "moved" / "report-shard-1-of-2.json");
+  auto r = run_cli("report " + q(dir / "moved"));
+  EXPECT_EQ(r.code, 6) << r.out;
+  EXPECT_NE(r.out.find("1/2"), std::string::npos) << r.out;
+  // A crafted shard naming a folder outside OUT, or a done video whose folder is gone.
+  std::string text = slurp(dir / "moved" / "report-shard-0-of-2.json");
+  fs::copy_file(dir / "b" / "sh" / "report-shard-1-of-2.json", dir / "moved" / "report-shard-1-of-2.json");
+  const std::string good = text;
+  const auto at = text.find("\"output\": \"") + 11;
+  text.replace(at, text.find('"', at) - at, "../../../etc");
+  std::ofstream(dir / "moved" / "report-shard-0-of-2.json") << text;
+  r = run_cli("report " + q(dir / "moved"));
+  EXPECT_EQ(r.code, 3) << r.out;
+  std::ofstream(dir / "moved" / "report-shard-0-of-2.json") << good;
+  fs::remove_all(dir / "moved" / json_of(dir / "moved" / "report-shard-0-of-2.json")["items"][0]["output"].get<std::string>());
+  r = run_cli("report " + q(dir / "moved"));
+  EXPECT_EQ(r.code, 6) << r.out;
 }
 
 }  // namespace

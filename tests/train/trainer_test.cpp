@@ -6,12 +6,15 @@
 #endif
 
 #include <torch/cuda.h>
+#include <torch/script.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "../support/error_matchers.h"
@@ -360,6 +363,61 @@ TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
   for (const auto& f : fs::directory_iterator(out / "checkpoints")) std::ofstream(f.path()) << "not a checkpoint";
   o.lr = 0.05;
   EXPECT_TRUE(fails_with(o, ErrorKind::InputUnreadable, "delete it")) << "read a broken checkpoint";
+}
+
+// A checkpoint that passes the type checks but holds what no run writes (the reliability review of 2026-12-07, L):
+// a short RNG state (read past its end before), NaN weights or model, NaN times, an epoch list that disagrees with
+// next_epoch, out-of-range counts. Each is refused with the field's name, never resumed into a wrong result.
+TEST(Trainer, ResumeRefusesImplausibleCheckpoints) {
+  const fs::path data = blobs_dataset("resume-crafted"), out = temp_dir("resume-crafted-out");
+  struct Stop {};
+  TrainOptions o = base(data, out);
+  o.strategy = "random-online";
+  o.epochs = 5;
+  EXPECT_THROW(run_training(o,
+                            [](int done, int, const std::string&) {
+                              if (done == 2) throw Stop{};
+                            }),
+               Stop);
+  fs::path ck;
+  for (const auto& f : fs::directory_iterator(out / "checkpoints")) ck = f.path();
+  ASSERT_FALSE(ck.empty());
+  const fs::path good = out / "good.pt";
+  fs::copy_file(ck, good);
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  // Each a field and its new value, made from the stored one (same size and type: only the values are wrong).
+  const auto filled = [nan](double v) {
+    return [v, nan](const c10::IValue& old) { return c10::IValue(old.toTensor().clone().fill_(v)); };
+  };
+  const auto constant = [](c10::IValue v) { return [v](const c10::IValue&) { return v; }; };
+  const std::vector<std::pair<std::string, std::function<c10::IValue(const c10::IValue&)>>> changes = {
+      {"rngs", constant(at::zeros({2}, at::kLong))},
+      {"subset_weights", filled(nan)},
+      {"subset_weights", filled(-1e30)},
+      {"times", filled(nan)},
+      {"model_0", filled(nan)},
+      {"epochs", constant(c10::IValue(std::string("[]")))},
+      {"next_epoch", constant(c10::IValue(std::int64_t{4}))},
+      {"covered", filled(77)},
+      {"selections", constant(c10::IValue(std::int64_t{-1000000}))},
+      {"steps", constant(c10::IValue(std::int64_t{-4}))},
+  };
+  o.resume = true;
+  for (const auto& [key, change] : changes) {
+    torch::jit::Module m = torch::jit::load(good.string());
+    m.setattr(key, change(m.attr(key)));
+    m.save(ck.string());
+    try {
+      run_training(o);
+      ADD_FAILURE() << key << ": resumed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InputUnreadable) << key << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("malformed"), std::string::npos) << key << ": " << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line: " << e.what();
+    }
+  }
+  fs::copy_file(good, ck, fs::copy_options::overwrite_existing);
+  EXPECT_NO_THROW(run_training(o)) << "the untouched checkpoint resumes";
 }
 
 // The trainer on CUDA (gpu label; skipped without a device) against the same run on the CPU (the oracle): same

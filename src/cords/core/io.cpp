@@ -271,28 +271,66 @@ std::vector<double> read_npy_vector(const std::string& path) {
 
 // ---- CSV ------------------------------------------------------------------------------------------------
 
-// Splits a line on commas, semicolons, tabs or spaces; returns false if any field is not a number.
-// A field may be quoted ("0.5"), as spreadsheets write them.
-bool parse_numbers(const std::string& line, std::vector<double>& out) {
+// The file's one separator, from its first data line (outside quotes): a semicolon if there is one (then commas are
+// decimal commas: "1,5;2,5"), else a tab, else a comma; a space when there is none (columns separated by blanks).
+char csv_separator(const std::string& line) {
+  bool quoted = false;
+  std::string seen;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == ',' || c == ';' || c == '\t')) seen += c;
+  }
+  for (char sep : {';', '\t', ','})
+    if (seen.find(sep) != std::string::npos) return sep;
+  return ' ';
+}
+
+// One field as a number: blanks around it and quotes ("0.5", as spreadsheets write them) removed; with ';' as the
+// separator a decimal comma is read as a point (1,5 = 1.5: what Excel writes in many European locales). Decimal
+// notation only (digits, sign, point, exponent; inf and nan, which the callers refuse with their position): no hex.
+bool parse_field(std::string f, char sep, double& v) {
+  const auto first = f.find_first_not_of(" \t\r"), last = f.find_last_not_of(" \t\r");
+  if (first == std::string::npos) return false;
+  f = f.substr(first, last - first + 1);
+  if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
+  if (sep == ';')
+    for (char& c : f)
+      if (c == ',') c = '.';
+  if (f.empty() || f.find_first_of("xXpP") != std::string::npos) return false;
+  char* end = nullptr;
+  errno = 0;
+  v = std::strtod(f.c_str(), &end);
+  return end == f.c_str() + f.size();
+}
+
+// Splits a line on the file's separator; false if any field is not a number (`why` says which, and whether the line
+// uses another separator).
+bool parse_numbers(const std::string& line, char sep, std::vector<double>& out, std::string& why) {
   out.clear();
-  const char* p = line.c_str();
-  const auto separator = [](char c) { return c == ' ' || c == '\t' || c == ',' || c == ';' || c == '\r'; };
-  while (*p) {
-    while (separator(*p)) ++p;
-    if (!*p) break;
-    const bool quoted = *p == '"';
-    if (quoted) ++p;
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(p, &end);
-    if (end == p) return false;
-    if (quoted) {
-      if (*end != '"') return false;
-      ++end;
+  std::size_t at = 0;
+  while (at <= line.size()) {
+    std::size_t next;
+    if (sep == ' ') {
+      at = line.find_first_not_of(" \t\r", at);
+      if (at == std::string::npos) break;
+      next = line.find_first_of(" \t\r", at);
+    } else {
+      next = line.find(sep, at);
     }
-    if (*end && !separator(*end)) return false;
+    if (next == std::string::npos) next = line.size();
+    const std::string field = line.substr(at, next - at);
+    double v = 0;
+    if (!parse_field(field, sep, v)) {
+      for (char other : std::string(",;\t"))
+        if (other != sep && !(sep == ';' && other == ',') && field.find(other) != std::string::npos)
+          return why = std::string("it uses '") + (other == '\t' ? "\\t" : std::string(1, other)) +
+                       "' although the file's separator is '" + (sep == '\t' ? "\\t" : std::string(1, sep)) +
+                       "' (one separator per file)",
+                 false;
+      return why = "'" + field + "' is not a number", false;
+    }
     out.push_back(v);
-    p = end;
+    at = next + 1;
   }
   return true;
 }
@@ -311,18 +349,21 @@ CsvTable read_csv(const std::string& path) {
   std::vector<double> fields;
   std::size_t lineno = 0;
   bool first = true;
+  char sep = 0;  // fixed by the first data line
+  std::string why;
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark (Excel)
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (!parse_numbers(line, fields)) {
+    const char line_sep = sep ? sep : csv_separator(line);
+    if (!parse_numbers(line, line_sep, fields, why)) {
       if (first) {  // header row
         first = false;
         continue;
       }
-      throw input_unreadable("malformed CSV '" + path + "' at line " + std::to_string(lineno) +
-                             ": a field is not a number");
+      throw input_unreadable("malformed CSV '" + path + "' at line " + std::to_string(lineno) + ": " + why);
     }
+    sep = line_sep;
     first = false;
     if (t.rows == 0) t.cols = static_cast<Index>(fields.size());
     if (static_cast<Index>(fields.size()) != t.cols)

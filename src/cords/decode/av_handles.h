@@ -8,7 +8,10 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -16,7 +19,7 @@ extern "C" {
 namespace cords::av {
 
 struct InputClose {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
+  void operator()(AVFormatContext* c) const;  ///< (with the playlist jail open_input_file gave it, if any)
 };
 struct OutputFree {
   void operator()(AVFormatContext* c) const {
@@ -56,15 +59,63 @@ inline std::string error_string(int err) {
   return buf;
 }
 
-/// Opens a local media file for reading, as every part of the tool does (decoder, clip copier), under the input
-/// rules of docs/cli.md: the file protocol only (never the network), and demuxers that open other files named
-/// inside the input (HLS and concat playlists, DASH and IMF manifests, scripts) only for an input named as a playlist
-/// (.m3u8, .m3u): a file named .mp4 that is really a playlist would otherwise publish whatever local video it names.
-/// Returns avformat_open_input's result.
-inline int open_input_file(const std::string& path, AVFormatContext** ctx) {
+/// Whether `path` is named as a playlist (.m3u8, .m3u): only those are read by demuxers that open other files.
+inline bool playlist_name(const std::string& path) {
   std::string ext = path.size() >= 5 ? path.substr(path.size() - 5) : path;
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool playlist = ext == ".m3u8" || (ext.size() >= 4 && ext.compare(ext.size() - 4, 4, ".m3u") == 0);
+  return ext == ".m3u8" || (ext.size() >= 4 && ext.compare(ext.size() - 4, 4, ".m3u") == 0);
+}
+
+namespace detail {
+// A playlist's reads (its segments, keys, nested playlists) stay in its own folder: io_open refuses any other file
+// (absolute, "../", file:// elsewhere, links out of it) and any protocol but files and data: URIs. The jail is the
+// context's `opaque`, owned by the context once it is open (InputClose deletes it).
+struct PlaylistJail {
+  std::string folder;  // canonical, with a trailing '/'
+  std::string refused;  // the first URL refused, for the error message
+  int (*default_open)(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) = nullptr;
+};
+
+inline int jailed_open(AVFormatContext* s, AVIOContext** pb, const char* url, int flags, AVDictionary** options) {
+  auto* jail = static_cast<PlaylistJail*>(s->opaque);
+  std::string u = url ? url : "";
+  const bool data = u.rfind("data:", 0) == 0;
+  for (const char* prefix : {"crypto+", "crypto:"})
+    if (u.rfind(prefix, 0) == 0) u = u.substr(std::strlen(prefix));
+  if (u.rfind("file://", 0) == 0)
+    u = u.substr(7);
+  else if (u.rfind("file:", 0) == 0)
+    u = u.substr(5);
+  bool inside = data;
+  if (!data && u.find("://") == std::string::npos) {
+    char* real = realpath(u.c_str(), nullptr);  // a segment that does not exist is refused by the open anyway
+    const std::string r = real ? real : "";
+    std::free(real);
+    inside = !r.empty() && r.compare(0, jail->folder.size(), jail->folder) == 0;
+  }
+  if (!inside) {
+    if (jail->refused.empty()) jail->refused = url ? url : "";
+    return AVERROR(EPERM);
+  }
+  return jail->default_open(s, pb, url, flags, options);
+}
+}  // namespace detail
+
+inline void InputClose::operator()(AVFormatContext* c) const {
+  auto* jail = c && c->io_open == detail::jailed_open ? static_cast<detail::PlaylistJail*>(c->opaque) : nullptr;
+  avformat_close_input(&c);
+  delete jail;
+}
+
+/// Opens a local media file for reading, as every part of the tool does (decoder, clip copier), under the input
+/// rules of docs/cli.md: the file protocol only (never the network), the path given to FFmpeg as `file:` + path (a
+/// name such as `my:clip.mp4` is a file, not a protocol), and demuxers that open other files named inside the input
+/// (HLS and concat playlists, DASH and IMF manifests, scripts) only for an input named as a playlist (.m3u8, .m3u),
+/// whose reads stay inside the playlist's own folder: a file named .mp4 that is really a playlist, or a playlist
+/// naming files elsewhere, would otherwise publish whatever local video it names. Returns avformat_open_input's
+/// result; `refused` (optional) gets the first file a playlist named outside its folder.
+inline int open_input_file(const std::string& path, AVFormatContext** ctx, std::string* refused = nullptr) {
+  const bool playlist = playlist_name(path);
   static const char* const kIndirect[] = {"hls", "applehttp", "concat",      "dash",
                                           "imf", "avisynth",  "vapoursynth", "lavfi"};
   std::string allowed;
@@ -79,8 +130,26 @@ inline int open_input_file(const std::string& path, AVFormatContext** ctx) {
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "protocol_whitelist", playlist ? "file,crypto,data" : "file", 0);
   av_dict_set(&opts, "format_whitelist", allowed.c_str(), 0);
-  const int r = avformat_open_input(ctx, path.c_str(), nullptr, &opts);
+  // The jail lives as long as the context (reads of later segments go through it): kept in a registry keyed by the
+  // context, freed by close_jail (av::Input's deleter).
+  std::unique_ptr<detail::PlaylistJail> jail;
+  if (playlist) {
+    *ctx = avformat_alloc_context();
+    if (!*ctx) return AVERROR(ENOMEM);
+    jail = std::make_unique<detail::PlaylistJail>();
+    char* real = realpath(path.c_str(), nullptr);
+    std::string folder = real ? real : path;
+    std::free(real);
+    folder = folder.substr(0, folder.rfind('/') + 1);
+    jail->folder = folder;
+    jail->default_open = (*ctx)->io_open;
+    (*ctx)->opaque = jail.get();
+    (*ctx)->io_open = detail::jailed_open;
+  }
+  const int r = avformat_open_input(ctx, ("file:" + path).c_str(), nullptr, &opts);
   av_dict_free(&opts);
+  if (jail && refused) *refused = jail->refused;
+  if (r >= 0 && jail) jail.release();  // owned by the context from here: freed by InputClose
   return r;
 }
 

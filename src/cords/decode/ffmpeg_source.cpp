@@ -125,8 +125,10 @@ std::string open_failure(const std::string& path, int err) {
     head[n] = 0;
     if (n >= 8 && std::memcmp(head + 4, "ftyp", 4) == 0)
       return "an MP4/MOV file without its index (moov): truncated, or still being written";
-    if (std::strncmp(head, "#EXTM3U", 7) == 0 || std::strncmp(head, "ffconcat", 8) == 0)
+    const bool listed = std::strncmp(head, "#EXTM3U", 7) == 0 || std::strncmp(head, "ffconcat", 8) == 0;
+    if (listed && !av::playlist_name(path))
       return "it is a playlist naming other files; only inputs named .m3u8 are read as playlists";
+    if (listed) return "a playlist whose segments cannot be read (" + av::error_string(err) + ")";
   }
   return "not a recognised media file (" + av::error_string(err) + ")";
 }
@@ -316,7 +318,12 @@ struct FFmpegSource::Impl {
     if (!frame || !pkt) throw std::bad_alloc();
 
     AVFormatContext* raw = nullptr;
-    int r = av::open_input_file(path, &raw);
+    std::string refused;
+    int r = av::open_input_file(path, &raw, &refused);
+    if (r < 0 && !refused.empty())
+      unreadable(path, "the playlist names '" + refused +
+                           "', which is not a file in the playlist's own folder (or below it): a playlist may name only "
+                           "those");
     if (r < 0) unreadable(path, open_failure(path, r));
     fmt.reset(raw);
     r = av::probe_streams(fmt.get());

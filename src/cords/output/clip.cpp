@@ -38,7 +38,8 @@ struct ClipFile {
         (fp.parent_path() / ("." + fp.stem().string() + ".tmp-" + std::to_string(::getpid()) + fp.extension().string()))
             .string();
     AVFormatContext* raw = nullptr;
-    if (avformat_alloc_output_context2(&raw, nullptr, nullptr, temp.c_str()) < 0 || !raw)
+    // ("file:" first: a folder named like a protocol, "my:clips/", is still a folder)
+    if (avformat_alloc_output_context2(&raw, nullptr, nullptr, ("file:" + temp).c_str()) < 0 || !raw)
       fail("unknown container for its extension (use .mp4 or .mkv)");
     oc.reset(raw);
   }
@@ -55,7 +56,7 @@ struct ClipFile {
     throw output_unwritable("cannot write the summary clip '" + path + "': " + why);
   }
   void create() {
-    if (avio_open(&oc->pb, temp.c_str(), AVIO_FLAG_WRITE) < 0) fail("cannot create the file");
+    if (avio_open(&oc->pb, ("file:" + temp).c_str(), AVIO_FLAG_WRITE) < 0) fail("cannot create the file");
   }
   void write(AVPacket* pkt) {
     if (av_interleaved_write_frame(oc.get(), pkt) < 0) fail("writing failed (disk full?)");

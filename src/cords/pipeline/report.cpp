@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "cords/core/atomic_file.h"
@@ -67,20 +70,54 @@ int rank(ItemStatus status) {
 
 }  // namespace
 
-std::vector<BatchItem> read_reports(const std::string& out_dir) {
+namespace {
+
+// An item's summary folder as the report stores it: relative to OUT ("a/b/clip.summary"), so that OUT can be moved
+// and `report` run from anywhere. Reports of earlier versions stored it as the batch saw it (absolute, or relative to
+// the batch's working folder); an absolute one inside OUT is still taken. Anything else (absolute elsewhere, "..",
+// empty) is not a folder of this batch: std::nullopt.
+std::optional<fs::path> output_in_out(const std::string& output, const fs::path& out_abs) {
+  fs::path p(output);
+  if (p.empty()) return std::nullopt;
+  if (p.is_absolute()) {
+    p = p.lexically_normal().lexically_relative(out_abs);
+    if (p.empty()) return std::nullopt;
+  }
+  for (const auto& part : p)
+    if (part == ".." || part.empty() || part.is_absolute()) return std::nullopt;
+  return p.lexically_normal();
+}
+
+// "report-shard-I-of-N.json" -> {I, N}; {-1, -1} for another name.
+std::pair<int, int> shard_of(const std::string& name) {
+  int i = -1, n = -1;
+  char tail[8] = {0};
+  if (std::sscanf(name.c_str(), "report-shard-%d-of-%d%7s", &i, &n, tail) != 3 || std::string(tail) != ".json")
+    return {-1, -1};
+  return {i, n};
+}
+
+}  // namespace
+
+std::vector<BatchItem> read_reports(const std::string& out_dir, std::string* missing_shards) {
   std::map<std::string, BatchItem> merged;
   int reports = 0;
   std::error_code ec;
+  const fs::path out_abs = fs::absolute(out_dir).lexically_normal();
   std::vector<fs::path> files;
+  std::map<int, std::set<int>> shards;  // N -> the indices present
   for (const auto& e : fs::directory_iterator(out_dir, ec)) {
     const std::string n = e.path().filename().string();
-    if (n == "report.json" || (n.rfind("report-shard-", 0) == 0 && e.path().extension() == ".json"))
-      files.push_back(e.path());
+    const auto [index, count] = shard_of(n);
+    if (n == "report.json" || index >= 0) files.push_back(e.path());
+    if (index >= 0) shards[count].insert(index);
   }
   if (ec) throw input_unreadable("cannot read '" + out_dir + "': " + ec.message());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::error_code size_ec;
+    if (fs::symlink_status(f, size_ec).type() != fs::file_type::regular)
+      throw input_unreadable("cannot read report '" + f.string() + "': not a regular file");
     if (fs::file_size(f, size_ec) > (std::uintmax_t{1} << 30))
       throw input_unreadable("cannot read report '" + f.string() + "': larger than 1 GiB");
     std::ifstream in(f, std::ios::binary);
@@ -88,13 +125,33 @@ std::vector<BatchItem> read_reports(const std::string& out_dir) {
     text << in.rdbuf();
     ++reports;
     for (BatchItem& i : parse_report(text.str(), f.string())) {
+      const auto rel = output_in_out(i.output, out_abs);
+      if (!rel)
+        throw input_unreadable("malformed report '" + f.string() + "': the output of '" + i.relative + "' ('" +
+                               i.output + "') is not a folder inside '" + out_dir + "'");
+      i.output = (fs::path(out_dir) / *rel).string();
       auto found = merged.find(i.relative);
       if (found == merged.end() || rank(i.status) > rank(found->second.status)) merged[i.relative] = i;
     }
   }
   if (reports == 0) throw input_unreadable("no batch report (report.json or report-shard-*.json) in '" + out_dir + "'");
+  // Shards: every one of 0..N-1 of one N, or the merge is incomplete (a shard still running, or lost).
+  std::string missing;
+  for (const auto& [count, have] : shards)
+    for (int i = 0; i < std::max(count, *have.rbegin() + 1); ++i)
+      if (!have.count(i) || i >= count || shards.size() > 1)
+        missing += (missing.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(count);
+  if (missing_shards) *missing_shards = missing;
   std::vector<BatchItem> out;
-  for (auto& [rel, i] : merged) out.push_back(i);
+  for (auto& [rel, i] : merged) {
+    // A summary a report calls complete must be there: a report can outlive the folders it lists.
+    if (complete(i.status) && !fs::is_directory(i.output, ec)) {
+      i.status = ItemStatus::Failed;
+      i.exit_code = exit_code(ErrorKind::InputUnreadable);
+      i.error = "its report says it was summarized, but '" + i.output + "' is not there";
+    }
+    out.push_back(i);
+  }
   return out;
 }
 
@@ -174,9 +231,11 @@ void write_report(const std::string& path, const std::string& out_dir, const std
                   double seconds) {
   nlohmann::json list = nlohmann::json::array();
   int failed = 0;
+  const fs::path out_abs = fs::absolute(out_dir).lexically_normal();
   for (const auto& i : items) {
+    const std::string output = fs::absolute(i.output).lexically_normal().lexically_relative(out_abs).string();
     nlohmann::json e = {
-        {"input", i.input},       {"relative", i.relative},   {"output", i.output},   {"status", to_string(i.status)},
+        {"input", i.input},       {"relative", i.relative},   {"output", output},     {"status", to_string(i.status)},
         {"duration", i.duration}, {"keyframes", i.keyframes}, {"seconds", i.seconds}, {"warnings", i.warnings}};
     if (i.status == ItemStatus::Failed) {
       e["error"] = i.error;
@@ -193,8 +252,8 @@ void write_report(const std::string& path, const std::string& out_dir, const std
   write_file_atomic(path, json_text(j));
 }
 
-int merge_reports(const std::string& out_dir) {
-  const std::vector<BatchItem> items = read_reports(out_dir);
+int merge_reports(const std::string& out_dir, std::string* missing_shards) {
+  const std::vector<BatchItem> items = read_reports(out_dir, missing_shards);
   double seconds = 0;
   for (const auto& i : items) seconds += i.seconds;
   write_report((fs::path(out_dir) / "report.json").string(), out_dir, items, Shard{0, 0}, seconds);

@@ -70,11 +70,17 @@ constexpr Index kTile = 64;
 // Applies v -> tr(i, j, v) to the lower triangle of c (n x n, as left by syrk_lower), mirrors it into the upper
 // triangle, and returns min and max of the result. Tiled so that both the row-wise transform and the
 // transposed copy stay in cache; tr is a template parameter so the inner loops vectorise.
+struct Range {
+  float lo, hi;
+  bool finite;  ///< no NaN or infinity (min and max do not see a NaN)
+};
+
 template <class Tr>
-std::pair<float, float> transform_and_mirror(float* c, Index n, Tr tr) {
+Range transform_and_mirror(float* c, Index n, Tr tr) {
   const Index nt = (n + kTile - 1) / kTile;
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-#pragma omp parallel for schedule(dynamic) reduction(min : lo) reduction(max : hi)
+  bool finite = true;
+#pragma omp parallel for schedule(dynamic) reduction(min : lo) reduction(max : hi) reduction(&& : finite)
   for (Index bi = 0; bi < nt; ++bi) {
     const Index i0 = bi * kTile, i1 = std::min(n, i0 + kTile);
     for (Index bj = 0; bj <= bi; ++bj) {
@@ -87,6 +93,7 @@ std::pair<float, float> transform_and_mirror(float* c, Index n, Tr tr) {
           ri[j] = v;
           lo = std::min(lo, v);
           hi = std::max(hi, v);
+          finite = finite && std::isfinite(v);
         }
       }
       for (Index j = j0; j < j1; ++j) {  // upper triangle: c[j][i] = c[i][j] for i > j
@@ -95,7 +102,7 @@ std::pair<float, float> transform_and_mirror(float* c, Index n, Tr tr) {
       }
     }
   }
-  return {lo, hi};
+  return {lo, hi, finite};
 }
 
 }  // namespace
@@ -132,6 +139,28 @@ DenseKernel precomputed_kernel(MatrixView x, bool rectangular_ok) {
                                  ", " + std::to_string(i) + ") = " + std::to_string(x(j, i)));
   }
   return DenseKernel(std::move(s), Metric::Precomputed);
+}
+
+// Whether every row of x equals the first (then a constant similarity is right).
+bool rows_identical(MatrixView x) {
+  for (Index i = 1; i < x.rows; ++i)
+    if (!std::equal(x.row(i), x.row(i) + x.cols, x.row(0))) return false;
+  return true;
+}
+
+// The similarities of features that are all finite can still overflow (1e20 and beyond: squared distances and dot
+// products past float's range) or vanish (1e-30 and below: every distance 0): a kernel of NaN, infinities or one
+// constant value for rows that differ would select nonsense with exit 0. Refused, naming the fix.
+void check_similarities(Range r, MatrixView x, Metric metric) {
+  const std::string fix = "; scale the features (e.g. to unit variance) and select again";
+  if (!r.finite)
+    throw invalid_argument(std::string("the ") + to_string(metric) +
+                           " similarities of these features overflow float (values of about 1e19 or more, or rows "
+                           "of length near 0)" + fix);
+  if (r.lo == r.hi && x.rows > 1 && metric != Metric::Dot && !rows_identical(x))
+    throw invalid_argument(std::string("the ") + to_string(metric) +
+                           " similarities of these features are all equal although the rows differ: their "
+                           "differences vanish in float (values of about 1e-19 or less)" + fix);
 }
 
 void check_kernel_inputs(MatrixView x, const KernelOptions& opts) {
@@ -189,7 +218,16 @@ DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& o
       for (std::size_t t = 0; t < total; ++t) c[t] = std::exp(-c[t] * scale);
     }
   }
-  return DenseKernel(std::move(s), opts.metric);
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+  bool finite = true;
+#pragma omp parallel for reduction(min : lo) reduction(max : hi) reduction(&& : finite)
+  for (std::size_t t = 0; t < total; ++t) {
+    lo = std::min(lo, c[t]);
+    hi = std::max(hi, c[t]);
+    finite = finite && std::isfinite(c[t]);
+  }
+  check_similarities({lo, hi, finite}, x, opts.metric);
+  return DenseKernel(std::move(s), opts.metric, lo, hi);
 }
 
 DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rectangular_ok) {
@@ -214,7 +252,7 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rect
   const float* sq = sqnorm.data();
   auto d2 = [sq](Index i, Index j, float g) { return std::max(0.0f, sq[i] + sq[j] - 2.0f * g); };
 
-  std::pair<float, float> range;
+  Range range{0, 0, true};
   switch (opts.metric) {
     case Metric::Cosine:
       range = transform_and_mirror(c, n, [](Index, Index, float g) { return 0.5f + 0.5f * g; });
@@ -233,17 +271,18 @@ DenseKernel make_dense_kernel(MatrixView x, const KernelOptions& opts, bool rect
       // Distances first (their max is the shift), then s = max d2 - d2 in one more pass.
       const auto dr =
           transform_and_mirror(c, n, [&](Index i, Index j, float g) { return i == j ? 0.0f : d2(i, j, g); });
-      const float max_d2 = dr.second;
+      const float max_d2 = dr.hi;
       const std::size_t total = s.size();
 #pragma omp parallel for schedule(static)
       for (std::size_t t = 0; t < total; ++t) c[t] = max_d2 - c[t];
-      range = {max_d2 - dr.second, max_d2 - dr.first};
+      range = {max_d2 - dr.hi, max_d2 - dr.lo, dr.finite};
       break;
     }
     case Metric::Precomputed:
       break;  // returned above
   }
-  return DenseKernel(std::move(s), opts.metric, range.first, range.second);
+  check_similarities(range, x, opts.metric);
+  return DenseKernel(std::move(s), opts.metric, range.lo, range.hi);
 }
 
 }  // namespace cords::select

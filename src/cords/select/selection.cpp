@@ -77,8 +77,17 @@ namespace {
 
 Selection optimize(SetFunction& f, const Optimizer& opt, const SelectionConfig& cfg, Index k,
                    const std::vector<double>* costs, double cost_budget) {
-  if (costs) return cost_aware_greedy(f, *costs, cost_budget, k, cfg.greedy);
-  return opt.maximize(f, k, cfg.greedy);
+  Selection s = costs ? cost_aware_greedy(f, *costs, cost_budget, k, cfg.greedy) : opt.maximize(f, k, cfg.greedy);
+  // Finite features can still give similarities that overflow or vanish in float (all values 1e-45 under cosine,
+  // 1e30 under euclidean): a selection scored by NaN means nothing, so it is refused rather than written.
+  bool finite = std::isfinite(s.objective);
+  for (double g : s.gains) finite = finite && std::isfinite(g);
+  if (!finite)
+    throw invalid_argument(std::string("the ") + f.name() +
+                           " values of these features are not finite numbers: their similarities overflow or "
+                           "underflow float (values near 1e-38 or 1e19 and beyond); scale the features (e.g. to unit "
+                           "variance) and select again");
+  return s;
 }
 
 // Per group: the budget apportioned to the groups by size, each group's rows selected on their own kernel; the

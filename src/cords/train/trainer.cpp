@@ -225,6 +225,7 @@ class Run {
   json fingerprint(const std::string& model_name) const;
   void save_checkpoint(const LoopState& st) const;
   bool load_checkpoint(LoopState& st);
+  std::string implausible(const LoopState& st, const std::vector<at::Tensor>& model) const;
   std::optional<RunSummary> completed_run(const std::string& label) const;
 
   // InfoBatch: each example's loss when it was last trained (1 before: nothing is below the mean in epoch 1). On
@@ -562,6 +563,8 @@ at::Tensor rng_tensor(const Rng& a, const Rng& b) {
 }
 
 void restore_rng(const at::Tensor& t, Rng& a, Rng& b) {
+  if (t.scalar_type() != at::kLong || t.numel() != 8)
+    throw std::runtime_error("rngs is not 8 64-bit integers");  // (a shorter one was read past its end)
   const at::Tensor c = t.to(at::kCPU).contiguous();
   const std::int64_t* p = c.data_ptr<std::int64_t>();
   for (Rng* r : {&a, &b}) {
@@ -638,6 +641,36 @@ std::optional<RunSummary> Run::completed_run(const std::string& label) const {
   return r;
 }
 
+// LibTorch's messages carry a trace on further lines: the first line, at most 200 characters.
+static std::string first_line(const std::string& s) {
+  return s.substr(0, std::min<std::size_t>(200, s.find('\n')));
+}
+
+// What a checkpoint that passed the type checks may still hold that no run writes: "" when nothing, else the first
+// implausible field. (A NaN model or weights, times or counts that no run reaches, an epoch list that disagrees with
+// next_epoch: a damaged or hand-made file would otherwise resume into a wrong result with exit 0.)
+std::string Run::implausible(const LoopState& st, const std::vector<at::Tensor>& model) const {
+  for (std::size_t i = 0; i < model.size(); ++i)
+    if (model[i].is_floating_point() && !torch::isfinite(model[i]).all().item<bool>())
+      return "model_" + std::to_string(i) + " holds NaN or infinite values";
+  for (float w : st.current.weights)
+    if (!std::isfinite(w) || w < 0) return "subset_weights holds a negative, NaN or infinite weight";
+  for (double t : {st.train_time, st.selection_time, st.val.loss, st.test.loss})
+    if (!std::isfinite(t) || t < 0) return "times holds a negative, NaN or infinite value";
+  for (double acc : {st.val.accuracy, st.test.accuracy})
+    if (!(acc >= 0 && acc <= 1)) return "times holds an accuracy outside [0, 1]";
+  for (char c : st.covered)
+    if (c != 0 && c != 1) return "covered holds values other than 0 and 1";
+  if (!st.epochs.is_array() || st.epochs.size() != static_cast<std::size_t>(st.next_epoch))
+    return "epochs does not list the " + std::to_string(st.next_epoch) + " epochs before next_epoch";
+  for (const auto& e : st.epochs)
+    if (!e.is_object()) return "epochs holds an entry that is not an epoch's record";
+  if (st.selections < 0 || st.selections > st.next_epoch) return "selections out of range";
+  if (steps_ < 0) return "steps out of range";
+  if (static_cast<std::int64_t>(model_->dropout_calls()) < 0) return "dropout_calls out of range";
+  return "";
+}
+
 // --resume: continues from the checkpoint when there is one (false: none, the run starts at epoch 1). Throws
 // InvalidArgument when it was written with other options, InputUnreadable when it cannot be read.
 // One piece: it reads every field in the order save_checkpoint writes them, each checked.
@@ -656,8 +689,7 @@ bool Run::load_checkpoint(LoopState& st) {
     a.read("fingerprint", v);
   } catch (const std::exception& e) {
     throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" +
-                                                std::string(e.what()).substr(0, 200) +
-                                                "); delete it to start the run over");
+                                                first_line(e.what()) + "); delete it to start the run over");
   }
   const json saved = json::parse(v.toStringRef(), nullptr, false);
   for (const auto& [key, value] : fingerprint_.items())
@@ -748,8 +780,10 @@ bool Run::load_checkpoint(LoopState& st) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    malformed(std::string(e.what()).substr(0, 200));
+    malformed(first_line(e.what()));
   }
+  const std::string bad = implausible(st, model_->state_tensors());
+  if (!bad.empty()) malformed(bad);
   return true;
 }
 
