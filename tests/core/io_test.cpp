@@ -126,11 +126,23 @@ TEST_F(IoTest, NonFiniteValuesAreRejectedWithTheirPosition) {
 }
 
 TEST_F(IoTest, CsvWithHeaderAndSeparators) {
-  write("a.csv", "x,y,z\n1,2,3\n\n4;5;6\r\n7 8\t9\n");
-  Matrix m = read_matrix(path("a.csv"));
-  ASSERT_EQ(m.rows(), 3);
-  ASSERT_EQ(m.cols(), 3);
-  EXPECT_EQ(m(2, 2), 9.0f);
+  // One separator per file, each kind on its own (blanks: spaces and tabs alike); CRLF and empty lines pass.
+  for (const std::string text : {"x,y,z\n1,2,3\n\n4,5,6\r\n7, 8 ,9\n", "x;y;z\n1;2;3\n4;5;6\r\n7;8;9\n",
+                                 "1\t2\t3\n4\t5\t6\n7\t8\t9\n", "x y z\n1 2 3\n4  5 6\n7 8\t9\n"}) {
+    write("a.csv", text);
+    Matrix m = read_matrix(path("a.csv"));
+    ASSERT_EQ(m.rows(), 3) << text;
+    ASSERT_EQ(m.cols(), 3) << text;
+    EXPECT_EQ(m(2, 2), 9.0f) << text;
+  }
+  // A line with another separator is an error (it was read as more columns: the reliability review's K), and a
+  // semicolon file's commas are decimal commas.
+  write("mixed.csv", "x,y,z\n1,2,3\n4;5;6\n");
+  EXPECT_EQ(kind_of([&] { read_matrix(path("mixed.csv")); }), ErrorKind::InputUnreadable);
+  write("eu.csv", "1,5;2,25\n");
+  Matrix eu = read_matrix(path("eu.csv"));
+  ASSERT_EQ(eu.cols(), 2);
+  EXPECT_EQ(eu(0, 1), 2.25f);
   write("ragged.csv", "1,2,3\n4,5\n");
   try {
     read_matrix(path("ragged.csv"));

@@ -266,7 +266,7 @@ TEST_F(Safety, BatchSummarizesALinkOutsideTheInputIntoOutAndTouchesNothingThere)
   EXPECT_TRUE(fs::exists(dir / "out" / "innocent.summary" / "summary.json"));
   const auto rep = json_of(dir / "out" / "report.json");
   ASSERT_EQ(rep["items"].size(), 1u);
-  EXPECT_EQ(rep["items"][0]["output"], (dir / "out" / "innocent.summary").string());
+  EXPECT_EQ(rep["items"][0]["output"], "innocent.summary");  // relative to OUT (F of the 2026-12-07 review)
 }
 
 TEST_F(Safety, BatchVideosSharingAStemOrALinkAndItsTargetAllGetSummaries) {  // M1, B-8, L8, B-6
