@@ -11,7 +11,9 @@ ValueError (bad arguments or data), OSError (unreadable input), MemoryError, or 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 from typing import Any, Iterator, Mapping, Optional, Sequence
@@ -106,6 +108,20 @@ def select(x: Any, budget: Optional[int] = None, fraction: Optional[float] = Non
                                  ("epsilon", epsilon)) if v is not None}
     if budget is not None and (isinstance(budget, bool) or int(budget) != budget):
         raise ValueError(f"budget must be an integer, got {budget!r}")
+    # The CLI's checks, with the keyword's name (a Python user never reads "--knn").
+    for name, value in (("threads", threads), ("knn", knn)):
+        if value is not None and (isinstance(value, bool) or int(value) != value or value < 0):
+            raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if not math.isfinite(float(cost_budget)):
+        raise ValueError(f"cost_budget must be a finite number, got {cost_budget!r}")
+    for name, value in kwargs.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if groups is not None:
+        groups = list(groups)
+        for i, g in enumerate(groups):
+            if isinstance(g, bool) or int(g) != g:
+                raise ValueError(f"groups[{i}] = {g!r} is not an integer label")
     raw = _cords.select(a, None if budget is None else int(budget), None if fraction is None else float(fraction),
                         function, metric, optimizer,
                         None if groups is None else [int(g) for g in groups],
@@ -188,20 +204,28 @@ def summarize(path: str, output: Optional[str] = None, **options: Any) -> dict:
     tuple repeats the option. The executable runs in a process of its own (the video pipeline, FFmpeg and LibTorch
     are not loaded into Python); errors raise SummarizeError with its exit code.
     """
+    if os.path.isdir(path):
+        raise ValueError(f"summarize() takes one video file; {os.fspath(path)!r} is a folder (batch mode is the CLI's: "
+                         "cords-summarize DIR -o OUT)")
     args = [_executable(), os.fspath(path)]
     if output is not None:
         args += ["-o", os.fspath(output)]
     for key, value in options.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", key) or key in ("help", "json", "quiet", "q", "o", "output"):
+            raise ValueError(f"summarize() has no option {key!r}")
         flag = "--" + key.replace("_", "-")
+        if hasattr(value, "dtype") and getattr(value, "shape", None) == () and value.dtype == bool:
+            value = bool(value)  # numpy.bool_
         if value is None or value is False:
             continue
+        # Values as --flag=value: one argv element each, so that no value is ever taken for an input (no_clip="False"
+        # is refused by the CLI as a switch given a value, not read as a video named False).
         if value is True:
             args.append(flag)
         elif isinstance(value, (list, tuple)):
-            for v in value:
-                args += [flag, str(v)]
+            args += [f"{flag}={v}" for v in value]
         else:
-            args += [flag, str(value)]
+            args.append(f"{flag}={value}")
     args += ["--json", "-q"]
     run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0:

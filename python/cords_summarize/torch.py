@@ -109,9 +109,12 @@ class AdaptiveLoader:
             raise ValueError("the dataset is empty")
         self.k = _train.budget_of(self.n, float(fraction))
         self.fraction, self.epochs, self.batch_size, self.seed, self.shuffle = fraction, epochs, batch_size, seed, shuffle
+        if select_every is not None and (isinstance(select_every, bool) or int(select_every) != select_every or select_every < 1):
+            raise ValueError(f"select_every must be an integer >= 1, got {select_every!r}")  # (0 was taken as the default)
         self.select_every = select_every or (1 if base == "random-online" or (base == "gradmatch" and mode == "per-batch") else 20)
-        if self.select_every < 1:
-            raise ValueError("select_every must be >= 1")
+        for name, value in (("lambda_", lambda_), ("eta", eta), ("kappa", kappa)):
+            if value is not None and not math.isfinite(float(value)):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         self.lambda_ = lambda_ if lambda_ is not None else (0.0 if base == "gradmatch" and mode == "per-batch" else 0.5)
         self.linear = linear_layer == "on" or (linear_layer == "auto" and (base == "gradmatch" or mode == "per-class-per-gradient"))
         self.pool = pool if pool is not None else min(1.0, 2 * fraction)

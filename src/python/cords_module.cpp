@@ -221,12 +221,41 @@ class PySetFunction {
 
 }  // namespace
 
+// cords_summarize.SetFunction (python/cords_summarize/__init__.py subclasses it).
+static void bind_set_function(py::module_& m) {
+  py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
+      .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw,
+                       std::int64_t knn, double lambda, double regularizer, const std::string& concave, double alpha,
+                       double threshold, const std::optional<FloatArray>& represented) {
+             return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn,
+                                                    function_params(lambda, regularizer, concave, alpha, threshold),
+                                                    represented);
+           }),
+           py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
+           py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0,
+           py::arg("lambda_") = sel::FunctionParams{}.lambda,
+           py::arg("regularizer") = sel::FunctionParams{}.regularizer,
+           py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
+           py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("represented") = py::none())
+      .def_property_readonly("name", &PySetFunction::name)
+      .def_property_readonly("n", &PySetFunction::size)
+      .def_property_readonly("monotone", &PySetFunction::monotone)
+      .def_property_readonly("submodular", &PySetFunction::submodular)
+      .def_property_readonly("selected", &PySetFunction::selected, "the current set S, in the order added")
+      .def_property_readonly("value", &PySetFunction::value, "f(S) of the current set")
+      .def("evaluate", &PySetFunction::evaluate, py::arg("subset"),
+           "f(subset), from scratch (the current set is untouched)")
+      .def("marginal_gain", &PySetFunction::marginal_gain, py::arg("i"),
+           "f(S + i) - f(S) for the current set S (0 when i is in S)")
+      .def("marginal_gains", &PySetFunction::marginal_gains, py::arg("candidates"),
+           "marginal_gain of each candidate (none in S)")
+      .def("add", &PySetFunction::add, py::arg("i"), "adds i to the current set")
+      .def("reset", &PySetFunction::reset, "empties the current set");
+}
+
 PYBIND11_MODULE(_cords, m) {
   m.doc() = "cords-summarize's submodular selector library (C++), for cords_summarize.select";
-  // The same OpenBLAS kernels as the executable (core/blas_cpu.h): on a CPU that Debian's OpenBLAS does not
-  // recognise (cloud Xeons) it would otherwise run its SSE3 kernels here and AVX-512 ones in the CLI, whose sums
-  // round differently in the last bits.
-  cords::tune_openblas_core();
+  cords::tune_openblas_core();  // the executable's kernels (not SSE3 where OpenBLAS does not know the CPU)
   static py::exception<cords::Error> internal(m, "CordsError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -257,32 +286,5 @@ PYBIND11_MODULE(_cords, m) {
       py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("epsilon") = sel::GreedyOptions{}.epsilon,
       py::arg("represented") = py::none(),
       "Raw selection; use cords_summarize.select, which documents the arguments and wraps the result.");
-  py::class_<PySetFunction>(m, "SetFunction", "A set function over a copy of x; see cords_summarize.SetFunction")
-      .def(py::init([](const FloatArray& x, const std::string& function, const std::string& metric, double rbf_kw,
-                       std::int64_t knn, double lambda, double regularizer, const std::string& concave, double alpha,
-                       double threshold, const std::optional<FloatArray>& represented) {
-             return std::make_unique<PySetFunction>(x, function, metric, rbf_kw, knn,
-                                                    function_params(lambda, regularizer, concave, alpha, threshold),
-                                                    represented);
-           }),
-           py::arg("x"), py::arg("function") = "facility-location", py::arg("metric") = "cosine",
-           py::arg("rbf_kw") = sel::KernelOptions{}.rbf_kw, py::arg("knn") = 0,
-           py::arg("lambda_") = sel::FunctionParams{}.lambda,
-           py::arg("regularizer") = sel::FunctionParams{}.regularizer,
-           py::arg("concave") = sel::FunctionParams{}.concave, py::arg("alpha") = sel::FunctionParams{}.alpha,
-           py::arg("threshold") = sel::FunctionParams{}.threshold, py::arg("represented") = py::none())
-      .def_property_readonly("name", &PySetFunction::name)
-      .def_property_readonly("n", &PySetFunction::size)
-      .def_property_readonly("monotone", &PySetFunction::monotone)
-      .def_property_readonly("submodular", &PySetFunction::submodular)
-      .def_property_readonly("selected", &PySetFunction::selected, "the current set S, in the order added")
-      .def_property_readonly("value", &PySetFunction::value, "f(S) of the current set")
-      .def("evaluate", &PySetFunction::evaluate, py::arg("subset"),
-           "f(subset), from scratch (the current set is untouched)")
-      .def("marginal_gain", &PySetFunction::marginal_gain, py::arg("i"),
-           "f(S + i) - f(S) for the current set S (0 when i is in S)")
-      .def("marginal_gains", &PySetFunction::marginal_gains, py::arg("candidates"),
-           "marginal_gain of each candidate (none in S)")
-      .def("add", &PySetFunction::add, py::arg("i"), "adds i to the current set")
-      .def("reset", &PySetFunction::reset, "empties the current set");
+  bind_set_function(m);
 }

@@ -180,6 +180,31 @@ def test_summarize_writes_the_outputs_and_returns_the_manifest(tmp_path):
     assert e.value.code == 3
 
 
+def test_summarize_passes_values_as_values_and_refuses_what_is_not_an_option(tmp_path):
+    # The reliability review of 2026-12-07, Low 9: switch values that are not booleans became extra inputs, a key ""
+    # injected "--", and a folder ran a whole batch before failing to parse its output.
+    sample = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "sample.mp4")
+    with pytest.raises(cs.SummarizeError) as e:
+        cs.summarize(sample, str(tmp_path / "a"), no_clip="False", features="histogram")
+    assert e.value.code == 2 and "no-clip" in e.value.message
+    for bad in ({"": "x"}, {"help": True}, {"json": True}, {"Budget": 3}):
+        with pytest.raises(ValueError):
+            cs.summarize(sample, str(tmp_path / "b"), **bad)
+    with pytest.raises(ValueError):
+        cs.summarize(str(tmp_path), str(tmp_path / "c"))
+    m = cs.summarize(sample, str(tmp_path / "d"), budget=np.int64(3), no_clip=np.bool_(True), features="histogram")
+    assert len(m["keyframes"]) == 3 and m["outputs"]["clip"] is None
+
+
+@pytest.mark.parametrize("kwargs", [dict(threads=-3), dict(knn=-5), dict(groups=[0.5] * 50), dict(cost_budget=float("inf"),
+                                    costs=[1.0] * 50), dict(function="graph-cut", lambda_=float("nan")),
+                                    dict(optimizer="stochastic", epsilon=float("nan"))])
+def test_select_checks_arguments_as_the_cli_does(kwargs):
+    x = features(50, 4)
+    with pytest.raises(ValueError):
+        cs.select(x, budget=3, **kwargs)
+
+
 def cosine_kernel(a, b):
     an = a / np.linalg.norm(a, axis=1, keepdims=True)
     bn = b / np.linalg.norm(b, axis=1, keepdims=True)

@@ -141,6 +141,13 @@ class Small(nn.Module):
         return self.f(x)
 
 
+@pytest.mark.parametrize("kwargs", [dict(select_every=0), dict(select_every=2.5), dict(lambda_=float("nan")),
+                                    dict(eta=float("nan"))])
+def test_bad_schedule_and_parameters_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        AdaptiveLoader(blobs(), Small(), "gradmatch", fraction=0.2, epochs=4, **kwargs)
+
+
 def test_warm_start_schedule_and_rs2_rounds():
     data = blobs()
     loader = AdaptiveLoader(data, Small(), "craig", fraction=0.2, epochs=20, select_every=4, kappa=0.5)

@@ -51,6 +51,8 @@ struct NpyHeader {
 std::string dict_value(const std::string& header, const std::string& key, const std::string& path) {
   auto pos = header.find("'" + key + "'");
   if (pos == std::string::npos) bad_npy(path, "header has no '" + key + "'");
+  // (numpy would take the last of two, this reader took the first: a header that says it twice is not numpy's)
+  if (header.find("'" + key + "'", pos + 1) != std::string::npos) bad_npy(path, "header gives '" + key + "' twice");
   pos = header.find(':', pos);
   if (pos == std::string::npos) bad_npy(path, "header entry '" + key + "' has no value");
   ++pos;
@@ -229,14 +231,21 @@ void read_npy_payload(std::ifstream& in, const NpyHeader& h, const std::string& 
                          std::to_string(row) + ", column " + std::to_string(col));
 }
 
+// A number as a person reads it in a message: 1e+300, 0.5, 4.611686e+18 (never 300 digits).
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", v);
+  return buf;
+}
+
 // Element i of a matrix with `cols` columns as float32: NaN, infinities and values beyond float32's range are refused.
 float to_float(const std::string& path, std::size_t i, Index cols, double v) {
   const auto row = static_cast<Index>(i) / cols, col = static_cast<Index>(i) % cols;
   if (!std::isfinite(v)) non_finite(path, row, col, v);
   const auto f = static_cast<float>(v);
   if (!std::isfinite(f))
-    throw invalid_argument("'" + path + "' holds " + std::to_string(v) + " at row " + std::to_string(row) +
-                           ", column " + std::to_string(col) + ", beyond float32's range (+-3.4e38)");
+    throw invalid_argument("'" + path + "' holds " + short_number(v) + " at row " + std::to_string(row) + ", column " +
+                           std::to_string(col) + ", beyond float32's range (+-3.4e38)");
   return f;
 }
 
@@ -429,7 +438,8 @@ std::vector<std::int64_t> read_labels(const std::string& path) {
   std::vector<std::int64_t> out(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!std::isfinite(v[i]) || v[i] != std::floor(v[i]) || std::fabs(v[i]) > 9.0e15)
-      throw invalid_argument("'" + path + "' value " + std::to_string(i) + " is not an integer label");
+      throw invalid_argument("'" + path + "' holds " + short_number(v[i]) + " at position " + std::to_string(i) +
+                             ", which is not an integer label (whole numbers of at most 9e15)");
     out[i] = static_cast<std::int64_t>(v[i]);
   }
   return out;

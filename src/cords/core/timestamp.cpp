@@ -19,6 +19,7 @@ std::int64_t mul_div_ceil(std::int64_t a, std::int64_t b, std::int64_t c) {
 
 std::string format_time(double seconds, bool for_file_name) {
   if (!(seconds >= 0)) seconds = 0;
+  if (seconds >= 9.0e15 / 1000.0) return for_file_name ? "beyond" : "beyond 2.8e5 years";  // (llround's range)
   const long long ms = std::llround(seconds * 1000.0);
   const long long h = ms / 3600000, m = (ms / 60000) % 60, s = (ms / 1000) % 60, r = ms % 1000;
   char buf[64];

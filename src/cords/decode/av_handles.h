@@ -71,7 +71,7 @@ namespace detail {
 // (absolute, "../", file:// elsewhere, links out of it) and any protocol but files and data: URIs. The jail is the
 // context's `opaque`, owned by the context once it is open (InputClose deletes it).
 struct PlaylistJail {
-  std::string folder;  // canonical, with a trailing '/'
+  std::string folder;   // canonical, with a trailing '/'
   std::string refused;  // the first URL refused, for the error message
   int (*default_open)(AVFormatContext*, AVIOContext**, const char*, int, AVDictionary**) = nullptr;
 };

@@ -321,9 +321,10 @@ struct FFmpegSource::Impl {
     std::string refused;
     int r = av::open_input_file(path, &raw, &refused);
     if (r < 0 && !refused.empty())
-      unreadable(path, "the playlist names '" + refused +
-                           "', which is not a file in the playlist's own folder (or below it): a playlist may name only "
-                           "those");
+      unreadable(path,
+                 "the playlist names '" + refused +
+                     "', which is not a file in the playlist's own folder (or below it): a playlist may name only "
+                     "those");
     if (r < 0) unreadable(path, open_failure(path, r));
     fmt.reset(raw);
     r = av::probe_streams(fmt.get());
@@ -395,10 +396,12 @@ struct FFmpegSource::Impl {
     const AVRational fr = stream_frame_rate(fmt.get(), st);
     info.frame_rate = {fr.num, fr.den};
     info.time_base = {tb.num, tb.den};
-    if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
-      info.duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
-    else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+    // The video stream's own duration first: the container's is the longest stream's (a second, longer video
+    // stream or a longer sound track made a complete file look truncated).
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
       info.duration = static_cast<double>(st->duration) * av_q2d(tb);
+    else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+      info.duration = static_cast<double>(fmt->duration) / AV_TIME_BASE;
     info.frame_count = st->nb_frames;
     info.file_size = static_cast<std::int64_t>(fs::file_size(path, ec));
     info.bit_rate = fmt->bit_rate > 0 ? fmt->bit_rate : 0;

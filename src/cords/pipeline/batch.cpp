@@ -231,7 +231,7 @@ class WorkerSlot {
     remove_stale_temporaries(item.output, cfg_.video.json_name);  // what it was writing (it cannot clean up now)
     item.status = ItemStatus::Failed;
     item.exit_code = exit_code(ErrorKind::Internal);
-    item.cause = end.signalled ? FailureCause::Crash : FailureCause::Error;
+    item.cause = FailureCause::Crash;  // a signal, or an exit without a reply (a sanitizer's report of a SEGV)
     std::string text = why.empty() ? "its worker process ended while summarizing it: " + end.describe() : why;
     if (end.signalled && end.signal == SIGKILL) {  // not ours (we kill only after a timeout): the OOM killer's
       item.cause = FailureCause::OutOfMemory;
@@ -348,10 +348,23 @@ struct Walk {
       } else if (is_video(name) && (type == fs::file_type::regular ||
                                     (type == fs::file_type::symlink && fs::is_regular_file(e.status(ec))))) {
         found.push_back({e.path().string(), (rel / name).string(), ""});
+      } else if (is_video(name) && type == fs::file_type::symlink && !fs::exists(e.status(ec))) {
+        found.push_back({e.path().string(), (rel / name).string(),  // reported, not passed over in silence
+                         "'" + e.path().string() + "' is a symbolic link to nothing (its target is gone)"});
       }
     }
   }
 };
+
+// The batch's own name in OUT that an output path would take as its first part ("" when none): the report, the
+// gallery, the shards' reports and the lock folder.
+std::string reserved_name(const std::string& output) {
+  const std::string first = fs::path(output).begin()->string();
+  if (first == "report.json" || first == "index.html" || first == ".locks" ||
+      (first.rfind("report-shard-", 0) == 0 && fs::path(first).extension() == ".json"))
+    return first;
+  return "";
+}
 
 // This shard's videos as report items: those found unreadable, or that would share an output folder with another
 // input, are failed already (with why); the others are pending.
@@ -369,10 +382,16 @@ std::vector<BatchItem> shard_items(const BatchConfig& cfg, const std::vector<Vid
     item.relative = rel;
     item.output = (fs::path(cfg.output_dir) / names[v]).string();
     const auto& sharing = by_output[names[v]];
+    const std::string reserved = reserved_name(names[v]);
     if (!error.empty()) {
       item.status = ItemStatus::Failed;
       item.error = error;
       item.exit_code = exit_code(ErrorKind::InputUnreadable);
+    } else if (!reserved.empty()) {  // an input folder named report.json would become OUT/report.json/
+      item.status = ItemStatus::Failed;
+      item.error = "its summary would be '" + names[v] + "', but OUT/" + reserved +
+                   " is the batch's own; rename the input folder or give the video on its own";
+      item.exit_code = exit_code(ErrorKind::InvalidArgument);
     } else if (sharing.size() > 1) {  // e.g. two input folders of one name: neither is done, both say why
       item.status = ItemStatus::Failed;
       item.error = "'" + path + "' and '" + videos[sharing[sharing[0] == v ? 1 : 0]].path +
@@ -442,6 +461,9 @@ std::vector<VideoEntry> discover_videos(const std::vector<std::string>& inputs,
       walk.folder(in, inputs.size() > 1 ? abs.filename() : fs::path());
     } else if (fs::exists(in, ec)) {
       if (!out_dir.empty() && is_within(in, out_dir)) continue;  // one of our own outputs
+      const bool again = std::any_of(found.begin(), found.end(),
+                                     [&](const VideoEntry& v) { return v.error.empty() && same_file(v.path, in); });
+      if (again) continue;  // the same file named twice (v.mp4 ./v.mp4): summarized once
       found.push_back({in, fs::path(in).filename().string(), ""});
     } else {
       throw input_unreadable("cannot read '" + in + "': no such file or directory");
@@ -520,6 +542,9 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   fs::create_directories(fs::path(cfg.output_dir) / ".locks", ec);
   if (ec || ::access(cfg.output_dir.c_str(), W_OK) != 0)
     throw output_unwritable("cannot write to '" + cfg.output_dir + "'" + (ec ? ": " + ec.message() : std::string()));
+  if (fs::symlink_status(fs::path(cfg.output_dir) / ".locks", ec).type() != fs::file_type::directory)
+    throw output_unwritable("will not write into '" + cfg.output_dir +
+                            "': its .locks is not a folder (a link?); the batch keeps its locks there");
   rep.items = shard_items(cfg, videos);
 
   // In this process: one model for the whole batch, shared by the jobs. With worker processes, each loads its own.

@@ -1,9 +1,9 @@
 #include "cords/pipeline/report.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>

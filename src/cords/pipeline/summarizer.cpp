@@ -1135,6 +1135,17 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
 
 namespace {
 
+// The output folder as a name its temporary sibling can be made beside: "new/" is "new", and "." or "a/.." (the
+// working folder, a parent) are their absolute paths; otherwise as given. (DIR.tmp-PID for "new/" was "new/.tmp-PID",
+// inside the very folder that was to be replaced.)
+std::string folder_name(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+  if (p.filename() == "." || p.filename() == ".." || p.filename().empty()) p = fs::absolute(p).lexically_normal();
+  if (p.filename().empty() && p != p.root_path()) p = p.parent_path();
+  return p.string();
+}
+
 // What pass 1 gave: fails when there is nothing to summarize or the budget cannot be met; records in res.warnings
 // what degraded the input (data that ends early, timestamps that go back, corrupt packets).
 void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeReport& seen, SummaryResult& res) {
@@ -1402,7 +1413,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
     cfg.write_sheet = false;
     res.warnings.push_back("this build has no OpenCV: no contact sheet was drawn");
   }
-  res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : cfg.output_dir;
+  res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : folder_name(cfg.output_dir);
   check_summary_destination(res.output_dir, cfg.input, cfg.force, cfg.json_name);
   remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
 

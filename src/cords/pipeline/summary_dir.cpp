@@ -37,12 +37,11 @@ nlohmann::json read_manifest(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return nullptr;
-  const bool tagged = j.contains("tool") && j["tool"] == "cords-summarize";
-  // Manifests written before the "tool" key: the keys every version has written.
-  const bool legacy = j.contains("input") && j["input"].is_object() && j.contains("parameters") &&
-                      j.contains("keyframes") && j["keyframes"].is_array() && j.contains("outputs") &&
-                      j["outputs"].is_object();
-  return tagged || legacy ? j : nlohmann::json(nullptr);
+  // Only the tool's own tag: a manifest of another tool with the same generic keys (input, parameters, keyframes,
+  // outputs) is not ours, and neither are the files it lists.
+  const bool tagged = j.contains("tool") && j["tool"] == "cords-summarize" && j.contains("keyframes") &&
+                      j["keyframes"].is_array() && j.contains("outputs") && j["outputs"].is_object();
+  return tagged ? j : nlohmann::json(nullptr);
 }
 
 std::string quoted(const fs::path& p) {
@@ -69,14 +68,15 @@ bool recognise_summary(const fs::path& dir, const std::string& manifest_name, Su
   }
   // The names the manifest accounts for.
   std::set<std::string> top{manifest_name}, keyframes;
+  // The files the manifest's outputs name, under the keys the tool writes them with (a sheet, a clip, the exports
+  // list); a name under any other key is not one of the tool's outputs.
   const nlohmann::json& outputs = m["outputs"];
-  if (outputs.is_object())
-    for (const auto& [key, value] : outputs.items()) {
-      if (value.is_string() && plain_name(value.get<std::string>())) top.insert(value.get<std::string>());
-      if (value.is_array())  // exports: a list of file names
-        for (const auto& v : value)
-          if (v.is_string() && plain_name(v.get<std::string>())) top.insert(v.get<std::string>());
-    }
+  for (const char* key : {"sheet", "clip"})
+    if (outputs.contains(key) && outputs[key].is_string() && plain_name(outputs[key].get<std::string>()))
+      top.insert(outputs[key].get<std::string>());
+  if (outputs.contains("exports") && outputs["exports"].is_array())
+    for (const auto& v : outputs["exports"])
+      if (v.is_string() && plain_name(v.get<std::string>())) top.insert(v.get<std::string>());
   for (const auto& k : m["keyframes"]) {
     if (!k.is_object() || !k.contains("image") || !k["image"].is_string()) continue;
     const std::string image = k["image"];

@@ -156,11 +156,13 @@ void check_similarities(Range r, MatrixView x, Metric metric) {
   if (!r.finite)
     throw invalid_argument(std::string("the ") + to_string(metric) +
                            " similarities of these features overflow float (values of about 1e19 or more, or rows "
-                           "of length near 0)" + fix);
+                           "of length near 0)" +
+                           fix);
   if (r.lo == r.hi && x.rows > 1 && metric != Metric::Dot && !rows_identical(x))
     throw invalid_argument(std::string("the ") + to_string(metric) +
                            " similarities of these features are all equal although the rows differ: their "
-                           "differences vanish in float (values of about 1e-19 or less)" + fix);
+                           "differences vanish in float (values of about 1e-19 or less)" +
+                           fix);
 }
 
 void check_kernel_inputs(MatrixView x, const KernelOptions& opts) {

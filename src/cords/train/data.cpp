@@ -251,6 +251,17 @@ Splits load_splits(const DataOptions& o) {
   if (it == dataset_table().end())
     throw invalid_argument("unknown dataset '" + o.dataset + "'; valid: " + name_list(dataset_names()));
   auto [train, test] = it->load(o);
+  // Train and test files of one dataset must hold examples of one shape (a 1x1 IDX train file beside 28x28 test
+  // images failed inside the first product, with LibTorch's trace).
+  if (test.x.defined() && train.x.defined() && train.x.sizes().slice(1) != test.x.sizes().slice(1)) {
+    const auto shape = [](const at::Tensor& t) {
+      std::string s;
+      for (std::int64_t v : t.sizes().slice(1)) s += (s.empty() ? "" : "x") + std::to_string(v);
+      return s;
+    };
+    throw Error(ErrorKind::InputUnreadable, "'" + o.data_dir + "': its training examples are " + shape(train.x) +
+                                                " but its test examples " + shape(test.x) + "; they must match");
+  }
   if (!test.x.defined()) {  // no test part: hold one out
     const auto held = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(train.size()));
     if (held < 1 || train.size() - held < 2)

@@ -43,7 +43,12 @@ TensorData read_image_folder(const std::string& dir, int size) {
   at::Tensor x = at::empty({n, size, size, 3}, at::kByte);
   std::vector<std::int64_t> y;
   for (std::int64_t i = 0; i < n; ++i) {
-    const cv::Mat img = cv::imread(files[static_cast<std::size_t>(i)].first, cv::IMREAD_COLOR);
+    cv::Mat img;
+    try {  // (OpenCV refuses images beyond its pixel limit with an exception: e.g. a PNG declaring 100000x100000)
+      img = cv::imread(files[static_cast<std::size_t>(i)].first, cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {
+      img.release();
+    }
     if (img.empty())
       throw Error(ErrorKind::InputUnreadable,
                   "cannot read '" + files[static_cast<std::size_t>(i)].first + "': not a decodable image");

@@ -688,8 +688,8 @@ bool Run::load_checkpoint(LoopState& st) {
     a.load_from(checkpoint_, device_);
     a.read("fingerprint", v);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" +
-                                                first_line(e.what()) + "); delete it to start the run over");
+    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" + first_line(e.what()) +
+                                                "); delete it to start the run over");
   }
   const json saved = json::parse(v.toStringRef(), nullptr, false);
   for (const auto& [key, value] : fingerprint_.items())
@@ -941,6 +941,19 @@ void Run::record_epoch(int e, const EpochPlan& plan, const EpochResult& r, LoopS
   progress(e + 1, sched_.T, line);
 }
 
+// Why the run's losses say it diverged ("" when they do not): a loss that became NaN, infinite or absurd
+// (cross-entropy above 1e6: a learning rate far too large, a model that gives NaN). The run completed, but its
+// accuracy is no result: metrics.json says so, and so does stderr.
+static std::string divergence(const json& epochs) {
+  for (const auto& ep : epochs)
+    for (const char* key : {"train_loss", "test_loss"})
+      if (!(ep.contains(key) && ep[key].is_number() && std::isfinite(ep[key].get<double>()) &&
+            ep[key].get<double>() < 1e6))
+        return std::string(key) + " is not a finite number below 1e6 at epoch " + std::to_string(ep.value("epoch", 0)) +
+               ": the training diverged (a smaller --lr, or a model that gives finite outputs)";
+  return "";
+}
+
 // The run's summary; rank 0 also writes metrics.json and runs/<label>.json, and removes its checkpoint.
 // One piece: the run's summary and metrics.json, key by key as docs/formats.md lists them.
 RunSummary Run::finish(const LoopState& st, const std::string& model_name, const std::string& label,
@@ -993,6 +1006,12 @@ RunSummary Run::finish(const LoopState& st, const std::string& model_name, const
             {"per_epoch", st.epochs}};
   m["never_selected"] = r.never_selected;
   if (r.never_selected) m["note"] = never_note;
+  const std::string diverged = divergence(st.epochs);
+  m["diverged"] = !diverged.empty();
+  if (!diverged.empty()) {
+    m["divergence"] = diverged;
+    if (!o_.quiet) std::fprintf(stderr, "cords-summarize train: warning: %s\n", diverged.c_str());
+  }
   if (!fingerprint_.is_null()) m["options"] = fingerprint_;  // what --resume compares
   if (timed()) {
     m["budget_time_s"] = o_.budget_time;
