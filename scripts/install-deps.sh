@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config git help2man
-  clang libclang-rt-14-dev clang-format-14 clang-tidy-14 universal-ctags
+  clang libclang-rt-14-dev libomp-14-dev clang-format-14 clang-tidy-14 universal-ctags
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev nlohmann-json3-dev

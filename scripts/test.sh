@@ -3,10 +3,11 @@
 #   1. installs dependencies (scripts/install-deps.sh; fast when present),
 #   2. release build with warnings as errors + every test (ctest; the safety rules of docs/cli.md are the label
 #      `safety`; the style checks check_format, check_layers, check_function_size), then clang-tidy over src/,
-#   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector, core, CLI, video, batch and safety tests
-#      and the parsers' fuzz replays (everything but the LibTorch parts), without -march=native (CORDS_NATIVE=OFF):
-#      the tests also pass on code built for any x86-64 CPU, not just the build machine's instruction set,
-#   4. the parsers' fuzz targets under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh).
+#   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector, core, CLI, video, batch and safety tests,
+#      the fuzz replays and the conformance sample (everything but the LibTorch parts), without -march=native
+#      (CORDS_NATIVE=OFF): the tests also pass on code built for any x86-64 CPU, not just the build machine's,
+#   4. the fuzz targets (the parsers, the video path) under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each
+#      (scripts/fuzz.sh).
 # Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1, CORDS_SKIP_FUZZ=1,
 #                                                CORDS_SKIP_TIDY=1
 set -euo pipefail
@@ -31,10 +32,11 @@ if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDS_SANITIZE=ON -DCORDS_BUILD_BENCH=OFF \
     -DCORDS_WITH_TORCH=OFF -DCORDS_WITH_VIDEO=ON -DCORDS_NATIVE=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
   cmake --build build-asan -j "$jobs" --target select_test core_test cli_test video_test safety_test archive_test \
-    fuzz_replay_npy fuzz_replay_csv fuzz_replay_idx fuzz_replay_cifar fuzz_replay_report
+    fuzz_replay_npy fuzz_replay_csv fuzz_replay_idx fuzz_replay_cifar fuzz_replay_report fuzz_replay_video \
+    cords-summarize
   # LeakSanitizer cannot run under ptrace-restricted sandboxes; leaks are not what this build hunts.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|media|safety' -LE gpu
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|media|safety|conformance' -LE gpu
 fi
 
 if [ "${CORDS_SKIP_FUZZ:-0}" != "1" ]; then

@@ -300,6 +300,7 @@ struct FFmpegSource::Impl {
   // is. `anchor_sizes` holds the last non-key anchors' sizes; packets shown before `exact_until` are not skipped.
   std::deque<int> anchor_sizes;
   bool numbered = false;           // a frame without any timestamp was given its number in frames (frame_pts)
+  bool pictured = false;           // take_picture_facts() has run
   std::deque<av::Packet> pending;  // read ahead after a seek (land_before), decoded before any packet read later
   std::int64_t max_sent_pts = INT64_MIN, exact_until = INT64_MIN;
 
@@ -420,7 +421,6 @@ struct FFmpegSource::Impl {
     if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 &&
         !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && 1.0 / opts.sample_fps >= 3.0 * frame_seconds)
       sample_margin = 1.5 * frame_seconds;
-    if (info.width <= 0 || info.height <= 0) unreadable(path, "its video stream has no frame size");
     grid = key_grid = SampleGrid(tb, opts.sample_fps);
     // --start/--end (seconds from the start) as pts, once: frame times are compared in pts from here on.
     const std::int64_t start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time
@@ -433,6 +433,18 @@ struct FFmpegSource::Impl {
       range_start = start_pts + Timestamp::nearest(opts.range_start, stream_tb).pts;
       seek(range_start);
     }
+  }
+
+  // The first decoded picture says what the stream really holds: its size (rotation applied) and pixel format, where
+  // the header said otherwise or nothing (a size of 0, a format not known before decoding, a header that lies).
+  void take_picture_facts() {
+    pictured = true;
+    if (frame->width <= 0 || frame->height <= 0) return;
+    const bool swap = info.rotation == 90 || info.rotation == 270;
+    info.width = swap ? frame->height : frame->width;
+    info.height = swap ? frame->width : frame->height;
+    if (frame->format >= 0 && !frame->hw_frames_ctx)
+      if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))) info.pixel_format = pf;
   }
 
   // avcodec_receive_frame into `frame`, with a hardware (NVDEC) picture copied back to memory (NV12 or P010), so
@@ -465,8 +477,7 @@ struct FFmpegSource::Impl {
         continue;
       }
       if (r == 0) {
-        if (info.pixel_format == "unknown" && frame->format >= 0)  // the header did not say (av::probe_streams)
-          if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))) info.pixel_format = pf;
+        if (!pictured) take_picture_facts();
         return true;
       }
       if (r == AVERROR_EOF) {
@@ -804,8 +815,12 @@ struct FFmpegSource::Impl {
         fmt->streams[stream]->start_time != AV_NOPTS_VALUE ? fmt->streams[stream]->start_time : INT64_MIN;
     for (std::int64_t back = 0;; back = back == 0 ? second : 2 * back) {
       const bool to_start = back > 0 && ((first != INT64_MIN && ts - first <= back) || back > (std::int64_t{1} << 40));
-      const std::int64_t target = to_start ? first : ts - back;
-      if (av_seek_frame(fmt.get(), stream, target, AVSEEK_FLAG_BACKWARD) < 0 && to_start) to_first_byte();
+      // The start by its first byte: a timestamp seek to the first timestamp can land just past the first key frame
+      // (MPEG-TS searches by bytes and PCR).
+      if (to_start)
+        to_first_byte();
+      else
+        av_seek_frame(fmt.get(), stream, ts - back, AVSEEK_FLAG_BACKWARD);
       if (land_before(ts) || to_start) break;
     }
     restart_decoder();
@@ -969,8 +984,10 @@ std::vector<segment::FrameStat> FFmpegSource::take_frame_stats() {
 
 double FFmpegSource::data_seconds() const {
   const Impl& m = *impl_;
-  if (m.read_until < 0) return -1;
-  return m.read_until - m.info.start;
+  // The later of the last packet's end and the last frame's end (packets of elementary streams carry few timestamps).
+  const double frames = std::isinf(m.latest) ? -1 : m.latest + m.frame_seconds;
+  const double end = std::max(m.read_until, frames);
+  return end < 0 ? -1 : end - m.info.start;
 }
 bool FFmpegSource::decode_key_frame(std::int64_t pts, Frame& frame) {
   return impl_->decode_key_frame(pts, frame);

@@ -253,10 +253,12 @@ struct DecodeReport {
   double data_seconds = -1;
   std::string pixel_format;
   Rational frame_rate;
+  int width = 0, height = 0;  ///< of the decoded pictures (rotated), which the header may have got wrong
 };
 
 DecodeReport report_of(const decode::FFmpegSource& src) {
-  return {src.skipped(), src.backwards(), src.data_seconds(), src.info().pixel_format, src.info().frame_rate};
+  const decode::VideoInfo& i = src.info();
+  return {src.skipped(), src.backwards(), src.data_seconds(), i.pixel_format, i.frame_rate, i.width, i.height};
 }
 
 // Seconds summarized: the video's duration, or the stretch --start/--end give (0 when the duration is unknown).
@@ -354,6 +356,8 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
   report.data_seconds = reports.back().data_seconds;
   report.pixel_format = reports.front().pixel_format;
   report.frame_rate = reports.front().frame_rate;
+  report.width = reports.front().width;
+  report.height = reports.front().height;
   return s;
 }
 
@@ -1158,6 +1162,9 @@ void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeRep
                   data_s, declared_s);
     res.warnings.push_back(why);
   }
+  // A header that says less than the data holds (a duration estimated from the bit rate: an MPEG elementary stream
+  // "of 0.01 s" that lasts 4 s): the duration is what was read, so that times and clips stay inside the video.
+  if (data_s > 0 && data_s > declared_s && cfg.end_seconds <= 0) res.info.duration = data_s;
   if (seen.backwards > 0)
     res.warnings.push_back(std::to_string(seen.backwards) +
                            " frame(s) whose timestamps go back in time (recordings joined "
@@ -1233,7 +1240,11 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   if (res.fast_fallback || res.every_frame) res.candidate_fps = 0;
   res.decode_embed_s = sw.seconds();
   res.decode_workers = parts;
-  res.info.pixel_format = seen.pixel_format;  // known from the first frame when the header did not say
+  res.info.pixel_format = seen.pixel_format;  // as decoded (the header may not say, or say otherwise)
+  if (seen.width > 0 && seen.height > 0) {
+    res.info.width = seen.width;
+    res.info.height = seen.height;
+  }
   if (!res.info.frame_rate.valid()) res.info.frame_rate = seen.frame_rate;  // likewise, from the timestamps
   res.sampled = s.n();
   res.decode_skipped = seen.skipped;  // of the pass that produced the samples
