@@ -335,10 +335,11 @@ TEST(Trainer, ABudgetTimeRunFollowsTheClockNotTheEpochs) {
   EXPECT_CORDS_ERROR(run_training(o), InvalidArgument);
 }
 
-TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
-  const fs::path data = blobs_dataset("resume-bad"), out = temp_dir("resume-bad-out");
+// A random-online run of 5 epochs stopped after its second (as by a kill: its checkpoint is what survives), into
+// OUT = temp_dir(name + "-out"); returns its options, to be resumed.
+TrainOptions stopped_after_two_epochs(const std::string& name) {
   struct Stop {};
-  TrainOptions o = base(data, out);
+  TrainOptions o = base(blobs_dataset(name), temp_dir(name + "-out"));
   o.strategy = "random-online";
   o.epochs = 5;
   EXPECT_THROW(run_training(o,
@@ -346,6 +347,12 @@ TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
                               if (done == 2) throw Stop{};
                             }),
                Stop);
+  return o;
+}
+
+TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
+  TrainOptions o = stopped_after_two_epochs("resume-bad");
+  const fs::path out = o.out;
   // The error a resume ends with: its kind and whether its message names `needle`.
   const auto fails_with = [](const TrainOptions& t, ErrorKind kind, const std::string& needle) {
     try {
@@ -369,16 +376,8 @@ TEST(Trainer, ResumeRefusesACheckpointOfOtherOptions) {
 // a short RNG state (read past its end before), NaN weights or model, NaN times, an epoch list that disagrees with
 // next_epoch, out-of-range counts. Each is refused with the field's name, never resumed into a wrong result.
 TEST(Trainer, ResumeRefusesImplausibleCheckpoints) {
-  const fs::path data = blobs_dataset("resume-crafted"), out = temp_dir("resume-crafted-out");
-  struct Stop {};
-  TrainOptions o = base(data, out);
-  o.strategy = "random-online";
-  o.epochs = 5;
-  EXPECT_THROW(run_training(o,
-                            [](int done, int, const std::string&) {
-                              if (done == 2) throw Stop{};
-                            }),
-               Stop);
+  TrainOptions o = stopped_after_two_epochs("resume-crafted");
+  const fs::path out = o.out;
   fs::path ck;
   for (const auto& f : fs::directory_iterator(out / "checkpoints")) ck = f.path();
   ASSERT_FALSE(ck.empty());

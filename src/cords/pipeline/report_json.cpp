@@ -52,50 +52,51 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
 }  // namespace
 
 namespace {
-struct StatusName {
-  ItemStatus status;
+// The report's words for an enum: one table each, read both ways.
+template <class E>
+struct Named {
+  E value;
   const char* name;
 };
-constexpr StatusName kStatusNames[] = {{ItemStatus::Pending, ""},
-                                       {ItemStatus::Done, "done"},
-                                       {ItemStatus::Skipped, "skipped"},
-                                       {ItemStatus::Locked, "locked"},
-                                       {ItemStatus::Failed, "failed"}};
-}  // namespace
+constexpr Named<ItemStatus> kStatusNames[] = {{ItemStatus::Pending, ""},
+                                              {ItemStatus::Done, "done"},
+                                              {ItemStatus::Skipped, "skipped"},
+                                              {ItemStatus::Locked, "locked"},
+                                              {ItemStatus::Failed, "failed"}};
+constexpr Named<FailureCause> kCauseNames[] = {{FailureCause::Error, "error"},
+                                               {FailureCause::Crash, "crash"},
+                                               {FailureCause::Timeout, "timeout"},
+                                               {FailureCause::OutOfMemory, "out-of-memory"}};
 
-namespace {
-struct CauseName {
-  FailureCause cause;
-  const char* name;
-};
-constexpr CauseName kCauseNames[] = {{FailureCause::Error, "error"},
-                                     {FailureCause::Crash, "crash"},
-                                     {FailureCause::Timeout, "timeout"},
-                                     {FailureCause::OutOfMemory, "out-of-memory"}};
+template <class E, std::size_t N>
+const char* name_in(const Named<E> (&table)[N], E value) {
+  for (const auto& n : table)
+    if (n.value == value) return n.name;
+  return table[0].name;
+}
+
+template <class E, std::size_t N>
+std::optional<E> value_in(const Named<E> (&table)[N], const std::string& name) {
+  for (const auto& n : table)
+    if (name == n.name) return n.value;
+  return std::nullopt;
+}
 }  // namespace
 
 const char* to_string(FailureCause c) {
-  for (const auto& n : kCauseNames)
-    if (n.cause == c) return n.name;
-  return "error";
+  return name_in(kCauseNames, c);
 }
 
 std::optional<FailureCause> parse_failure_cause(const std::string& s) {
-  for (const auto& n : kCauseNames)
-    if (s == n.name) return n.cause;
-  return std::nullopt;
+  return value_in(kCauseNames, s);
 }
 
 const char* to_string(ItemStatus s) {
-  for (const auto& n : kStatusNames)
-    if (n.status == s) return n.name;
-  return "";
+  return name_in(kStatusNames, s);
 }
 
 std::optional<ItemStatus> parse_item_status(const std::string& s) {
-  for (const auto& n : kStatusNames)
-    if (s == n.name) return n.status;
-  return std::nullopt;
+  return value_in(kStatusNames, s);
 }
 
 std::vector<BatchItem> parse_report(const std::string& text, const std::string& name) {
