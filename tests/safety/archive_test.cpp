@@ -547,6 +547,20 @@ TEST_F(Archive, MessagesSayWhatIsWrongInAFewWords) {  // Low 10
   r = run_cli("select -q --features " + q(dir / "twice.npy") + " --budget 1");
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_NE(r.out.find("twice"), std::string::npos) << r.out;
+  std::ofstream(dir / "u16.csv", std::ios::binary) << std::string(
+      "\xff\xfe"
+      "1\0,\0"
+      "2\0\n\0",
+      10);
+  r = run_cli("select -q --features " + q(dir / "u16.csv") + " --budget 1");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("UTF-16"), std::string::npos) << r.out;
+  std::string y4m = "YUV4MPEG2 W100000 H100000 F25:1 Ip A1:1 C420jpeg\nFRAME\n";
+  y4m.append(1000, '\0');
+  std::ofstream(dir / "big.y4m", std::ios::binary) << y4m;
+  r = run_cli(q(dir / "big.y4m") + " -o " + q(dir / "big") + hist());
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_EQ(r.out.find("busy"), std::string::npos) << r.out;
   const fs::path v = testsrc("v.mp4", 2);
   r = run_cli(q(v) + " --start 1e308 -o " + q(dir / "late") + hist());
   EXPECT_EQ(r.code, 2) << r.out;

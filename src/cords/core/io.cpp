@@ -336,7 +336,10 @@ bool parse_numbers(const std::string& line, char sep, std::vector<double>& out, 
                        "' although the file's separator is '" + (sep == '\t' ? "\\t" : std::string(1, sep)) +
                        "' (one separator per file)",
                  false;
-      return why = "'" + field + "' is not a number", false;
+      std::string shown = field.substr(0, 40);  // (as printable text: a binary file's line is not)
+      for (char& ch : shown)
+        if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f) ch = '?';
+      return why = "'" + shown + (field.size() > 40 ? "...'" : "'") + " is not a number", false;
     }
     out.push_back(v);
     at = next + 1;
@@ -363,6 +366,11 @@ CsvTable read_csv(const std::string& path) {
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark (Excel)
+    if (lineno == 1 && (line.rfind("\xFF\xFE", 0) == 0 || line.rfind("\xFE\xFF", 0) == 0))
+      throw input_unreadable("cannot read '" + path + "': it is UTF-16 text; save it as UTF-8 (or ASCII) CSV");
+    if (line.find('\0') != std::string::npos)
+      throw input_unreadable("malformed CSV '" + path + "' at line " + std::to_string(lineno) +
+                             ": it holds NUL bytes (not text)");
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const char line_sep = sep ? sep : csv_separator(line);
     if (!parse_numbers(line, line_sep, fields, why)) {

@@ -130,6 +130,17 @@ std::string open_failure(const std::string& path, int err) {
       return "it is a playlist naming other files; only inputs named .m3u8 are read as playlists";
     if (listed) return "a playlist whose segments cannot be read (" + av::error_string(err) + ")";
   }
+  // A format FFmpeg recognises from the first bytes but cannot open (a header with impossible sizes, say): named, so
+  // that the message does not read as an unrelated system error ("Device or resource busy").
+  std::string probe(4096 + AVPROBE_PADDING_SIZE, '\0');
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const std::size_t n = std::fread(probe.data(), 1, 4096, f);
+    std::fclose(f);
+    AVProbeData pd{path.c_str(), reinterpret_cast<unsigned char*>(probe.data()), static_cast<int>(n), nullptr};
+    if (const AVInputFormat* fmt = av_probe_input_format(&pd, 1))
+      return std::string("a ") + (fmt->long_name ? fmt->long_name : fmt->name) +
+             " file whose header FFmpeg cannot accept (damaged, or sizes beyond what it decodes)";
+  }
   return "not a recognised media file (" + av::error_string(err) + ")";
 }
 
