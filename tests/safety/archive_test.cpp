@@ -561,6 +561,12 @@ TEST_F(Archive, MessagesSayWhatIsWrongInAFewWords) {  // Low 10
   r = run_cli(q(dir / "big.y4m") + " -o " + q(dir / "big") + hist());
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_EQ(r.out.find("busy"), std::string::npos) << r.out;
+  write_npy(dir / "sim.npy", 20, 8, [](int i, int j) { return static_cast<float>((i + j) % 5); });
+  write_npy(dir / "rep.npy", 8, 3, [](int i, int j) { return static_cast<float>(i * j % 4); });
+  r = run_cli("select -q --features " + q(dir / "sim.npy") + " --metric precomputed --represented " +
+              q(dir / "rep.npy") + " --budget 2");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("pass the n x m similarity"), std::string::npos) << r.out;
   const fs::path v = testsrc("v.mp4", 2);
   r = run_cli(q(v) + " --start 1e308 -o " + q(dir / "late") + hist());
   EXPECT_EQ(r.code, 2) << r.out;

@@ -175,13 +175,13 @@ void check_kernel_inputs(MatrixView x, const KernelOptions& opts) {
 
 DenseKernel make_cross_kernel(MatrixView x, MatrixView r, const KernelOptions& opts) {
   check_kernel_inputs(x, opts);
+  if (opts.metric == Metric::Precomputed)  // (first: the column counts of a similarity and features never match)
+    throw invalid_argument(
+        "a represented set is given as features; with metric precomputed pass the n x m similarity instead");
   if (r.rows <= 0 || r.cols <= 0) throw invalid_argument("the represented set is empty");
   if (r.cols != x.cols)
     throw invalid_argument("the represented set has " + std::to_string(r.cols) + " columns but the ground set " +
                            std::to_string(x.cols) + ": both need the same features");
-  if (opts.metric == Metric::Precomputed)
-    throw invalid_argument(
-        "a represented set is given as features; with metric precomputed pass the n x m similarity instead");
   const Index n = x.rows, m = r.rows;
   Matrix s = Matrix::uninitialized(n, m);
   float* c = s.data();
