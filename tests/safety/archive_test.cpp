@@ -83,6 +83,18 @@ TEST_F(Archive, MonoMp3SoundIsConvertedFromWhatTheDecoderGives) {  // new-user r
   }
 }
 
+TEST_F(Archive, NonSquarePixelsAreShownAtTheirDisplayAspect) {  // a header property the pictures carry (SAR)
+  const fs::path v = testsrc("ntsc-wide.mp4", 2, "-c:v libx264 -preset ultrafast -vf setsar=32/27", "720x480");
+  const auto r = run_cli(q(v) + " -o " + q(dir / "s") + hist());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto m = json_of(dir / "s" / "summary.json");
+  EXPECT_EQ(m["input"]["width"], 853) << "720 pixels of 32:27 are 853 square ones";
+  EXPECT_EQ(m["input"]["height"], 480);
+  const std::string size =
+      sh("ffprobe -v error -show_entries stream=width -of csv=p=0 " + q(dir / "s" / m["keyframes"][0]["image"])).out;
+  EXPECT_EQ(size.substr(0, 3), "853") << size;
+}
+
 // ---- degenerate videos get summaries ------------------------------------------------------------------------------
 
 TEST_F(Archive, AOneFrameVideoGivesOneKeyframeAndASubSecondClipIsSampledFrameByFrame) {

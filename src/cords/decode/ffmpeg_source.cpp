@@ -312,6 +312,7 @@ struct FFmpegSource::Impl {
   std::deque<int> anchor_sizes;
   bool numbered = false;           // a frame without any timestamp was given its number in frames (frame_pts)
   bool pictured = false;           // take_picture_facts() has run
+  AVRational sar{0, 1};            // pixel aspect ratio (0/1: square or unknown)
   std::deque<av::Packet> pending;  // read ahead after a seek (land_before), decoded before any packet read later
   std::int64_t max_sent_pts = INT64_MIN, exact_until = INT64_MIN;
 
@@ -403,8 +404,9 @@ struct FFmpegSource::Impl {
     info.pixel_format = pf ? pf : "unknown";
     info.rotation = stream_rotation(st);
     const bool swap = info.rotation == 90 || info.rotation == 270;
-    info.width = swap ? st->codecpar->height : st->codecpar->width;
-    info.height = swap ? st->codecpar->width : st->codecpar->height;
+    sar = av_guess_sample_aspect_ratio(fmt.get(), st, nullptr);
+    info.width = swap ? st->codecpar->height : shown_width(st->codecpar->width);
+    info.height = swap ? shown_width(st->codecpar->width) : st->codecpar->height;
     const AVRational fr = stream_frame_rate(fmt.get(), st);
     info.frame_rate = {fr.num, fr.den};
     info.time_base = {tb.num, tb.den};
@@ -452,8 +454,10 @@ struct FFmpegSource::Impl {
     pictured = true;
     if (frame->width <= 0 || frame->height <= 0) return;
     const bool swap = info.rotation == 90 || info.rotation == 270;
-    info.width = swap ? frame->height : frame->width;
-    info.height = swap ? frame->width : frame->height;
+    const AVRational frame_sar = av_guess_sample_aspect_ratio(fmt.get(), fmt->streams[stream], frame.get());
+    if (frame_sar.num > 0 && frame_sar.den > 0) sar = frame_sar;
+    info.width = swap ? frame->height : shown_width(frame->width);
+    info.height = swap ? shown_width(frame->width) : frame->height;
     if (frame->format >= 0 && !frame->hw_frames_ctx)
       if (const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format))) info.pixel_format = pf;
   }
@@ -602,12 +606,20 @@ struct FFmpegSource::Impl {
     return pts;
   }
 
+  // A stored width as shown: stretched by the sample aspect ratio (anamorphic video: 720 stored pixels of 32:27 are
+  // 853 square ones), as players show it; unchanged for square pixels or none given.
+  int shown_width(int stored) const {
+    if (sar.num <= 0 || sar.den <= 0 || sar.num == sar.den) return stored;
+    return std::max(1, static_cast<int>(av_rescale(stored, sar.num, sar.den)));
+  }
+
   // The size to scale the current frame to, before rotation: the size asked for (displayed, so swapped for a
   // quarter turn), with a missing side from the aspect ratio; native size when nothing is asked or `native`.
   void target_size(bool native, int& w, int& h) const {
     const bool swap = info.rotation == 90 || info.rotation == 270;
     int dw = native ? 0 : opts.out_width, dh = native ? 0 : opts.out_height;
-    const int disp_w = swap ? frame->height : frame->width, disp_h = swap ? frame->width : frame->height;
+    const int fw = shown_width(frame->width);
+    const int disp_w = swap ? frame->height : fw, disp_h = swap ? fw : frame->height;
     if (dw <= 0 && dh <= 0) {
       dw = disp_w;
       dh = disp_h;
