@@ -149,7 +149,7 @@ inline int open_input_file(const std::string& path, AVFormatContext** ctx, std::
   const int r = avformat_open_input(ctx, ("file:" + path).c_str(), nullptr, &opts);
   av_dict_free(&opts);
   if (jail && refused) *refused = jail->refused;
-  if (r >= 0 && jail) jail.release();  // owned by the context from here: freed by InputClose
+  if (r >= 0 && jail) (*ctx)->opaque = jail.release();  // owned by the context from here: freed by InputClose
   return r;
 }
 

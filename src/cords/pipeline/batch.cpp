@@ -199,7 +199,7 @@ class WorkerSlot {
       }
       if (got == MessageRead::Closed) return lost(item, "");
       if (reply == "p") continue;
-      if (reply.rfind("r", 0) == 0) {
+      if (reply.rfind('r', 0) == 0) {
         const auto r = nlohmann::json::parse(reply.substr(1), nullptr, false);
         if (!r.is_object()) return lost(item, "its worker process sent a malformed reply");
         return take_result(item, r);
@@ -359,7 +359,7 @@ struct Walk {
 // The batch's own name in OUT that an output path would take as its first part ("" when none): the report, the
 // gallery, the shards' reports and the lock folder.
 std::string reserved_name(const std::string& output) {
-  const std::string first = fs::path(output).begin()->string();
+  std::string first = fs::path(output).begin()->string();
   if (first == "report.json" || first == "index.html" || first == ".locks" ||
       (first.rfind("report-shard-", 0) == 0 && fs::path(first).extension() == ".json"))
     return first;

@@ -193,7 +193,7 @@ void remove_partial_summary(const fs::path& dir) {
     for (const auto& k : fs::directory_iterator(e.path(), ec)) {
       const std::string kn = k.path().filename().string();
       if (k.symlink_status(ec).type() == fs::file_type::regular &&
-          (keyframe_file(kn) || (kn.rfind(".", 0) == 0 && kn.find(".jpg.tmp-") != std::string::npos &&
+          (keyframe_file(kn) || (kn.rfind('.', 0) == 0 && kn.find(".jpg.tmp-") != std::string::npos &&
                                  keyframe_file(kn.substr(1, kn.find(".jpg.tmp-") + 3)))))
         doomed.push_back(k.path());
     }
