@@ -136,8 +136,11 @@ std::string open_failure(const std::string& path, int err) {
   if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
     const std::size_t n = std::fread(probe.data(), 1, 4096, f);
     std::fclose(f);
-    AVProbeData pd{path.c_str(), reinterpret_cast<unsigned char*>(probe.data()), static_cast<int>(n), nullptr};
-    if (const AVInputFormat* fmt = av_probe_input_format(&pd, 1))
+    // (by the bytes alone: a text file named .mp4 is not "a QuickTime file")
+    AVProbeData pd{"", reinterpret_cast<unsigned char*>(probe.data()), static_cast<int>(n), nullptr};
+    int score = 0;
+    const AVInputFormat* fmt = av_probe_input_format3(&pd, 1, &score);
+    if (fmt && score > AVPROBE_SCORE_EXTENSION)
       return std::string("a ") + (fmt->long_name ? fmt->long_name : fmt->name) +
              " file whose header FFmpeg cannot accept (damaged, or sizes beyond what it decodes)";
   }
