@@ -234,8 +234,10 @@ TEST_F(Archive, ACrashOrAHangCostsOneVideoAndTheBatchGoesOn) {
   };
   // (Under AddressSanitizer a SIGSEGV ends the worker with exit code 1 after the sanitizer's report: the message then
   // names that exit code instead of the signal.)
+  // A SIGKILL from outside is what the kernel's out-of-memory killer sends.
   for (const Fault& f : {Fault{SIGSEGV, "", "crash", "worker process ended while summarizing it"},
-                         Fault{SIGSTOP, "--video-timeout 1", "timeout", "no progress"}}) {
+                         Fault{SIGSTOP, "--video-timeout 1", "timeout", "no progress"},
+                         Fault{SIGKILL, "", "out-of-memory", "out-of-memory killer"}}) {
     const fs::path out = dir / ("out-" + f.cause);
     EXPECT_EQ(batch_with_a_fault(dir / "in", out, f.sig, f.extra), 6) << f.cause;
     const auto rep = json_of(out / "report.json");
