@@ -7,6 +7,7 @@
 
 #include "cords/core/image.h"
 #include "cords/core/timestamp.h"
+#include "cords/output/clip_pacer.h"
 
 namespace cords::output {
 
@@ -47,20 +48,20 @@ struct ClipAudio {
   int channels = 0;
 };
 
-class ClipWriter {
+class ClipWriter : public ClipSink {
  public:
   /// With `audio`, the clip also gets an AAC track, written by write_audio(). Throws Error{OutputUnwritable} when
   /// no encoder can be opened or the file cannot be created.
   ClipWriter(const std::string& path, Rational fps, int width, int height, const ClipAudio* audio = nullptr);
-  ~ClipWriter();
+  ~ClipWriter() override;
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
   /// Queues a frame for encoding on the writer's own thread (a few are buffered). Throws Error{OutputUnwritable}
   /// when an earlier frame could not be encoded or written, Error{Internal} for a frame of another size.
-  void write(Yuv420 frame);
+  void write(Yuv420 frame) override;
   /// Queues interleaved samples that follow the sound written so far (nothing without an audio track). The caller
   /// keeps the sound in step with the pictures: each picture lasts 1/fps, so n pictures take n x rate / fps samples.
-  void write_audio(std::vector<float> samples);
+  void write_audio(std::vector<float> samples) override;
   /// Flushes the encoder, finishes the file and renames it into place. Throws Error{OutputUnwritable}.
   void close();
   const std::string& codec() const { return codec_; }              ///< "h264" or "mpeg4"

@@ -1,0 +1,142 @@
+#include "cords/pipeline/manifest.h"
+
+#include "cords/select/kernel.h"
+
+namespace cords::pipeline {
+namespace {
+
+// The settings of options_record (each a value the user can set; defaults included, so that a changed default counts).
+nlohmann::json options_json(const SummarizeConfig& c) {
+  using nlohmann::json;
+  const auto& t = c.transitions;
+  return {{"budget", c.budget.rule()},
+          {"k", c.budget.k()},
+          {"fraction", c.budget.share()},
+          {"sample_fps", c.sample_fps},
+          {"fast", c.keyframes_only},
+          {"features", c.embedder.features},
+          {"model", c.embedder.model},
+          {"selector", c.selector},
+          {"optimizer", c.optimizer},
+          {"metric", select::to_string(c.metric)},
+          {"per_shot", c.per_shot},
+          {"clip_seconds", c.clip_seconds},
+          {"clip_crossfade", c.clip_crossfade},
+          {"clip_height", c.clip_max_height},
+          {"clip_copy", c.clip_copy},
+          {"clip_audio", c.clip_audio},
+          {"seed", c.seed},
+          {"outputs", {c.write_sheet, c.write_clip, c.write_keyframes, c.write_exports}},
+          {"names", {c.sheet_name, c.clip_name, c.json_name}},
+          {"start", c.start_seconds},
+          {"end", c.end_seconds},
+          {"grid", c.sheet_columns},
+          {"sheet_width", c.sheet_width},
+          {"shots", c.detect_shots},
+          {"shot_threshold", t.threshold},
+          {"min_shot_length", t.min_shot_seconds}};
+}
+
+}  // namespace
+
+// One piece: the manifest's layout, key by key as docs/formats.md lists them (pinned by tests/golden/summary.json).
+nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+  using nlohmann::json;
+  json kf = json::array();
+  for (const auto& k : r.keyframes)
+    kf.push_back({{"time", k.ts.seconds() - r.info.start},
+                  {"pts", k.ts.pts},
+                  {"frame", k.frame},
+                  {"sample", k.sample},
+                  {"shot", k.shot},
+                  {"gain", k.gain},
+                  {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
+  json shots = json::array();
+  for (const auto& span : r.shot_spans) {
+    const bool sampled = span.sample_shot >= 0;
+    const segment::Shot* s = sampled ? &r.shots[static_cast<std::size_t>(span.sample_shot)] : nullptr;
+    shots.push_back({{"start", span.start},
+                     {"end", span.end},
+                     {"start_frame", span.start_frame},
+                     {"end_frame", span.end_frame},
+                     {"transition", span.transition},
+                     {"fade_in", span.transition == "fade"},
+                     {"first_sample", sampled ? json(s->first) : json(nullptr)},
+                     {"last_sample", sampled ? json(s->last) : json(nullptr)},
+                     {"end_exclusive", span.end}});
+  }
+  json transitions = json::array();
+  for (const auto& t : r.transitions)
+    transitions.push_back({{"kind", t.kind == segment::TransitionKind::Cut ? "flash" : segment::to_string(t.kind)},
+                           {"first_frame", t.first},
+                           {"last_frame", t.last},
+                           {"start", t.start},
+                           {"end", t.end}});
+  const auto& i = r.info;
+  return {
+      {"tool", "cords-summarize"},
+      {"version", CORDS_VERSION_STRING},
+      {"input",
+       {{"path", cfg.input},
+        {"container", i.container},
+        {"codec", i.codec},
+        {"pixel_format", i.pixel_format},
+        {"width", i.width},
+        {"height", i.height},
+        {"rotation", i.rotation},
+        {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
+        {"time_base", i.time_base.str()},
+        {"start_time", i.start},
+        {"duration", i.duration},
+        {"frame_count", i.frame_count},
+        {"decoded_on", i.hwaccel.empty() ? "cpu" : i.hwaccel}}},
+      {"parameters",
+       {{"fraction", cfg.budget.kind() == select::Budget::Kind::Fraction ? json(cfg.budget.share()) : json(nullptr)},
+        {"budget", cfg.budget.k()},
+        {"budget_rule", r.budget_rule},
+        {"sample_fps", cfg.sample_fps},
+        {"start", cfg.start_seconds},
+        {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
+        {"keyframes_only", cfg.keyframes_only},
+        {"features", cfg.embedder.features},
+        {"embedder", r.embedder},
+        {"model", cfg.embedder.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.embedder.model)},
+        {"selector", cfg.selector},
+        {"optimizer", cfg.optimizer},
+        {"metric", select::to_string(cfg.metric)},
+        {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
+        {"clip_seconds", cfg.clip_seconds},
+        {"clip_crossfade", cfg.clip_crossfade},
+        {"seed", cfg.seed}}},
+      {"sampled_frames", r.sampled},
+      {"fast_fallback", r.fast_fallback},
+      {"options", options_json(cfg)},
+      {"sampled_every_frame", r.every_frame},
+      {"excluded_samples", r.excluded_samples},
+      {"skipped_corrupt", r.decode_skipped},
+      {"shot_detection", r.shot_detection},
+      {"shots", shots},
+      {"transitions", transitions},
+      {"keyframes", kf},
+      {"objective", r.objective},
+      {"outputs",
+       {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
+        {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
+        {"clip_codec", r.clip_codec},
+        {"clip_mode", r.clip_mode},
+        {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
+        {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
+      {"warnings", json(r.warnings)},
+      {"decode_workers", r.decode_workers},
+      {"candidate_fps", r.candidate_fps > 0 ? json(r.candidate_fps) : json(nullptr)},
+      {"near_duplicates", r.near_duplicates},
+      {"timings_s",
+       {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
+  };
+}
+
+std::string options_record(const SummarizeConfig& cfg) {
+  return options_json(cfg).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace cords::pipeline
