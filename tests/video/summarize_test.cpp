@@ -345,7 +345,7 @@ TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   for (const auto& k : r.keyframes) EXPECT_TRUE(fs::exists(d / k.image)) << k.image;
   // The clip holds clip_seconds around each keyframe (centred, but moved, then shortened, to stay inside the
   // keyframe's shot: the slideshow's shots are its 2 s stills), windows merged.
-  ASSERT_EQ(r.shot_detection, "frames");
+  ASSERT_EQ(r.shot_detection, ShotDetection::Frames);
   double covered = 0, reach = -1;
   for (const auto& k : r.keyframes) {
     const double t = k.ts.seconds(), len = c.clip_seconds;
@@ -417,7 +417,7 @@ TEST_F(Summarize, BundledSampleGetsOneKeyframePerShot) {
   EXPECT_EQ(r.info.codec, "h264");
   EXPECT_EQ(r.info.frame_rate.num, 24);
   EXPECT_NEAR(r.info.duration, 27.3, 0.1);
-  EXPECT_EQ(r.shot_detection, "frames");
+  EXPECT_EQ(r.shot_detection, ShotDetection::Frames);
   ASSERT_EQ(r.shot_spans.size(), 4u);
   EXPECT_NEAR(r.shot_spans[1].start, 5.4, 0.1);
   EXPECT_NEAR(r.shot_spans[2].start, 19.29, 2.5 / 24);

@@ -27,8 +27,7 @@ class ClipSink {
 // `time_base` and the rate a rational number, so a frame's slot is exact.
 class ClipPacer {
  public:
-  ClipPacer(ClipSink& clip, Rational rate, Rational time_base, int crossfade_slots, int sample_rate,
-            int channels)
+  ClipPacer(ClipSink& clip, Rational rate, Rational time_base, int crossfade_slots, int sample_rate, int channels)
       : clip_(clip),
         rate_(rate),
         tb_(time_base),

@@ -6,6 +6,20 @@
 
 namespace cords::pipeline {
 
+const char* to_string(ShotStart s) {
+  switch (s) {
+    case ShotStart::First:
+      return "start";
+    case ShotStart::Cut:
+      return "cut";
+    case ShotStart::Fade:
+      return "fade";
+    case ShotStart::Dissolve:
+      return "dissolve";
+  }
+  return "cut";
+}
+
 std::string timecode(double seconds) {
   const auto ms = static_cast<long long>(std::llround(std::max(0.0, seconds) * 1000.0));
   char buf[32];

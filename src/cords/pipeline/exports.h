@@ -7,12 +7,17 @@
 
 namespace cords::pipeline {
 
+/// How a shot begins.
+enum class ShotStart { First, Cut, Fade, Dissolve };
+/// "start" (the first shot), "cut", "fade", "dissolve": the manifest's words.
+const char* to_string(ShotStart s);
+
 /// One shot as exported: frames 0-based with the end exclusive, seconds from the video's start (end exclusive).
 struct ShotSpan {
   std::int64_t start_frame = 0, end_frame = 0;
   double start = 0, end = 0;
-  std::string transition = "start";  ///< how it begins: "start" (the first shot), "cut", "fade" or "dissolve"
-  std::int64_t sample_shot = -1;     ///< its index among the shots with samples (SummaryResult::shots), -1 if none
+  ShotStart transition = ShotStart::First;  ///< how it begins
+  std::int64_t sample_shot = -1;  ///< its index among the shots with samples (SummaryResult::shots), -1 if none
 };
 
 /// "HH:MM:SS.mmm", as PySceneDetect and WebVTT write times.

@@ -29,11 +29,23 @@ std::vector<ShotSpan> shot_spans(const std::vector<segment::Shot>& shots, const 
                     info.duration > 0 ? static_cast<std::int64_t>(std::llround(info.duration / frame_s)) : 0});
       span.end = std::max(s.seconds.back() + frame_s, info.duration);
     }
-    span.transition = i == 0 ? "start" : shots[i].fade_in ? "fade" : "cut";
+    span.transition = i == 0 ? ShotStart::First : shots[i].fade_in ? ShotStart::Fade : ShotStart::Cut;
     span.sample_shot = static_cast<std::int64_t>(i);
     spans.push_back(span);
   }
   return spans;
+}
+
+ShotStart shot_start(segment::TransitionKind k) {
+  switch (k) {
+    case segment::TransitionKind::Fade:
+      return ShotStart::Fade;
+    case segment::TransitionKind::Dissolve:
+      return ShotStart::Dissolve;
+    case segment::TransitionKind::Cut:
+      break;
+  }
+  return ShotStart::Cut;
 }
 
 // Shots from frame-exact boundaries: every shot as exported, and those holding samples (what selection sees; a shot
@@ -46,13 +58,13 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
   spans.clear();
   // From the video's first frame, or with --start from the first frame decoded.
   if (cfg.start_seconds > 0)
-    spans.push_back({fs.front().frame, 0, fs.front().seconds, 0.0, "start", -1});
+    spans.push_back({fs.front().frame, 0, fs.front().seconds, 0.0, ShotStart::First, -1});
   else
-    spans.push_back({0, 0, 0.0, 0.0, "start", -1});
+    spans.push_back({0, 0, 0.0, 0.0, ShotStart::First, -1});
   for (const auto& b : tr.boundaries) {
     spans.back().end_frame = b.frame;
     spans.back().end = b.seconds;
-    spans.push_back({b.frame, 0, b.seconds, 0.0, segment::to_string(b.kind), -1});
+    spans.push_back({b.frame, 0, b.seconds, 0.0, shot_start(b.kind), -1});
   }
   spans.back().end_frame =
       std::max({fs.back().frame + 1, s.frame.back() + 1, info.frame_count,
@@ -69,7 +81,7 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
     shot.last = i - 1;
     shot.start = span.start;
     shot.end = span.end;
-    shot.fade_in = span.transition == "fade";
+    shot.fade_in = span.transition == ShotStart::Fade;
     shots.push_back(shot);
   }
 }
@@ -85,11 +97,11 @@ segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, co
                      own_hist ? emb.dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
   segment::Transitions tr;
   if (!cfg.detect_shots) {  // one shot, the whole video
-    res.shot_detection = "off";
+    res.shot_detection = ShotDetection::Off;
     res.shots = {segment::Shot{0, s.n() - 1, 0.0, s.seconds.back(), false}};
     res.shot_spans = shot_spans(res.shots, s, res.info);
   } else if (frame_stats.size() >= 2) {  // frame-exact, from every decoded frame
-    res.shot_detection = "frames";
+    res.shot_detection = ShotDetection::Frames;
     if (const char* dump = std::getenv("CORDS_DUMP_FRAME_STATS")) {  // for tuning the detector (docs/video.md)
       std::string csv = "frame,seconds,diff,diff2,diff3,luma,spread,span,mix\n";
       for (const auto& f : frame_stats) {
@@ -105,7 +117,7 @@ segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, co
     frame_shots(tr, frame_stats, s, res.info, cfg, res.shots, res.shot_spans);
     res.transitions = tr.spans;
   } else {
-    res.shot_detection = "samples";
+    res.shot_detection = ShotDetection::Samples;
     res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
     res.shot_spans = shot_spans(res.shots, s, res.info);
   }

@@ -63,6 +63,18 @@ void check_output_name(const std::string& option, const std::string& name, const
 
 }  // namespace
 
+const char* to_string(ShotDetection d) {
+  switch (d) {
+    case ShotDetection::Frames:
+      return "frames";
+    case ShotDetection::Samples:
+      return "samples";
+    case ShotDetection::Off:
+      return "off";
+  }
+  return "samples";
+}
+
 std::string selector_help() {
   std::string s = select::function_names() + ", a weighted mixture";
   for (const auto& b : baselines()) s += std::string(", ") + b.name;

@@ -54,6 +54,12 @@ struct SummarizeConfig {
   bool detect_shots = true;                ///< false (--no-shots): the whole video is one shot
 };
 
+/// How shots were found: on every decoded frame (frame-exact), on the sampled frames (fast mode), or not at all
+/// (--no-shots: the whole video is one shot).
+enum class ShotDetection { Frames, Samples, Off };
+/// "frames", "samples", "off": the manifest's words.
+const char* to_string(ShotDetection d);
+
 struct Keyframe {
   Timestamp ts;
   std::int64_t frame = 0;   ///< index among decoded frames
@@ -73,9 +79,7 @@ struct SummaryResult {
   bool every_frame = false;           ///< the input is shorter than one sampling period: every frame was sampled
   std::vector<segment::Shot> shots;
   std::vector<ShotSpan> shot_spans;  ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
-  /// How shots were found: "frames" (every decoded frame, frame-exact), "samples" (the sampled frames: fast mode),
-  /// "off" (--no-shots).
-  std::string shot_detection = "samples";
+  ShotDetection shot_detection = ShotDetection::Samples;
   std::vector<segment::Span> transitions;  ///< fades, dissolves and flashes found on the frames (not keyframes)
   std::vector<Keyframe> keyframes;         ///< sorted by time
   double objective = 0.0;

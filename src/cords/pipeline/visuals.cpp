@@ -139,9 +139,9 @@ class VisualsWriter {
     res_.clip_audio = clip_->audio_codec();
     res_.clip_mode = "encode";
     const Rational rate = info_.frame_rate.valid() ? info_.frame_rate : Rational{25, 1};  // (frame_seconds' rule)
-    pacer_ = std::make_unique<output::ClipPacer>(*clip_, rate, info_.time_base,
-                                         static_cast<int>(std::lround(cfg_.clip_crossfade / frame_seconds(info_))),
-                                         sound_.sample_rate, sound_.channels);
+    pacer_ = std::make_unique<output::ClipPacer>(
+        *clip_, rate, info_.time_base, static_cast<int>(std::lround(cfg_.clip_crossfade / frame_seconds(info_))),
+        sound_.sample_rate, sound_.channels);
   }
 
   // The window's sound: from `from`, as long as the pictures written so far last in all.
@@ -162,7 +162,8 @@ class VisualsWriter {
     const double before = cfg_.keyframes_only ? 0.0 : cfg_.clip_seconds / 2, after = cfg_.clip_seconds - before;
     std::vector<std::pair<double, double>> bounds;
     const double half_frame = 0.5 * frame_seconds(info_);
-    if (res_.shot_detection == "frames") {  // from the exported spans (--end clamps the last one), by sample shot
+    if (res_.shot_detection ==
+        ShotDetection::Frames) {  // from the exported spans (--end clamps the last one), by sample shot
       bounds.resize(res_.shots.size());
       for (const auto& span : res_.shot_spans)
         if (span.sample_shot >= 0)
