@@ -130,9 +130,20 @@ int dispatch(int argc, char** argv) {
 
 }  // namespace
 
+// The library names its parameters ("sample_fps"); this program's users know them as flags ("--sample-fps 2").
+static std::string cli_flag(const std::string& name) {
+  std::string f = "--" + name;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+static std::string cli_flag_value(const std::string& name, const std::string& value) {
+  return cli_flag(name) + " " + value;
+}
+
 int main(int argc, char** argv) {
   // Before any thread starts: SIGINT, SIGTERM and SIGHUP remove the run's temporary files, then end the process.
   cords::install_interrupt_cleanup();
+  cords::set_parameter_spelling({cli_flag, cli_flag_value});
   // Before any BLAS call: OpenBLAS picks SSE3 kernels on CPUs it does not recognise (cords/core/blas_cpu.h).
   cords::tune_openblas_core();
   try {

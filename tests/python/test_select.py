@@ -205,6 +205,13 @@ def test_select_checks_arguments_as_the_cli_does(kwargs):
         cs.select(x, budget=3, **kwargs)
 
 
+def test_errors_name_keywords_not_flags():
+    # The library names parameters; a Python user reads the keyword ("knn"), never a CLI flag ("--knn").
+    with pytest.raises(ValueError) as e:
+        cs.select(features(60, 4), budget=3, function="log-determinant", knn=4)
+    assert "knn" in str(e.value) and "--" not in str(e.value)
+
+
 def cosine_kernel(a, b):
     an = a / np.linalg.norm(a, axis=1, keepdims=True)
     bn = b / np.linalg.norm(b, axis=1, keepdims=True)

@@ -116,8 +116,36 @@ TEST(RunSelection, RefusesADenseKernelThatCannotFitInMemory) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("--knn"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("knn"), std::string::npos) << e.what();  // (its spelling is the application's)
   }
+}
+
+// The library names parameters; the application says how they are written (the CLI as flags, Python as keywords,
+// the default): the reliability review found Python users told to "use --knn 16".
+TEST(RunSelection, MessagesNameParametersAsTheApplicationSpellsThem) {
+  const Index n = Index{1} << 22;
+  Matrix one(1, 1);
+  MatrixView huge{one.data(), n, 1};
+  SelectionConfig cfg;
+  cfg.budget = Budget::count(1);
+  const auto message = [&] {
+    try {
+      run_selection(huge, cfg);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string python = message();
+  EXPECT_NE(python.find("knn=16"), std::string::npos) << python;
+  EXPECT_EQ(python.find("--"), std::string::npos) << python;
+  set_parameter_spelling({[](const std::string& name) { return "--" + name; },
+                          [](const std::string& name, const std::string& value) { return "--" + name + " " + value; }});
+  const std::string cli = message();
+  set_parameter_spelling({[](const std::string& name) { return name; },
+                          [](const std::string& name, const std::string& value) { return name + "=" + value; }});
+  EXPECT_NE(cli.find("--knn 16"), std::string::npos) << cli;
+  EXPECT_NE(cli.find("--groups"), std::string::npos) << cli;
 }
 
 }  // namespace

@@ -157,12 +157,12 @@ at::Device resolve_device(const std::string& name) {
   try {
     at::Device d(name);
     if (d.is_cuda() && !at::hasCUDA())
-      throw invalid_argument("--device " + name + " requested but no CUDA device is available (use auto or cpu)");
+      throw invalid_argument(param("device", name) + " requested but no CUDA device is available (use auto or cpu)");
     if (!d.is_cuda() && !d.is_cpu())
-      throw invalid_argument("unsupported --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
+      throw invalid_argument("unsupported " + param("device") + " '" + name + "'; valid: auto, cpu, cuda, cuda:N");
     return d;
   } catch (const c10::Error&) {
-    throw invalid_argument("unknown --device '" + name + "'; valid: auto, cpu, cuda, cuda:N");
+    throw invalid_argument("unknown " + param("device") + " '" + name + "'; valid: auto, cpu, cuda, cuda:N");
   }
 }
 

@@ -55,6 +55,21 @@ inline Error output_unwritable(const std::string& m) {
   return Error(ErrorKind::OutputUnwritable, m);
 }
 
+/// A parameter of the library (a field of SummarizeConfig, TrainOptions, SelectionConfig, ...) as messages name it.
+/// The library names parameters, never the flags of one front end: `param("sample_fps")` is spelled the way the
+/// application set with set_parameter_spelling (the CLI: "--sample-fps"; the Python module: the keyword
+/// "sample_fps"); by default the library's own name. The names are the CLI's flags in snake_case.
+std::string param(const std::string& name);
+/// A parameter with a value, as the application writes one: "--knn 16" (CLI), "knn=16" (Python, the default).
+std::string param(const std::string& name, const std::string& value);
+/// How an application spells parameters in messages: `flag` for a name alone, `with_value` for a name and a value.
+struct ParameterSpelling {
+  std::string (*flag)(const std::string& name);
+  std::string (*with_value)(const std::string& name, const std::string& value);
+};
+/// Set once by the application at start (process-wide, like the thread count).
+void set_parameter_spelling(ParameterSpelling spelling);
+
 /// The names of a table's entries (each with a `name` member), in its order: what a registry's "valid names" are.
 template <class Table>
 std::vector<std::string> table_names(const Table& table) {

@@ -110,7 +110,7 @@ struct AacTrack {
 
   AacTrack(ClipFile& f, const ClipAudio& audio) : file(f) {
     const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
-    if (!aac) file.fail("no AAC encoder in this FFmpeg build (use --no-clip-audio)");
+    if (!aac) file.fail("no AAC encoder in this FFmpeg build (use " + param("no_clip_audio") + ")");
     enc.reset(avcodec_alloc_context3(aac));
     if (!enc || !frame || !pkt) throw std::bad_alloc();
     enc->sample_fmt = AV_SAMPLE_FMT_FLTP;

@@ -41,7 +41,7 @@ Shard parse_shard(const std::string& s) {
     }
   } catch (const std::exception&) {
   }
-  throw invalid_argument("--shard must be I/N with 0 <= I < N (e.g. 0/4), got '" + s + "'");
+  throw invalid_argument(param("shard") + " must be I/N with 0 <= I < N (e.g. 0/4), got '" + s + "'");
 }
 
 namespace {
@@ -170,6 +170,13 @@ void take_result(BatchItem& item, const nlohmann::json& r) {
   item.warnings.insert(item.warnings.end(), r["warnings"].begin(), r["warnings"].end());
 }
 
+// Seconds as a person reads them: "600", "0.5".
+std::string short_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 // A worker thread's process, started on first use and again after one ended.
 class WorkerSlot {
  public:
@@ -190,11 +197,8 @@ class WorkerSlot {
         item.status = ItemStatus::Failed;
         item.cause = FailureCause::Timeout;
         item.exit_code = exit_code(ErrorKind::Internal);
-        char why[160];
-        std::snprintf(why, sizeof why,
-                      "stopped: no progress for %g s (--video-timeout); the video may hang the decoder",
-                      cfg_.video_timeout);
-        item.error = why;
+        item.error = "stopped: no progress for " + short_seconds(cfg_.video_timeout) + " s (" + param("video_timeout") +
+                     "); the video may hang the decoder";
         return;
       }
       if (got == MessageRead::Closed) return lost(item, "");
@@ -527,7 +531,7 @@ BatchReport run_batch(const BatchConfig& cfg, const BatchProgressFn& progress) {
   Stopwatch total;
   if (cfg.inputs.empty()) throw invalid_argument("no input folders or files given");
   if (cfg.output_dir.empty()) throw invalid_argument("batch mode needs -o OUT, the folder for the summaries");
-  if (cfg.jobs < 1) throw invalid_argument("--jobs must be >= 1");
+  if (cfg.jobs < 1) throw invalid_argument(param("jobs") + " must be >= 1");
   validate_config(cfg.video);  // every setting checked before the walk and any work
   BatchReport rep;
   rep.shard = cfg.shard;

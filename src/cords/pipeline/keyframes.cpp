@@ -168,16 +168,18 @@ std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::v
     const auto asked = static_cast<std::int64_t>(fraction_keyframes(cfg, seconds));
     k = std::min(asked, s.n());
     if (k < asked)
-      res.warnings.push_back("--fraction asks for " + std::to_string(asked) + " keyframes, more than the " +
-                             std::to_string(s.n()) + " key frames --fast found: all of them are keyframes");
+      res.warnings.push_back(param("fraction") + " asks for " + std::to_string(asked) + " keyframes, more than the " +
+                             std::to_string(s.n()) + " key frames " + param("fast") +
+                             " found: all of them are keyframes");
   } else if (!cfg.budget.automatic()) {
     res.budget_rule = cfg.budget.rule();
     try {
       k = cfg.budget.resolve(s.n(), "sampled frames");
     } catch (const Error& e) {
-      throw invalid_argument(std::string(e.what()) + "; lower --budget or " +
-                             (cfg.keyframes_only && !res.fast_fallback ? "drop --fast (it samples key frames only)"
-                                                                       : "raise --sample-fps"));
+      throw invalid_argument(std::string(e.what()) + "; lower " + param("budget") + " or " +
+                             (cfg.keyframes_only && !res.fast_fallback
+                                  ? "drop " + param("fast") + " (it samples key frames only)"
+                                  : "raise " + param("sample_fps")));
     }
   } else {  // automatic: every shot gets a keyframe
     res.budget_rule = "auto";

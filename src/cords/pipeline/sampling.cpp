@@ -264,7 +264,7 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
   res.info = src->info();
   if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
-    throw invalid_argument("--start " + format_time(cfg.start_seconds) + " is past the video's end (" +
+    throw invalid_argument(param("start", format_time(cfg.start_seconds)) + " is past the video's end (" +
                            format_time(res.info.duration) + ")");
   const double candidates_fps = candidate_fps(cfg, stretch_seconds(cfg, res.info));
   if (candidates_fps < dopt.sample_fps) {  // long input, --fast: fewer key frames than it has

@@ -87,45 +87,49 @@ int cores_to_use(const SummarizeConfig& cfg) {
 
 void validate_config(const SummarizeConfig& c) {
   if (!(std::isfinite(c.sample_fps) && c.sample_fps > 0))
-    throw invalid_argument(
-        "--sample-fps must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
+    throw invalid_argument(param("sample_fps") +
+                           " must be a finite number > 0 (for every frame, give one above the frame rate, e.g. 1000)");
   if (!(std::isfinite(c.clip_seconds) && c.clip_seconds > 0))
-    throw invalid_argument("--clip-seconds must be a finite number > 0");
+    throw invalid_argument(param("clip_seconds") + " must be a finite number > 0");
   if (!(std::isfinite(c.clip_crossfade) && c.clip_crossfade >= 0 && c.clip_crossfade <= 10))
-    throw invalid_argument("--clip-crossfade must be a number of seconds from 0 to 10");
-  if (c.clip_max_height < 16) throw invalid_argument("--clip-height must be at least 16");
-  if (c.threads < 0) throw invalid_argument("--threads must be >= 0 (0 = all cores)");
+    throw invalid_argument(param("clip_crossfade") + " must be a number of seconds from 0 to 10");
+  if (c.clip_max_height < 16) throw invalid_argument(param("clip_height") + " must be at least 16");
+  if (c.threads < 0) throw invalid_argument(param("threads") + " must be >= 0 (0 = all cores)");
   if (!(std::isfinite(c.transitions.threshold) && c.transitions.threshold > 1))
-    throw invalid_argument("--shot-threshold must be a finite number > 1 (3 is the default)");
+    throw invalid_argument(param("shot_threshold") + " must be a finite number > 1 (3 is the default)");
   if (!(std::isfinite(c.transitions.min_shot_seconds) && c.transitions.min_shot_seconds >= 0))
-    throw invalid_argument("--min-shot-length must be a finite number of seconds >= 0");
-  if (!(std::isfinite(c.start_seconds) && c.start_seconds >= 0)) throw invalid_argument("--start must be a time >= 0");
-  if (!(std::isfinite(c.end_seconds) && c.end_seconds >= 0)) throw invalid_argument("--end must be a time >= 0");
-  if (c.end_seconds > 0 && c.end_seconds <= c.start_seconds) throw invalid_argument("--end must come after --start");
-  if (c.sheet_columns < 0 || c.sheet_columns > 64) throw invalid_argument("--grid columns must be 1 to 64");
+    throw invalid_argument(param("min_shot_length") + " must be a finite number of seconds >= 0");
+  if (!(std::isfinite(c.start_seconds) && c.start_seconds >= 0))
+    throw invalid_argument(param("start") + " must be a time >= 0");
+  if (!(std::isfinite(c.end_seconds) && c.end_seconds >= 0))
+    throw invalid_argument(param("end") + " must be a time >= 0");
+  if (c.end_seconds > 0 && c.end_seconds <= c.start_seconds)
+    throw invalid_argument(param("end") + " must come after " + param("start"));
+  if (c.sheet_columns < 0 || c.sheet_columns > 64) throw invalid_argument(param("grid") + " columns must be 1 to 64");
   if (c.sheet_width != 0 && (c.sheet_width < 200 || c.sheet_width > 16384))
-    throw invalid_argument("--sheet-width must be 200 to 16384 pixels");
+    throw invalid_argument(param("sheet_width") + " must be 200 to 16384 pixels");
   if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
-    throw invalid_argument("--hwaccel must be auto, cuda or none, got '" + c.hwaccel + "'");
+    throw invalid_argument(param("hwaccel") + " must be auto, cuda or none, got '" + c.hwaccel + "'");
   if (baseline_of(c.selector) == Baseline::None) {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
     if (c.metric == select::Metric::Precomputed)
-      throw invalid_argument(
-          "--metric precomputed takes a similarity matrix (cords-summarize select); a video's frames need " +
-          std::string("cosine, euclidean, rbf or dot"));
+      throw invalid_argument(param("metric", "precomputed") +
+                             " takes a similarity matrix (cords-summarize select); a video's frames need " +
+                             std::string("cosine, euclidean, rbf or dot"));
   }
   const std::string& features = c.embedder.features;
   if (features != "histogram" && features != "cnn" && features != "auto")
-    throw invalid_argument("unknown --features '" + features + "'; available: " + embed::embedder_names());
-  if (c.write_sheet) check_output_name("--sheet", c.sheet_name, {".jpg", ".jpeg", ".png", ".webp"});
-  if (c.write_clip) check_output_name("--clip", c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
+    throw invalid_argument("unknown " + param("features") + " '" + features +
+                           "'; available: " + embed::embedder_names());
+  if (c.write_sheet) check_output_name(param("sheet"), c.sheet_name, {".jpg", ".jpeg", ".png", ".webp"});
+  if (c.write_clip) check_output_name(param("clip"), c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
   const std::vector<std::pair<bool, std::string>> names{{c.write_sheet, c.sheet_name}, {c.write_clip, c.clip_name}};
   for (const auto& [on, name] : names)
     if (on && (name == c.json_name || name == "keyframes" || name == "shots.csv" || name == "chapters.vtt"))
       throw invalid_argument("output name '" + name + "' is taken by the summary itself; choose another");
   if (c.write_sheet && c.write_clip && c.sheet_name == c.clip_name)
-    throw invalid_argument("--sheet and --clip name the same file '" + c.sheet_name + "'");
+    throw invalid_argument(param("sheet") + " and " + param("clip") + " name the same file '" + c.sheet_name + "'");
 }
 
 namespace {

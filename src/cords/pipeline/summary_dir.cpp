@@ -110,15 +110,17 @@ SummaryContents check_summary_destination(const std::string& dir, const std::str
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
   if (st.type() != fs::file_type::not_found) {
-    if (!force) throw output_unwritable("output '" + dir + "' already exists; use --force to replace a summary there");
+    if (!force)
+      throw output_unwritable("output '" + dir + "' already exists; use " + param("force") +
+                              " to replace a summary there");
     if (same_file(dir, input)) throw output_unwritable("will not replace '" + dir + "': it is the input video");
     if (is_within(input, dir))
       throw output_unwritable("will not replace '" + dir + "': it holds the input video '" + input +
                               "'; choose another output folder");
     std::string why;
     if (!recognise_summary(dir, manifest_name, contents, why))
-      throw output_unwritable("will not replace '" + dir + "': " + why +
-                              "; --force replaces only a summary this tool wrote");
+      throw output_unwritable("will not replace '" + dir + "': " + why + "; " + param("force") +
+                              " replaces only a summary this tool wrote");
   }
   const fs::path parent = fs::absolute(dir).parent_path();
   if (!fs::is_directory(parent, ec))

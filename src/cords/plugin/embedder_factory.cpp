@@ -44,16 +44,17 @@ std::optional<TorchEmbedderOptions> cnn_options(const EmbedderConfig& cfg) {
   if (cfg.features == "auto" && (!plugin::torch_plugin_built() || (cfg.model.empty() && default_model_path().empty())))
     return std::nullopt;
   if (cfg.features != "cnn" && cfg.features != "auto")
-    throw invalid_argument("unknown --features '" + cfg.features + "'; available: " + embedder_names());
+    throw invalid_argument("unknown " + param("features") + " '" + cfg.features + "'; available: " + embedder_names());
   if (!plugin::torch_plugin_built())
-    throw invalid_argument(
-        "--features cnn needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
+    throw invalid_argument(param("features", "cnn") +
+                           " needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
   const std::string model = cfg.model.empty() ? default_model_path() : cfg.model;
   if (model.empty()) {
     const char* env = std::getenv("CORDS_MODEL");
-    throw invalid_argument(
-        env && *env ? "--features cnn: CORDS_MODEL='" + std::string(env) + "' is not a file"
-                    : "--features cnn needs --model PATH: the default model was not found (set CORDS_MODEL)");
+    throw invalid_argument(env && *env
+                               ? param("features", "cnn") + ": CORDS_MODEL='" + std::string(env) + "' is not a file"
+                               : param("features", "cnn") + " needs " + param("model", "PATH") +
+                                     ": the default model was not found (set CORDS_MODEL)");
   }
   TorchEmbedderOptions o;
   o.model_path = model;

@@ -287,13 +287,14 @@ void check_knn_options(MatrixView x, const KnnOptions& opts) {
   if (x.rows <= 0 || x.cols <= 0) throw invalid_argument("cannot search neighbours in an empty matrix");
   if (x.rows > std::numeric_limits<std::int32_t>::max())
     throw invalid_argument("kNN kernel supports at most 2^31-1 elements");
-  if (opts.k < 1) throw invalid_argument("--knn must be at least 1, got " + std::to_string(opts.k));
+  if (opts.k < 1) throw invalid_argument(param("knn") + " must be at least 1, got " + std::to_string(opts.k));
   if (opts.metric == Metric::Euclidean)
     throw invalid_argument(
         "the kNN kernel does not support the euclidean metric (it needs the maximum distance "
         "over all pairs); use rbf or cosine");
   if (opts.metric == Metric::Precomputed)
-    throw invalid_argument("the kNN kernel searches features; a precomputed similarity runs dense (drop --knn)");
+    throw invalid_argument("the kNN kernel searches features; a precomputed similarity runs dense (drop " +
+                           param("knn") + ")");
   if (opts.metric == Metric::Rbf && !(opts.rbf_kw > 0)) throw invalid_argument("rbf kernel width kw must be > 0");
 }
 

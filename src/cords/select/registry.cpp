@@ -27,12 +27,11 @@ void check_dense_fits(Index n, Index m) {
   if (pages <= 0 || page <= 0) return;
   const double have = static_cast<double>(pages) * static_cast<double>(page);
   if (need > 0.9 * have) {
-    char msg[256];
-    std::snprintf(msg, sizeof msg,
-                  "a dense kernel of %lld elements needs %.1f GiB but this machine has %.1f GiB of memory; use the "
-                  "sparse kernel (--knn 16) or select per group (--groups)",
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "a dense kernel of %lld elements needs %.1f GiB but this machine has %.1f GiB",
                   static_cast<long long>(n), need / (1 << 30), have / (1 << 30));
-    throw invalid_argument(msg);
+    throw invalid_argument(std::string(msg) + " of memory; use the sparse kernel (" + param("knn", "16") +
+                           ") or select per group (" + param("groups") + ")");
   }
 }
 }  // namespace
@@ -136,9 +135,10 @@ std::unique_ptr<SetFunction> build(const FunctionInfo& f, FunctionInputs& in, co
     throw invalid_argument(f.name + " reads features, not a similarity matrix: metric precomputed works with " +
                            names_of(function_registry(), [](const FunctionInfo& g) { return g.uses_kernel; }));
   if (in.sparse() && f.uses_kernel && !f.supports_knn)
-    throw invalid_argument(f.name + " does not run on the sparse kNN kernel (--knn); functions that do: " +
-                           names_of(function_registry(), [](const FunctionInfo& g) { return g.supports_knn; }) +
-                           "; or drop --knn");
+    throw invalid_argument(
+        f.name + " does not run on the sparse kNN kernel (" + param("knn") +
+        "); functions that do: " + names_of(function_registry(), [](const FunctionInfo& g) { return g.supports_knn; }) +
+        "; or drop " + param("knn"));
   if (in.separate_represented() && !f.supports_represented)
     throw invalid_argument(f.name +
                            " is defined on the ground set alone; a represented set (or an n x m precomputed "

@@ -183,12 +183,16 @@ TrainTest load_fashion_mnist(const DataOptions& o) {
 }
 
 TrainTest load_mnist(const DataOptions& o) {
-  if (o.data_dir.empty()) throw invalid_argument("--dataset mnist needs --data-dir (the four IDX files of MNIST)");
+  if (o.data_dir.empty())
+    throw invalid_argument(param("dataset", "mnist") + " needs " + param("data_dir") +
+                           " (the four IDX files of MNIST)");
   return load_idx_dataset(o.data_dir);
 }
 
 TrainTest load_cifar10(const DataOptions& o) {
-  if (o.data_dir.empty()) throw invalid_argument("--dataset cifar10 needs --data-dir (the CIFAR-10 binary batches)");
+  if (o.data_dir.empty())
+    throw invalid_argument(param("dataset", "cifar10") + " needs " + param("data_dir") +
+                           " (the CIFAR-10 binary batches)");
   const std::string dir = cifar_dir(o.data_dir);
   std::vector<std::string> files;
   for (int b = 1; b <= 5; ++b) files.push_back(dir + "/data_batch_" + std::to_string(b) + ".bin");
@@ -197,7 +201,8 @@ TrainTest load_cifar10(const DataOptions& o) {
 
 TrainTest load_folder(const DataOptions& o) {
   if (o.data_dir.empty())
-    throw invalid_argument("--dataset folder needs --data-dir (DIR/<class>/<image>, or DIR/train and DIR/test)");
+    throw invalid_argument(param("dataset", "folder") + " needs " + param("data_dir") +
+                           " (DIR/<class>/<image>, or DIR/train and DIR/test)");
   std::error_code ec;
   if (!(fs::is_directory(o.data_dir + "/train", ec) && fs::is_directory(o.data_dir + "/test", ec)))
     return {read_image_folder(o.data_dir, o.image_size), TensorData{}};  // the test share is held out
@@ -210,7 +215,8 @@ TrainTest load_folder(const DataOptions& o) {
 
 TrainTest load_features(const DataOptions& o) {
   if (o.data_dir.empty())
-    throw invalid_argument("--dataset features needs --data-dir (train.npy and train_labels.npy, optionally test.*)");
+    throw invalid_argument(param("dataset", "features") + " needs " + param("data_dir") +
+                           " (train.npy and train_labels.npy, optionally test.*)");
   TrainTest d{read_features(o.data_dir + "/train.npy", labels_file(o.data_dir, "train_labels")), TensorData{}};
   std::error_code ec;
   if (!fs::is_regular_file(o.data_dir + "/test.npy", ec)) return d;
@@ -245,7 +251,8 @@ const std::vector<std::string>& dataset_names() {
 }
 
 Splits load_splits(const DataOptions& o) {
-  if (!(o.val_fraction >= 0 && o.val_fraction <= 0.5)) throw invalid_argument("--val-fraction must be in [0, 0.5]");
+  if (!(o.val_fraction >= 0 && o.val_fraction <= 0.5))
+    throw invalid_argument(param("val_fraction") + " must be in [0, 0.5]");
   const auto it = std::find_if(dataset_table().begin(), dataset_table().end(),
                                [&](const DatasetInfo& d) { return o.dataset == d.name; });
   if (it == dataset_table().end())

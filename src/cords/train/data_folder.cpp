@@ -12,7 +12,7 @@ namespace cords::train {
 namespace fs = std::filesystem;
 
 TensorData read_image_folder(const std::string& dir, int size) {
-  if (size < 8 || size > 1024) throw invalid_argument("--image-size must be in [8, 1024]");
+  if (size < 8 || size > 1024) throw invalid_argument(param("image_size") + " must be in [8, 1024]");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw Error(ErrorKind::InputUnreadable, "cannot read '" + dir + "': not a folder");
   TensorData d;

@@ -47,9 +47,12 @@ class GlooCommunicator final : public Communicator {
 #endif
 
 std::unique_ptr<Communicator> make_communicator(const std::string& store, int rank, int world) {
-  if (world < 1 || rank < 0 || rank >= world) throw invalid_argument("--rank must be in [0, --world-size)");
+  if (world < 1 || rank < 0 || rank >= world)
+    throw invalid_argument(param("rank") + " must be in [0, " + param("world_size") + ")");
   if (world == 1) return nullptr;
-  if (store.empty()) throw invalid_argument("--world-size > 1 needs --dist-store FILE (a path every rank can reach)");
+  if (store.empty())
+    throw invalid_argument(param("world_size") + " > 1 needs " + param("dist_store", "FILE") +
+                           " (a path every rank can reach)");
 #ifdef CORDS_HAVE_GLOO
   return std::make_unique<GlooCommunicator>(store, rank, world);
 #else

@@ -168,7 +168,7 @@ class ScriptedClassifier final : public Classifier {
  public:
   ScriptedClassifier(const std::string& path, const std::vector<std::int64_t>& s, int classes) {
     const auto unusable = [&](const std::string& why) {
-      return Error(ErrorKind::ModelUnusable, "--model '" + path + "': " + why);
+      return Error(ErrorKind::ModelUnusable, param("model") + " '" + path + "': " + why);
     };
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw unusable("no such file");
@@ -248,10 +248,10 @@ std::shared_ptr<Classifier> make_model(const std::string& name, const std::vecto
   if (is_model_file(name)) return std::make_shared<ScriptedClassifier>(name, s, classes);
   if (name == "mnistnet" || name == "resnet18") {
     if (s.size() != 3)
-      throw invalid_argument("--model " + name + " needs images (C x H x W); this data has " +
+      throw invalid_argument(param("model", name) + " needs images (C x H x W); this data has " +
                              std::to_string(s.size()) + "-d examples (use mlp or linear)");
     if (name == "mnistnet") {
-      if (s[1] < 6 || s[2] < 6) throw invalid_argument("--model mnistnet needs images of at least 6 x 6");
+      if (s[1] < 6 || s[2] < 6) throw invalid_argument(param("model", "mnistnet") + " needs images of at least 6 x 6");
       return std::make_shared<MnistNet>(s[0], s[1], s[2], classes);
     }
     return std::make_shared<ResNet18>(s[0], classes);

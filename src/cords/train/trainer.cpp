@@ -122,11 +122,12 @@ struct LoopState {
 at::Tensor cnn_embeddings(const Splits& d, const std::string& encoder, const std::string& device) {
   const at::Tensor& x = d.train.x;
   if (x.dim() != 4 || (x.size(1) != 1 && x.size(1) != 3))
-    throw invalid_argument("--encoder " + encoder + " needs an image dataset (1 or 3 channels)");
+    throw invalid_argument(param("encoder", encoder) + " needs an image dataset (1 or 3 channels)");
   embed::TorchEmbedderOptions eo;
   eo.model_path = encoder == "cnn" ? embed::default_model_path() : encoder.substr(4);
   if (eo.model_path.empty())
-    throw invalid_argument("--encoder cnn: the bundled model was not found (set CORDS_MODEL, or use cnn:PATH)");
+    throw invalid_argument(param("encoder", "cnn") +
+                           ": the bundled model was not found (set CORDS_MODEL, or use cnn:PATH)");
   eo.device = device;
   eo.batch = 128;
   const auto side = static_cast<int>(std::max(x.size(2), x.size(3)));
@@ -694,7 +695,7 @@ bool Run::load_checkpoint(LoopState& st) {
   const json saved = json::parse(v.toStringRef(), nullptr, false);
   for (const auto& [key, value] : fingerprint_.items())
     if (!saved.is_object() || !saved.contains(key) || saved[key] != value)
-      throw invalid_argument("--resume: checkpoint '" + checkpoint_ + "' is of a run with " + key + " = " +
+      throw invalid_argument(param("resume") + ": checkpoint '" + checkpoint_ + "' is of a run with " + key + " = " +
                              (saved.is_object() && saved.contains(key) ? saved[key].dump() : std::string("(unknown)")) +
                              ", this run has " + value.dump() +
                              "; resume with the same options, or delete the checkpoint to start over");
@@ -708,14 +709,14 @@ bool Run::load_checkpoint(LoopState& st) {
     a.read("model_tensors", v);
     std::vector<at::Tensor> model = model_->state_tensors();
     if (v.toInt() != static_cast<std::int64_t>(model.size()))
-      throw invalid_argument("--resume: the checkpoint's model has another shape");
+      throw invalid_argument(param("resume") + ": the checkpoint's model has another shape");
     {
       torch::NoGradGuard ng;
       for (std::size_t i = 0; i < model.size(); ++i) {
         at::Tensor t;
         a.read("model_" + std::to_string(i), t);
         if (!t.sizes().equals(model[i].sizes()))
-          throw invalid_argument("--resume: the checkpoint's model has another shape");
+          throw invalid_argument(param("resume") + ": the checkpoint's model has another shape");
         model[i].copy_(t);
       }
     }
@@ -749,7 +750,7 @@ bool Run::load_checkpoint(LoopState& st) {
     st.current.per_count = v.toBool();
     t = tensor("covered");
     if (t.numel() != static_cast<std::int64_t>(st.covered.size()))
-      throw invalid_argument("--resume: the checkpoint is of another train set");
+      throw invalid_argument(param("resume") + ": the checkpoint is of another train set");
     std::copy(t.data_ptr<std::int8_t>(), t.data_ptr<std::int8_t>() + t.numel(), st.covered.begin());
     a.read("epochs", v);
     st.epochs = json::parse(v.toStringRef());
@@ -950,7 +951,7 @@ static std::string divergence(const json& epochs) {
       if (!(ep.contains(key) && ep[key].is_number() && std::isfinite(ep[key].get<double>()) &&
             ep[key].get<double>() < 1e6))
         return std::string(key) + " is not a finite number below 1e6 at epoch " + std::to_string(ep.value("epoch", 0)) +
-               ": the training diverged (a smaller --lr, or a model that gives finite outputs)";
+               ": the training diverged (a smaller " + param("lr") + ", or a model that gives finite outputs)";
   return "";
 }
 
@@ -1151,31 +1152,37 @@ TrainOptions with_defaults(TrainOptions o) {
   if (!info.modes.empty() && std::find(info.modes.begin(), info.modes.end(), mode) == info.modes.end()) {
     std::string valid;
     for (Mode m : info.modes) valid += (valid.empty() ? "" : ", ") + to_string(m);
-    throw invalid_argument(o.strategy + " has no " + o.mode + " mode (--selection-mode): it selects " + valid);
+    throw invalid_argument(o.strategy + " has no " + o.mode + " mode (" + param("selection_mode") + "): it selects " +
+                           valid);
   }
   if (!(o.budget_time >= 0 && std::isfinite(o.budget_time)))
-    throw invalid_argument("--budget-time must be a number of seconds > 0");
+    throw invalid_argument(param("budget_time") + " must be a number of seconds > 0");
   if (o.budget_time > 0 && o.kappa > 0)
-    throw invalid_argument("--budget-time has no warm start (--kappa): the run's length is not known up front");
-  if (o.budget_time > 0 && o.world > 1) throw invalid_argument("--budget-time runs in one process (no --world-size)");
+    throw invalid_argument(param("budget_time") + " has no warm start (" + param("kappa") +
+                           "): the run's length is not known up front");
+  if (o.budget_time > 0 && o.world > 1)
+    throw invalid_argument(param("budget_time") + " runs in one process (no " + param("world_size") + ")");
   if (o.epochs <= 0)
     o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
   if (o.select_every <= 0) o.select_every = mode == Mode::PerBatch ? info.select_every_per_batch : info.select_every;
   if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);
-  if (o.pool > 1) throw invalid_argument("--pool must be in (0, 1]");
+  if (o.pool > 1) throw invalid_argument(param("pool") + " must be in (0, 1]");
   if (o.lambda < 0) o.lambda = info.uses_lambda && mode == Mode::PerBatch ? 0.0 : 0.5;
-  if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument("--kappa must be in [0, 1)");
-  if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument("--prune-ratio must be in [0, 1)");
-  if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument("--anneal must be in (0, 1]");
-  if (info.one_process && o.world > 1) throw invalid_argument(o.strategy + " runs in one process (no --world-size)");
-  if (o.resume && o.world > 1) throw invalid_argument("--resume continues one process's run (no --world-size)");
-  if (info.own_epoch_rule && o.kappa > 0) throw invalid_argument(o.strategy + " has no warm start (--kappa)");
-  if (o.batch < 1) throw invalid_argument("--batch-size must be >= 1");
-  if (!(o.lr > 0)) throw invalid_argument("--lr must be > 0");
+  if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument(param("kappa") + " must be in [0, 1)");
+  if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument(param("prune_ratio") + " must be in [0, 1)");
+  if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument(param("anneal") + " must be in (0, 1]");
+  if (info.one_process && o.world > 1)
+    throw invalid_argument(o.strategy + " runs in one process (no " + param("world_size") + ")");
+  if (o.resume && o.world > 1)
+    throw invalid_argument(param("resume") + " continues one process's run (no " + param("world_size") + ")");
+  if (info.own_epoch_rule && o.kappa > 0)
+    throw invalid_argument(o.strategy + " has no warm start (" + param("kappa") + ")");
+  if (o.batch < 1) throw invalid_argument(param("batch_size") + " must be >= 1");
+  if (!(o.lr > 0)) throw invalid_argument(param("lr") + " must be > 0");
   if (o.linear_layer != "auto" && o.linear_layer != "on" && o.linear_layer != "off")
-    throw invalid_argument("--linear-layer must be auto, on or off");
+    throw invalid_argument(param("linear_layer") + " must be auto, on or off");
   if (o.encoder != "pixels" && o.encoder != "model" && o.encoder != "cnn" && o.encoder.rfind("cnn:", 0) != 0)
-    throw invalid_argument("--encoder must be pixels, model, cnn or cnn:PATH");
+    throw invalid_argument(param("encoder") + " must be pixels, model, cnn or cnn:PATH");
   budget_of(1000, o.fraction);  // checks the fraction
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
   return o;
