@@ -27,7 +27,7 @@ double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
 
 // Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
 // while enough others remain); indices are returned into all samples.
-std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, const SummarizeConfig& cfg,
+std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool per_shot, const SummarizeConfig& cfg,
                                  const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
                                  std::vector<double>& gains, double& objective) {
   const auto m = static_cast<std::int64_t>(candidates.size());
@@ -62,7 +62,7 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, cons
     }
   }
   const MatrixView x{all ? s.rows.data() : rows.data(), m, dim};
-  const select::SelectionReport r = select::run_selection(x, sc, cfg.per_shot ? (all ? &shot_of : &shots) : nullptr);
+  const select::SelectionReport r = select::run_selection(x, sc, per_shot ? (all ? &shot_of : &shots) : nullptr);
   gains = r.selection.gains;
   objective = r.selection.objective;
   std::vector<std::int64_t> chosen;
@@ -155,11 +155,17 @@ std::vector<std::int64_t> candidate_samples(const Samples& s, const SummaryResul
   return candidates;
 }
 
-// The number of keyframes: from --budget or --fraction, or automatic (every shot gets one; run.per_shot set). With
+// The number of keyframes: from --budget or --fraction, or automatic (every shot gets one: split over the shots). With
 // fewer clean candidates than that, every sample becomes a candidate.
-std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::vector<std::int64_t>& candidates,
-                            const std::vector<std::int64_t>& shot_of, SummaryResult& res, SummarizeConfig& run) {
+struct KeyframeCount {
   std::int64_t k = 0;
+  bool per_shot = false;  ///< split over the shots: asked, or the automatic budget's rule (every shot a keyframe)
+};
+
+KeyframeCount keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::vector<std::int64_t>& candidates,
+                             const std::vector<std::int64_t>& shot_of, SummaryResult& res) {
+  std::int64_t k = 0;
+  bool per_shot = cfg.per_shot;
   const double seconds = stretch_seconds(cfg, res.info);
   const bool fraction = cfg.budget.kind() == select::Budget::Kind::Fraction;
   if (fraction && cfg.keyframes_only && !res.fast_fallback && seconds > 0) {
@@ -187,13 +193,13 @@ std::int64_t keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::v
     for (auto i : candidates) shots_with_candidates.insert(shot_of[static_cast<std::size_t>(i)]);
     k = auto_budget(s.n(), static_cast<std::int64_t>(candidates.size()),
                     static_cast<std::int64_t>(shots_with_candidates.size()));
-    run.per_shot = true;
+    per_shot = true;
   }
   if (static_cast<std::int64_t>(candidates.size()) < k) {  // too few clean frames for k: every sample is a candidate
     candidates.resize(static_cast<std::size_t>(s.n()));
     for (std::int64_t i = 0; i < s.n(); ++i) candidates[static_cast<std::size_t>(i)] = i;
   }
-  return k;
+  return {k, per_shot};
 }
 
 // No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of its
@@ -253,11 +259,10 @@ KeyframePlan plan_keyframes(const SummarizeConfig& cfg, const Samples& s, int di
                             const std::vector<std::int64_t>& shot_of, SummaryResult& res) {
   KeyframePlan plan;
   std::vector<std::int64_t> candidates = candidate_samples(s, res, tr, shot_of, cfg);
-  SummarizeConfig run = cfg;
-  const std::int64_t k = keyframe_count(cfg, s, candidates, shot_of, res, run);
+  const KeyframeCount count = keyframe_count(cfg, s, candidates, shot_of, res);
   plan.excluded = s.n() - static_cast<std::int64_t>(candidates.size());
-  plan.chosen = choose(s, dim, k, run, shot_of, candidates, plan.gains, plan.objective);
-  if (!run.per_shot && baseline_of(cfg.selector) == Baseline::None)
+  plan.chosen = choose(s, dim, count.k, count.per_shot, cfg, shot_of, candidates, plan.gains, plan.objective);
+  if (!count.per_shot && baseline_of(cfg.selector) == Baseline::None)
     cover_every_shot(s, dim, shot_of, candidates, plan.chosen, plan.gains);
   plan.repeats = replace_near_duplicates(s, shot_of, candidates, plan.chosen, plan.gains);
   return plan;
