@@ -126,6 +126,7 @@ int run_summarize_command(int argc, char** argv, bool worker) {
        clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
   double video_timeout = 600;
+  std::string features = "auto", hwaccel = "auto";
   std::string budget, grid, start, end;
   double fraction = 0;
   std::string metric = "cosine";
@@ -153,10 +154,10 @@ int run_summarize_command(int argc, char** argv, bool worker) {
        "for long ones, never fewer than the shots, one per shot at least")
     ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
     ("fast", po::bool_switch(&cfg.keyframes_only), "decode only key frames, on long videos only those the budget needs (far faster; coarser sampling; --fraction still counts the frames a full run samples)")
-    ("features", po::value(&cfg.embedder.features)->default_value(cfg.embedder.features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
+    ("features", po::value(&features)->default_value(features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
     ("model", po::value(&cfg.embedder.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
     ("device", po::value(&cfg.embedder.device)->default_value(cfg.embedder.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
-    ("hwaccel", po::value(&cfg.hwaccel)->default_value(cfg.hwaccel),
+    ("hwaccel", po::value(&hwaccel)->default_value(hwaccel),
        "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns when it falls back to the CPU), none")
     ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
        pipeline::selector_help().c_str())
@@ -204,9 +205,11 @@ int run_summarize_command(int argc, char** argv, bool worker) {
   po::notify(vm);
   if (inputs.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
   embed::EmbedderConfig& emb = cfg.embedder;
-  if (!emb.model.empty() && emb.features == "histogram")
+  emb.features = embed::parse_features(features);
+  cfg.hwaccel = decode::parse_hwaccel(hwaccel);
+  if (!emb.model.empty() && emb.features == embed::Features::Histogram)
     throw invalid_argument("--model is used by --features cnn only");
-  if (!emb.model.empty() && vm["features"].defaulted()) emb.features = "cnn";  // --model implies cnn features
+  if (!emb.model.empty() && vm["features"].defaulted()) emb.features = embed::Features::Cnn;  // --model: cnn
   std::optional<long long> k;
   if (vm.count("budget") && budget != "auto") {
     std::size_t used = 0;

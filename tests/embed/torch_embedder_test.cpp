@@ -103,17 +103,17 @@ TEST(TorchEmbedder, UnusableModelsAreModelErrorsNamingTheFileAndTheProblem) {
 }
 
 TEST(EmbedderFactory, NamesAndArguments) {
-  EXPECT_EQ(make_embedder({"histogram", "", "auto"})->name(), "histogram");
+  EXPECT_EQ(make_embedder({Features::Histogram, "", "auto"})->name(), "histogram");
   ::setenv("CORDS_MODEL", "/nonexistent/model.pt", 1);  // no default model: cnn needs --model, auto falls back
-  EXPECT_CORDS_ERROR(make_embedder({"cnn", "", "auto"}), InvalidArgument);
-  EXPECT_EQ(make_embedder({"auto", "", "auto"})->name(), "histogram");
+  EXPECT_CORDS_ERROR(make_embedder({Features::Cnn, "", "auto"}), InvalidArgument);
+  EXPECT_EQ(make_embedder({Features::Auto, "", "auto"})->name(), "histogram");
   ::unsetenv("CORDS_MODEL");
-  EXPECT_EQ(make_embedder({"auto", "", "cpu"})->name(), "cnn:mobilenet_v2_imagenet_b10");  // the bundled model
-  EXPECT_CORDS_ERROR(make_embedder({"sift", "", "auto"}), InvalidArgument);
-  EXPECT_CORDS_ERROR(make_embedder({"cnn", (models() / "tiny.pt").string(), "tpu"}), InvalidArgument);
+  EXPECT_EQ(make_embedder({Features::Auto, "", "cpu"})->name(), "cnn:mobilenet_v2_imagenet_b10");  // the bundled model
+  EXPECT_CORDS_ERROR(parse_features("sift"), InvalidArgument);
+  EXPECT_CORDS_ERROR(make_embedder({Features::Cnn, (models() / "tiny.pt").string(), "tpu"}), InvalidArgument);
   if (!std::getenv("CORDS_TEST_DEVICE")) {
     try {
-      make_embedder({"cnn", (models() / "tiny.pt").string(), "cuda"});
+      make_embedder({Features::Cnn, (models() / "tiny.pt").string(), "cuda"});
     } catch (const Error& e) {  // on a machine without CUDA: a clear argument error
       EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
     }

@@ -28,7 +28,7 @@ void decode(const std::string& path) {
   o.out_width = 32;
   o.out_height = 32;
   o.threads = 1;
-  o.hwaccel = "none";
+  o.hwaccel = cords::decode::HwAccel::None;
   cords::decode::FFmpegSource src(path, o);
   cords::decode::Frame f;
   std::optional<cords::Timestamp> first;
@@ -54,8 +54,8 @@ void summarize(const std::string& path) {
   cords::pipeline::SummarizeConfig c;
   c.input = path;
   c.output_dir = out;
-  c.embedder.features = "histogram";
-  c.hwaccel = "none";
+  c.embedder.features = cords::embed::Features::Histogram;
+  c.hwaccel = cords::decode::HwAccel::None;
   c.threads = 1;
   c.clip_max_height = 64;
   c.force = true;

@@ -333,7 +333,7 @@ TEST_F(Safety, BatchReportListsVideosAnotherProcessFinishedMeanwhile) {  // M6, 
   pipeline::BatchConfig cfg;
   cfg.inputs = {(dir / "in").string()};
   cfg.output_dir = (dir / "out").string();
-  cfg.video.embedder.features = "histogram";
+  cfg.video.embedder.features = embed::Features::Histogram;
   cfg.video.write_clip = false;
   cfg.video.budget = select::Budget::count(3);
   // Another process holds a.mp4's lock when the batch starts, and lets go while the batch is still running.

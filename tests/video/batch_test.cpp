@@ -237,7 +237,7 @@ TEST_F(Batch, AVideoLockedByAnotherProcessIsLeftToIt) {
   BatchConfig cfg;
   cfg.inputs = {(in / "slideshow.mp4").string()};
   cfg.output_dir = out.string();
-  cfg.video.embedder.features = "histogram";
+  cfg.video.embedder.features = embed::Features::Histogram;
   cfg.video.write_clip = false;
   fs::create_directories(out / ".locks");
   // The lock file of "slideshow.mp4" (named by the hash of its relative path), held as another process would.

@@ -58,7 +58,7 @@ TEST_F(Summarize, AsManyKeyframesAsShotsGivesOneKeyframePerShot) {
     SummarizeConfig c = config("slideshow.mp4", selector);
     c.budget = select::Budget::count(Media::kShots);
     c.selector = selector;
-    c.embedder.features = "histogram";
+    c.embedder.features = embed::Features::Histogram;
     c.write_clip = false;
     const SummaryResult r = run_summarize(c);
     ASSERT_EQ(r.keyframes.size(), 5u) << selector;
@@ -102,7 +102,7 @@ TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "bcuts").string();
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   std::vector<std::int64_t> starts;
@@ -128,7 +128,7 @@ TEST_F(Summarize, EveryShotGetsAKeyframeWhenTheBudgetAllows) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "zooms").string();
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.budget = select::Budget::count(3);
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
@@ -156,7 +156,7 @@ TEST_F(Summarize, FastModeFallsBackToAllFramesWhenThereIsOneKeyFrame) {
   SummarizeConfig c = config("slideshow.mp4", "fast_one_key");  // one key frame in 250 frames
   c.keyframes_only = true;
   c.budget = select::Budget::count(3);
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.write_clip = false;
   const SummaryResult r = run_summarize(c);
   EXPECT_TRUE(r.fast_fallback);
@@ -176,7 +176,7 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
   SummarizeConfig c = config("gop2s.mp4", "long_fast");
   c.input = in;
   c.keyframes_only = true;
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_FALSE(r.fast_fallback);
@@ -198,7 +198,7 @@ TEST_F(Summarize, FastModeOnLongInputsDecodesTheCandidatesTheBudgetNeeds) {
   SummarizeConfig shortc = config("gop2s.mp4", "short_fast");
   shortc.keyframes_only = true;
   shortc.budget = select::Budget::count(3);
-  shortc.embedder.features = "histogram";
+  shortc.embedder.features = embed::Features::Histogram;
   shortc.write_clip = false;
   EXPECT_EQ(run_summarize(shortc).candidate_fps, 0.0);
 }
@@ -208,7 +208,7 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   c.keyframes_only = true;
   c.budget = select::Budget::count(3);
   c.clip_seconds = 1.0;
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   const SummaryResult r = run_summarize(c);
   ASSERT_FALSE(r.fast_fallback);
   EXPECT_EQ(r.clip_mode, "copy");
@@ -245,7 +245,7 @@ TEST_F(Summarize, FastModeCopiesTheClipFromTheKeyFrames) {
   SummarizeConfig rc = config("gop2s_rotated.mp4", "fast_copy_rotated");
   rc.keyframes_only = true;
   rc.budget = select::Budget::count(2);
-  rc.embedder.features = "histogram";
+  rc.embedder.features = embed::Features::Histogram;
   const SummaryResult rr = run_summarize(rc);
   EXPECT_EQ(rr.clip_mode, "copy");
   ASSERT_NE(rr.info.rotation, 0);
@@ -266,7 +266,7 @@ TEST_F(Summarize, TheEncodedClipShowsTheWindowsUpright) {
   SummarizeConfig c = config("rotated.mp4", "encoded_rotated");
   c.budget = select::Budget::count(1);
   c.clip_seconds = 1.0;
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.clip_mode, "encode");
   ASSERT_EQ(r.keyframes.size(), 1u);
@@ -491,7 +491,7 @@ TEST_F(Summarize, DefaultCnnFindsEveryShotAndMergesRepeatedScenes) {
 TEST_F(Summarize, CnnFeaturesFromATorchScriptModel) {
   const std::string models = test::test_models().string();
   SummarizeConfig c = config("slideshow.mp4", "cnn");
-  c.embedder.features = "cnn";
+  c.embedder.features = embed::Features::Cnn;
   c.embedder.model = models + "/tiny.pt";
   c.embedder.device = "cpu";
   c.budget = select::Budget::count(5);
@@ -591,7 +591,7 @@ TEST_F(Summarize, RangeDecodersMatchOneDecoder) {
       c.output_dir = (out / ("long" + std::to_string(fast) + std::to_string(threads))).string();
       c.threads = threads;
       c.keyframes_only = fast;
-      c.embedder.features = "histogram";
+      c.embedder.features = embed::Features::Histogram;
       c.budget = select::Budget::count(12);
       c.write_clip = c.write_sheet = false;
       const SummaryResult r = run_summarize(c);
@@ -629,7 +629,7 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
     c.input = in;
     c.output_dir = (out / (fast ? "beeps-fast" : "beeps")).string();
     c.keyframes_only = fast;
-    c.embedder.features = "histogram";
+    c.embedder.features = embed::Features::Histogram;
     c.budget = select::Budget::count(5);
     c.clip_seconds = 2;
     c.write_sheet = false;
@@ -777,7 +777,7 @@ TEST_F(Summarize, NoiseFramesAreNotPicked) {
   SummarizeConfig c;
   c.input = in;
   c.output_dir = (out / "static").string();
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   const SummaryResult r = run_summarize(c);
   ASSERT_EQ(r.shot_spans.size(), 3u);
@@ -796,7 +796,7 @@ TEST_F(Summarize, NoiseFramesAreNotPicked) {
 // picture for 10 s) the repeats stay and the manifest says so.
 TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
   SummarizeConfig c = config("slideshow.mp4", "distinct");
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.budget = select::Budget::count(5);
   c.write_clip = c.write_sheet = c.write_keyframes = false;
   SummaryResult r = run_summarize(c);
@@ -820,7 +820,7 @@ TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
 TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.budget = select::Budget::count(6);
   c.write_clip = false;
   SummaryResult r = run_summarize(c);
@@ -884,7 +884,7 @@ TEST_F(Summarize, AutomaticBudgetGivesEveryShotAKeyframe) {
 // on the sampling grid: frames 50, 100, 150, 200 of 250).
 TEST_F(Summarize, ShotsAreExportedAsCsvAndWebVttChapters) {
   SummarizeConfig c = config("slideshow.mp4", "exports");
-  c.embedder.features = "histogram";
+  c.embedder.features = embed::Features::Histogram;
   c.write_clip = false;
   run_summarize(c);
   std::ifstream csv(out / "exports" / "shots.csv");

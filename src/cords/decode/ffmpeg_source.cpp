@@ -387,15 +387,14 @@ struct FFmpegSource::Impl {
     dec->pkt_timebase = tb;
     if (opts.keyframes_only) dec->skip_frame = normal_skip = AVDISCARD_NONKEY;
     if (opts.skip_loop_filter) dec->skip_loop_filter = AVDISCARD_ALL;
-    if (opts.hwaccel == "cuda" || opts.hwaccel == "auto") {
+    if (opts.hwaccel == HwAccel::Cuda || opts.hwaccel == HwAccel::Auto) {
       const std::string why = open_cuda_decoder(dec.get(), codec);
       if (why.empty()) {
-        info.hwaccel = "cuda";
+        info.hwaccel = HwAccel::Cuda;
         dec->thread_count = 1;  // NVDEC decodes; frame threads would only hold more GPU surfaces
-      } else if (opts.hwaccel == "cuda")
+      } else if (opts.hwaccel == HwAccel::Cuda) {
         info.hwaccel_note = "NVDEC not used: " + why + "; decoding on the CPU";
-    } else if (opts.hwaccel != "none") {
-      throw invalid_argument("unknown hardware decoder '" + opts.hwaccel + "' (none, cuda or auto)");
+      }
     }
     r = avcodec_open2(dec.get(), codec, nullptr);
     if (r < 0) unreadable(path, "cannot open its decoder (" + av::error_string(r) + ")");
@@ -962,6 +961,26 @@ struct FFmpegSource::Impl {
     return av_rescale_q(t.pts, AVRational{static_cast<int>(t.time_base.num), static_cast<int>(t.time_base.den)}, tb);
   }
 };
+
+namespace {
+struct HwAccelName {
+  HwAccel value;
+  const char* name;
+};
+constexpr HwAccelName kHwAccels[] = {{HwAccel::None, "none"}, {HwAccel::Cuda, "cuda"}, {HwAccel::Auto, "auto"}};
+}  // namespace
+
+const char* to_string(HwAccel h) {
+  for (const auto& n : kHwAccels)
+    if (n.value == h) return n.name;
+  return "none";
+}
+
+HwAccel parse_hwaccel(const std::string& name) {
+  for (const auto& n : kHwAccels)
+    if (name == n.name) return n.value;
+  throw invalid_argument(param("hwaccel") + " must be auto, cuda or none, got '" + name + "'");
+}
 
 void set_ffmpeg_verbose(bool verbose) {
   g_verbose = verbose;

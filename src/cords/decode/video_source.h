@@ -10,6 +10,14 @@
 
 namespace cords::decode {
 
+/// Hardware decoding: none (the CPU), cuda (NVDEC through FFmpeg's hwaccel; the CPU when the driver, the codec or
+/// the FFmpeg build cannot, with VideoInfo::hwaccel_note saying why), auto (NVDEC when an NVIDIA driver is there).
+enum class HwAccel { None, Cuda, Auto };
+/// "none", "cuda", "auto".
+const char* to_string(HwAccel h);
+/// The inverse; throws Error{InvalidArgument} naming the parameter "hwaccel" and the valid names.
+HwAccel parse_hwaccel(const std::string& name);
+
 /// What the container and the decoder say about a video stream. Unknown values are 0 (or -1 for duration).
 struct VideoInfo {
   std::string path;
@@ -30,8 +38,8 @@ struct VideoInfo {
   std::int64_t bit_rate = 0;   ///< overall, bits per second, from the container (0 when it does not say)
   std::string audio_codec;     ///< of the first audio stream, e.g. "aac"; "" when there is none
   int audio_channels = 0;      ///< as the container's header says (may be wrong: the summary takes the decoded count)
-  std::string hwaccel;         ///< "cuda" when frames are decoded by NVDEC, "" on the CPU
-  std::string hwaccel_note;    ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
+  HwAccel hwaccel = HwAccel::None;  ///< Cuda when frames are decoded by NVDEC, None on the CPU
+  std::string hwaccel_note;         ///< why a requested hardware decoder is not used ("" when it is, or none was asked)
 };
 
 /// A decoded, sampled frame: its exact timestamp, its index among all decoded frames, and the picture.
@@ -60,7 +68,7 @@ struct DecodeOptions {
   /// codec or the FFmpeg build cannot, with VideoInfo::hwaccel_note saying why) or "auto" (NVDEC when an NVIDIA
   /// driver is installed, quietly the CPU otherwise). Frames are copied back to memory as decoded (NV12), so
   /// everything after decoding is unchanged.
-  std::string hwaccel = "none";
+  HwAccel hwaccel = HwAccel::None;
   /// A stretch of the video (seconds from its start, VideoInfo::start, as --start/--end): frames before range_start
   /// are not returned (the source seeks there first when it is > 0), and the stream ends at the first frame at or
   /// after range_end (when > 0). Lets several sources decode parts of one long input side by side.

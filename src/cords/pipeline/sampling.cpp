@@ -142,7 +142,7 @@ namespace {
 int range_decoders(const decode::VideoInfo& info, int cores) {
   if (!(info.duration > 120)) return 1;
   const int by_length = static_cast<int>(info.duration / 60);  // at least a minute each
-  const int wanted = info.hwaccel == "cuda" ? 4 : cores / 4;
+  const int wanted = info.hwaccel == decode::HwAccel::Cuda ? 4 : cores / 4;
   return std::max(1, std::min(wanted, by_length));
 }
 

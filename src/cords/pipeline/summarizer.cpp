@@ -108,8 +108,6 @@ void validate_config(const SummarizeConfig& c) {
   if (c.sheet_columns < 0 || c.sheet_columns > 64) throw invalid_argument(param("grid") + " columns must be 1 to 64");
   if (c.sheet_width != 0 && (c.sheet_width < 200 || c.sheet_width > 16384))
     throw invalid_argument(param("sheet_width") + " must be 200 to 16384 pixels");
-  if (c.hwaccel != "auto" && c.hwaccel != "cuda" && c.hwaccel != "none")
-    throw invalid_argument(param("hwaccel") + " must be auto, cuda or none, got '" + c.hwaccel + "'");
   if (baseline_of(c.selector) == Baseline::None) {
     select::check_function_spec(c.selector);
     select::make_optimizer(c.optimizer);
@@ -118,10 +116,6 @@ void validate_config(const SummarizeConfig& c) {
                              " takes a similarity matrix (cords-summarize select); a video's frames need " +
                              std::string("cosine, euclidean, rbf or dot"));
   }
-  const std::string& features = c.embedder.features;
-  if (features != "histogram" && features != "cnn" && features != "auto")
-    throw invalid_argument("unknown " + param("features") + " '" + features +
-                           "'; available: " + embed::embedder_names());
   if (c.write_sheet) check_output_name(param("sheet"), c.sheet_name, {".jpg", ".jpeg", ".png", ".webp"});
   if (c.write_clip) check_output_name(param("clip"), c.clip_name, {".mp4", ".mkv", ".mov", ".m4v"});
   const std::vector<std::pair<bool, std::string>> names{{c.write_sheet, c.sheet_name}, {c.write_clip, c.clip_name}};
@@ -162,7 +156,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
 
   // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
-  if (!shared && cfg.embedder.features != "histogram") decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
+  if (!shared && cfg.embedder.features != embed::Features::Histogram)
+    decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
   std::vector<segment::FrameStat> frame_stats;

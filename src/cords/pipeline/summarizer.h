@@ -27,8 +27,8 @@ struct SummarizeConfig {
   double sample_fps = 2.0;         ///< frames sampled per second of video
   bool keyframes_only = false;     ///< fast mode: decode only key frames
   embed::EmbedderConfig embedder;  ///< frame features (auto: the default CNN when present), model, device
-  std::string hwaccel = "auto";    ///< video decoding: auto (NVDEC when an NVIDIA driver is there) | cuda | none
-  std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
+  decode::HwAccel hwaccel = decode::HwAccel::Auto;  ///< video decoding: NVDEC when an NVIDIA driver is there
+  std::string selector = "facility-location";       ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   select::Metric metric = select::Metric::Cosine;  ///< similarity of the frames' features (not Precomputed)
   bool per_shot = false;                           ///< split the budget over detected shots

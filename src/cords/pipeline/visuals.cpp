@@ -219,7 +219,7 @@ class VisualsWriter {
         try {
           decode::DecodeOptions one = decode_options();
           one.threads = 1;
-          one.hwaccel = "none";  // one frame each: a CPU core does it sooner than a new NVDEC session
+          one.hwaccel = decode::HwAccel::None;  // one frame each: a CPU core does it sooner than a new NVDEC session
           decode::FFmpegSource own(cfg_.input, one);
           for (std::size_t key; (key = next++) < res_.keyframes.size();) {
             decode::Frame f;

@@ -40,11 +40,10 @@ namespace {
 
 // The CNN `cfg` asks for (its options), or nothing for the histogram. Throws as make_embedder.
 std::optional<TorchEmbedderOptions> cnn_options(const EmbedderConfig& cfg) {
-  if (cfg.features == "histogram") return std::nullopt;
-  if (cfg.features == "auto" && (!plugin::torch_plugin_built() || (cfg.model.empty() && default_model_path().empty())))
+  if (cfg.features == Features::Histogram) return std::nullopt;
+  if (cfg.features == Features::Auto &&
+      (!plugin::torch_plugin_built() || (cfg.model.empty() && default_model_path().empty())))
     return std::nullopt;
-  if (cfg.features != "cnn" && cfg.features != "auto")
-    throw invalid_argument("unknown " + param("features") + " '" + cfg.features + "'; available: " + embedder_names());
   if (!plugin::torch_plugin_built())
     throw invalid_argument(param("features", "cnn") +
                            " needs LibTorch, and this build has none (rebuild with libtorch-dev installed)");
@@ -118,6 +117,27 @@ std::unique_ptr<Embedder> make_embedder_in_background(const EmbedderConfig& cfg)
 #else
   return plugin::torch_embedder(*cnn);
 #endif
+}
+
+namespace {
+struct FeaturesName {
+  Features value;
+  const char* name;
+};
+constexpr FeaturesName kFeatures[] = {
+    {Features::Auto, "auto"}, {Features::Cnn, "cnn"}, {Features::Histogram, "histogram"}};
+}  // namespace
+
+const char* to_string(Features f) {
+  for (const auto& n : kFeatures)
+    if (n.value == f) return n.name;
+  return "auto";
+}
+
+Features parse_features(const std::string& name) {
+  for (const auto& n : kFeatures)
+    if (name == n.name) return n.value;
+  throw invalid_argument("unknown " + param("features") + " '" + name + "'; available: " + embedder_names());
 }
 
 std::string embedder_names() {

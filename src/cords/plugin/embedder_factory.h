@@ -9,10 +9,17 @@
 
 namespace cords::embed {
 
+/// Frame features: the CNN with the default model when present, else histograms (Auto); the CNN; colour histograms.
+enum class Features { Auto, Cnn, Histogram };
+/// "auto", "cnn", "histogram".
+const char* to_string(Features f);
+/// The inverse; throws Error{InvalidArgument} naming the parameter "features" and the valid names.
+Features parse_features(const std::string& name);
+
 struct EmbedderConfig {
-  std::string features = "auto";  ///< auto (cnn with the default model when present, else histogram) | cnn | histogram
-  std::string model;              ///< TorchScript file for cnn; empty = the default model
-  std::string device = "auto";    ///< auto | cpu | cuda[:N]
+  Features features = Features::Auto;
+  std::string model;            ///< TorchScript file for cnn; empty = the default model
+  std::string device = "auto";  ///< auto | cpu | cuda[:N]
 };
 
 /// Throws Error{InvalidArgument} for an unknown name, cnn without a model, or cnn in a build without LibTorch;
