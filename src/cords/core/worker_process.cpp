@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,8 +123,12 @@ WorkerProcess::WorkerProcess(const std::vector<std::string>& argv) {
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ == 0) {  // the child: async-signal-safe calls only, up to exec
+    // A worker does not outlive the thread that started it (nor its process, killed with SIGKILL): SIGTERM then,
+    // which removes what it was writing (cleanup.h) instead of finishing a summary nobody waits for.
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(127);
     // Moved above 4 first, so that the dup2 calls below cannot overwrite one another.
     const int in = ::fcntl(requests[0], F_DUPFD, 10), out = ::fcntl(replies[1], F_DUPFD, 10);
     if (in < 0 || out < 0 || ::dup2(in, kRequestFd) < 0 || ::dup2(out, kReplyFd) < 0) ::_exit(127);

@@ -5,7 +5,8 @@
 // The worker is a fresh program (fork + exec of `argv`, never a fork of the caller's threads); it reads requests on
 // descriptor 3 and writes replies on descriptor 4 (kRequestFd, kReplyFd), each a message framed by its length, so
 // that any bytes (file names that are not UTF-8 included) pass unchanged. Its standard input is /dev/null; standard
-// output and error are the caller's. The caller sees what ended it: an exit code, or a signal by name.
+// output and error are the caller's. The caller sees what ended it: an exit code, or a signal by name. A worker gets
+// SIGTERM when the thread that started it ends, or its process dies (kill -9 of a batch leaves no worker behind).
 #include <sys/types.h>
 
 #include <string>

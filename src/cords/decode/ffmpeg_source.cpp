@@ -22,6 +22,7 @@ extern "C" {
 #include <queue>
 
 #include "cords/core/error.h"
+#include "cords/core/names.h"
 #include "cords/decode/av_handles.h"
 
 namespace cords::decode {
@@ -963,22 +964,15 @@ struct FFmpegSource::Impl {
 };
 
 namespace {
-struct HwAccelName {
-  HwAccel value;
-  const char* name;
-};
-constexpr HwAccelName kHwAccels[] = {{HwAccel::None, "none"}, {HwAccel::Cuda, "cuda"}, {HwAccel::Auto, "auto"}};
+constexpr Named<HwAccel> kHwAccels[] = {{HwAccel::None, "none"}, {HwAccel::Cuda, "cuda"}, {HwAccel::Auto, "auto"}};
 }  // namespace
 
 const char* to_string(HwAccel h) {
-  for (const auto& n : kHwAccels)
-    if (n.value == h) return n.name;
-  return "none";
+  return name_in(kHwAccels, h);
 }
 
 HwAccel parse_hwaccel(const std::string& name) {
-  for (const auto& n : kHwAccels)
-    if (name == n.name) return n.value;
+  if (const auto h = value_in(kHwAccels, name)) return *h;
   throw invalid_argument(param("hwaccel") + " must be auto, cuda or none, got '" + name + "'");
 }
 

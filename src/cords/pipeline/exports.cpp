@@ -4,20 +4,17 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cords/core/names.h"
+
 namespace cords::pipeline {
 
+namespace {
+constexpr Named<ShotStart> kShotStarts[] = {
+    {ShotStart::First, "start"}, {ShotStart::Cut, "cut"}, {ShotStart::Fade, "fade"}, {ShotStart::Dissolve, "dissolve"}};
+}  // namespace
+
 const char* to_string(ShotStart s) {
-  switch (s) {
-    case ShotStart::First:
-      return "start";
-    case ShotStart::Cut:
-      return "cut";
-    case ShotStart::Fade:
-      return "fade";
-    case ShotStart::Dissolve:
-      return "dissolve";
-  }
-  return "cut";
+  return name_in(kShotStarts, s);
 }
 
 std::string timecode(double seconds) {

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "cords/core/error.h"
+#include "cords/core/names.h"
 #include "cords/pipeline/report.h"
 
 namespace cords::pipeline {
@@ -52,12 +53,6 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
 }  // namespace
 
 namespace {
-// The report's words for an enum: one table each, read both ways.
-template <class E>
-struct Named {
-  E value;
-  const char* name;
-};
 constexpr Named<ItemStatus> kStatusNames[] = {{ItemStatus::Pending, ""},
                                               {ItemStatus::Done, "done"},
                                               {ItemStatus::Skipped, "skipped"},
@@ -67,20 +62,6 @@ constexpr Named<FailureCause> kCauseNames[] = {{FailureCause::Error, "error"},
                                                {FailureCause::Crash, "crash"},
                                                {FailureCause::Timeout, "timeout"},
                                                {FailureCause::OutOfMemory, "out-of-memory"}};
-
-template <class E, std::size_t N>
-const char* name_in(const Named<E> (&table)[N], E value) {
-  for (const auto& n : table)
-    if (n.value == value) return n.name;
-  return table[0].name;
-}
-
-template <class E, std::size_t N>
-std::optional<E> value_in(const Named<E> (&table)[N], const std::string& name) {
-  for (const auto& n : table)
-    if (name == n.name) return n.value;
-  return std::nullopt;
-}
 }  // namespace
 
 const char* to_string(FailureCause c) {

@@ -19,6 +19,7 @@
 #include "cords/core/atomic_file.h"
 #include "cords/core/bounded_queue.h"
 #include "cords/core/error.h"
+#include "cords/core/names.h"
 #include "cords/core/output_file.h"
 #include "cords/core/text.h"
 #include "cords/core/timer.h"
@@ -63,16 +64,13 @@ void check_output_name(const std::string& option, const std::string& name, const
 
 }  // namespace
 
+namespace {
+constexpr Named<ShotDetection> kShotDetections[] = {
+    {ShotDetection::Samples, "samples"}, {ShotDetection::Frames, "frames"}, {ShotDetection::Off, "off"}};
+}  // namespace
+
 const char* to_string(ShotDetection d) {
-  switch (d) {
-    case ShotDetection::Frames:
-      return "frames";
-    case ShotDetection::Samples:
-      return "samples";
-    case ShotDetection::Off:
-      return "off";
-  }
-  return "samples";
+  return name_in(kShotDetections, d);
 }
 
 std::string selector_help() {

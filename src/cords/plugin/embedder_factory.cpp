@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cords/core/error.h"
+#include "cords/core/names.h"
 #include "cords/embed/torch_embedder.h"
 #include "cords/plugin/torch_plugin.h"
 
@@ -120,23 +121,16 @@ std::unique_ptr<Embedder> make_embedder_in_background(const EmbedderConfig& cfg)
 }
 
 namespace {
-struct FeaturesName {
-  Features value;
-  const char* name;
-};
-constexpr FeaturesName kFeatures[] = {
+constexpr Named<Features> kFeatures[] = {
     {Features::Auto, "auto"}, {Features::Cnn, "cnn"}, {Features::Histogram, "histogram"}};
 }  // namespace
 
 const char* to_string(Features f) {
-  for (const auto& n : kFeatures)
-    if (n.value == f) return n.name;
-  return "auto";
+  return name_in(kFeatures, f);
 }
 
 Features parse_features(const std::string& name) {
-  for (const auto& n : kFeatures)
-    if (name == n.name) return n.value;
+  if (const auto f = value_in(kFeatures, name)) return *f;
   throw invalid_argument("unknown " + param("features") + " '" + name + "'; available: " + embedder_names());
 }
 
