@@ -1,7 +1,8 @@
 #pragma once
 // Enums and the words that name them (in manifests, reports, options): one table per enum, read both ways.
 //   constexpr Named<Color> kColors[] = {{Color::Red, "red"}, {Color::Blue, "blue"}};
-//   name_in(kColors, Color::Blue) == "blue";  value_in(kColors, "red") == Color::Red;  value_in(kColors, "x") == nullopt
+//   name_in(kColors, Color::Blue) == "blue";  value_in(kColors, "red") == Color::Red;  value_in(kColors, "x") ==
+//   nullopt
 #include <cstddef>
 #include <optional>
 #include <string>
