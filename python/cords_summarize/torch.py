@@ -38,8 +38,10 @@ except ImportError as e:  # built only where LibTorch was found at build time
 
 __all__ = ["AdaptiveLoader", "STRATEGIES"]
 
-STRATEGIES = ("full", "random", "random-online", "craig", "gradmatch", "glister", "craig-pb", "gradmatch-pb", "glister-pb", "rs2")
-_GRADIENT = ("craig", "gradmatch", "glister")
+# train's strategy table (src/cords/train/strategy_table.cpp), read from the extension: the names, their -pb
+# aliases and the rules below are never retyped here.
+_TABLE = {row["name"]: row for row in _train.strategies() if row["in_loader"]}
+STRATEGIES = tuple(_TABLE) + tuple(name + "-pb" for name, row in _TABLE.items() if row["per_batch_alias"])
 _POOL_SEED_MIX = 0x9E3779B97F4A7C15  # as train: the pool's seed is the selection's seed xor this
 
 
@@ -79,31 +81,25 @@ class AdaptiveLoader:
                  last_layer: Optional[torch.nn.Linear] = None, seed: int = 0, shuffle: bool = True, **loader_args: Any):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
-        base = strategy[:-3] if strategy.endswith("-pb") else strategy
-        if strategy.endswith("-pb") and mode is None:
-            mode = "per-batch"
-        if mode is None:
-            mode = {"craig": "per-class", "gradmatch": "per-class-per-gradient"}.get(base, "whole")
-        if mode not in ("per-class", "per-class-per-gradient", "per-batch", "whole"):
-            raise ValueError(f"unknown mode {mode!r}; valid: per-class, per-class-per-gradient, per-batch, whole")
-        if base in ("craig", "glister") and mode == "per-class-per-gradient":
-            raise ValueError(f"{base} has no per-class-per-gradient mode")
+        # As train: the -pb aliases, the default mode, the mode and linear_layer checked (ValueError).
+        chosen = _train.resolve(strategy, mode, linear_layer)
+        base, mode = chosen["base"], chosen["mode"]
+        row = _TABLE[base]
         if not (isinstance(epochs, int) and epochs >= 1):
             raise ValueError("epochs must be an integer >= 1")
         if not (0 <= kappa < 1):
             raise ValueError("kappa must be in [0, 1)")
-        if base == "rs2" and kappa > 0:
-            raise ValueError("rs2 has no warm start (kappa)")
+        if row["own_epoch_rule"] and kappa > 0:
+            raise ValueError(f"{base} has no warm start (kappa)")
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        if linear_layer not in ("auto", "on", "off"):
-            raise ValueError("linear_layer must be auto, on or off")
         # The loader owns the order and the batches: a sampler would reorder examples against their weights.
         owned = sorted(set(loader_args) & {"sampler", "batch_sampler", "drop_last"})
         if owned:
             raise ValueError(f"AdaptiveLoader chooses the examples, their order and their batches itself; drop "
                              f"{', '.join(owned)} from the DataLoader arguments (batch_size= and shuffle= are its own)")
         self.dataset, self.model, self.strategy, self.base, self.mode = dataset, model, strategy, base, mode
+        self._picks = row["picks"]  # how the table says it chooses: all, random, rs2-rounds, craig, ...
         self.n = len(dataset)
         if self.n < 1:
             raise ValueError("the dataset is empty")
@@ -111,18 +107,18 @@ class AdaptiveLoader:
         self.fraction, self.epochs, self.batch_size, self.seed, self.shuffle = fraction, epochs, batch_size, seed, shuffle
         if select_every is not None and (isinstance(select_every, bool) or int(select_every) != select_every or select_every < 1):
             raise ValueError(f"select_every must be an integer >= 1, got {select_every!r}")  # (0 was taken as the default)
-        self.select_every = select_every or (1 if base == "random-online" or (base == "gradmatch" and mode == "per-batch") else 20)
+        self.select_every = select_every or chosen["select_every"]
         for name, value in (("lambda_", lambda_), ("eta", eta), ("kappa", kappa)):
             if value is not None and not math.isfinite(float(value)):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
-        self.lambda_ = lambda_ if lambda_ is not None else (0.0 if base == "gradmatch" and mode == "per-batch" else 0.5)
-        self.linear = linear_layer == "on" or (linear_layer == "auto" and (base == "gradmatch" or mode == "per-class-per-gradient"))
+        self.lambda_ = lambda_ if lambda_ is not None else chosen["lambda_"]
+        self.linear = chosen["linear"]
         self.pool = pool if pool is not None else min(1.0, 2 * fraction)
         if not (0 < self.pool <= 1):
             raise ValueError("pool must be in (0, 1]")
         self.val_dataset, self.eta, self.loader_args = val_dataset, eta, loader_args
         self.last_layer = last_layer if last_layer is not None else self._find_last_linear(model)
-        self.adaptive = base in ("random-online",) + _GRADIENT
+        self.adaptive = row["adaptive"]
         self.select_after = int(kappa * epochs) if self.adaptive and kappa > 0 else 0
         self.warmup = math.ceil(self.select_after * fraction) if self.adaptive and kappa > 0 else 0
         planned = sum(1 for e in range(epochs) if self._selects_at(e))
@@ -136,7 +132,7 @@ class AdaptiveLoader:
         self._rs2_perm = np.empty(0, np.int64)
         self._rs2_next = 0
         self._rs2_rng = np.random.default_rng(seed + 3)
-        if base == "full":
+        if self._picks == "all":
             self.indices, self.weights = np.arange(self.n, dtype=np.int64), np.ones(self.n, np.float32)
         else:  # as train: every strategy starts from a random subset
             self.indices, self.weights = _train.random_subset(self.n, self.k, seed + 1)
@@ -159,15 +155,15 @@ class AdaptiveLoader:
     def __iter__(self) -> Iterator[Tuple[Any, Any, torch.Tensor]]:
         e = self.epoch
         self.epoch += 1
-        if self.base == "full" or (self.adaptive and e < self.warmup):
-            self.phase = "warm-full" if self.base != "full" else "full"
+        if self._picks == "all" or (self.adaptive and e < self.warmup):
+            self.phase = "warm-full" if self._picks != "all" else "full"
             idx, w = np.arange(self.n, dtype=np.int64), np.ones(self.n, np.float32)
         elif self.adaptive and self.warmup < e < self.select_after:
             self.phase = "skipped"  # CORDS' warm start: the rest of the first kappa T epochs is skipped
             return iter(())
         else:
             self.phase = "subset"
-            if self.base == "rs2":
+            if self._picks == "rs2-rounds":
                 t0 = time.perf_counter()
                 self.indices, self.weights = self._rs2_round()
                 self.selection_time_s += time.perf_counter() - t0
@@ -208,12 +204,12 @@ class AdaptiveLoader:
 
     # -- selection --------------------------------------------------------------------------------------------------
     def _select(self, seed: int) -> Tuple[np.ndarray, np.ndarray]:
-        if self.base == "random-online":
+        if self._picks == "random":
             return _train.random_subset(self.n, self.k, seed)
         per_batch = self.mode == "per-batch"
         pool = _train.candidate_pool(self.n, self.batch_size, self.pool, per_batch, seed ^ _POOL_SEED_MIX)
         g, y, classes = self._gradients(pool, per_batch)
-        val = self._val_state(classes) if self.base == "glister" else (None, None, None)
+        val = self._val_state(classes) if self._picks == "glister" else (None, None, None)
         chosen, weights = _train.select(self.base, g, y, classes, self.last_layer.in_features, self.linear, per_batch,
                                         self.batch_size, self.k, self.mode, float(self.lambda_), float(self.eta), seed,
                                         *val)

@@ -193,6 +193,7 @@ int run_train_command(int argc, char** argv) {
   unsigned long long seed = 0;
   long long threads = 0;
   bool no_nesterov = false, plot_only = false;
+  std::string mode, linear_layer = tr::to_string(o.linear_layer), encoder = tr::to_string(o.encoder);
   po::options_description opts(
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
       "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
@@ -208,7 +209,7 @@ int run_train_command(int argc, char** argv) {
     ("model", po::value(&o.model)->value_name("NAME"), (alternatives(tr::model_names()) + " (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)").c_str())
     ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
      tr::strategy_help().c_str())
-    ("selection-mode", po::value(&o.mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
+    ("selection-mode", po::value(&mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
     ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
     ("epochs", po::value(&o.epochs)->default_value(0, "auto")->value_name("E"), "epochs, >= 1 (auto: CORDS' default, 200; CIFAR-10 300)")
     ("select-every", po::value(&o.select_every)->default_value(0, "auto")->value_name("R"), "reselect every R epochs, >= 1 (auto: the strategy's CORDS default)")
@@ -225,8 +226,8 @@ int run_train_command(int argc, char** argv) {
     ("lambda", po::value(&o.lambda)->default_value(-1.0, "auto")->value_name("L"), "gradmatch ridge lambda (auto: 0.5; per-batch 0)")
     ("pool", po::value(&o.pool)->default_value(0.0, "auto")->value_name("P"),
      "share of the train set whose gradients each selection computes (auto: min(1, 2 x fraction); 1 = CORDS)")
-    ("linear-layer", po::value(&o.linear_layer)->default_value(o.linear_layer), "auto | on | off: last-layer weight gradients in the selection signal")
-    ("encoder", po::value(&o.encoder)->default_value(o.encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start) | cnn (the bundled video CNN, fixed) | cnn:PATH (a TorchScript image model)")
+    ("linear-layer", po::value(&linear_layer)->default_value(linear_layer), "auto | on | off: last-layer weight gradients in the selection signal")
+    ("encoder", po::value(&encoder)->default_value(encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start) | cnn (the bundled video CNN, fixed) | cnn:PATH (a TorchScript image model)")
     ("val-fraction", po::value(&o.data.val_fraction)->default_value(o.data.val_fraction, fmt(o.data.val_fraction)), "share of the train set held out for validation")
     ("image-size", po::value(&o.data.image_size)->default_value(o.data.image_size), "folder: images resized to this square size")
     ("limit", po::value(&o.data.limit)->default_value(0), "use only the first N training examples (quick runs)")
@@ -273,6 +274,9 @@ int run_train_command(int argc, char** argv) {
   const std::vector<std::uint64_t> listed_seeds = parse_seeds(seeds_list);
   o.seed = seed;
   o.nesterov = !no_nesterov;
+  if (!mode.empty()) o.mode = tr::parse_mode(mode);
+  o.linear_layer = tr::parse_linear_layer(linear_layer);
+  o.encoder = tr::parse_encoder(encoder);
   tr::with_defaults(o);  // every option checked before OUT is made or data is read
   const bool lead = o.rank == 0;
   const bool made_out = lead && prepare_out(o.out);

@@ -14,6 +14,7 @@
 
 #include "cords/core/error.h"
 #include "cords/train/strategies.h"
+#include "cords/train/strategy_table.h"
 #include "error_kinds.h"
 
 namespace py = pybind11;
@@ -46,6 +47,51 @@ Picked to_numpy(const tr::Subset& s) {
           py::array_t<float>(static_cast<py::ssize_t>(s.weights.size()), s.weights.data())};
 }
 
+// The strategies that select from the model's gradients (the table's model_based rows).
+std::string gradient_strategies() {
+  std::vector<std::string> names;
+  for (const auto& row : tr::strategy_table())
+    if (row.model_based) names.emplace_back(row.name);
+  return cords::name_list(names);
+}
+
+// The strategy table's rows as the Python loaders read them (cords_summarize.torch builds STRATEGIES and its
+// defaults from these, never from names of its own).
+py::list strategy_rows() {
+  py::list rows;
+  for (const auto& r : tr::strategy_table()) {
+    py::list modes;
+    for (tr::Mode m : r.modes) modes.append(tr::to_string(m));
+    py::dict d;
+    d["name"] = r.name;
+    d["picks"] = cords::name_in(tr::kPicks, r.picks);
+    d["adaptive"] = r.adaptive;
+    d["gradient"] = r.model_based;
+    d["starts_random"] = r.starts_random;
+    d["per_batch_alias"] = r.per_batch_alias;
+    d["modes"] = modes;
+    d["own_epoch_rule"] = r.own_epoch_rule;
+    d["in_loader"] = r.in_loader;
+    rows.append(d);
+  }
+  return rows;
+}
+
+// A strategy name (a -pb alias included) and a mode (None: its default) resolved as train resolves them, with the
+// defaults that depend on them.
+py::dict resolve(const std::string& strategy, const std::optional<std::string>& mode, const std::string& linear_layer) {
+  const tr::StrategyChoice c =
+      tr::resolve_strategy(strategy, mode ? std::optional<tr::Mode>(tr::parse_mode(*mode)) : std::nullopt);
+  py::dict d;
+  d["base"] = c.info->name;
+  d["mode"] = tr::to_string(c.mode);
+  d["select_every"] = tr::default_select_every(c);
+  d["lambda_"] = tr::default_lambda(c);
+  d["linear"] = tr::uses_linear_layer(c, tr::parse_linear_layer(linear_layer));
+  d["adaptive"] = c.info->adaptive;
+  return d;
+}
+
 // One selection by a gradient strategy on the rows of g (examples, or per-batch means when per_batch).
 Picked run_strategy(const std::string& strategy, const FloatArray& g, const LongArray& y, int classes,
                     std::int64_t emb_dim, bool linear, bool per_batch, std::int64_t batch, std::int64_t k,
@@ -73,8 +119,9 @@ Picked run_strategy(const std::string& strategy, const FloatArray& g, const Long
                                   std::to_string(grads.examples()) + " examples, got " +
                                   std::to_string(grads.g.size(0)));
   const tr::Mode m = tr::parse_mode(mode);
+  const tr::Picks picks = tr::strategy_info(strategy).picks;
   tr::Subset s;
-  if (strategy == "glister") {
+  if (picks == tr::Picks::Glister) {
     if (!val_logits || !val_emb || !val_y)
       throw cords::invalid_argument("glister needs the validation logits, embeddings and labels");
     tr::ValState v;
@@ -85,14 +132,15 @@ Picked run_strategy(const std::string& strategy, const FloatArray& g, const Long
       throw cords::invalid_argument("validation arrays disagree: logits V x C, embeddings V x D, labels V");
     py::gil_scoped_release release;
     s = tr::glister(grads, v, k, m, eta, seed);
-  } else if (strategy == "craig") {
+  } else if (picks == tr::Picks::Craig) {
     py::gil_scoped_release release;
     s = tr::craig(grads, k, m);
-  } else if (strategy == "gradmatch") {
+  } else if (picks == tr::Picks::GradMatch) {
     py::gil_scoped_release release;
     s = tr::gradmatch(grads, k, m, lambda, seed);
   } else {
-    throw cords::invalid_argument("unknown gradient strategy '" + strategy + "'; valid: craig, gradmatch, glister");
+    throw cords::invalid_argument("'" + strategy + "' does not select from gradients; those that do: " +
+                                  gradient_strategies());
   }
   return to_numpy(s);
 }
@@ -127,6 +175,9 @@ PYBIND11_MODULE(_train, m) {
         return to_numpy(tr::random_subset(n, k, seed));
       },
       py::arg("n"), py::arg("k"), py::arg("seed"), "k of n uniformly at random (train's random draws), weights 1");
+  m.def("strategies", &strategy_rows, "the strategy table: one dict per strategy (train's, docs/training.md)");
+  m.def("resolve", &resolve, py::arg("strategy"), py::arg("mode") = py::none(), py::arg("linear_layer") = "auto",
+        "a strategy and mode resolved as train does: base name, mode, select_every, lambda_, linear, adaptive");
   m.def("select", &run_strategy, py::arg("strategy"), py::arg("g"), py::arg("y"), py::arg("classes"),
         py::arg("emb_dim"), py::arg("linear"), py::arg("per_batch"), py::arg("batch"), py::arg("k"), py::arg("mode"),
         py::arg("lambda_"), py::arg("eta"), py::arg("seed"), py::arg("val_logits") = py::none(),

@@ -186,3 +186,20 @@ def test_a_schedule_that_never_selects_warns_and_bad_arguments_raise():
     with pytest.raises(ValueError, match="labels must be in"):
         for _ in range(3):
             list(loader)
+
+
+def test_the_loader_reads_trains_strategy_table():
+    """STRATEGIES and the defaults come from the C++ table (no names retyped in torch.py)."""
+    from cords_summarize import _train
+    import cords_summarize.torch as ct
+    rows = {r["name"]: r for r in _train.strategies()}
+    assert set(ct.STRATEGIES) == {n for n, r in rows.items() if r["in_loader"]} | {
+        n + "-pb" for n, r in rows.items() if r["in_loader"] and r["per_batch_alias"]}
+    assert _train.resolve("gradmatch-pb")["mode"] == "per-batch"
+    assert _train.resolve("gradmatch-pb")["select_every"] == 1 and _train.resolve("gradmatch-pb")["lambda_"] == 0.0
+    assert _train.resolve("craig")["mode"] == "per-class" and not _train.resolve("craig")["linear"]
+    assert _train.resolve("craig", "whole", "on")["linear"]
+    with pytest.raises(ValueError, match="unknown selection mode"):
+        _train.resolve("craig", "sideways")
+    with pytest.raises(ValueError, match="linear_layer must be auto, on or off"):
+        ct.AdaptiveLoader(blobs(), Small(), "craig", epochs=3, linear_layer="maybe")

@@ -261,7 +261,7 @@ TEST(Trainer, BadOptionsAreInvalidArguments) {
   EXPECT_EQ(kind(o), ErrorKind::InputUnreadable);
   o = base(data, out);
   o.strategy = "glister";
-  o.mode = "per-class-per-gradient";
+  o.mode = Mode::PerClassPerGradient;
   EXPECT_EQ(kind(o), ErrorKind::InvalidArgument);
 }
 
@@ -498,7 +498,7 @@ TEST(Trainer, FaclocEmbedWithTheBundledCnn) {
   o.data.dataset = "mnist";
   o.model = "mnistnet";
   o.strategy = "facloc-embed";
-  o.encoder = "cnn";
+  o.encoder = parse_encoder("cnn");
   o.epochs = 3;
   const RunSummary r = run_training(o);
   const json m = metrics(out);
@@ -519,11 +519,11 @@ TEST(Trainer, FaclocEmbedWithTheBundledCnn) {
     }
     return ErrorKind::Internal;
   };
-  o.encoder = "cnn:" + (out / "missing.pt").string();
+  o.encoder = parse_encoder("cnn:" + (out / "missing.pt").string());
   EXPECT_EQ(kind(o), ErrorKind::ModelUnusable);
   TrainOptions f = base(blobs_dataset("bars-features"), temp_dir("bars-f"));
   f.strategy = "facloc-embed";
-  f.encoder = "cnn";
+  f.encoder = parse_encoder("cnn");
   EXPECT_EQ(kind(f), ErrorKind::InvalidArgument) << "features are not images";
 }
 

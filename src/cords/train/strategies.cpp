@@ -122,28 +122,6 @@ void top_up(std::vector<std::int64_t>& idx, std::vector<float>& w, std::int64_t 
 
 }  // namespace
 
-Mode parse_mode(const std::string& s) {
-  if (s == "per-class") return Mode::PerClass;
-  if (s == "per-class-per-gradient") return Mode::PerClassPerGradient;
-  if (s == "per-batch") return Mode::PerBatch;
-  if (s == "whole") return Mode::Whole;
-  throw invalid_argument("unknown selection mode '" + s +
-                         "'; valid: per-class, per-class-per-gradient, per-batch, whole");
-}
-
-std::string to_string(Mode m) {
-  switch (m) {
-    case Mode::PerClass:
-      return "per-class";
-    case Mode::PerClassPerGradient:
-      return "per-class-per-gradient";
-    case Mode::PerBatch:
-      return "per-batch";
-    case Mode::Whole:
-      return "whole";
-  }
-  return "?";
-}
 
 std::int64_t budget_of(std::int64_t n, double fraction) {
   if (!(fraction > 0 && fraction <= 1)) throw invalid_argument(param("fraction") + " must be in (0, 1]");

@@ -11,14 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "cords/train/strategy_table.h"
+
 namespace cords::train {
 
-/// Where selection happens: per class (budget split by class size), per class on the class's own last-layer
-/// parameters (GradMatch "PerClassPerGradient"), per mini-batch of the sequential train order (whole batches are
-/// chosen), or over the whole set.
-enum class Mode { PerClass, PerClassPerGradient, PerBatch, Whole };
-Mode parse_mode(const std::string& s);  ///< per-class | per-class-per-gradient | per-batch | whole
-std::string to_string(Mode m);
 
 struct Subset {
   std::vector<std::int64_t> indices;  ///< train indices, distinct

@@ -5,10 +5,12 @@
 // training plus selection wall time, evaluation excluded.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cords/train/data.h"
+#include "cords/train/strategy_table.h"
 
 namespace cords::train {
 
@@ -17,7 +19,7 @@ struct TrainOptions {
   std::string model;  ///< empty: the dataset's default
   std::string strategy =
       "full";        ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
-  std::string mode;  ///< selection mode; empty: the strategy's CORDS default
+  std::optional<Mode> mode;  ///< selection mode; none: the strategy's CORDS default
   double fraction = 0.1;
   int epochs = 0;  ///< 0: CORDS' default for the dataset (with budget_time: no cap)
   /// > 0: equal-time mode: train until this many seconds of train time (training + selection, evaluation excluded)
@@ -32,10 +34,9 @@ struct TrainOptions {
   double lr = 0.05, momentum = 0.9, weight_decay = 5e-4;
   bool nesterov = true;
   double lambda = -1;                 ///< GradMatch ridge; < 0: CORDS' default for the mode
-  std::string linear_layer = "auto";  ///< auto | on | off: last-layer weight gradients in the selection signal
+  LinearLayer linear_layer = LinearLayer::Auto;  ///< last-layer weight gradients in the selection signal
   double pool = 0;  ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
-  std::string encoder =
-      "pixels";  ///< facloc-embed: pixels | model | cnn (the bundled video CNN) | cnn:PATH (TorchScript)
+  Encoder encoder;  ///< facloc-embed: the inputs, the model, the bundled video CNN or a TorchScript CNN
   std::string device = "auto";
   std::uint64_t seed = 0;
   int threads = 0;  ///< intra-op threads; 0 = all cores
@@ -58,16 +59,12 @@ struct RunSummary {
   std::string metrics_path;
 };
 
-/// Valid strategy names.
-const std::vector<std::string>& strategy_names();
-/// "full | random | ... (craig-pb, ... = per-batch)": the strategies as --help and errors list them.
-std::string strategy_help();
-
 /// What a run's file and folder names add for a warm start, so that it does not replace the cold run of the same
 /// strategy and seed in a shared OUT: "-warm0.5" for kappa 0.5, empty for none.
 std::string warm_tag(double kappa);
 
-/// Fills CORDS' defaults into the fields left at 0/empty (documented in docs/training.md). Throws for bad values.
+/// Fills CORDS' defaults into the fields left at 0/empty (documented in docs/training.md): a -pb alias becomes its
+/// strategy and the per-batch mode, and the mode is always set. Throws for bad values.
 TrainOptions with_defaults(TrainOptions o);
 
 /// Runs one training. `progress(epoch, epochs, line)` is called after each epoch (may be empty).
