@@ -139,8 +139,8 @@ Picked run_strategy(const std::string& strategy, const FloatArray& g, const Long
     py::gil_scoped_release release;
     s = tr::gradmatch(grads, k, m, lambda, seed);
   } else {
-    throw cords::invalid_argument("'" + strategy + "' does not select from gradients; those that do: " +
-                                  gradient_strategies());
+    throw cords::invalid_argument("'" + strategy +
+                                  "' does not select from gradients; those that do: " + gradient_strategies());
   }
   return to_numpy(s);
 }

@@ -10,7 +10,7 @@
 #include "cords/core/error.h"
 #include "cords/core/text.h"
 #include "cords/core/timer.h"
-#include "cords/decode/ffmpeg_source.h"
+#include "cords/decode/frame_source.h"
 #include "cords/plugin/embedder_factory.h"
 #include "cords/select/budget.h"
 
@@ -19,7 +19,7 @@ namespace {
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
 // One piece: the decoding thread, the bounded queue and the batched consumer share the queue and the batch.
-Samples decode_and_embed(decode::FFmpegSource& src, embed::Embedder& emb, double sample_fps,
+Samples decode_and_embed(decode::FrameSource& src, embed::Embedder& emb, double sample_fps,
                          const ProgressFn& progress) {
   BoundedQueue<decode::Frame> queue(32);
   std::thread producer([&] {
@@ -95,7 +95,7 @@ struct DecodeReport {
   int width = 0, height = 0;  ///< of the decoded pictures (rotated), which the header may have got wrong
 };
 
-DecodeReport report_of(const decode::FFmpegSource& src) {
+DecodeReport report_of(const decode::FrameSource& src) {
   const decode::VideoInfo& i = src.info();
   return {src.skipped(), src.backwards(), src.data_seconds(), i.pixel_format, i.frame_rate, i.width, i.height};
 }
@@ -169,7 +169,8 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
         o.threads = std::max(1, cores / parts);
         o.range_start = k * len;
         o.range_end = k + 1 == parts ? 0.0 : (k + 1) * len;
-        decode::FFmpegSource src(cfg.input, o);
+        const auto source = open_source(cfg, o);
+        decode::FrameSource& src = *source;
         const ProgressFn mine = [&, k](const std::string& stage, std::int64_t done, std::int64_t) {
           if (!progress) return;
           std::lock_guard<std::mutex> lock(m);
@@ -236,7 +237,8 @@ bool sample_again(const SummarizeConfig& cfg, double sample_fps, decode::DecodeO
   dopt.keyframes_only = false;
   dopt.frame_stats = cfg.detect_shots;
   dopt.sample_fps = sample_fps;
-  decode::FFmpegSource src(cfg.input, dopt);
+  const auto source = open_source(cfg, dopt);
+  decode::FrameSource& src = *source;
   s = decode_and_embed(src, emb, sample_fps, progress);
   seen = report_of(src);
   frame_stats = src.take_frame_stats();
@@ -261,7 +263,7 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
   dopt.range_end = cfg.end_seconds;
   dopt.skip_loop_filter = true;  // the samples are small: deblocking is invisible there (pass 2 keeps it)
-  auto src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+  auto src = open_source(cfg, dopt);
   res.info = src->info();
   if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
     throw invalid_argument(param("start", format_time(cfg.start_seconds)) + " is past the video's end (" +
@@ -269,7 +271,7 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   const double candidates_fps = candidate_fps(cfg, stretch_seconds(cfg, res.info));
   if (candidates_fps < dopt.sample_fps) {  // long input, --fast: fewer key frames than it has
     dopt.sample_fps = candidates_fps;
-    src = std::make_unique<decode::FFmpegSource>(cfg.input, dopt);
+    src = open_source(cfg, dopt);
     res.candidate_fps = candidates_fps;
   }
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);

@@ -24,7 +24,7 @@
 #include "cords/core/text.h"
 #include "cords/core/timer.h"
 #include "cords/decode/audio_reader.h"
-#include "cords/decode/ffmpeg_source.h"
+#include "cords/decode/frame_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/keyframes.h"
@@ -38,6 +38,10 @@
 #include "cords/select/selection.h"
 
 namespace cords::pipeline {
+
+std::unique_ptr<decode::FrameSource> open_source(const SummarizeConfig& cfg, const decode::DecodeOptions& o) {
+  return cfg.open_source ? cfg.open_source(cfg.input, o) : decode::open_ffmpeg(cfg.input, o);
+}
 namespace fs = std::filesystem;
 
 std::string default_output_dir(const std::string& input) {
@@ -154,8 +158,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   remove_stale_temporaries(res.output_dir, cfg.json_name);  // what a killed run left beside it
 
   // A bad input fails before the model is loaded (about 2 s for the CNN): opening it checks what the decoder can.
-  if (!shared && cfg.embedder.features != embed::Features::Histogram)
-    decode::FFmpegSource(cfg.input, decode::DecodeOptions{});
+  if (!shared && cfg.embedder.features != embed::Features::Histogram) open_source(cfg, decode::DecodeOptions{});
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
   std::vector<segment::FrameStat> frame_stats;

@@ -4,9 +4,11 @@
 // or interrupted run leaves no partial summary (docs/video.md).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cords/decode/frame_source.h"
 #include "cords/decode/video_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/pipeline/exports.h"
@@ -18,6 +20,10 @@
 
 namespace cords::pipeline {
 
+struct SummarizeConfig;
+/// The one place the summary makes a decoder: cfg.open_source, or FFmpeg.
+std::unique_ptr<decode::FrameSource> open_source(const SummarizeConfig& cfg, const decode::DecodeOptions& o);
+
 struct SummarizeConfig {
   std::string input;
   std::string output_dir;  ///< "" = ./<input stem>.summary
@@ -28,7 +34,10 @@ struct SummarizeConfig {
   bool keyframes_only = false;     ///< fast mode: decode only key frames
   embed::EmbedderConfig embedder;  ///< frame features (auto: the default CNN when present), model, device
   decode::HwAccel hwaccel = decode::HwAccel::Auto;  ///< video decoding: NVDEC when an NVIDIA driver is there
-  std::string selector = "facility-location";       ///< a set function (or mixture), or "uniform" / "random"
+  /// Where every decoder of the summary is made (the frame-source seam); empty: FFmpeg (decode::open_ffmpeg).
+  /// Tests give in-memory frames here. Called from several threads at once (range decoders, keyframe decoders).
+  decode::FrameSourceFactory open_source;
+  std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   select::Metric metric = select::Metric::Cosine;  ///< similarity of the frames' features (not Precomputed)
   bool per_shot = false;                           ///< split the budget over detected shots

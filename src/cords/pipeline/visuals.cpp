@@ -14,7 +14,7 @@
 #include "cords/core/error.h"
 #include "cords/core/text.h"
 #include "cords/decode/audio_reader.h"
-#include "cords/decode/ffmpeg_source.h"
+#include "cords/decode/frame_source.h"
 #include "cords/output/clip_pacer.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/clip_plan.h"
@@ -44,7 +44,8 @@ class VisualsWriter {
     if (!cfg_.write_keyframes && !cfg_.write_sheet && !encode_clip_) return;
     if (!encode_clip_) audio_.reset();
     set_up_sheet();
-    decode::FFmpegSource src(cfg_.input, decode_options());
+    const auto source = open_source(cfg_, decode_options());
+    decode::FrameSource& src = *source;
     if (encode_clip_) open_clip();
     // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
     single_key_frames_ = cfg_.keyframes_only && !res_.fast_fallback && !encode_clip_;
@@ -220,7 +221,8 @@ class VisualsWriter {
           decode::DecodeOptions one = decode_options();
           one.threads = 1;
           one.hwaccel = decode::HwAccel::None;  // one frame each: a CPU core does it sooner than a new NVDEC session
-          decode::FFmpegSource own(cfg_.input, one);
+          const auto own_source = open_source(cfg_, one);
+          decode::FrameSource& own = *own_source;
           for (std::size_t key; (key = next++) < res_.keyframes.size();) {
             decode::Frame f;
             if (own.decode_key_frame(res_.keyframes[key].ts.pts, f)) keep(key, f.image);
@@ -235,7 +237,7 @@ class VisualsWriter {
   }
 
   // One window: its keyframes kept, its frames paced into the clip, its sound added.
-  void decode_window(decode::FFmpegSource& src, const Window& w) {
+  void decode_window(decode::FrameSource& src, const Window& w) {
     window_ = &w;
     next_key_ = 0;
     if (single_key_frames_) {

@@ -9,7 +9,9 @@
 
 namespace cords::train {
 
-double TrainContext::cosine(double f) const { return 0.5 * o.lr * (1.0 + std::cos(M_PI * std::min(1.0, f))); }
+double TrainContext::cosine(double f) const {
+  return 0.5 * o.lr * (1.0 + std::cos(M_PI * std::min(1.0, f)));
+}
 
 void TrainContext::sync(Subset& s) const {
   if (!comm) return;
@@ -117,8 +119,8 @@ class InfoBatch final : public EpochStrategy {
 
   EpochPlan plan(int e, LoopState& st) override {
     const double a = c_.o.anneal;
-    const bool annealed = c_.timed() ? st.train_time >= a * c_.o.budget_time
-                                     : e >= static_cast<int>(std::ceil(a * c_.sched.T));
+    const bool annealed =
+        c_.timed() ? st.train_time >= a * c_.o.budget_time : e >= static_cast<int>(std::ceil(a * c_.sched.T));
     if (annealed) return {"full", &c_.all, 0};
     Stopwatch sc;
     st.current = prune(st.prune_rng);

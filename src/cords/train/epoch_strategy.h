@@ -22,10 +22,10 @@ struct TrainContext {
   StrategyChoice choice;
   Splits& data;
   ModelOn model;
-  std::int64_t k = 0;           ///< the subset size
-  bool lead = true;             ///< rank 0 (or the only process): selects
+  std::int64_t k = 0;            ///< the subset size
+  bool lead = true;              ///< rank 0 (or the only process): selects
   Communicator* comm = nullptr;  ///< several ranks: rank 0's subsets go to every rank
-  const Subset& all;            ///< every train example, weight 1
+  const Subset& all;             ///< every train example, weight 1
   const Schedule& sched;
   std::function<double()> spent;  ///< --budget-time: the train time spent so far (0 without)
   /// Cosine annealing of the learning rate over the share f of the run.

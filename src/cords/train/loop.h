@@ -44,7 +44,7 @@ struct Schedule {
 
 /// An epoch's data and its selection time.
 struct EpochPlan {
-  std::string phase;  ///< full | warm-full | skipped | subset | selection
+  std::string phase;            ///< full | warm-full | skipped | subset | selection
   const Subset* use = nullptr;  ///< none: a skipped warm-start epoch
   double selection_s = 0;
 };

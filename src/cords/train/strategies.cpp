@@ -122,7 +122,6 @@ void top_up(std::vector<std::int64_t>& idx, std::vector<float>& w, std::int64_t 
 
 }  // namespace
 
-
 std::int64_t budget_of(std::int64_t n, double fraction) {
   if (!(fraction > 0 && fraction <= 1)) throw invalid_argument(param("fraction") + " must be in (0, 1]");
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction * static_cast<double>(n)));

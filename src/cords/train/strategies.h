@@ -15,7 +15,6 @@
 
 namespace cords::train {
 
-
 struct Subset {
   std::vector<std::int64_t> indices;  ///< train indices, distinct
   std::vector<float> weights;         ///< one per index, > 0

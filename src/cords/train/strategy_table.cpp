@@ -12,14 +12,18 @@ Mode parse_mode(const std::string& s) {
                          "'; valid: per-class, per-class-per-gradient, per-batch, whole");
 }
 
-std::string to_string(Mode m) { return name_in(kModes, m); }
+std::string to_string(Mode m) {
+  return name_in(kModes, m);
+}
 
 LinearLayer parse_linear_layer(const std::string& s) {
   if (auto l = value_in(kLinearLayers, s)) return *l;
   throw invalid_argument(param("linear_layer") + " must be auto, on or off");
 }
 
-std::string to_string(LinearLayer l) { return name_in(kLinearLayers, l); }
+std::string to_string(LinearLayer l) {
+  return name_in(kLinearLayers, l);
+}
 
 Encoder parse_encoder(const std::string& s) {
   Encoder e;
@@ -115,7 +119,9 @@ int default_select_every(const StrategyChoice& c) {
   return c.mode == Mode::PerBatch ? c.info->select_every_per_batch : c.info->select_every;
 }
 
-double default_lambda(const StrategyChoice& c) { return c.info->uses_lambda && c.mode == Mode::PerBatch ? 0.0 : 0.5; }
+double default_lambda(const StrategyChoice& c) {
+  return c.info->uses_lambda && c.mode == Mode::PerBatch ? 0.0 : 0.5;
+}
 
 bool uses_linear_layer(const StrategyChoice& c, LinearLayer l) {
   return l == LinearLayer::On ||

@@ -53,12 +53,12 @@ inline constexpr Named<Picks> kPicks[] = {{Picks::All, "all"},
 struct StrategyInfo {
   const char* name;
   Picks picks;
-  bool adaptive;            ///< reselects on CORDS' schedule (select_every, kappa)
-  bool model_based;         ///< selects from the live model's gradients (the pool and the mode apply)
-  bool starts_random;       ///< trains on a random subset until its first selection (CORDS)
-  bool per_batch_alias;     ///< "<name>-pb" = the per-batch mode (CORDS' type strings)
-  std::vector<Mode> modes;  ///< accepted selection modes, the default first; empty: the mode is unused
-  int select_every;         ///< CORDS' default R
+  bool adaptive;                 ///< reselects on CORDS' schedule (select_every, kappa)
+  bool model_based;              ///< selects from the live model's gradients (the pool and the mode apply)
+  bool starts_random;            ///< trains on a random subset until its first selection (CORDS)
+  bool per_batch_alias;          ///< "<name>-pb" = the per-batch mode (CORDS' type strings)
+  std::vector<Mode> modes;       ///< accepted selection modes, the default first; empty: the mode is unused
+  int select_every;              ///< CORDS' default R
   int select_every_per_batch;    ///< ... in the per-batch mode
   bool uses_lambda;              ///< GradMatch's ridge (its default: 0 per batch, else 0.5)
   bool linear_layer_by_default;  ///< LinearLayer::Auto: last-layer weight gradients in the signal

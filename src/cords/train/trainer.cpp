@@ -54,7 +54,9 @@ double next_epoch_estimate(const LoopState& st, bool selects) {
 class Run {
  public:
   Run(const TrainOptions& o, Splits data)
-      : o_(o), choice_(resolve_strategy(o.strategy, o.mode)), data_(std::move(data)),
+      : o_(o),
+        choice_(resolve_strategy(o.strategy, o.mode)),
+        data_(std::move(data)),
         device_(accel::resolve_device(o.device)) {}
 
   using ProgressFn = std::function<void(int, int, const std::string&)>;
@@ -313,8 +315,8 @@ void Run::fields(CheckpointIO& io, LoopState& st) {
   io.flag("subset_per_count", st.current.per_count);
   io.bits("covered", st.covered);
   io.json_text("epochs", st.epochs);
-  std::vector<double> times{st.train_time, st.selection_time, st.val.loss, st.val.accuracy, st.test.loss,
-                            st.test.accuracy};
+  std::vector<double> times{st.train_time,   st.selection_time, st.val.loss,
+                            st.val.accuracy, st.test.loss,      st.test.accuracy};
   io.numbers("times", times);
   st.train_time = times[0];
   st.selection_time = times[1];
@@ -403,8 +405,8 @@ void Run::resume_or_start(LoopState& st, const std::string& label, const std::st
   checkpoint_ = (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string();
   fingerprint_ = run_fingerprint(o_, model_name, data_.train.size());
   if (o_.resume && load_checkpoint(st) && !o_.quiet)
-    std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(),
-                 st.next_epoch, sched_.T, checkpoint_.c_str());
+    std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(), st.next_epoch,
+                 sched_.T, checkpoint_.c_str());
 }
 
 RunSummary Run::go(const ProgressFn& progress) {

@@ -18,7 +18,7 @@ struct TrainOptions {
   DataOptions data;
   std::string model;  ///< empty: the dataset's default
   std::string strategy =
-      "full";        ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
+      "full";  ///< full | random | random-online | craig | gradmatch | glister | facloc-embed | infobatch | rs2
   std::optional<Mode> mode;  ///< selection mode; none: the strategy's CORDS default
   double fraction = 0.1;
   int epochs = 0;  ///< 0: CORDS' default for the dataset (with budget_time: no cap)
@@ -33,7 +33,7 @@ struct TrainOptions {
   int batch = 128;
   double lr = 0.05, momentum = 0.9, weight_decay = 5e-4;
   bool nesterov = true;
-  double lambda = -1;                 ///< GradMatch ridge; < 0: CORDS' default for the mode
+  double lambda = -1;                            ///< GradMatch ridge; < 0: CORDS' default for the mode
   LinearLayer linear_layer = LinearLayer::Auto;  ///< last-layer weight gradients in the selection signal
   double pool = 0;  ///< share of the train set whose gradients a selection computes; 0: min(1, 2 fraction)
   Encoder encoder;  ///< facloc-embed: the inputs, the model, the bundled video CNN or a TorchScript CNN
