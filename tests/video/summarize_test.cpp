@@ -16,6 +16,8 @@
 #include "cords/core/error.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/embed/embedder.h"
+#include "cords/pipeline/sampling.h"
+#include "cords/pipeline/shots.h"
 #include "cords/pipeline/summarizer.h"
 #include "media.h"
 #ifdef CORDS_TEST_HAVE_TORCH
@@ -922,6 +924,61 @@ TEST_F(Summarize, CliConventions) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["keyframes"].size(), 2u);
   EXPECT_EQ(j["tool"], "cords-summarize");
+}
+
+// ---- pinned shot decisions -------------------------------------------------------------------------------------
+
+// The shot decisions of one video as text: each shot's first frame, its start and how it begins, then each
+// transition span (fades, dissolves, flashes) found on the frames. Default options (frame-exact shots), the
+// histogram features (no model): what tests/golden/cuts/<name>.txt pins.
+std::string shot_decisions(const std::string& input) {
+  SummarizeConfig c;
+  c.input = input;
+  c.embedder.features = embed::Features::Histogram;
+  const auto emb = embed::histogram_embedder();
+  SummaryResult res;
+  std::vector<segment::FrameStat> stats;
+  const Samples s = sample_video(c, *emb, res, {}, stats);
+  find_shots(c, s, *emb, stats, res);
+  std::ostringstream out;
+  char line[160];
+  for (const auto& span : res.shot_spans) {
+    std::snprintf(line, sizeof line, "shot %lld %.3f %s\n", static_cast<long long>(span.start_frame), span.start,
+                  to_string(span.transition));
+    out << line;
+  }
+  for (const auto& t : res.transitions) {
+    std::snprintf(line, sizeof line, "span %s %lld-%lld\n", segment::to_string(t.kind), static_cast<long long>(t.first),
+                  static_cast<long long>(t.last));
+    out << line;
+  }
+  return out.str();
+}
+
+void expect_pinned(const std::string& input, const std::string& name) {
+  const fs::path file = fs::path(CORDS_GOLDEN_DIR) / "cuts" / (name + ".txt");
+  const std::string got = shot_decisions(input);
+  const char* update = std::getenv("CORDS_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << got;
+    return;
+  }
+  std::ifstream in(file);
+  ASSERT_TRUE(in) << "no reference file " << file << " (CORDS_UPDATE_GOLDEN=1 writes it)";
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(got, want.str()) << name << ": the shot decisions changed (a deliberate change: CORDS_UPDATE_GOLDEN=1, "
+                             << "then review the diff of " << file << ")";
+}
+
+// The shot detector's decisions on the bundled sample (real footage: a 1906 film with its own cut, then a launch in
+// two shots) and on the generated slideshow and fade clips are pinned frame by frame, as FFmpeg's FATE pins scdet's
+// output: any change in what is called a cut, a fade or a dissolve shows in the diff.
+TEST_F(Summarize, ShotDecisionsMatchTheirReferenceFiles) {
+  expect_pinned(std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4", "sample.mp4");
+  const auto& m = Media::get();
+  for (const char* name : {"slideshow.mp4", "fade.mp4", "repeats.mp4"}) expect_pinned(m.path(name), name);
 }
 
 }  // namespace
