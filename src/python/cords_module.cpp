@@ -47,7 +47,46 @@ cords::MatrixView represented_view(const std::optional<FloatArray>& r, cords::In
   return cords::MatrixView{r->data(), static_cast<cords::Index>(r->shape(0)), d};
 }
 
-// One piece: the Python arguments checked and converted one by one into the CLI's SelectionConfig.
+// The selection's report as the Python dict the module documents (docs/python.md).
+py::dict report_dict(const sel::SelectionReport& rep, std::int64_t knn, double total_s) {
+  py::dict out;
+  out["selected"] = rep.selection.selected;
+  out["gains"] = rep.selection.gains;
+  out["objective"] = rep.selection.objective;
+  out["evaluations"] = rep.selection.evaluations;
+  py::dict fn;
+  fn["name"] = rep.function;
+  fn["monotone"] = rep.traits.monotone;
+  fn["submodular"] = rep.traits.submodular;
+  out["function"] = fn;
+  out["budget"] = rep.budget;
+  py::list gl;
+  for (const auto& g : rep.groups) {
+    py::dict gd;
+    gd["label"] = g.label;
+    gd["size"] = g.size;
+    gd["budget"] = g.budget;
+    gd["selected"] = g.selected;
+    gd["objective"] = g.objective;
+    gl.append(gd);
+  }
+  if (!rep.groups.empty()) out["groups"] = gl;
+  if (rep.used_knn) {
+    py::dict kd;
+    kd["k"] = knn;
+    kd["exact"] = rep.knn.exact;
+    kd["recall"] = rep.knn.recall;
+    out["knn"] = kd;
+  }
+  py::dict t;
+  t["kernel"] = rep.kernel_seconds;
+  t["optimize"] = rep.optimize_seconds;
+  t["total"] = total_s;
+  out["timings_s"] = t;
+  return out;
+}
+
+// The Python arguments checked and converted one by one into the CLI's SelectionConfig.
 py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std::optional<double> fraction,
                     const std::string& function, const std::string& metric, const std::string& optimizer,
                     std::optional<std::vector<std::int64_t>> groups, std::optional<std::vector<double>> costs,
@@ -95,41 +134,7 @@ py::dict run_select(const FloatArray& x, std::optional<std::int64_t> budget, std
                              cost_budget);
     total_s = total.seconds();
   }
-  py::dict out;
-  out["selected"] = rep.selection.selected;
-  out["gains"] = rep.selection.gains;
-  out["objective"] = rep.selection.objective;
-  out["evaluations"] = rep.selection.evaluations;
-  py::dict fn;
-  fn["name"] = rep.function;
-  fn["monotone"] = rep.traits.monotone;
-  fn["submodular"] = rep.traits.submodular;
-  out["function"] = fn;
-  out["budget"] = rep.budget;
-  py::list gl;
-  for (const auto& g : rep.groups) {
-    py::dict gd;
-    gd["label"] = g.label;
-    gd["size"] = g.size;
-    gd["budget"] = g.budget;
-    gd["selected"] = g.selected;
-    gd["objective"] = g.objective;
-    gl.append(gd);
-  }
-  if (!rep.groups.empty()) out["groups"] = gl;
-  if (rep.used_knn) {
-    py::dict kd;
-    kd["k"] = knn;
-    kd["exact"] = rep.knn.exact;
-    kd["recall"] = rep.knn.recall;
-    out["knn"] = kd;
-  }
-  py::dict t;
-  t["kernel"] = rep.kernel_seconds;
-  t["optimize"] = rep.optimize_seconds;
-  t["total"] = total_s;
-  out["timings_s"] = t;
-  return out;
+  return report_dict(rep, knn, total_s);
 }
 
 // The functions' parameters from their keyword arguments (both entry points take the same ones).

@@ -11,6 +11,12 @@
 
 namespace cords::embed {
 
+/// Thread-safety contract: once made, an Embedder is immutable; embed() may be called from several threads at once
+/// on the same object (batch mode's jobs share one model in one process, pipeline/batch.cpp), each call with its own
+/// images and output. Implementations keep no state between calls: the histogram embedder works on locals, the
+/// CNN embedder runs its TorchScript module's forward under c10::InferenceMode, which LibTorch allows concurrently
+/// (on CUDA, each thread on the current stream). name(), dim() and the input size are constants. Making and
+/// destroying an Embedder are not concurrent with its use.
 class Embedder {
  public:
   virtual ~Embedder() = default;

@@ -39,8 +39,9 @@ nlohmann::json options_json(const SummarizeConfig& c) {
 
 }  // namespace
 
-// One piece: the manifest's layout, key by key as docs/formats.md lists them (pinned by tests/golden/summary.json).
-nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+namespace {
+
+nlohmann::json keyframes_json(const SummaryResult& r) {
   using nlohmann::json;
   json kf = json::array();
   for (const auto& k : r.keyframes)
@@ -51,6 +52,11 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                   {"shot", k.shot},
                   {"gain", k.gain},
                   {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
+  return kf;
+}
+
+nlohmann::json shots_json(const SummaryResult& r) {
+  using nlohmann::json;
   json shots = json::array();
   for (const auto& span : r.shot_spans) {
     const bool sampled = span.sample_shot >= 0;
@@ -65,49 +71,77 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
                      {"last_sample", sampled ? json(s->last) : json(nullptr)},
                      {"end_exclusive", span.end}});
   }
-  json transitions = json::array();
+  return shots;
+}
+
+nlohmann::json transitions_json(const SummaryResult& r) {
+  nlohmann::json transitions = nlohmann::json::array();
   for (const auto& t : r.transitions)
     transitions.push_back({{"kind", t.kind == segment::TransitionKind::Cut ? "flash" : segment::to_string(t.kind)},
                            {"first_frame", t.first},
                            {"last_frame", t.last},
                            {"start", t.start},
                            {"end", t.end}});
-  const auto& i = r.info;
+  return transitions;
+}
+
+nlohmann::json input_json(const SummarizeConfig& cfg, const decode::VideoInfo& i) {
+  return {{"path", cfg.input},
+          {"container", i.container},
+          {"codec", i.codec},
+          {"pixel_format", i.pixel_format},
+          {"width", i.width},
+          {"height", i.height},
+          {"rotation", i.rotation},
+          {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
+          {"time_base", i.time_base.str()},
+          {"start_time", i.start},
+          {"duration", i.duration},
+          {"frame_count", i.frame_count},
+          {"decoded_on", i.hwaccel == decode::HwAccel::Cuda ? "cuda" : "cpu"}};
+}
+
+nlohmann::json parameters_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+  using nlohmann::json;
+  return {{"fraction", cfg.budget.kind() == select::Budget::Kind::Fraction ? json(cfg.budget.share()) : json(nullptr)},
+          {"budget", cfg.budget.k()},
+          {"budget_rule", r.budget_rule},
+          {"sample_fps", cfg.sample_fps},
+          {"start", cfg.start_seconds},
+          {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
+          {"keyframes_only", cfg.keyframes_only},
+          {"features", embed::to_string(cfg.embedder.features)},
+          {"embedder", r.embedder},
+          {"model", cfg.embedder.model.empty() ? json(nullptr) : json(cfg.embedder.model)},
+          {"selector", cfg.selector},
+          {"optimizer", cfg.optimizer},
+          {"metric", select::to_string(cfg.metric)},
+          {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
+          {"clip_seconds", cfg.clip_seconds},
+          {"clip_crossfade", cfg.clip_crossfade},
+          {"seed", cfg.seed}};
+}
+
+nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+  using nlohmann::json;
+  return {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
+          {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
+          {"clip_codec", r.clip_codec},
+          {"clip_mode", r.clip_mode},
+          {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
+          {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}};
+}
+
+}  // namespace
+
+// The manifest's layout, key by key as docs/formats.md lists them (pinned by tests/golden/summary.json).
+nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
+  using nlohmann::json;
   return {
       {"tool", "cords-summarize"},
       {"version", CORDS_VERSION_STRING},
-      {"input",
-       {{"path", cfg.input},
-        {"container", i.container},
-        {"codec", i.codec},
-        {"pixel_format", i.pixel_format},
-        {"width", i.width},
-        {"height", i.height},
-        {"rotation", i.rotation},
-        {"fps", {{"num", i.frame_rate.num}, {"den", i.frame_rate.den}, {"value", i.frame_rate.value()}}},
-        {"time_base", i.time_base.str()},
-        {"start_time", i.start},
-        {"duration", i.duration},
-        {"frame_count", i.frame_count},
-        {"decoded_on", i.hwaccel == decode::HwAccel::Cuda ? "cuda" : "cpu"}}},
-      {"parameters",
-       {{"fraction", cfg.budget.kind() == select::Budget::Kind::Fraction ? json(cfg.budget.share()) : json(nullptr)},
-        {"budget", cfg.budget.k()},
-        {"budget_rule", r.budget_rule},
-        {"sample_fps", cfg.sample_fps},
-        {"start", cfg.start_seconds},
-        {"end", cfg.end_seconds > 0 ? json(cfg.end_seconds) : json(nullptr)},
-        {"keyframes_only", cfg.keyframes_only},
-        {"features", embed::to_string(cfg.embedder.features)},
-        {"embedder", r.embedder},
-        {"model", cfg.embedder.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.embedder.model)},
-        {"selector", cfg.selector},
-        {"optimizer", cfg.optimizer},
-        {"metric", select::to_string(cfg.metric)},
-        {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
-        {"clip_seconds", cfg.clip_seconds},
-        {"clip_crossfade", cfg.clip_crossfade},
-        {"seed", cfg.seed}}},
+      {"input", input_json(cfg, r.info)},
+      {"parameters", parameters_json(cfg, r)},
       {"sampled_frames", r.sampled},
       {"fast_fallback", r.fast_fallback},
       {"options", options_json(cfg)},
@@ -115,17 +149,11 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"excluded_samples", r.excluded_samples},
       {"skipped_corrupt", r.decode_skipped},
       {"shot_detection", to_string(r.shot_detection)},
-      {"shots", shots},
-      {"transitions", transitions},
-      {"keyframes", kf},
+      {"shots", shots_json(r)},
+      {"transitions", transitions_json(r)},
+      {"keyframes", keyframes_json(r)},
       {"objective", r.objective},
-      {"outputs",
-       {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
-        {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
-        {"clip_codec", r.clip_codec},
-        {"clip_mode", r.clip_mode},
-        {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
-        {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}}},
+      {"outputs", outputs_json(cfg, r)},
       {"warnings", json(r.warnings)},
       {"decode_workers", r.decode_workers},
       {"candidate_fps", r.candidate_fps > 0 ? json(r.candidate_fps) : json(nullptr)},

@@ -407,98 +407,140 @@ Subset facloc_embed(const at::Tensor& emb, const at::Tensor& y, int classes, std
   });
 }
 
-// One piece: NN-OMP as GradMatch's paper states it, step by step (pick the best-correlated atom, re-solve the
-// non-negative ridge on the chosen ones, update the residual).
+namespace {
+
+double dot(const double* x, const double* y, std::int64_t d) {
+  double s = 0;
+  for (std::int64_t t = 0; t < d; ++t) s += x[t] * y[t];
+  return s;
+}
+
+// The chosen atoms S of NN-OMP and the ridge solution on them: the Cholesky factor L of A_S A_S^T + lambda I (row by
+// row, lower), the right-hand side A_S b and the coefficients x.
+class RidgeSupport {
+ public:
+  RidgeSupport(const double* a, const double* b, std::int64_t d, double lambda) : a_(a), b_(b), d_(d), lambda_(lambda) {}
+
+  const std::vector<std::int64_t>& atoms() const { return s_; }
+  const std::vector<double>& coef() const { return x_; }
+  const double* atom(std::int64_t j) const { return a_ + j * d_; }
+
+  // Appends atom j to the factor; false when it is linearly dependent on S (with lambda = 0).
+  bool append(std::int64_t j) {
+    const std::size_t s = s_.size();
+    std::vector<double> l(s + 1);
+    for (std::size_t i = 0; i < s; ++i) {
+      double v = dot(atom(s_[i]), atom(j), d_);
+      for (std::size_t t = 0; t < i; ++t) v -= l_[i][t] * l[t];
+      l[i] = v / l_[i][i];
+    }
+    const double self = dot(atom(j), atom(j), d_);
+    double diag = self + lambda_;
+    for (std::size_t t = 0; t < s; ++t) diag -= l[t] * l[t];
+    if (!(diag > 1e-12 * std::max(1.0, self))) return false;
+    l[s] = std::sqrt(diag);
+    l_.push_back(std::move(l));
+    s_.push_back(j);
+    rhs_.push_back(dot(atom(j), b_, d_));
+    return true;
+  }
+
+  // x = (A_S A_S^T + lambda I)^-1 A_S b, by forward and back substitution.
+  void solve() {
+    const std::size_t s = s_.size();
+    std::vector<double> z(s);
+    for (std::size_t i = 0; i < s; ++i) {
+      double v = rhs_[i];
+      for (std::size_t t = 0; t < i; ++t) v -= l_[i][t] * z[t];
+      z[i] = v / l_[i][i];
+    }
+    x_.assign(s, 0.0);
+    for (std::size_t i = s; i-- > 0;) {
+      double v = z[i];
+      for (std::size_t t = i + 1; t < s; ++t) v -= l_[t][i] * x_[t];
+      x_[i] = v / l_[i][i];
+    }
+  }
+
+  // Drops atoms with negative coefficients, the most negative first, re-solving each time; atoms that become
+  // dependent on re-factoring are marked in `excluded`.
+  void drop_negatives(std::vector<char>& excluded) {
+    while (!x_.empty() && *std::min_element(x_.begin(), x_.end()) < 0) {
+      const auto worst = static_cast<std::size_t>(std::min_element(x_.begin(), x_.end()) - x_.begin());
+      std::vector<std::int64_t> keep = s_;
+      keep.erase(keep.begin() + static_cast<long>(worst));
+      s_.clear();
+      l_.clear();
+      rhs_.clear();
+      for (auto j : keep)
+        if (!append(j)) excluded[static_cast<std::size_t>(j)] = 1;
+      solve();
+    }
+  }
+
+  // b - A_S^T x.
+  std::vector<double> residual() const {
+    std::vector<double> r(b_, b_ + d_);
+    for (std::size_t i = 0; i < s_.size(); ++i)
+      for (std::int64_t t = 0; t < d_; ++t) r[static_cast<std::size_t>(t)] -= x_[i] * atom(s_[i])[t];
+    return r;
+  }
+
+ private:
+  const double* a_;
+  const double* b_;
+  std::int64_t d_;
+  double lambda_;
+  std::vector<std::int64_t> s_;
+  std::vector<std::vector<double>> l_;
+  std::vector<double> rhs_, x_;
+};
+
+// The atom not yet excluded whose correlation with the residual is largest and positive; -1 when none is.
+std::int64_t best_atom(const at::Tensor& a, std::vector<double>& r, const std::vector<char>& excluded) {
+  const std::int64_t n = a.size(0);
+  const at::Tensor corr =
+      a.mv(at::from_blob(r.data(), {static_cast<std::int64_t>(r.size())}, at::kDouble)).contiguous();  // one GEMV
+  const double* cp = corr.data_ptr<double>();
+  std::int64_t best = -1;
+  double best_p = 0.0;
+  for (std::int64_t j = 0; j < n; ++j)
+    if (!excluded[static_cast<std::size_t>(j)] && cp[j] > best_p) {
+      best_p = cp[j];
+      best = j;
+    }
+  return best;
+}
+
+}  // namespace
+
+// NN-OMP as GradMatch's paper states it, step by step: pick the best-correlated atom, re-solve the non-negative ridge
+// on the chosen ones, update the residual.
 OmpResult nn_omp(const at::Tensor& a_in, const at::Tensor& b_in, std::int64_t nnz, double lambda, double tol) {
   if (a_in.dim() != 2 || b_in.dim() != 1 || a_in.size(1) != b_in.size(0))
     throw invalid_argument("nn_omp: a must be n x d and b of length d");
   if (lambda < 0) throw invalid_argument("OMP lambda must be >= 0");
   const at::Tensor a = a_in.to(at::kDouble).contiguous(), b = b_in.to(at::kDouble).contiguous();
   const std::int64_t n = a.size(0), d = a.size(1);
-  const double* A = a.data_ptr<double>();
   const double* B = b.data_ptr<double>();
-  auto dot = [d](const double* x, const double* y) {
-    double s = 0;
-    for (std::int64_t t = 0; t < d; ++t) s += x[t] * y[t];
-    return s;
-  };
-  const double bnorm = std::sqrt(dot(B, B));
+  const double bnorm = std::sqrt(dot(B, B, d));
   std::vector<char> excluded(static_cast<std::size_t>(n), 0);
-  std::vector<std::int64_t> S;
-  std::vector<double> x, rhs;          // coefficients and A_S b
-  std::vector<std::vector<double>> L;  // Cholesky factor of A_S A_S^T + lambda I, row by row (lower)
+  RidgeSupport sup(a.data_ptr<double>(), B, d, lambda);
   std::vector<double> r(B, B + d);
-  auto atom = [&](std::int64_t j) { return A + j * d; };
-  // Appends atom j to the factor; false when it is linearly dependent on S (with lambda = 0).
-  auto append = [&](std::int64_t j) {
-    const std::size_t s = S.size();
-    std::vector<double> l(s + 1);
-    for (std::size_t i = 0; i < s; ++i) {
-      double v = dot(atom(S[i]), atom(j));
-      for (std::size_t t = 0; t < i; ++t) v -= L[i][t] * l[t];
-      l[i] = v / L[i][i];
-    }
-    double diag = dot(atom(j), atom(j)) + lambda;
-    for (std::size_t t = 0; t < s; ++t) diag -= l[t] * l[t];
-    if (!(diag > 1e-12 * std::max(1.0, dot(atom(j), atom(j))))) return false;
-    l[s] = std::sqrt(diag);
-    L.push_back(std::move(l));
-    S.push_back(j);
-    rhs.push_back(dot(atom(j), B));
-    return true;
-  };
-  auto solve = [&] {
-    const std::size_t s = S.size();
-    std::vector<double> z(s);
-    for (std::size_t i = 0; i < s; ++i) {
-      double v = rhs[i];
-      for (std::size_t t = 0; t < i; ++t) v -= L[i][t] * z[t];
-      z[i] = v / L[i][i];
-    }
-    x.assign(s, 0.0);
-    for (std::size_t i = s; i-- > 0;) {
-      double v = z[i];
-      for (std::size_t t = i + 1; t < s; ++t) v -= L[t][i] * x[t];
-      x[i] = v / L[i][i];
-    }
-  };
-  auto rebuild = [&](std::vector<std::int64_t> keep) {
-    S.clear();
-    L.clear();
-    rhs.clear();
-    for (auto j : keep)
-      if (!append(j)) excluded[static_cast<std::size_t>(j)] = 1;
-  };
-  while (static_cast<std::int64_t>(S.size()) < nnz) {
-    double rn = std::sqrt(std::inner_product(r.begin(), r.end(), r.begin(), 0.0));
+  while (static_cast<std::int64_t>(sup.atoms().size()) < nnz) {
+    const double rn = std::sqrt(std::inner_product(r.begin(), r.end(), r.begin(), 0.0));
     if (bnorm == 0 || rn <= tol * bnorm) break;
-    const at::Tensor corr = a.mv(at::from_blob(r.data(), {d}, at::kDouble)).contiguous();  // A r, one GEMV
-    const double* cp = corr.data_ptr<double>();
-    std::int64_t best = -1;
-    double best_p = 0.0;
-    for (std::int64_t j = 0; j < n; ++j) {
-      if (excluded[static_cast<std::size_t>(j)]) continue;
-      if (cp[j] > best_p) {
-        best_p = cp[j];
-        best = j;
-      }
-    }
+    const std::int64_t best = best_atom(a, r, excluded);
     if (best < 0) break;                           // no atom correlates positively with the residual
     excluded[static_cast<std::size_t>(best)] = 1;  // never re-added (also after a drop): no cycling
-    if (!append(best)) continue;
-    solve();
-    while (!x.empty() && *std::min_element(x.begin(), x.end()) < 0) {
-      const auto worst = static_cast<std::size_t>(std::min_element(x.begin(), x.end()) - x.begin());
-      std::vector<std::int64_t> keep = S;
-      keep.erase(keep.begin() + static_cast<long>(worst));
-      rebuild(keep);
-      solve();
-    }
-    r.assign(B, B + d);
-    for (std::size_t i = 0; i < S.size(); ++i)
-      for (std::int64_t t = 0; t < d; ++t) r[static_cast<std::size_t>(t)] -= x[i] * atom(S[i])[t];
+    if (!sup.append(best)) continue;
+    sup.solve();
+    sup.drop_negatives(excluded);
+    r = sup.residual();
   }
   OmpResult out;
+  const auto& S = sup.atoms();
+  const auto& x = sup.coef();
   for (std::size_t i = 0; i < S.size(); ++i)
     if (x.size() == S.size() && x[i] > 0) {
       out.atoms.push_back(S[i]);
