@@ -42,17 +42,18 @@ string(REGEX REPLACE "/$" "" CORDS_PC_TO_PREFIX "${CORDS_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/cords.pc.in ${PROJECT_BINARY_DIR}/cords.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cords.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# The executable's man page (help2man, when installed) and bash completion.
+# The executable's man page (from the commands' option tables: cords-summarize --man) and bash completion (which
+# asks the program for its options and their words).
 if(TARGET cords-summarize)
   install(FILES ${PROJECT_SOURCE_DIR}/scripts/cords-summarize.bash-completion
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME cords-summarize)
-  find_program(CORDS_HELP2MAN help2man)
-  if(CORDS_HELP2MAN)
-    add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/cords-summarize.1
-                       COMMAND ${CORDS_HELP2MAN} --no-info --name "summarize videos and train on data subsets with submodular selection"
-                               --version-string ${PROJECT_VERSION} -o ${PROJECT_BINARY_DIR}/cords-summarize.1 $<TARGET_FILE:cords-summarize>
-                       DEPENDS cords-summarize VERBATIM)
-    add_custom_target(cords_man ALL DEPENDS ${PROJECT_BINARY_DIR}/cords-summarize.1)
-    install(FILES ${PROJECT_BINARY_DIR}/cords-summarize.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/cords-summarize.1
+                     COMMAND sh -c "\"$1\" --man > \"$2\"" man $<TARGET_FILE:cords-summarize>
+                             ${PROJECT_BINARY_DIR}/cords-summarize.1
+                     DEPENDS cords-summarize VERBATIM)
+  add_custom_target(cords_man ALL DEPENDS ${PROJECT_BINARY_DIR}/cords-summarize.1)
+  if(TARGET cords_torch_plugin)
+    add_dependencies(cords_man cords_torch_plugin)  # (train's section comes from the plugin)
   endif()
+  install(FILES ${PROJECT_BINARY_DIR}/cords-summarize.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()

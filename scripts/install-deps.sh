@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git help2man
+  build-essential cmake ninja-build ccache pkg-config git
   clang libclang-rt-14-dev libomp-14-dev clang-format-14 clang-tidy-14 universal-ctags
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev

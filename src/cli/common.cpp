@@ -85,4 +85,22 @@ void info(bool quiet, const std::string& message) {
   if (!quiet) std::fprintf(stderr, "cords-summarize: %s\n", message.c_str());
 }
 
+namespace {
+
+std::string cli_flag(const std::string& name) {
+  std::string f = "--" + name;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+std::string cli_flag_value(const std::string& name, const std::string& value) {
+  return cli_flag(name) + " " + value;
+}
+
+}  // namespace
+
+void use_cli_spelling() {
+  set_parameter_spelling({cli_flag, cli_flag_value});
+}
+
 }  // namespace cords::cli

@@ -41,6 +41,10 @@ std::string fmt(double v);
 /// "a | b | c": a list of valid names as --help shows it (from a registry, so that it cannot drift).
 std::string alternatives(const std::vector<std::string>& names);
 
+/// Parameters in the library's messages spelled as flags: "--sample-fps", "--knn 16" (set_parameter_spelling). Called
+/// by main() and by the train command in the LibTorch plugin (which has its own copy of the library's state).
+void use_cli_spelling();
+
 /// Width of --help output.
 constexpr unsigned kHelpWidth = 110;
 

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/option_table.h"
 #include "cli/select_command.h"
 #ifdef CORDS_HAVE_VIDEO
 #include "cli/summarize_command.h"
@@ -94,6 +96,22 @@ int report_command(int argc, char** argv) {
 }
 #endif
 
+// cords-summarize --man: the man page (roff) from the commands' option tables; train's from the plugin, when this
+// build has it.
+int man_page() {
+  cords::cli::print_man_page(std::cout);
+  std::cout.flush();
+  char train[] = "train", section[] = "--man-section";
+  char* args[] = {train, section};
+  try {
+    cords::plugin::run_train_command(2, args);
+  } catch (const cords::Error&) {  // no LibTorch plugin: no train section
+  }
+  cords::cli::print_man_tail(std::cout);
+  std::cout.flush();
+  return std::cout ? 0 : cords::exit_code(cords::ErrorKind::OutputUnwritable);
+}
+
 int dispatch(int argc, char** argv) {
   if (argc < 2) {
     print_usage();
@@ -108,6 +126,7 @@ int dispatch(int argc, char** argv) {
     std::printf("cords-summarize %s\n", kVersion);
     return 0;
   }
+  if (cmd == "--man") return man_page();
   if (cmd == "select") return cords::cli::run_select_command(argc - 1, argv + 1);
   // LibTorch is loaded (libcords-torch.so) only here and for CNN features.
   if (cmd == "train") return cords::plugin::run_train_command(argc - 1, argv + 1);
@@ -131,19 +150,10 @@ int dispatch(int argc, char** argv) {
 }  // namespace
 
 // The library names its parameters ("sample_fps"); this program's users know them as flags ("--sample-fps 2").
-static std::string cli_flag(const std::string& name) {
-  std::string f = "--" + name;
-  std::replace(f.begin(), f.end(), '_', '-');
-  return f;
-}
-static std::string cli_flag_value(const std::string& name, const std::string& value) {
-  return cli_flag(name) + " " + value;
-}
-
 int main(int argc, char** argv) {
   // Before any thread starts: SIGINT, SIGTERM and SIGHUP remove the run's temporary files, then end the process.
   cords::install_interrupt_cleanup();
-  cords::set_parameter_spelling({cli_flag, cli_flag_value});
+  cords::cli::use_cli_spelling();
   // Before any BLAS call: OpenBLAS picks SSE3 kernels on CPUs it does not recognise (cords/core/blas_cpu.h).
   cords::tune_openblas_core();
   try {

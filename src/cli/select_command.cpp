@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/option_table.h"
 #include "cords/core/blas_cpu.h"
 #include "cords/core/error.h"
 #include "cords/core/io.h"
@@ -98,71 +99,141 @@ nlohmann::json selection_json(const SelectRequest& r, const sel::SelectionConfig
 
 }  // namespace
 
-// One piece: mostly the declarative option table; the report is selection_json.
-int run_select_command(int argc, char** argv) {
+namespace {
+
+// The select command's options and what they fill.
+struct SelectArgs {
   sel::SelectionConfig cfg;
-  std::string features, output = "-", groups_path, costs_path, represented_path, metric = "cosine", knn_method = "auto";
+  std::string features, output = "-", groups_path, costs_path, represented_path, metric = "cosine", knn_method = "auto",
+                        concave = "sqrt";
   double cost_budget = 0.0, fraction = 0.0;
   long long budget = 0, knn = 0;
   unsigned long long seed = 0;
   long long threads = 0;
   bool quiet = false;
+};
 
-  po::options_description opts(
-      "Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
-      "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.\n\nOptions",
-      kHelpWidth, kHelpWidth / 2);
-  // clang-format off
-  opts.add_options()
-    ("help,h", "show this help")
-    ("features", po::value(&features)->value_name("FILE"), "n x d float32/float64 .npy (C order) or CSV; row i = element i")
-    ("budget,k", po::value(&budget)->value_name("K"), "number of elements to select")
-    ("fraction,f", po::value(&fraction)->value_name("F"), "share of elements to select, in (0, 1]: k = ceil(F n)")
-    ("function", po::value(&cfg.function)->default_value(cfg.function)->value_name("NAME"), "set function or weighted mixture (see below)")
-    ("metric", po::value(&metric)->default_value(metric)->value_name("M"), "similarity: cosine | euclidean | rbf | dot | precomputed (--features is then the n x n similarity, or n x m with the represented set as columns)")
-    ("represented", po::value(&represented_path)->value_name("FILE"), "m x d features of the elements to represent, other than the ground set (facility-location)")
-    ("rbf-kw", po::value(&cfg.kernel.rbf_kw)->default_value(cfg.kernel.rbf_kw, fmt(cfg.kernel.rbf_kw))->value_name("KW"), "rbf width: s = exp(-d2 / (kw mean d2))")
-    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer)->value_name("NAME"), "optimizer (see below)")
-    ("knn", po::value(&knn)->default_value(0)->value_name("K"), "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense")
-    ("knn-method", po::value(&knn_method)->default_value(knn_method)->value_name("M"), "auto | exact | ivf (approximate, recall reported)")
-    ("knn-probes", po::value(&cfg.knn_options.nprobe)->default_value(cfg.knn_options.nprobe)->value_name("P"), "ivf: lists scanned per list; more = higher recall, slower")
-    ("groups", po::value(&groups_path)->value_name("FILE"), "n integer labels (.npy or one per line): select per group, budget split by size")
-    ("costs", po::value(&costs_path)->value_name("FILE"), "n positive costs: cost-aware greedy, needs --cost-budget")
-    ("cost-budget", po::value(&cost_budget)->value_name("B"), "budget in cost units for --costs")
-    ("lambda", po::value(&cfg.params.lambda)->default_value(cfg.params.lambda, fmt(cfg.params.lambda)), "graph-cut lambda")
-    ("regularizer", po::value(&cfg.params.regularizer)->default_value(cfg.params.regularizer, fmt(cfg.params.regularizer)), "log-determinant r in log det(L_S + r I)")
-    ("concave", po::value(&cfg.params.concave)->default_value(cfg.params.concave), "feature-based g: sqrt | log1p | inverse")
-    ("alpha", po::value(&cfg.params.alpha)->default_value(cfg.params.alpha, fmt(cfg.params.alpha)), "saturated-coverage alpha")
-    ("threshold", po::value(&cfg.params.threshold)->default_value(cfg.params.threshold, fmt(cfg.params.threshold)), "set-cover: feature > threshold covers the concept")
-    ("epsilon", po::value(&cfg.greedy.epsilon)->default_value(cfg.greedy.epsilon, fmt(cfg.greedy.epsilon)), "stochastic optimizers: sample (n/k) ln(1/eps)")
-    ("stop-if-zero-gain", po::bool_switch(&cfg.greedy.stop_if_zero_gain), "stop when the best gain is <= 0")
-    ("stop-if-negative-gain", po::bool_switch(&cfg.greedy.stop_if_negative_gain), "stop when the best gain is < 0")
-    ("seed", po::value(&seed)->default_value(0), "random seed (stochastic, random, IVF)")
-    ("threads", po::value(&threads)->default_value(0), "worker threads; 0 = all cores (at most the processors online)")
-    ("output,o", po::value(&output)->default_value(output)->value_name("FILE"), "JSON output file, - for stdout (written atomically)")
-    ("quiet,q", po::bool_switch(&quiet), "no progress or timing lines on stderr");
-  // clang-format on
-
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n" << function_help() << "\n" << exit_code_help();
-    return 0;
+std::vector<std::string> names_of(const std::string& list) {  // "a, b, c" -> {a, b, c}
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t end = list.find(", ", start);
+    out.push_back(list.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 2;
   }
-  po::notify(vm);
+  return out;
+}
+
+std::vector<std::string> function_words() {
+  std::vector<std::string> w;
+  for (const auto& f : sel::function_registry()) w.push_back(f.name);
+  return w;
+}
+
+std::vector<std::string> optimizer_words() {
+  std::vector<std::string> w;
+  for (const auto& o : sel::optimizer_registry()) w.push_back(o.name);
+  return w;
+}
+
+// The option table (one row per option: name, field, default, range or words, help).
+std::unique_ptr<OptionTable> select_table(SelectArgs& a) {
+  auto t = std::make_unique<OptionTable>(
+      "select",
+      "Usage: cords-summarize select --features X.npy (--budget K | --fraction F) [options]\n\n"
+      "Selects a representative subset of the rows of an n x d matrix and writes it as JSON.");
+  sel::SelectionConfig& cfg = a.cfg;
+  (*t).value("features", &a.features, "FILE", "n x d float32/float64 .npy (C order) or CSV; row i = element i")
+      .value("budget,k", &a.budget, "K", "number of elements to select", at_least(1), "")
+      .value("fraction,f", &a.fraction, "F", "share of elements to select: k = ceil(F n)", over_to(0, 1), "")
+      .choice("function", &cfg.function, "NAME", function_words,
+              "set function or weighted mixture \"0.7*facility-location+0.3*disparity-sum\" (see below)", true)
+      .choice(
+          "metric", &a.metric, "M", [] { return names_of(sel::metric_names()); },
+          "similarity (precomputed: --features is the n x n similarity, or n x m with the represented set as "
+          "columns)")
+      .value("represented", &a.represented_path, "FILE",
+             "m x d features of the elements to represent, other than the ground set (facility-location)")
+      .value("rbf-kw", &cfg.kernel.rbf_kw, "KW", "rbf width: s = exp(-d2 / (kw mean d2))", above(0))
+      .choice("optimizer", &cfg.optimizer, "NAME", optimizer_words, "optimizer (see below)")
+      .value("knn", &a.knn, "K", "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense",
+             at_least(0))
+      .choice(
+          "knn-method", &a.knn_method, "M",
+          [] {
+            return std::vector<std::string>{"auto", "exact", "ivf"};
+          },
+          "nearest neighbours: exact or ivf (approximate, recall reported)")
+      .value("knn-probes", &cfg.knn_options.nprobe, "P", "ivf: lists scanned per list; more = higher recall, slower",
+             at_least(1))
+      .value("groups", &a.groups_path, "FILE",
+             "n integer labels (.npy or one per line): select per group, budget split by size")
+      .value("costs", &a.costs_path, "FILE", "n positive costs: cost-aware greedy, needs --cost-budget")
+      .value("cost-budget", &a.cost_budget, "B", "budget in cost units for --costs", above(0), "")
+      .value("lambda", &cfg.params.lambda, "L", "graph-cut lambda")
+      .value("regularizer", &cfg.params.regularizer, "R", "log-determinant r in log det(L_S + r I)")
+      .choice(
+          "concave", &cfg.params.concave, "G",
+          [] {
+            return std::vector<std::string>{"sqrt", "log1p", "inverse"};
+          },
+          "feature-based g")
+      .value("alpha", &cfg.params.alpha, "A", "saturated-coverage alpha")
+      .value("threshold", &cfg.params.threshold, "T", "set-cover: feature > threshold covers the concept")
+      .value("epsilon", &cfg.greedy.epsilon, "E", "stochastic optimizers: sample (n/k) ln(1/eps)", sel::kEpsilonRange)
+      .flag("stop-if-zero-gain", &cfg.greedy.stop_if_zero_gain, "stop when the best gain is <= 0")
+      .flag("stop-if-negative-gain", &cfg.greedy.stop_if_negative_gain, "stop when the best gain is < 0")
+      .value("seed", &a.seed, "S", "random seed (stochastic, random, IVF)")
+      .value("threads", &a.threads, "N", "worker threads; 0 = all cores (at most the processors online)", at_least(0))
+      .value("output,o", &a.output, "FILE", "JSON output file, - for stdout (written atomically)")
+      .flag("quiet,q", &a.quiet, "no progress or timing lines on stderr")
+      .epilog(function_help());
+  return t;
+}
+
+int run_select(SelectArgs& a, const OptionTable& table);
+
+}  // namespace
+
+std::unique_ptr<OptionTable> select_options_for_docs() {
+  static SelectArgs scratch;
+  return select_table(scratch);
+}
+
+int run_select_command(int argc, char** argv) {
+  SelectArgs a;
+  const std::unique_ptr<OptionTable> table = select_table(a);
+  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
+    return print_completion_words(*table, argc > 2 ? argv[2] : "");
+  if (!table->parse(argc, argv)) return 0;  // --help
+  return run_select(a, *table);
+}
+
+namespace {
+
+// One piece: the selection from the parsed options to the JSON, step by step (checks, inputs, selection, report).
+int run_select(SelectArgs& a, const OptionTable& table) {
+  sel::SelectionConfig& cfg = a.cfg;
+  const std::string& features = a.features;
+  const std::string& output = a.output;
+  const std::string &groups_path = a.groups_path, &costs_path = a.costs_path, &represented_path = a.represented_path;
+  const std::string& metric = a.metric;
+  const double cost_budget = a.cost_budget;
+  const long long knn = a.knn;
+  const unsigned long long seed = a.seed;
+  const bool quiet = a.quiet;
   if (features.empty()) throw invalid_argument("--features is required (see cords-summarize select --help)");
-  cfg.budget =
-      budget_option(vm.count("budget") > 0, vm.count("budget") ? std::optional<long long>(budget) : std::nullopt,
-                    vm.count("fraction") ? std::optional<double>(fraction) : std::nullopt);
-  if (!vm.count("budget") && !vm.count("fraction") && costs_path.empty())
+  const bool has_budget = table.given("budget"), has_fraction = table.given("fraction");
+  cfg.budget = budget_option(has_budget, has_budget ? std::optional<long long>(a.budget) : std::nullopt,
+                             has_fraction ? std::optional<double>(a.fraction) : std::nullopt);
+  if (!has_budget && !has_fraction && costs_path.empty())
     throw invalid_argument("give --budget K or --fraction F (or --costs with --cost-budget)");
-  if (knn < 0) throw invalid_argument("--knn must be >= 0");
-  if (cfg.knn_options.nprobe < 1) throw invalid_argument("--knn-probes must be >= 1");
   if (!costs_path.empty() && !(cost_budget > 0)) throw invalid_argument("--costs needs --cost-budget B > 0");
 
   cfg.kernel.metric = sel::parse_metric(metric);
   cfg.knn = knn;
-  cfg.knn_options.method = parse_knn_method(knn_method);
+  cfg.knn_options.method = parse_knn_method(a.knn_method);
   cfg.knn_options.seed = seed;
   cfg.greedy.seed = seed;
   sel::make_optimizer(cfg.optimizer);  // fail fast on a bad name
@@ -171,7 +242,7 @@ int run_select_command(int argc, char** argv) {
   for (const auto* p : {&groups_path, &costs_path, &represented_path})
     if (!p->empty()) inputs.push_back(*p);
   check_output_file(output, inputs);  // never the features file itself, a folder or a device to rename over
-  sel::set_threads(resolve_threads(threads));
+  sel::set_threads(resolve_threads(a.threads));
 
   Stopwatch total;
   Matrix x = read_matrix(features);
@@ -206,4 +277,5 @@ int run_select_command(int argc, char** argv) {
   return 0;
 }
 
+}  // namespace
 }  // namespace cords::cli

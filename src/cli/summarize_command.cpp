@@ -10,10 +10,12 @@
 #include <map>
 
 #include "cli/common.h"
+#include "cli/option_table.h"
 #include "cords/core/error.h"
 #include "cords/core/text.h"
 #include "cords/decode/ffmpeg_source.h"
 #include "cords/pipeline/batch.h"
+#include "cords/pipeline/keyframes.h"
 #include "cords/pipeline/summarizer.h"
 #include "cords/select/registry.h"
 #include "cords/select/selection.h"
@@ -116,8 +118,10 @@ int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) 
 
 }  // namespace
 
-// One piece: mostly the declarative option table; the modes are run_batch_mode, serve_batch_worker and run_single.
-int run_summarize_command(int argc, char** argv, bool worker) {
+namespace {
+
+// The summary's options and what they fill.
+struct SummarizeArgs {
   pipeline::SummarizeConfig cfg;
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
@@ -126,154 +130,236 @@ int run_summarize_command(int argc, char** argv, bool worker) {
        clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
   double video_timeout = 600;
-  std::string features = "auto", hwaccel = "auto";
+  std::string features = "auto", hwaccel = "auto", metric = "cosine";
   std::string budget, grid, start, end;
   double fraction = 0;
-  std::string metric = "cosine";
-  po::options_description opts(
+};
+
+std::vector<std::string> selector_words() {
+  std::vector<std::string> w;
+  for (const auto& f : select::function_registry()) w.push_back(f.name);
+  for (const auto& b : pipeline::baselines()) w.emplace_back(b.name);
+  return w;
+}
+
+std::vector<std::string> optimizer_words() {
+  std::vector<std::string> w;
+  for (const auto& o : select::optimizer_registry()) w.push_back(o.name);
+  return w;
+}
+
+template <std::size_t N, class E>
+Words words_of(const Named<E> (&table)[N]) {
+  return [&table] {
+    std::vector<std::string> w;
+    for (const auto& n : table) w.emplace_back(n.name);
+    return w;
+  };
+}
+
+// The table's second half: shots, the clip, the sheet, the run.
+void add_output_options(OptionTable& t, SummarizeArgs& a) {
+  pipeline::SummarizeConfig& cfg = a.cfg;
+  const auto r = [](const char* name) { return pipeline::summarize_range(name); };
+  t.flag("per-shot", &cfg.per_shot,
+         "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
+      .value("shot-threshold", &cfg.transitions.threshold, "R",
+             "hard cut: a frame's change is at least this many times the mean change of the 2 frames on either side "
+             "(lower finds more cuts)",
+             r("shot_threshold"))
+      .value("min-shot-length", &cfg.transitions.min_shot_seconds, "S",
+             "seconds: a boundary closer than this to the previous one is dropped", r("min_shot_length"))
+      .flag("no-shots", &a.no_shots, "no shot detection: the whole video is one shot")
+      .value("clip-seconds", &cfg.clip_seconds, "S", "seconds of video around each keyframe in the clip",
+             r("clip_seconds"))
+      .value("clip-crossfade", &cfg.clip_crossfade, "S",
+             "seconds of crossfade (pictures and sound) between the clip's segments; 0 = straight cuts; with --fast "
+             "the clip is then encoded",
+             r("clip_crossfade"))
+      .value("clip-height", &cfg.clip_max_height, "LINES",
+             "an encoded clip is scaled down to at most this many lines (a copied --fast clip keeps the input's size)",
+             r("clip_height"))
+      .value("sheet", &cfg.sheet_name, "NAME", "contact sheet file name in DIR (.jpg, .png or .webp)")
+      .value("clip", &cfg.clip_name, "NAME", "summary clip file name in DIR")
+      .flag("no-sheet", &a.no_sheet, "skip the contact sheet")
+      .value("start", &a.start, "T", "summarize from time T: seconds, MM:SS or HH:MM:SS(.mmm) (skip an intro)")
+      .value("end", &a.end, "T", "summarize up to time T (leave out credits)")
+      .value("grid", &a.grid, "CxR",
+             "contact sheet of C columns (1 to 64); without --budget or --fraction, C x R "
+             "keyframes")
+      .value("sheet-width", &cfg.sheet_width, "PX", "contact sheet width in pixels (default: 320-pixel tiles)",
+             r("sheet_width"), "")
+      .flag("no-clip", &a.no_clip, "skip the summary clip")
+      .flag("no-clip-audio", &a.no_clip_audio, "leave the input's sound out of the summary clip")
+      .flag("clip-reencode", &a.clip_reencode,
+            "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
+      .flag("no-keyframes", &a.no_keyframes, "skip the keyframe images")
+      .flag("force", &cfg.force,
+            "replace an existing summary written by this tool (never a folder holding anything else)")
+      .value("threads", &a.threads, "N",
+             "cores to use (selection threads; three decoder frame threads each); 0 = all; at most the processors "
+             "online",
+             r("threads"))
+      .value("seed", &cfg.seed, "S", "random seed (stochastic optimizers, random selector)")
+      .flag("quiet,q", &a.quiet, "no progress on stderr")
+      .flag("json", &a.json_out, "also print the manifest (summary.json) on stdout")
+      .value("video-timeout", &a.video_timeout, "S",
+             "batch: a video whose summary shows no progress for S seconds is stopped and recorded as failed",
+             r("video_timeout"))
+      .flag("verbose,v", &a.verbose, "also show FFmpeg's own warnings (corrupt data and the like)");
+}
+
+// The option table (one row per option: name, field, default, range or words, help): input, sampling and
+// selection here, the rest in add_output_options.
+std::unique_ptr<OptionTable> summarize_table(SummarizeArgs& a) {
+  auto t = std::make_unique<OptionTable>(
+      "",
       "Usage: cords-summarize INPUT [--fraction F | --budget K|auto] [-o DIR] [options]\n"
       "       cords-summarize DIR|FILE... -o OUT [--jobs N] [--shard I/N] [options]     (batch mode, docs/batch.md)\n\n"
       "Summarizes a video: samples frames, embeds them, picks representative keyframes, and writes DIR/summary.json,\n"
       "DIR/sheet.jpg (contact sheet), DIR/summary.mp4 (clip of the keyframes' surroundings, in time order) and\n"
       "DIR/keyframes/*.jpg, with the shots in DIR/shots.csv (PySceneDetect's columns) and DIR/chapters.vtt.\n"
       "The clip lasts about k x --clip-seconds (less where keyframes are close together). An existing DIR is\n"
-      "replaced only with --force, and only when it is a summary this tool wrote (docs/cli.md, Safety rules).\n\n"
-      "Options",
-      kHelpWidth, kHelpWidth / 2);
-  // clang-format off
-  opts.add_options()
-    ("help,h", "show this help")
-    ("input", po::value(&inputs)->value_name("INPUT"), "video file; or folders and files for batch mode")
-    ("jobs,j", po::value(&jobs)->default_value(1), "batch: videos summarized at once (one model load for all)")
-    ("shard", po::value(&shard)->value_name("I/N"), "batch: do shard I of N (default: from Slurm or Kubernetes, else all)")
-    ("extensions", po::value(&extensions)->multitoken()->value_name("EXT..."), "batch: video file extensions to look for (default: mp4 mkv mov avi webm mpg mpeg m4v ogv wmv flv ts 3gp)")
-    ("output,o", po::value(&cfg.output_dir)->value_name("DIR"), "output directory (default ./<input stem>.summary)")
-    ("fraction,f", po::value(&fraction)->value_name("F"), "share of the sampled frames kept as keyframes: k = ceil(F n)")
-    ("budget,k", po::value(&budget)->value_name("K|auto"),
-       "number of keyframes (instead of --fraction); auto (the default): about 16 for short videos, 5% of the samples "
-       "for long ones, never fewer than the shots, one per shot at least")
-    ("sample-fps", po::value(&cfg.sample_fps)->default_value(cfg.sample_fps, fmt(cfg.sample_fps)), "frames sampled per second of video")
-    ("fast", po::bool_switch(&cfg.keyframes_only), "decode only key frames, on long videos only those the budget needs (far faster; coarser sampling; --fraction still counts the frames a full run samples)")
-    ("features", po::value(&features)->default_value(features), "frame features: auto (the bundled CNN when present, else histogram), cnn, histogram")
-    ("model", po::value(&cfg.embedder.model)->value_name("PATH"), "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, docs/models.md)")
-    ("device", po::value(&cfg.embedder.device)->default_value(cfg.embedder.device), "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)")
-    ("hwaccel", po::value(&hwaccel)->default_value(hwaccel),
-       "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns when it falls back to the CPU), none")
-    ("selector", po::value(&cfg.selector)->default_value(cfg.selector),
-       pipeline::selector_help().c_str())
-    ("optimizer", po::value(&cfg.optimizer)->default_value(cfg.optimizer), select::optimizer_names().c_str())
-    ("metric", po::value(&metric)->default_value(metric), "similarity: cosine, euclidean, rbf, dot")
-    ("per-shot", po::bool_switch(&cfg.per_shot), "split the budget over detected shots (every shot gets at least one keyframe when k >= shots)")
-    ("shot-threshold", po::value(&cfg.transitions.threshold)->default_value(cfg.transitions.threshold, fmt(cfg.transitions.threshold)),
-       "hard cut: a frame's change is at least this many times the mean change of the 2 frames on either side (lower finds more cuts)")
-    ("min-shot-length", po::value(&cfg.transitions.min_shot_seconds)->default_value(cfg.transitions.min_shot_seconds, fmt(cfg.transitions.min_shot_seconds)),
-       "seconds: a boundary closer than this to the previous one is dropped")
-    ("no-shots", po::bool_switch(&no_shots), "no shot detection: the whole video is one shot")
-    ("clip-seconds", po::value(&cfg.clip_seconds)->default_value(cfg.clip_seconds, fmt(cfg.clip_seconds)), "seconds of video around each keyframe in the clip")
-    ("clip-crossfade", po::value(&cfg.clip_crossfade)->value_name("S")->default_value(cfg.clip_crossfade, fmt(cfg.clip_crossfade)),
-       "seconds of crossfade (pictures and sound) between the clip's segments; 0 = straight cuts; with --fast the clip is then encoded")
-    ("clip-height", po::value(&cfg.clip_max_height)->default_value(cfg.clip_max_height), "an encoded clip is scaled down to at most this many lines (a copied --fast clip keeps the input's size)")
-    ("sheet", po::value(&cfg.sheet_name)->default_value(cfg.sheet_name), "contact sheet file name in DIR (.jpg, .png or .webp)")
-    ("clip", po::value(&cfg.clip_name)->default_value(cfg.clip_name), "summary clip file name in DIR")
-    ("no-sheet", po::bool_switch(&no_sheet), "skip the contact sheet")
-    ("start", po::value(&start)->value_name("T"), "summarize from time T: seconds, MM:SS or HH:MM:SS(.mmm) (skip an intro)")
-    ("end", po::value(&end)->value_name("T"), "summarize up to time T (leave out credits)")
-    ("grid", po::value(&grid)->value_name("CxR"), "contact sheet of C columns; without --budget or --fraction, C x R keyframes")
-    ("sheet-width", po::value(&cfg.sheet_width)->value_name("PX"), "contact sheet width in pixels (default: 320-pixel tiles)")
-    ("no-clip", po::bool_switch(&no_clip), "skip the summary clip")
-    ("no-clip-audio", po::bool_switch(&no_clip_audio), "leave the input's sound out of the summary clip")
-    ("clip-reencode", po::bool_switch(&clip_reencode), "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
-    ("no-keyframes", po::bool_switch(&no_keyframes), "skip the keyframe images")
-    ("force", po::bool_switch(&cfg.force), "replace an existing summary written by this tool (never a folder holding anything else)")
-    ("threads", po::value(&threads)->default_value(0),
-        "cores to use (selection threads; three decoder frame threads each); 0 = all; at most the processors online")
-    ("seed", po::value(&cfg.seed)->default_value(0), "random seed (stochastic optimizers, random selector)")
-    ("quiet,q", po::bool_switch(&quiet), "no progress on stderr")
-    ("json", po::bool_switch(&json_out), "also print the manifest (summary.json) on stdout")
-    ("video-timeout", po::value(&video_timeout)->value_name("S")->default_value(video_timeout),
-       "batch: a video whose summary shows no progress for S seconds is stopped and recorded as failed; 0 = no limit")
-    ("verbose,v", po::bool_switch(&verbose), "also show FFmpeg's own warnings (corrupt data and the like)");
-  // clang-format on
-  po::positional_options_description pos;
-  pos.add("input", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n" << exit_code_help();
-    return 0;
-  }
-  po::notify(vm);
-  if (inputs.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
-  embed::EmbedderConfig& emb = cfg.embedder;
-  emb.features = embed::parse_features(features);
-  cfg.hwaccel = decode::parse_hwaccel(hwaccel);
-  if (!emb.model.empty() && emb.features == embed::Features::Histogram)
-    throw invalid_argument("--model is used by --features cnn only");
-  if (!emb.model.empty() && vm["features"].defaulted()) emb.features = embed::Features::Cnn;  // --model: cnn
+      "replaced only with --force, and only when it is a summary this tool wrote (docs/cli.md, Safety rules).");
+  pipeline::SummarizeConfig& cfg = a.cfg;
+  const auto r = [](const char* name) { return pipeline::summarize_range(name); };
+  (*t).list("input", &a.inputs, "INPUT", "video file; or folders and files for batch mode")
+      .positional("input")
+      .value("jobs,j", &a.jobs, "N", "batch: videos summarized at once (one model load for all)", r("jobs"))
+      .value("shard", &a.shard, "I/N", "batch: do shard I of N (default: from Slurm or Kubernetes, else all)")
+      .list("extensions", &a.extensions, "EXT...",
+            "batch: video file extensions to look for (default: mp4 mkv mov avi webm mpg mpeg m4v ogv wmv flv ts 3gp)",
+            true)
+      .value("output,o", &cfg.output_dir, "DIR", "output directory (default ./<input stem>.summary)")
+      .value("fraction,f", &a.fraction, "F", "share of the sampled frames kept as keyframes: k = ceil(F n)",
+             over_to(0, 1), "")
+      .value("budget,k", &a.budget, "K|auto",
+             "number of keyframes (instead of --fraction); auto (the default): about 16 for short videos, 5% of the "
+             "samples for long ones, never fewer than the shots, one per shot at least")
+      .value("sample-fps", &cfg.sample_fps, "FPS", "frames sampled per second of video", r("sample_fps"))
+      .flag("fast", &cfg.keyframes_only,
+            "decode only key frames, on long videos only those the budget needs (far faster; coarser sampling; "
+            "--fraction still counts the frames a full run samples)")
+      .choice("features", &a.features, "F", words_of(embed::kFeatures),
+              "frame features: auto is the bundled CNN when present, else histogram")
+      .value("model", &cfg.embedder.model, "PATH",
+             "TorchScript image model for cnn features, instead of the bundled one (preprocessing from PATH.json, "
+             "docs/models.md)")
+      .choice(
+          "device", &cfg.embedder.device, "D",
+          [] {
+            return std::vector<std::string>{"auto", "cpu", "cuda", "cuda:0"};
+          },
+          "where the CNN runs: auto, cpu, cuda, cuda:N (fp16 on CUDA)", true)
+      .choice("hwaccel", &a.hwaccel, "H", words_of(decode::kHwAccels),
+              "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns "
+              "when it falls back to the CPU), none")
+      .choice("selector", &cfg.selector, "NAME", selector_words, pipeline::selector_help(), true)
+      .choice("optimizer", &cfg.optimizer, "NAME", optimizer_words, "how the selector is maximized")
+      .choice(
+          "metric", &a.metric, "M",
+          [] {
+            return std::vector<std::string>{"cosine", "euclidean", "rbf", "dot"};
+          },
+          "similarity of the frames' features");
+  add_output_options(*t, a);
+  return t;
+}
+
+// --budget K|auto and --fraction F, and --grid CxR (its C x R keyframes when neither is given).
+void set_budget(SummarizeArgs& a, const OptionTable& t) {
+  pipeline::SummarizeConfig& cfg = a.cfg;
   std::optional<long long> k;
-  if (vm.count("budget") && budget != "auto") {
+  if (t.given("budget") && a.budget != "auto") {
     std::size_t used = 0;
     try {
-      k = std::stoll(budget, &used);
+      k = std::stoll(a.budget, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != budget.size()) throw invalid_argument("--budget must be a number >= 1 or auto, got '" + budget + "'");
+    if (used != a.budget.size())
+      throw invalid_argument("--budget must be a number >= 1 or auto, got '" + a.budget + "'");
   }
   cfg.budget =
-      budget_option(vm.count("budget") > 0, k, vm.count("fraction") ? std::optional<double>(fraction) : std::nullopt);
-  if (vm.count("start")) cfg.start_seconds = parse_time("--start", start);
-  if (vm.count("end")) cfg.end_seconds = parse_time("--end", end);
-  if (vm.count("grid")) {  // CxR, e.g. 4x4
+      budget_option(t.given("budget"), k, t.given("fraction") ? std::optional<double>(a.fraction) : std::nullopt);
+  if (t.given("grid")) {  // CxR, e.g. 4x4
     int cols = 0, rows = 0;
     char x = 0, extra = 0;
-    if (std::sscanf(grid.c_str(), "%d%c%d%c", &cols, &x, &rows, &extra) != 3 || (x != 'x' && x != 'X') || cols < 1 ||
+    if (std::sscanf(a.grid.c_str(), "%d%c%d%c", &cols, &x, &rows, &extra) != 3 || (x != 'x' && x != 'X') || cols < 1 ||
         rows < 1 || cols > 64 || rows > 64)
-      throw invalid_argument("--grid must be CxR with 1 to 64 columns and rows, e.g. 4x4, got '" + grid + "'");
+      throw invalid_argument("--grid must be CxR with 1 to 64 columns and rows, e.g. 4x4, got '" + a.grid + "'");
     cfg.sheet_columns = cols;
-    if (!vm.count("budget") && !vm.count("fraction")) cfg.budget = select::Budget::count(std::int64_t{cols} * rows);
+    if (!t.given("budget") && !t.given("fraction")) cfg.budget = select::Budget::count(std::int64_t{cols} * rows);
   }
-  cfg.metric = select::parse_metric(metric);
-  cfg.threads = resolve_threads(threads);
-  decode::set_ffmpeg_verbose(verbose);
-  cfg.write_sheet = !no_sheet;
-  cfg.write_clip = !no_clip;
-  cfg.clip_copy = !clip_reencode && cfg.clip_crossfade == 0;  // a copy cannot blend
-  cfg.write_keyframes = !no_keyframes;
-  cfg.detect_shots = !no_shots;
-  cfg.clip_audio = !no_clip_audio;
+}
+
+// The parsed options into the SummarizeConfig, checked (validate_config) before any work.
+void configure(SummarizeArgs& a, const OptionTable& t) {
+  pipeline::SummarizeConfig& cfg = a.cfg;
+  if (a.inputs.empty()) throw invalid_argument("no input video given (see cords-summarize --help)");
+  embed::EmbedderConfig& emb = cfg.embedder;
+  emb.features = embed::parse_features(a.features);
+  cfg.hwaccel = decode::parse_hwaccel(a.hwaccel);
+  if (!emb.model.empty() && emb.features == embed::Features::Histogram)
+    throw invalid_argument("--model is used by --features cnn only");
+  if (!emb.model.empty() && !t.given("features")) emb.features = embed::Features::Cnn;  // --model: cnn
+  set_budget(a, t);
+  if (t.given("start")) cfg.start_seconds = parse_time("--start", a.start);
+  if (t.given("end")) cfg.end_seconds = parse_time("--end", a.end);
+  cfg.metric = select::parse_metric(a.metric);
+  cfg.threads = resolve_threads(a.threads);
+  decode::set_ffmpeg_verbose(a.verbose);
+  cfg.write_sheet = !a.no_sheet;
+  cfg.write_clip = !a.no_clip;
+  cfg.clip_copy = !a.clip_reencode && cfg.clip_crossfade == 0;  // a copy cannot blend
+  cfg.write_keyframes = !a.no_keyframes;
+  cfg.detect_shots = !a.no_shots;
+  cfg.clip_audio = !a.no_clip_audio;
   cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning
   cfg.shots.min_shot_seconds = cfg.transitions.min_shot_seconds;
   pipeline::validate_config(cfg);  // every option checked before any work (decoding, loading the model)
+}
 
+}  // namespace
+
+std::unique_ptr<OptionTable> summarize_options_for_docs() {
+  static SummarizeArgs scratch;
+  return summarize_table(scratch);
+}
+
+int run_summarize_command(int argc, char** argv, bool worker) {
+  SummarizeArgs a;
+  const std::unique_ptr<OptionTable> table = summarize_table(a);
+  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
+    return print_completion_words(*table, argc > 2 ? argv[2] : "");
+  if (!table->parse(argc, argv)) return 0;  // --help
+  configure(a, *table);
+  pipeline::SummarizeConfig& cfg = a.cfg;
   std::error_code ec;
-  const bool batch = inputs.size() > 1 || std::filesystem::is_directory(inputs[0], ec);
+  const bool batch = a.inputs.size() > 1 || std::filesystem::is_directory(a.inputs[0], ec);
   // The selection's threads are the process's (OpenMP, OpenBLAS): set here, once, by the executable; a batch's
   // videos share the cores.
-  select::set_threads(batch ? std::max(1, pipeline::cores_to_use(cfg) / std::max(1, jobs)) : cfg.threads);
+  select::set_threads(batch ? std::max(1, pipeline::cores_to_use(cfg) / std::max(1, a.jobs)) : cfg.threads);
   if (batch || worker) {
-    if (!(video_timeout >= 0) || !std::isfinite(video_timeout))
-      throw invalid_argument("--video-timeout must be a number of seconds >= 0, got " + fmt(video_timeout));
     pipeline::BatchConfig b;
-    b.inputs = inputs;
+    b.inputs = a.inputs;
     b.output_dir = cfg.output_dir;
-    if (!extensions.empty()) b.extensions = extensions;
-    b.jobs = jobs;
-    b.shard = shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(shard);
+    if (!a.extensions.empty()) b.extensions = a.extensions;
+    b.jobs = a.jobs;
+    b.shard = a.shard.empty() ? pipeline::shard_from_environment() : pipeline::parse_shard(a.shard);
     b.force = cfg.force;
     b.video = cfg;
-    b.video_timeout = video_timeout;
+    b.video_timeout = a.video_timeout;
     if (worker) return pipeline::serve_batch_worker(b);
     b.worker_command = {own_executable(), "--batch-worker"};
     for (int i = 1; i < argc; ++i) b.worker_command.emplace_back(argv[i]);
-    return run_batch_mode(b, quiet);
+    return run_batch_mode(b, a.quiet);
   }
-  if (jobs != 1 || !shard.empty() || !extensions.empty() || !vm["video-timeout"].defaulted())
+  if (a.jobs != 1 || !a.shard.empty() || !a.extensions.empty() || table->given("video-timeout"))
     throw invalid_argument(
         "--jobs, --shard, --extensions and --video-timeout are for batch mode (a folder or several inputs)");
-  cfg.input = inputs[0];
-
-  return run_single(cfg, quiet, json_out);
+  cfg.input = a.inputs[0];
+  return run_single(cfg, a.quiet, a.json_out);
 }
 
 }  // namespace cords::cli

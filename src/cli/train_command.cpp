@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "cli/option_table.h"
 #include "cords/core/atomic_file.h"
 #include "cords/core/error.h"
 #include "cords/core/text.h"
@@ -186,72 +187,154 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
 
 }  // namespace
 
-// One piece: mostly the declarative option table; running is run(), run_all and report_comparison.
-int run_train_command(int argc, char** argv) {
+namespace {
+
+// The train command's options and what they fill.
+struct TrainArgs {
   tr::TrainOptions o;
   std::string compare, seeds_list;
   unsigned long long seed = 0;
   long long threads = 0;
   bool no_nesterov = false, plot_only = false;
   std::string mode, linear_layer = tr::to_string(o.linear_layer), encoder = tr::to_string(o.encoder);
-  po::options_description opts(
+};
+
+template <std::size_t N, class E>
+Words words_of(const Named<E> (&table)[N]) {
+  return [&table] {
+    std::vector<std::string> w;
+    for (const auto& n : table) w.emplace_back(n.name);
+    return w;
+  };
+}
+
+// The strategies with their -pb aliases: what --strategy takes.
+std::vector<std::string> strategy_words() {
+  std::vector<std::string> w;
+  for (const auto& s : tr::strategy_table()) {
+    w.emplace_back(s.name);
+    if (s.per_batch_alias) w.push_back(std::string(s.name) + "-pb");
+  }
+  return w;
+}
+
+// The table's second half: data, device, seeds, comparisons, processes, output.
+void add_run_options(OptionTable& t, TrainArgs& a) {
+  tr::TrainOptions& o = a.o;
+  const auto r = [](const char* name) { return tr::train_range(name); };
+  t.value("val-fraction", &o.data.val_fraction, "V", "share of the train set held out for validation")
+      .value("image-size", &o.data.image_size, "PX", "folder: images resized to this square size")
+      .value("limit", &o.data.limit, "N", "use only the first N training examples (quick runs)")
+      .choice(
+          "device", &o.device, "D",
+          [] {
+            return std::vector<std::string>{"auto", "cpu", "cuda", "cuda:0"};
+          },
+          "auto | cpu | cuda | cuda:N", true)
+      .value("seed", &a.seed, "S", "seed: initial weights, subsets, order")
+      .value("threads", &a.threads, "N", "intra-op threads; 0 = all cores; at most the processors online", r("threads"))
+      .value("compare", &a.compare, "LIST",
+             "run these strategies (comma-separated) into OUT/<strategy>-seed<S>/ and print a table against full")
+      .value("seeds", &a.seeds_list, "LIST",
+             "--compare: seeds to run each strategy with (comma-separated; default: --seed)")
+      .value("world-size", &o.world, "W", "data-parallel processes (c10d Gloo); start one per rank", at_least(1))
+      .value("rank", &o.rank, "R", "this process's rank in [0, world-size)", at_least(0))
+      .value("dist-store", &o.store, "FILE", "rendezvous file shared by the ranks (c10d FileStore)")
+      .flag("plot", &a.plot_only, "only redraw OUT/accuracy.png from the runs in OUT/runs/")
+      .value("output,o", &o.out, "OUT", "output folder")
+      .value("budget-time", &o.budget_time, "S",
+             "equal-time mode: each run trains until S seconds of training + selection time are spent (evaluation "
+             "excluded), its learning rate annealed over them; --epochs then caps the epochs",
+             r("budget_time"), "")
+      .flag("resume", &o.resume,
+            "continue an interrupted run from OUT/checkpoints/ (written after every epoch; same options) to the "
+            "uninterrupted run's result")
+      .flag("quiet,q", &o.quiet, "no progress on stderr");
+}
+
+// The option table (one row per option: name, field, default, range or words, help).
+std::unique_ptr<OptionTable> train_table(TrainArgs& a) {
+  auto t = std::make_unique<OptionTable>(
+      "train",
       "Usage: cords-summarize train --dataset NAME [--data-dir DIR] --strategy NAME --fraction F -o OUT [options]\n"
       "       cords-summarize train --compare full,random-online,craig-pb,... [options] -o OUT\n\n"
       "Trains a classifier on subsets chosen by a CORDS strategy and reports accuracy and time against full training\n"
       "(docs/training.md). Writes OUT/metrics.json, OUT/runs/<strategy>-seed<S>.json and OUT/accuracy.png\n"
-      "(one line per run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).\n\nOptions",
-      kHelpWidth, kHelpWidth / 2);
-  // clang-format off
-  opts.add_options()
-    ("help,h", "show this help")
-    ("dataset", po::value(&o.data.dataset)->value_name("NAME"), alternatives(tr::dataset_names()).c_str())
-    ("data-dir", po::value(&o.data.data_dir)->value_name("DIR"), "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
-    ("model", po::value(&o.model)->value_name("NAME"), (alternatives(tr::model_names()) + " (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head (docs/training.md)").c_str())
-    ("strategy", po::value(&o.strategy)->default_value(o.strategy)->value_name("NAME"),
-     tr::strategy_help().c_str())
-    ("selection-mode", po::value(&mode)->value_name("M"), "per-class | per-class-per-gradient | per-batch | whole (default: the strategy's)")
-    ("fraction,f", po::value(&o.fraction)->default_value(o.fraction, fmt(o.fraction))->value_name("F"), "share of the train set per epoch, in (0, 1]")
-    ("epochs", po::value(&o.epochs)->default_value(0, "auto")->value_name("E"), "epochs, >= 1 (auto: CORDS' default, 200; CIFAR-10 300)")
-    ("select-every", po::value(&o.select_every)->default_value(0, "auto")->value_name("R"), "reselect every R epochs, >= 1 (auto: the strategy's CORDS default)")
-    ("kappa", po::value(&o.kappa)->default_value(o.kappa, fmt(o.kappa))->value_name("K"), "warm start: share of the epochs before selection starts")
-    ("prune-ratio", po::value(&o.prune_ratio)->default_value(o.prune_ratio, fmt(o.prune_ratio))->value_name("R"),
-       "infobatch: share of the below-mean-loss examples left out each epoch (the kept ones count 1/(1-R))")
-    ("anneal", po::value(&o.anneal)->default_value(o.anneal, fmt(o.anneal))->value_name("D"),
-       "infobatch: share of the epochs that prune; the rest train on all the data")
-    ("batch-size", po::value(&o.batch)->default_value(o.batch), "mini-batch size")
-    ("lr", po::value(&o.lr)->default_value(o.lr, fmt(o.lr)), "SGD learning rate (cosine annealing over the epochs)")
-    ("momentum", po::value(&o.momentum)->default_value(o.momentum, fmt(o.momentum)), "SGD momentum")
-    ("weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay, fmt(o.weight_decay)), "SGD weight decay")
-    ("no-nesterov", po::bool_switch(&no_nesterov), "plain momentum instead of Nesterov's")
-    ("lambda", po::value(&o.lambda)->default_value(-1.0, "auto")->value_name("L"), "gradmatch ridge lambda (auto: 0.5; per-batch 0)")
-    ("pool", po::value(&o.pool)->default_value(0.0, "auto")->value_name("P"),
-     "share of the train set whose gradients each selection computes (auto: min(1, 2 x fraction); 1 = CORDS)")
-    ("linear-layer", po::value(&linear_layer)->default_value(linear_layer), "auto | on | off: last-layer weight gradients in the selection signal")
-    ("encoder", po::value(&encoder)->default_value(encoder), "facloc-embed: pixels (the inputs) | model (the model's embedding at the start) | cnn (the bundled video CNN, fixed) | cnn:PATH (a TorchScript image model)")
-    ("val-fraction", po::value(&o.data.val_fraction)->default_value(o.data.val_fraction, fmt(o.data.val_fraction)), "share of the train set held out for validation")
-    ("image-size", po::value(&o.data.image_size)->default_value(o.data.image_size), "folder: images resized to this square size")
-    ("limit", po::value(&o.data.limit)->default_value(0), "use only the first N training examples (quick runs)")
-    ("device", po::value(&o.device)->default_value(o.device), "auto | cpu | cuda | cuda:N")
-    ("seed", po::value(&seed)->default_value(0), "seed: initial weights, subsets, order")
-    ("threads", po::value(&threads)->default_value(0), "intra-op threads; 0 = all cores; at most the processors online")
-    ("compare", po::value(&compare)->value_name("LIST"), "run these strategies (comma-separated) into OUT/<strategy>-seed<S>/ and print a table against full")
-    ("seeds", po::value(&seeds_list)->value_name("LIST"), "--compare: seeds to run each strategy with (comma-separated; default: --seed)")
-    ("world-size", po::value(&o.world)->default_value(1), "data-parallel processes (c10d Gloo); start one per rank")
-    ("rank", po::value(&o.rank)->default_value(0), "this process's rank in [0, world-size)")
-    ("dist-store", po::value(&o.store)->value_name("FILE"), "rendezvous file shared by the ranks (c10d FileStore)")
-    ("plot", po::bool_switch(&plot_only), "only redraw OUT/accuracy.png from the runs in OUT/runs/")
-    ("output,o", po::value(&o.out)->value_name("OUT"), "output folder")
-    ("budget-time", po::value(&o.budget_time)->value_name("S"), "equal-time mode: each run trains until S seconds of training + selection time are spent (evaluation excluded), its learning rate annealed over them; --epochs then caps the epochs")
-    ("resume", po::bool_switch(&o.resume), "continue an interrupted run from OUT/checkpoints/ (written after every epoch; same options) to the uninterrupted run's result")
-    ("quiet,q", po::bool_switch(&o.quiet), "no progress on stderr");
-  // clang-format on
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n" << exit_code_help();
+      "(one line per run sharing OUT). Defaults where nothing is said are CORDS' (docs/training.md).");
+  tr::TrainOptions& o = a.o;
+  const auto r = [](const char* name) { return tr::train_range(name); };
+  (*t).choice(
+          "dataset", &o.data.dataset, "NAME", [] { return tr::dataset_names(); }, "the dataset")
+      .value("data-dir", &o.data.data_dir, "DIR",
+             "dataset files (fashion-mnist: /usr/share/datasets/fashion-mnist by default)")
+      .choice(
+          "model", &o.model, "NAME", [] { return tr::model_names(); },
+          "the model (default: by dataset), or FILE.pt: a TorchScript module with embed(x) and a Linear head "
+          "(docs/training.md)",
+          true)
+      .choice("strategy", &o.strategy, "NAME", strategy_words, tr::strategy_help())
+      .choice("selection-mode", &a.mode, "M", words_of(tr::kModes), "where selection happens (default: the strategy's)",
+              true)
+      .value("fraction,f", &o.fraction, "F", "share of the train set per epoch", r("fraction"))
+      .value("epochs", &o.epochs, "E", "epochs (auto: CORDS' default, 200; CIFAR-10 300)", r("epochs"), "auto")
+      .value("select-every", &o.select_every, "R", "reselect every R epochs (auto: the strategy's CORDS default)",
+             r("select_every"), "auto")
+      .value("kappa", &o.kappa, "K", "warm start: share of the epochs before selection starts", r("kappa"))
+      .value("prune-ratio", &o.prune_ratio, "R",
+             "infobatch: share of the below-mean-loss examples left out each epoch (the kept ones count 1/(1-R))",
+             r("prune_ratio"))
+      .value("anneal", &o.anneal, "D", "infobatch: share of the epochs that prune; the rest train on all the data",
+             r("anneal"))
+      .value("batch-size", &o.batch, "B", "mini-batch size", r("batch_size"))
+      .value("lr", &o.lr, "LR", "SGD learning rate (cosine annealing over the epochs)", r("lr"))
+      .value("momentum", &o.momentum, "M", "SGD momentum")
+      .value("weight-decay", &o.weight_decay, "W", "SGD weight decay")
+      .flag("no-nesterov", &a.no_nesterov, "plain momentum instead of Nesterov's")
+      .value("lambda", &o.lambda, "L", "gradmatch ridge lambda (auto: 0.5; per-batch 0)", std::nullopt, "auto")
+      .value("pool", &o.pool, "P",
+             "share of the train set whose gradients each selection computes (auto: min(1, 2 x fraction); 1 = CORDS)",
+             r("pool"), "auto")
+      .choice("linear-layer", &a.linear_layer, "L", words_of(tr::kLinearLayers),
+              "last-layer weight gradients in the selection signal")
+      .choice(
+          "encoder", &a.encoder, "E",
+          [] {
+            return std::vector<std::string>{"pixels", "model", "cnn", "cnn:"};
+          },
+          "facloc-embed: pixels (the inputs) | model (the model's embedding at the start) | cnn (the bundled "
+          "video CNN, fixed) | cnn:PATH (a TorchScript image model)",
+          true);
+  add_run_options(*t, a);
+  return t;
+}
+
+int train_with(TrainArgs& a, const OptionTable& table);
+
+}  // namespace
+
+int run_train_command(int argc, char** argv) {
+  use_cli_spelling();  // (this runs in the plugin, with its own copy of the library)
+  TrainArgs a;
+  const std::unique_ptr<OptionTable> table = train_table(a);
+  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
+    return print_completion_words(*table, argc > 2 ? argv[2] : "");
+  if (argc >= 2 && std::string(argv[1]) == "--man-section") {
+    std::cout << ".SH TRAIN OPTIONS\n";
+    table->print_man(std::cout);
     return 0;
   }
+  if (!table->parse(argc, argv)) return 0;  // --help
+  return train_with(a, *table);
+}
+
+namespace {
+
+// The parsed options checked (with_defaults) before OUT is made or data is read, then the run or the comparison.
+int train_with(TrainArgs& a, const OptionTable&) {
+  tr::TrainOptions& o = a.o;
+  const std::string& compare = a.compare;
+  const unsigned long long seed = a.seed;
+  const bool plot_only = a.plot_only;
   if (plot_only) {
     if (o.out.empty()) throw invalid_argument("--plot needs -o OUT");
     std::string why;
@@ -266,17 +349,13 @@ int run_train_command(int argc, char** argv) {
   }
   if (o.data.dataset.empty()) throw invalid_argument("train needs --dataset (" + name_list(tr::dataset_names()) + ")");
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
-  if (!vm["epochs"].defaulted() && o.epochs < 1)
-    throw invalid_argument("--epochs must be >= 1, got " + std::to_string(o.epochs));
-  if (!vm["select-every"].defaulted() && o.select_every < 1)
-    throw invalid_argument("--select-every must be >= 1, got " + std::to_string(o.select_every));
-  o.threads = resolve_threads(threads);
-  const std::vector<std::uint64_t> listed_seeds = parse_seeds(seeds_list);
+  o.threads = resolve_threads(a.threads);
+  const std::vector<std::uint64_t> listed_seeds = parse_seeds(a.seeds_list);
   o.seed = seed;
-  o.nesterov = !no_nesterov;
-  if (!mode.empty()) o.mode = tr::parse_mode(mode);
-  o.linear_layer = tr::parse_linear_layer(linear_layer);
-  o.encoder = tr::parse_encoder(encoder);
+  o.nesterov = !a.no_nesterov;
+  if (!a.mode.empty()) o.mode = tr::parse_mode(a.mode);
+  o.linear_layer = tr::parse_linear_layer(a.linear_layer);
+  o.encoder = tr::parse_encoder(a.encoder);
   tr::with_defaults(o);  // every option checked before OUT is made or data is read
   const bool lead = o.rank == 0;
   const bool made_out = lead && prepare_out(o.out);
@@ -292,8 +371,6 @@ int run_train_command(int argc, char** argv) {
     throw;
   }
 }
-
-namespace {
 
 // The progress lines of one run, prefixed with its label.
 std::function<void(int, int, const std::string&)> progress_of(const std::string& label, bool quiet) {

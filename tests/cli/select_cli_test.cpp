@@ -59,6 +59,48 @@ TEST_F(SelectCli, TheJsonMatchesItsGoldenFile) {
                       {"features", "peak_memory_bytes", "kernel", "load", "optimize", "total", "blas"});
 }
 
+// One option table per command drives --help, the man page and completion: every option completion offers is in the
+// man page with its range, and the words completion offers are the registries' names.
+TEST(OptionTables, TheManPageAndCompletionComeFromTheTables) {
+  const test::CliRun man = test::run_cli("--man");
+  ASSERT_EQ(man.code, 0) << man.out;
+  EXPECT_EQ(man.out.rfind(".TH CORDS\\-SUMMARIZE 1", 0), 0u) << "a man page";
+  const auto lines = [](const std::string& text) {
+    std::vector<std::string> v;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty()) v.push_back(l);
+    return v;
+  };
+  for (const std::string cmd : {"", "select ", "train "}) {
+    const test::CliRun names = test::run_cli(cmd + "--complete-values");
+    ASSERT_EQ(names.code, 0) << cmd << names.out;
+    const auto options = lines(names.out);
+    EXPECT_GT(options.size(), 15u) << cmd;
+    const test::CliRun help = test::run_cli(cmd.empty() ? "--help-summarize" : cmd + "--help");
+    for (const auto& o : options) {
+      if (o == "--help") continue;
+      std::string roff = o;  // --sample-fps is \-\-sample\-fps in roff
+      std::string escaped;
+      for (char c : roff) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      EXPECT_NE(man.out.find("\\fB" + escaped + "\\fR"), std::string::npos) << cmd << o << " is not in the man page";
+      EXPECT_NE(help.out.find(o), std::string::npos) << cmd << o << " is not in --help";
+    }
+  }
+  EXPECT_NE(man.out.find("Range: > 0. Default: 2."), std::string::npos) << "--sample-fps with its range and default";
+  EXPECT_EQ(lines(test::run_cli("--complete-values --features").out),
+            (std::vector<std::string>{"auto", "cnn", "histogram"}));
+  EXPECT_EQ(lines(test::run_cli("select --complete-values --metric").out),
+            (std::vector<std::string>{"cosine", "euclidean", "rbf", "dot", "precomputed"}));
+  const auto strategies = lines(test::run_cli("train --complete-values --strategy").out);
+  for (const char* s : {"full", "craig", "craig-pb", "gradmatch-pb", "infobatch", "rs2"})
+    EXPECT_NE(std::find(strategies.begin(), strategies.end(), s), strategies.end()) << s;
+  EXPECT_NE(test::run_cli("select --help").out.find("[>= 0]"), std::string::npos) << "--knn shows its range";
+  const test::CliRun bad = test::run_cli("select --features x.npy --knn-probes 0");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("--knn-probes must be >= 1, got 0"), std::string::npos) << bad.out;
+}
+
 TEST_F(SelectCli, HelpListsFunctionsOptimizersAndExitCodes) {
   const CliRun r = run("select --help");
   EXPECT_EQ(r.code, 0);

@@ -514,10 +514,6 @@ void FFmpegSource::Impl::record_stats(std::int64_t index, std::int64_t pts) {
     centre.mix = mix / static_cast<float>(a.size());
   }
 }
-namespace {
-constexpr Named<HwAccel> kHwAccels[] = {{HwAccel::None, "none"}, {HwAccel::Cuda, "cuda"}, {HwAccel::Auto, "auto"}};
-}  // namespace
-
 const char* to_string(HwAccel h) {
   return name_in(kHwAccels, h);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cords/core/image.h"
+#include "cords/core/names.h"
 #include "cords/core/timestamp.h"
 
 namespace cords::decode {
@@ -13,6 +14,8 @@ namespace cords::decode {
 /// Hardware decoding: none (the CPU), cuda (NVDEC through FFmpeg's hwaccel; the CPU when the driver, the codec or
 /// the FFmpeg build cannot, with VideoInfo::hwaccel_note saying why), auto (NVDEC when an NVIDIA driver is there).
 enum class HwAccel { None, Cuda, Auto };
+inline constexpr Named<HwAccel> kHwAccels[] = {
+    {HwAccel::None, "none"}, {HwAccel::Cuda, "cuda"}, {HwAccel::Auto, "auto"}};
 /// "none", "cuda", "auto".
 const char* to_string(HwAccel h);
 /// The inverse; throws Error{InvalidArgument} naming the parameter "hwaccel" and the valid names.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cords/core/range.h"
 #include "cords/decode/frame_source.h"
 #include "cords/decode/video_source.h"
 #include "cords/embed/embedder.h"
@@ -119,6 +120,25 @@ std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t s
 
 /// The cores a run uses: SummarizeConfig::threads, or all the machine's when it is 0.
 int cores_to_use(const SummarizeConfig& cfg);
+
+/// The ranges of SummarizeConfig's numbers (and batch mode's), by parameter name: validate_config checks them, and
+/// the CLI's option table shows them (one range, written here).
+inline constexpr RangeRow kSummarizeRanges[] = {
+    {"sample_fps", above(0, "for every frame, give one above the frame rate, e.g. 1000")},
+    {"clip_seconds", above(0)},
+    {"clip_crossfade", from_to(0, 10, "seconds")},
+    {"clip_height", at_least(16)},
+    {"threads", at_least(0, "0 = all cores")},
+    {"shot_threshold", above(1, "3 is the default")},
+    {"min_shot_length", at_least(0, "seconds")},
+    {"start", at_least(0)},
+    {"end", at_least(0)},
+    {"sheet_width", from_to(200, 16384, "pixels")},
+    {"jobs", at_least(1)},
+    {"video_timeout", at_least(0, "seconds; 0 = no limit")},
+};
+/// The range of `name` in kSummarizeRanges.
+const Range& summarize_range(const std::string& name);
 
 /// Throws Error{InvalidArgument} for a bad setting (what run_summarize checks before any work; the budget checks
 /// itself when made): non-finite or non-positive rates and durations, unknown names, --sheet/--clip names that are not

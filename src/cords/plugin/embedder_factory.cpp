@@ -120,11 +120,6 @@ std::unique_ptr<Embedder> make_embedder_in_background(const EmbedderConfig& cfg)
 #endif
 }
 
-namespace {
-constexpr Named<Features> kFeatures[] = {
-    {Features::Auto, "auto"}, {Features::Cnn, "cnn"}, {Features::Histogram, "histogram"}};
-}  // namespace
-
 const char* to_string(Features f) {
   return name_in(kFeatures, f);
 }

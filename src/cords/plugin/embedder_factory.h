@@ -5,12 +5,15 @@
 #include <memory>
 #include <string>
 
+#include "cords/core/names.h"
 #include "cords/embed/embedder.h"
 
 namespace cords::embed {
 
 /// Frame features: the CNN with the default model when present, else histograms (Auto); the CNN; colour histograms.
 enum class Features { Auto, Cnn, Histogram };
+inline constexpr Named<Features> kFeatures[] = {
+    {Features::Auto, "auto"}, {Features::Cnn, "cnn"}, {Features::Histogram, "histogram"}};
 /// "auto", "cnn", "histogram".
 const char* to_string(Features f);
 /// The inverse; throws Error{InvalidArgument} naming the parameter "features" and the valid names.

@@ -10,16 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "cords/core/range.h"
 #include "cords/select/set_function.h"
 
 namespace cords::select {
+
+/// The stochastic optimizers' epsilon: in (0, 1).
+inline constexpr Range kEpsilonRange{0, 1, true, true, "stochastic optimizers"};
 
 /// How an optimizer runs; how many elements it selects is its own argument (maximize's k).
 struct GreedyOptions {
   bool stop_if_zero_gain = false;      ///< stop before adding an element whose gain is <= 0
   bool stop_if_negative_gain = false;  ///< stop before adding an element whose gain is < 0
-  double epsilon = 0.01;               ///< stochastic / lazier-than-lazy: sample (n/k) ln(1/epsilon) per step, in (0,1)
-  std::uint64_t seed = 0;              ///< stochastic, lazier-than-lazy and random
+  double epsilon = 0.01;   ///< stochastic / lazier-than-lazy: sample (n/k) ln(1/epsilon) per step, kEpsilonRange
+  std::uint64_t seed = 0;  ///< stochastic, lazier-than-lazy and random
   /// Called after each added element with (selected so far, budget); may be empty. Runs on the caller's thread.
   std::function<void(Index, Index)> progress;
 };

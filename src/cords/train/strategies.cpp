@@ -123,7 +123,7 @@ void top_up(std::vector<std::int64_t>& idx, std::vector<float>& w, std::int64_t 
 }  // namespace
 
 std::int64_t budget_of(std::int64_t n, double fraction) {
-  if (!(fraction > 0 && fraction <= 1)) throw invalid_argument(param("fraction") + " must be in (0, 1]");
+  check_range("fraction", fraction, train_range("fraction"));
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(fraction * static_cast<double>(n)));
 }
 
@@ -419,7 +419,8 @@ double dot(const double* x, const double* y, std::int64_t d) {
 // row, lower), the right-hand side A_S b and the coefficients x.
 class RidgeSupport {
  public:
-  RidgeSupport(const double* a, const double* b, std::int64_t d, double lambda) : a_(a), b_(b), d_(d), lambda_(lambda) {}
+  RidgeSupport(const double* a, const double* b, std::int64_t d, double lambda)
+      : a_(a), b_(b), d_(d), lambda_(lambda) {}
 
   const std::vector<std::int64_t>& atoms() const { return s_; }
   const std::vector<double>& coef() const { return x_; }

@@ -1,6 +1,7 @@
 #include "cords/train/strategy_table.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "cords/core/error.h"
 
@@ -126,6 +127,12 @@ double default_lambda(const StrategyChoice& c) {
 bool uses_linear_layer(const StrategyChoice& c, LinearLayer l) {
   return l == LinearLayer::On ||
          (l == LinearLayer::Auto && (c.info->linear_layer_by_default || c.mode == Mode::PerClassPerGradient));
+}
+
+const Range& train_range(const std::string& name) {
+  const Range* r = range_in(kTrainRanges, name);
+  if (!r) throw std::logic_error("no range for " + name);
+  return *r;
 }
 
 }  // namespace cords::train

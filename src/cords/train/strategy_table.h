@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cords/core/names.h"
+#include "cords/core/range.h"
 
 namespace cords::train {
 
@@ -87,5 +88,23 @@ StrategyChoice resolve_strategy(const std::string& name, std::optional<Mode> mod
 int default_select_every(const StrategyChoice& c);
 double default_lambda(const StrategyChoice& c);
 bool uses_linear_layer(const StrategyChoice& c, LinearLayer l);
+
+/// The ranges of TrainOptions' numbers, by parameter name: with_defaults checks them (after filling the defaults),
+/// and the CLI's option table shows them (one range, written here).
+inline constexpr RangeRow kTrainRanges[] = {
+    {"fraction", over_to(0, 1)},
+    {"epochs", at_least(1)},
+    {"select_every", at_least(1)},
+    {"kappa", from_below(0, 1, "warm start: share of the epochs")},
+    {"prune_ratio", from_below(0, 1)},
+    {"anneal", over_to(0, 1)},
+    {"batch_size", at_least(1)},
+    {"lr", above(0)},
+    {"pool", over_to(0, 1)},
+    {"budget_time", at_least(0, "seconds; 0: no time budget")},
+    {"threads", at_least(0, "0 = all cores")},
+};
+/// The range of `name` in kTrainRanges.
+const Range& train_range(const std::string& name);
 
 }  // namespace cords::train

@@ -469,12 +469,12 @@ std::string warm_tag(double kappa) {
 }
 
 TrainOptions with_defaults(TrainOptions o) {
+  const auto check = [](const char* name, double v) { check_range(name, v, train_range(name)); };
   const StrategyChoice c = resolve_strategy(o.strategy, o.mode);
   o.strategy = c.info->name;
   o.mode = c.mode;
   const StrategyInfo& info = *c.info;
-  if (!(o.budget_time >= 0 && std::isfinite(o.budget_time)))
-    throw invalid_argument(param("budget_time") + " must be a number of seconds > 0");
+  check("budget_time", o.budget_time);
   if (o.budget_time > 0 && o.kappa > 0)
     throw invalid_argument(param("budget_time") + " has no warm start (" + param("kappa") +
                            "): the run's length is not known up front");
@@ -484,20 +484,24 @@ TrainOptions with_defaults(TrainOptions o) {
     o.epochs = o.budget_time > 0 ? 1000000 : o.data.dataset == "cifar10" || o.data.dataset == "folder" ? 300 : 200;
   if (o.select_every <= 0) o.select_every = default_select_every(c);
   if (o.pool <= 0) o.pool = std::min(1.0, 2 * o.fraction);
-  if (o.pool > 1) throw invalid_argument(param("pool") + " must be in (0, 1]");
   if (o.lambda < 0) o.lambda = default_lambda(c);
-  if (!(o.kappa >= 0 && o.kappa < 1)) throw invalid_argument(param("kappa") + " must be in [0, 1)");
-  if (!(o.prune_ratio >= 0 && o.prune_ratio < 1)) throw invalid_argument(param("prune_ratio") + " must be in [0, 1)");
-  if (!(o.anneal > 0 && o.anneal <= 1)) throw invalid_argument(param("anneal") + " must be in (0, 1]");
+  for (const auto& [name, v] : {std::pair<const char*, double>{"epochs", o.epochs},
+                                {"select_every", o.select_every},
+                                {"pool", o.pool},
+                                {"kappa", o.kappa},
+                                {"prune_ratio", o.prune_ratio},
+                                {"anneal", o.anneal},
+                                {"batch_size", o.batch},
+                                {"lr", o.lr},
+                                {"threads", o.threads}})
+    check(name, v);
   if (info.one_process && o.world > 1)
     throw invalid_argument(o.strategy + " runs in one process (no " + param("world_size") + ")");
   if (o.resume && o.world > 1)
     throw invalid_argument(param("resume") + " continues one process's run (no " + param("world_size") + ")");
   if (info.own_epoch_rule && o.kappa > 0)
     throw invalid_argument(o.strategy + " has no warm start (" + param("kappa") + ")");
-  if (o.batch < 1) throw invalid_argument(param("batch_size") + " must be >= 1");
-  if (!(o.lr > 0)) throw invalid_argument(param("lr") + " must be > 0");
-  budget_of(1000, o.fraction);  // checks the fraction
+  check("fraction", o.fraction);
   if (o.out.empty()) throw invalid_argument("train needs -o OUT (a folder)");
   return o;
 }

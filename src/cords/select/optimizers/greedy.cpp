@@ -6,6 +6,7 @@
 
 #include "cords/core/check.h"
 #include "cords/core/error.h"
+#include "cords/core/range.h"
 #include "cords/core/rng.h"
 #include "cords/select/optimizer.h"
 
@@ -26,8 +27,7 @@ bool better(double g1, Index i1, double g2, Index i2) {
 void validate(const SetFunction& f, Index k, const GreedyOptions& o) {
   if (k < 1 || k > f.size())
     throw invalid_argument("k must be in [1, " + std::to_string(f.size()) + "], got " + std::to_string(k));
-  if (!(o.epsilon > 0 && o.epsilon < 1))
-    throw invalid_argument("epsilon must be in (0, 1), got " + std::to_string(o.epsilon));
+  check_range("epsilon", o.epsilon, kEpsilonRange);
 }
 
 bool should_stop(double gain, const GreedyOptions& o) {
