@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the layering of src/ (docs/architecture.md, "Layers"): each folder of the library includes only the folders
 # listed for it below, the library never includes the application (src/cli), and the Python modules only the
-# selector library (cords_module.cpp) and the strategies (train_module.cpp: also train/strategies.h and train/strategy_table.h). Prints every include that breaks a rule and exits 1; exits 0 when there is none.
+# selector library (cords_module.cpp) and the strategies (train_module.cpp: also train/strategies.h and
+# train/strategy_table.h). Each folder's own CMakeLists.txt links only the targets of the folders it may include.
+# Prints every include or link that breaks a rule and exits 1; exits 0 when there is none.
 #   scripts/check-layers.sh [SOURCE_DIR]
 set -euo pipefail
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}/src
@@ -42,5 +44,29 @@ while IFS=: read -r file line inc; do
     bad=1
   fi
 done < <(grep -rnE '^ *#include "(cords/[a-z_]+|cli)/' "$src/python" || true)
-[ $bad = 0 ] && echo "check-layers: every include of src/cords and src/python follows the table"
+# The build graph is the layer graph: each folder's CMakeLists.txt links only the targets of the folders it may include.
+declare -A folder_of=(
+  [cords_core]=core [cords_select]=select [cords_accel]=accel [cords_accel_cuda]=accel [cords_segment]=segment
+  [cords_embed]=embed [cords_embed_torch]=embed [cords_embed_factory]=plugin [cords_decode]=decode
+  [cords_output]=output [cords_pipeline]=pipeline [cords_strategies]=train [cords_train]=train
+)
+for dir in "$src"/cords/*/; do
+  layer=$(basename "$dir")
+  lists="$dir/CMakeLists.txt"
+  if [ ! -f "$lists" ]; then
+    echo "check-layers: src/cords/$layer has no CMakeLists.txt of its own (one target per folder)"
+    bad=1
+    continue
+  fi
+  for target in $(tr -s ' ()\n' '\n' < "$lists" | grep -E '^cords_[a-z_]+$' | sort -u); do
+    [ -n "${folder_of[$target]+x}" ] || continue  # (cords_warnings, cords_optimize: build flags)
+    dep=${folder_of[$target]}
+    [ "$dep" = "$layer" ] && continue
+    if [[ " ${allowed[$layer]} " != *" $dep "* ]]; then
+      echo "check-layers: src/cords/$layer/CMakeLists.txt links $target ($dep), which $layer may not use"
+      bad=1
+    fi
+  done
+done
+[ $bad = 0 ] && echo "check-layers: every include of src/cords and src/python, and every link of src/cords, follows the table"
 exit $bad
