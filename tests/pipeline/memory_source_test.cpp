@@ -130,7 +130,7 @@ TEST(FrameSourceSeam, SamplingAndShotsRunOnInMemoryFrames) {
   const auto emb = embed::histogram_embedder();
   SummaryResult res;
   std::vector<segment::FrameStat> stats;
-  const Samples s = sample_video(cfg, *emb, res, {}, stats);
+  const Samples s = sample_video(cfg, cfg, cfg, *emb, res, {}, stats);
   EXPECT_GE(opened, 1) << "the pipeline made its decoder through the seam";
   ASSERT_EQ(s.n(), 40) << "8 s at 5 samples a second";
   for (std::int64_t i = 0; i < s.n(); ++i) {
@@ -147,7 +147,7 @@ TEST(FrameSourceSeam, SamplingAndShotsRunOnInMemoryFrames) {
     return sum;
   };
   EXPECT_GT(dist(0, 39), 4 * dist(0, 10));
-  const segment::Transitions t = find_shots(cfg, s, *emb, stats, res);
+  const segment::Transitions t = find_shots(cfg, cfg, s, *emb, stats, res);
   ASSERT_EQ(res.shots.size(), 2u) << "one cut";
   ASSERT_EQ(t.boundaries.size(), 1u);
   EXPECT_EQ(t.boundaries[0].frame, 100) << "frame-exact: the cut's first frame";

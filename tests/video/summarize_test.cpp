@@ -938,8 +938,8 @@ std::string shot_decisions(const std::string& input) {
   const auto emb = embed::histogram_embedder();
   SummaryResult res;
   std::vector<segment::FrameStat> stats;
-  const Samples s = sample_video(c, *emb, res, {}, stats);
-  find_shots(c, s, *emb, stats, res);
+  const Samples s = sample_video(c, c, c, *emb, res, {}, stats);
+  find_shots(c, c, s, *emb, stats, res);
   std::ostringstream out;
   char line[160];
   for (const auto& span : res.shot_spans) {

@@ -27,7 +27,7 @@ double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
 
 // Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
 // while enough others remain); indices are returned into all samples.
-std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool per_shot, const SummarizeConfig& cfg,
+std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool per_shot, const KeyframeOptions& cfg,
                                  const std::vector<std::int64_t>& shot_of, const std::vector<std::int64_t>& candidates,
                                  std::vector<double>& gains, double& objective) {
   const auto m = static_cast<std::int64_t>(candidates.size());
@@ -119,7 +119,7 @@ void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>
 
 // The samples keyframes may be chosen from (docs/video.md, "Keyframes").
 std::vector<std::int64_t> candidate_samples(const Samples& s, const SummaryResult& res, const segment::Transitions& tr,
-                                            const std::vector<std::int64_t>& shot_of, const SummarizeConfig& cfg) {
+                                            const std::vector<std::int64_t>& shot_of, const ShotStageOptions& cfg) {
   // Black and fading frames are not candidates while at least k others remain (docs/video.md, "Keyframes"), nor
   // frames inside a fade, dissolve or flash found on the frames, unless that would leave their shot without any.
   // Nor noise (TV static: neighbouring pixels uncorrelated, with a luma spread of 20 or more, unlike a flat picture's
@@ -162,16 +162,17 @@ struct KeyframeCount {
   bool per_shot = false;  ///< split over the shots: asked, or the automatic budget's rule (every shot a keyframe)
 };
 
-KeyframeCount keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::vector<std::int64_t>& candidates,
-                             const std::vector<std::int64_t>& shot_of, SummaryResult& res) {
+KeyframeCount keyframe_count(const KeyframeOptions& cfg, const SamplingOptions& sampling, const Samples& s,
+                             std::vector<std::int64_t>& candidates, const std::vector<std::int64_t>& shot_of,
+                             SummaryResult& res) {
   std::int64_t k = 0;
   bool per_shot = cfg.per_shot;
-  const double seconds = stretch_seconds(cfg, res.info);
+  const double seconds = stretch_seconds(sampling, res.info);
   const bool fraction = cfg.budget.kind() == select::Budget::Kind::Fraction;
-  if (fraction && cfg.keyframes_only && !res.fast_fallback && seconds > 0) {
+  if (fraction && sampling.keyframes_only && !res.fast_fallback && seconds > 0) {
     // Of the samples a full run would take (candidate_fps); at most the key frames found.
     res.budget_rule = "fraction";
-    const auto asked = static_cast<std::int64_t>(fraction_keyframes(cfg, seconds));
+    const auto asked = static_cast<std::int64_t>(fraction_keyframes(sampling, cfg.budget, seconds));
     k = std::min(asked, s.n());
     if (k < asked)
       res.warnings.push_back(param("fraction") + " asks for " + std::to_string(asked) + " keyframes, more than the " +
@@ -183,7 +184,7 @@ KeyframeCount keyframe_count(const SummarizeConfig& cfg, const Samples& s, std::
       k = cfg.budget.resolve(s.n(), "sampled frames");
     } catch (const Error& e) {
       throw invalid_argument(std::string(e.what()) + "; lower " + param("budget") + " or " +
-                             (cfg.keyframes_only && !res.fast_fallback
+                             (sampling.keyframes_only && !res.fast_fallback
                                   ? "drop " + param("fast") + " (it samples key frames only)"
                                   : "raise " + param("sample_fps")));
     }
@@ -255,11 +256,12 @@ std::string keyframe_name(double seconds, std::int64_t frame) {
   return "keyframes/" + format_time(seconds, true) + "_f" + std::to_string(frame) + ".jpg";
 }
 
-KeyframePlan plan_keyframes(const SummarizeConfig& cfg, const Samples& s, int dim, const segment::Transitions& tr,
+KeyframePlan plan_keyframes(const KeyframeOptions& cfg, const SamplingOptions& sampling, const ShotStageOptions& shots,
+                            const Samples& s, int dim, const segment::Transitions& tr,
                             const std::vector<std::int64_t>& shot_of, SummaryResult& res) {
   KeyframePlan plan;
-  std::vector<std::int64_t> candidates = candidate_samples(s, res, tr, shot_of, cfg);
-  const KeyframeCount count = keyframe_count(cfg, s, candidates, shot_of, res);
+  std::vector<std::int64_t> candidates = candidate_samples(s, res, tr, shot_of, shots);
+  const KeyframeCount count = keyframe_count(cfg, sampling, s, candidates, shot_of, res);
   plan.excluded = s.n() - static_cast<std::int64_t>(candidates.size());
   plan.chosen = choose(s, dim, count.k, count.per_shot, cfg, shot_of, candidates, plan.gains, plan.objective);
   if (!count.per_shot && baseline_of(cfg.selector) == Baseline::None)

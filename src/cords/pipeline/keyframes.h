@@ -42,7 +42,8 @@ struct KeyframePlan {
 };
 
 /// The keyframes of the samples, given the shots found on them (res.shots, res.budget_rule is set).
-KeyframePlan plan_keyframes(const SummarizeConfig& cfg, const Samples& s, int dim, const segment::Transitions& tr,
+KeyframePlan plan_keyframes(const KeyframeOptions& cfg, const SamplingOptions& sampling, const ShotStageOptions& shots,
+                            const Samples& s, int dim, const segment::Transitions& tr,
                             const std::vector<std::int64_t>& shot_of, SummaryResult& res);
 
 /// A keyframe's image name: keyframes/MM-SS.mmm_fN.jpg.

@@ -103,7 +103,7 @@ DecodeReport report_of(const decode::FrameSource& src) {
 }  // namespace
 
 // Seconds summarized: the video's duration, or the stretch --start/--end give (0 when the duration is unknown).
-double stretch_seconds(const SummarizeConfig& cfg, const decode::VideoInfo& info) {
+double stretch_seconds(const SamplingOptions& cfg, const decode::VideoInfo& info) {
   if (!(info.duration > 0)) return 0;
   const double end = cfg.end_seconds > 0 ? std::min(cfg.end_seconds, info.duration) : info.duration;
   return std::max(0.0, end - cfg.start_seconds);
@@ -111,8 +111,8 @@ double stretch_seconds(const SummarizeConfig& cfg, const decode::VideoInfo& info
 
 // Keyframes a --fraction asks for: its share of the frames sampled at --sample-fps (with --fast, of those a full
 // run would sample over the stretch summarized, so that the fraction means the same in both modes).
-double fraction_keyframes(const SummarizeConfig& cfg, double seconds) {
-  return static_cast<double>(select::share_of(cfg.budget.share(), seconds * cfg.sample_fps));
+double fraction_keyframes(const SamplingOptions& cfg, const select::Budget& budget, double seconds) {
+  return static_cast<double>(select::share_of(budget.share(), seconds * cfg.sample_fps));
 }
 
 // --fast: the key frames the budget needs, not necessarily all (docs/video.md, "Fast mode"). Candidates: at least
@@ -121,11 +121,11 @@ double fraction_keyframes(const SummarizeConfig& cfg, double seconds) {
 // never decoded. Inputs of unknown duration keep every key frame (at most --sample-fps of them a second).
 constexpr double kFastPerKeyframe = 8, kFastMinCandidates = 600, kFastMaxGap = 4;
 
-double candidate_fps(const SummarizeConfig& cfg, double seconds) {
+double candidate_fps(const SamplingOptions& cfg, const select::Budget& budget, double seconds) {
   if (!cfg.keyframes_only || !(seconds > 0)) return cfg.sample_fps;
-  const select::Budget::Kind kind = cfg.budget.kind();
-  const double k = kind == select::Budget::Kind::Count      ? static_cast<double>(cfg.budget.k())
-                   : kind == select::Budget::Kind::Fraction ? fraction_keyframes(cfg, seconds)
+  const select::Budget::Kind kind = budget.kind();
+  const double k = kind == select::Budget::Kind::Count      ? static_cast<double>(budget.k())
+                   : kind == select::Budget::Kind::Fraction ? fraction_keyframes(cfg, budget, seconds)
                                                             : 0.0;
   const double rate = std::max({1.0 / kFastMaxGap, kFastMinCandidates / seconds, kFastPerKeyframe * k / seconds});
   return std::min(cfg.sample_fps, rate);
@@ -146,7 +146,7 @@ int range_decoders(const decode::VideoInfo& info, int cores) {
   return std::max(1, std::min(wanted, by_length));
 }
 
-Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::DecodeOptions& dopt,
+Samples decode_and_embed_ranges(const SamplingOptions& cfg, const decode::DecodeOptions& dopt,
                                 const decode::VideoInfo& info, int parts, int cores, embed::Embedder& emb,
                                 const ProgressFn& progress, DecodeReport& report,
                                 std::vector<segment::FrameStat>& stats) {
@@ -207,7 +207,7 @@ Samples decode_and_embed_ranges(const SummarizeConfig& cfg, const decode::Decode
 
 // What pass 1 gave: fails when there is nothing to summarize or the budget cannot be met; records in res.warnings
 // what degraded the input (data that ends early, timestamps that go back, corrupt packets).
-void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeReport& seen, SummaryResult& res) {
+void check_samples(const SamplingOptions& cfg, const Samples& s, const DecodeReport& seen, SummaryResult& res) {
   if (s.n() == 0) throw input_unreadable("cannot read video '" + cfg.input + "': no frame could be decoded");
   const double data_s = seen.data_seconds, declared_s = res.info.duration;
   if (declared_s > 0 && data_s >= 0 && data_s < 0.95 * declared_s - 0.5) {
@@ -231,11 +231,11 @@ void check_samples(const SummarizeConfig& cfg, const Samples& s, const DecodeRep
 
 // Pass 1 again, decoding every frame (no key-frame-only decoding) and sampling at `sample_fps` (0: every frame);
 // returns true.
-bool sample_again(const SummarizeConfig& cfg, double sample_fps, decode::DecodeOptions& dopt, embed::Embedder& emb,
-                  const ProgressFn& progress, Samples& s, DecodeReport& seen,
+bool sample_again(const SamplingOptions& cfg, bool with_stats, double sample_fps, decode::DecodeOptions& dopt,
+                  embed::Embedder& emb, const ProgressFn& progress, Samples& s, DecodeReport& seen,
                   std::vector<segment::FrameStat>& frame_stats) {
   dopt.keyframes_only = false;
-  dopt.frame_stats = cfg.detect_shots;
+  dopt.frame_stats = with_stats;
   dopt.sample_fps = sample_fps;
   const auto source = open_source(cfg, dopt);
   decode::FrameSource& src = *source;
@@ -250,7 +250,8 @@ bool sample_again(const SummarizeConfig& cfg, double sample_fps, decode::DecodeO
 // Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
 // short input with a single key frame is sampled normally in fast mode. Checks that there is something to
 // summarize and records what degraded the input in res.warnings.
-Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
+Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, const ShotStageOptions& shots,
+                     embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
                      std::vector<segment::FrameStat>& frame_stats) {
   decode::DecodeOptions dopt;
   dopt.sample_fps = cfg.sample_fps;
@@ -259,8 +260,8 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   dopt.out_height = emb.input_height();
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
-  dopt.frame_stats = cfg.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
-  dopt.range_start = cfg.start_seconds;                        // --start/--end: one decoder over that stretch (below)
+  dopt.frame_stats = shots.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
+  dopt.range_start = cfg.start_seconds;                          // --start/--end: one decoder over that stretch (below)
   dopt.range_end = cfg.end_seconds;
   dopt.skip_loop_filter = true;  // the samples are small: deblocking is invisible there (pass 2 keeps it)
   auto src = open_source(cfg, dopt);
@@ -268,7 +269,7 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)
     throw invalid_argument(param("start", format_time(cfg.start_seconds)) + " is past the video's end (" +
                            format_time(res.info.duration) + ")");
-  const double candidates_fps = candidate_fps(cfg, stretch_seconds(cfg, res.info));
+  const double candidates_fps = candidate_fps(cfg, keys.budget, stretch_seconds(cfg, res.info));
   if (candidates_fps < dopt.sample_fps) {  // long input, --fast: fewer key frames than it has
     dopt.sample_fps = candidates_fps;
     src = open_source(cfg, dopt);
@@ -292,9 +293,10 @@ Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryRe
   // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally. Shorter than
   // one sampling period (a 0.3 s clip, a single frame): every frame it has is a sample.
   if (cfg.keyframes_only && s.n() < 2)
-    res.fast_fallback = sample_again(cfg, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
+    res.fast_fallback =
+        sample_again(cfg, shots.detect_shots, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
   if (s.n() < 2 && dopt.sample_fps > 0)
-    res.every_frame = sample_again(cfg, 0, dopt, emb, progress, s, seen, frame_stats);
+    res.every_frame = sample_again(cfg, shots.detect_shots, 0, dopt, emb, progress, s, seen, frame_stats);
   if (res.fast_fallback || res.every_frame) res.candidate_fps = 0;
   res.decode_embed_s = sw.seconds();
   res.decode_workers = parts;

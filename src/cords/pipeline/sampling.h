@@ -44,16 +44,17 @@ inline double frame_seconds(const decode::VideoInfo& info) {
 }
 
 /// Seconds summarized: the video's duration, or the stretch --start/--end give (0 when the duration is unknown).
-double stretch_seconds(const SummarizeConfig& cfg, const decode::VideoInfo& info);
+double stretch_seconds(const SamplingOptions& cfg, const decode::VideoInfo& info);
 /// --fraction in fast mode: keyframes as a share of the frames a full run would sample over `seconds`.
-double fraction_keyframes(const SummarizeConfig& cfg, double seconds);
+double fraction_keyframes(const SamplingOptions& cfg, const select::Budget& budget, double seconds);
 /// Fast mode on long inputs: the rate key frames are sampled at to keep the candidates the budget needs.
-double candidate_fps(const SummarizeConfig& cfg, double seconds);
+double candidate_fps(const SamplingOptions& cfg, const select::Budget& budget, double seconds);
 
 /// Pass 1: samples decoded and embedded, res.info and the decoder's report filled in (res.warnings: what degraded the
 /// input); `frame_stats` gets every decoded frame's statistics for frame-exact shots. Throws when there is nothing
 /// to summarize.
-Samples sample_video(const SummarizeConfig& cfg, embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
+Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, const ShotStageOptions& shots,
+                     embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
                      std::vector<segment::FrameStat>& frame_stats);
 
 }  // namespace cords::pipeline

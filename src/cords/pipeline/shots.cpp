@@ -51,7 +51,7 @@ ShotStart shot_start(segment::TransitionKind k) {
 // Shots from frame-exact boundaries: every shot as exported, and those holding samples (what selection sees; a shot
 // shorter than the sampling period may hold none) with their sample ranges.
 void frame_shots(const segment::Transitions& tr, const std::vector<segment::FrameStat>& fs, const Samples& s,
-                 const decode::VideoInfo& info, const SummarizeConfig& cfg, std::vector<segment::Shot>& shots,
+                 const decode::VideoInfo& info, const SamplingOptions& cfg, std::vector<segment::Shot>& shots,
                  std::vector<ShotSpan>& spans) {
   const double frame_s = frame_seconds(info);
   shots.clear();
@@ -90,8 +90,9 @@ void frame_shots(const segment::Transitions& tr, const std::vector<segment::Fram
 
 // Shots: off (one shot), frame-exact from every decoded frame's statistics, or on the samples. Fills res.shots,
 // res.shot_spans (clamped to --end), res.transitions and res.shot_detection; returns the transitions found.
-segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, const embed::Embedder& emb,
-                                const std::vector<segment::FrameStat>& frame_stats, SummaryResult& res) {
+segment::Transitions find_shots(const ShotStageOptions& cfg, const SamplingOptions& sampling, const Samples& s,
+                                const embed::Embedder& emb, const std::vector<segment::FrameStat>& frame_stats,
+                                SummaryResult& res) {
   const bool own_hist = s.hist.empty();
   const MatrixView h{own_hist ? s.rows.data() : s.hist.data(), s.n(),
                      own_hist ? emb.dim() : static_cast<Index>(s.hist.size() / static_cast<std::size_t>(s.n()))};
@@ -111,21 +112,22 @@ segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, co
                       f.mix);
         csv += line;
       }
-      write_output_file(dump, csv, {cfg.input});  // a path the user named: the safety rules of docs/cli.md
+      write_output_file(dump, csv, {sampling.input});  // a path the user named: the safety rules of docs/cli.md
     }
     tr = segment::detect_transitions(frame_stats, cfg.transitions);
-    frame_shots(tr, frame_stats, s, res.info, cfg, res.shots, res.shot_spans);
+    frame_shots(tr, frame_stats, s, res.info, sampling, res.shots, res.shot_spans);
     res.transitions = tr.spans;
   } else {
     res.shot_detection = ShotDetection::Samples;
     res.shots = segment::detect_shots(h, s.luma, s.seconds, cfg.shots);
     res.shot_spans = shot_spans(res.shots, s, res.info);
   }
-  if (cfg.end_seconds > 0 && !res.shot_spans.empty() && res.shot_spans.back().end > cfg.end_seconds) {  // --end
+  if (sampling.end_seconds > 0 && !res.shot_spans.empty() &&
+      res.shot_spans.back().end > sampling.end_seconds) {  // --end
     const double frame_s = frame_seconds(res.info);
-    res.shot_spans.back().end = std::max(res.shot_spans.back().start, cfg.end_seconds);
+    res.shot_spans.back().end = std::max(res.shot_spans.back().start, sampling.end_seconds);
     res.shot_spans.back().end_frame = std::max(res.shot_spans.back().start_frame + 1,
-                                               static_cast<std::int64_t>(std::llround(cfg.end_seconds / frame_s)));
+                                               static_cast<std::int64_t>(std::llround(sampling.end_seconds / frame_s)));
   }
   return tr;
 }

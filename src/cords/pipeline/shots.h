@@ -11,7 +11,8 @@ namespace cords::pipeline {
 
 /// Fills res.shots, res.shot_spans (clamped to --end), res.transitions and res.shot_detection; returns the
 /// transitions found.
-segment::Transitions find_shots(const SummarizeConfig& cfg, const Samples& s, const embed::Embedder& emb,
-                                const std::vector<segment::FrameStat>& frame_stats, SummaryResult& res);
+segment::Transitions find_shots(const ShotStageOptions& cfg, const SamplingOptions& sampling, const Samples& s,
+                                const embed::Embedder& emb, const std::vector<segment::FrameStat>& frame_stats,
+                                SummaryResult& res);
 
 }  // namespace cords::pipeline

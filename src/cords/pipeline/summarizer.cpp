@@ -40,7 +40,7 @@
 
 namespace cords::pipeline {
 
-std::unique_ptr<decode::FrameSource> open_source(const SummarizeConfig& cfg, const decode::DecodeOptions& o) {
+std::unique_ptr<decode::FrameSource> open_source(const SamplingOptions& cfg, const decode::DecodeOptions& o) {
   return cfg.open_source ? cfg.open_source(cfg.input, o) : decode::open_ffmpeg(cfg.input, o);
 }
 namespace fs = std::filesystem;
@@ -84,7 +84,7 @@ std::string selector_help() {
   return s;
 }
 
-int cores_to_use(const SummarizeConfig& cfg) {
+int cores_to_use(const SamplingOptions& cfg) {
   return cfg.threads > 0 ? cfg.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
@@ -161,13 +161,13 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   std::unique_ptr<embed::Embedder> owned = shared ? nullptr : make_embedder(cfg);
   embed::Embedder* emb = shared ? shared : owned.get();
   std::vector<segment::FrameStat> frame_stats;
-  Samples s = sample_video(cfg, *emb, res, progress, frame_stats);
+  Samples s = sample_video(cfg, cfg, cfg, *emb, res, progress, frame_stats);
   res.embedder = emb->name();
 
   Stopwatch sw;
-  const segment::Transitions tr = find_shots(cfg, s, *emb, frame_stats, res);
+  const segment::Transitions tr = find_shots(cfg, cfg, s, *emb, frame_stats, res);
   const auto shot_of = segment::shot_labels(res.shots, s.n());
-  const KeyframePlan plan = plan_keyframes(cfg, s, emb->dim(), tr, shot_of, res);
+  const KeyframePlan plan = plan_keyframes(cfg, cfg, cfg, s, emb->dim(), tr, shot_of, res);
   res.excluded_samples = plan.excluded;
   res.objective = plan.objective;
   if (plan.repeats > 0)

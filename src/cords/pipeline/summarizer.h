@@ -21,47 +21,81 @@
 
 namespace cords::pipeline {
 
-struct SummarizeConfig;
+struct SamplingOptions;
 /// The one place the summary makes a decoder: cfg.open_source, or FFmpeg.
-std::unique_ptr<decode::FrameSource> open_source(const SummarizeConfig& cfg, const decode::DecodeOptions& o);
+std::unique_ptr<decode::FrameSource> open_source(const SamplingOptions& cfg, const decode::DecodeOptions& o);
 
-struct SummarizeConfig {
+/// Pass 1 (sampling.h): what is decoded and how often.
+struct SamplingOptions {
   std::string input;
-  std::string output_dir;  ///< "" = ./<input stem>.summary
-  /// Keyframes: a count, a fraction of the sampled frames (with --fast, of those a full run would sample), or
-  /// automatic (auto_budget).
-  select::Budget budget;
-  double sample_fps = 2.0;         ///< frames sampled per second of video
-  bool keyframes_only = false;     ///< fast mode: decode only key frames
-  embed::EmbedderConfig embedder;  ///< frame features (auto: the default CNN when present), model, device
+  double sample_fps = 2.0;                          ///< frames sampled per second of video
+  bool keyframes_only = false;                      ///< fast mode: decode only key frames
   decode::HwAccel hwaccel = decode::HwAccel::Auto;  ///< video decoding: NVDEC when an NVIDIA driver is there
   /// Where every decoder of the summary is made (the frame-source seam); empty: FFmpeg (decode::open_ffmpeg).
   /// Tests give in-memory frames here. Called from several threads at once (range decoders, keyframe decoders).
   decode::FrameSourceFactory open_source;
+  double start_seconds = 0;  ///< summarize from here (seconds from the video's start; --start)
+  double end_seconds = 0;    ///< to here (> start_seconds; 0: the end; --end)
+  int threads = 0;           ///< cores to use: selection threads, three decoder frame threads each; 0 = all
+};
+
+/// Shots (shots.h): frame-exact on every decoded frame, or on the samples.
+struct ShotStageOptions {
+  bool detect_shots = true;                ///< false (--no-shots): the whole video is one shot
+  segment::ShotOptions shots;              ///< shots on the samples (fast mode, and inputs without frame statistics)
+  segment::TransitionOptions transitions;  ///< frame-exact shots (full decode: every decoded frame)
+};
+
+/// Keyframe selection (keyframes.h).
+struct KeyframeOptions {
+  /// Keyframes: a count, a fraction of the sampled frames (with --fast, of those a full run would sample), or
+  /// automatic (auto_budget).
+  select::Budget budget;
   std::string selector = "facility-location";  ///< a set function (or mixture), or "uniform" / "random"
   std::string optimizer = "lazy";
   select::Metric metric = select::Metric::Cosine;  ///< similarity of the frames' features (not Precomputed)
   bool per_shot = false;                           ///< split the budget over detected shots
-  double clip_seconds = 1.0;                       ///< video around each keyframe in the summary clip (half before it)
-  double clip_crossfade = 0.0;                     ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
-  int clip_max_height = 720;                       ///< the clip is scaled down to at most this height
+  std::uint64_t seed = 0;
+};
+
+/// The summary clip (clip_plan.h, visuals.h, output/clip_pacer.h).
+struct ClipOptions {
+  bool write_clip = true;
+  std::string clip_name = "summary.mp4";
+  double clip_seconds = 1.0;    ///< video around each keyframe in the summary clip (half before it)
+  double clip_crossfade = 0.0;  ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
+  int clip_max_height = 720;    ///< the clip is scaled down to at most this height
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
   /// codec (source codec and resolution, no decoding); false re-encodes it as in full mode.
   bool clip_copy = true;
   bool clip_audio = true;  ///< the input's sound in an encoded clip (AAC), when it has any
-  int threads = 0;         ///< cores to use: selection threads, three decoder frame threads each; 0 = all
-  std::uint64_t seed = 0;
-  bool write_sheet = true, write_clip = true, write_keyframes = true;
-  std::string sheet_name = "sheet.jpg", clip_name = "summary.mp4", json_name = "summary.json";
-  bool write_exports = true;               ///< shots.csv and chapters.vtt beside the manifest
-  double start_seconds = 0;                ///< summarize from here (seconds from the video's start; --start)
-  double end_seconds = 0;                  ///< to here (> start_seconds; 0: the end; --end)
-  int sheet_columns = 0;                   ///< contact sheet columns; 0: about square (--grid CxR sets C)
-  int sheet_width = 0;                     ///< contact sheet width in pixels; 0: 320-pixel tiles (--sheet-width)
-  bool force = false;                      ///< replace an existing summary written by this tool (summary_dir.h)
-  segment::ShotOptions shots;              ///< shots on the samples (fast mode, and inputs without frame statistics)
-  segment::TransitionOptions transitions;  ///< frame-exact shots (full decode: every decoded frame)
-  bool detect_shots = true;                ///< false (--no-shots): the whole video is one shot
+};
+
+/// The pictures (visuals.h): keyframe images and the contact sheet.
+struct PictureOptions {
+  bool write_sheet = true, write_keyframes = true;
+  std::string sheet_name = "sheet.jpg";
+  int sheet_columns = 0;  ///< contact sheet columns; 0: about square (--grid CxR sets C)
+  int sheet_width = 0;    ///< contact sheet width in pixels; 0: 320-pixel tiles (--sheet-width)
+};
+
+/// The summary folder (summary_dir.h, manifest.h).
+struct FolderOptions {
+  std::string output_dir;  ///< "" = ./<input stem>.summary
+  std::string json_name = "summary.json";
+  bool write_exports = true;  ///< shots.csv and chapters.vtt beside the manifest
+  bool force = false;         ///< replace an existing summary written by this tool (summary_dir.h)
+};
+
+/// A summary's whole configuration: the stages' own option structs together (each stage takes only the ones it
+/// reads), and the frames' features.
+struct SummarizeConfig : SamplingOptions,
+                         ShotStageOptions,
+                         KeyframeOptions,
+                         ClipOptions,
+                         PictureOptions,
+                         FolderOptions {
+  embed::EmbedderConfig embedder;  ///< frame features (auto: the default CNN when present), model, device
 };
 
 /// How shots were found: on every decoded frame (frame-exact), on the sampled frames (fast mode), or not at all
@@ -119,7 +153,7 @@ using ProgressFn = std::function<void(const std::string&, std::int64_t, std::int
 std::int64_t auto_budget(std::int64_t n, std::int64_t candidates, std::int64_t shots);
 
 /// The cores a run uses: SummarizeConfig::threads, or all the machine's when it is 0.
-int cores_to_use(const SummarizeConfig& cfg);
+int cores_to_use(const SamplingOptions& cfg);
 
 /// The ranges of SummarizeConfig's numbers (and batch mode's), by parameter name: validate_config checks them, and
 /// the CLI's option table shows them (one range, written here).
