@@ -6,10 +6,13 @@
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the selector, core, CLI, video, batch and safety tests,
 #      the fuzz replays and the conformance sample (everything but the LibTorch parts), without -march=native
 #      (CORDS_NATIVE=OFF): the tests also pass on code built for any x86-64 CPU, not just the build machine's,
-#   4. the fuzz targets (the parsers, the video path) under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each
+#   4. ThreadSanitizer build (clang; LLVM's OpenMP runtime, whose threads TSan sees through Archer) of the threaded
+#      parts: the bounded queues between decoder, embedder and encoder threads, range and keyframe decoders, batch
+#      jobs and worker processes, the kNN scan (OpenMP) and its BLAS hand-over; no finding may be reported,
+#   5. the fuzz targets (the parsers, the video path) under libFuzzer (clang), CORDS_FUZZ_SECONDS (default 60) each
 #      (scripts/fuzz.sh).
 # Usage: scripts/test.sh            Environment: CORDS_JOBS (default: nproc), CORDS_SKIP_SANITIZE=1, CORDS_SKIP_FUZZ=1,
-#                                                CORDS_SKIP_TIDY=1
+#                                                CORDS_SKIP_TIDY=1, CORDS_SKIP_TSAN=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -37,6 +40,19 @@ if [ "${CORDS_SKIP_SANITIZE:-0}" != "1" ]; then
   # LeakSanitizer cannot run under ptrace-restricted sandboxes; leaks are not what this build hunts.
   ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|media|safety|conformance' -LE gpu
+fi
+
+if [ "${CORDS_SKIP_TSAN:-0}" != "1" ]; then
+  echo "== ThreadSanitizer build: queues, range and keyframe decoders, batch jobs and workers, the kNN scan"
+  archer=$(ls /usr/lib/llvm-*/lib/libarcher.so 2>/dev/null | sort -V | tail -1)
+  [ -n "$archer" ] || { echo "test.sh: LLVM's libarcher.so not found (libomp-dev)" >&2; exit 1; }
+  CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDS_TSAN=ON \
+    -DCORDS_BUILD_BENCH=OFF -DCORDS_WITH_TORCH=OFF -DCORDS_WITH_VIDEO=ON -DCORDS_NATIVE=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  cmake --build build-tsan -j "$jobs" --target core_test select_test video_test cords-summarize
+  # halt_on_error: a report fails the test. Libraries built without TSan (FFmpeg, OpenBLAS) are not checked.
+  OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
+      -R '^(BoundedQueue\.|Knn\.|Summarize\.(RangeDecodersMatchOneDecoder|BundledSampleGetsOneKeyframePerShot|ClipSoundStaysInStepAtEveryJoint)|Batch\.(SummarizesGoodFilesRecordsBadOnesAndResumes|ShardsAsSeparateProcessesDoEveryVideoExactlyOnce))'
 fi
 
 if [ "${CORDS_SKIP_FUZZ:-0}" != "1" ]; then
