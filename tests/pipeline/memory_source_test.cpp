@@ -2,6 +2,7 @@
 // (SummarizeConfig::open_source): no FFmpeg, every frame and its statistics made by the test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "cords/decode/frame_source.h"
 #include "cords/embed/embedder.h"
+#include "cords/pipeline/keyframes.h"
 #include "cords/pipeline/sampling.h"
 #include "cords/pipeline/shots.h"
 
@@ -152,6 +154,30 @@ TEST(FrameSourceSeam, SamplingAndShotsRunOnInMemoryFrames) {
   ASSERT_EQ(t.boundaries.size(), 1u);
   EXPECT_EQ(t.boundaries[0].frame, 100) << "frame-exact: the cut's first frame";
   EXPECT_EQ(res.shot_detection, ShotDetection::Frames);
+}
+
+// The keyframe rules on the same frames: with a budget of two, one keyframe in each shot (every shot covered,
+// neither a repeat of the other); with one per shot asked for, the same.
+TEST(FrameSourceSeam, KeyframePlanningCoversEveryShot) {
+  int opened = 0;
+  SummarizeConfig cfg = memory_config(200, 100, &opened);
+  const auto emb = embed::histogram_embedder();
+  for (const bool per_shot : {false, true}) {
+    cfg.budget = select::Budget::count(2);
+    cfg.per_shot = per_shot;
+    SummaryResult res;
+    std::vector<segment::FrameStat> stats;
+    const Samples s = sample_video(cfg, cfg, cfg, *emb, res, {}, stats);
+    const segment::Transitions t = find_shots(cfg, cfg, s, *emb, stats, res);
+    const auto shot_of = segment::shot_labels(res.shots, s.n());
+    const KeyframePlan plan = plan_keyframes(cfg, cfg, cfg, s, emb->dim(), t, shot_of, res);
+    ASSERT_EQ(plan.chosen.size(), 2u) << "per_shot " << per_shot;
+    std::vector<std::int64_t> shots_hit;
+    for (auto i : plan.chosen) shots_hit.push_back(shot_of[static_cast<std::size_t>(i)]);
+    std::sort(shots_hit.begin(), shots_hit.end());
+    EXPECT_EQ(shots_hit, (std::vector<std::int64_t>{0, 1})) << "per_shot " << per_shot;
+    EXPECT_EQ(plan.repeats, 0);
+  }
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ nlohmann::json parameters_json(const SummarizeConfig& cfg, const SummaryResult& 
 
 nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) {
   using nlohmann::json;
-  return {{"sheet", cfg.write_sheet ? json(cfg.sheet_name) : json(nullptr)},
+  return {{"sheet", r.sheet_written ? json(cfg.sheet_name) : json(nullptr)},
           {"clip", cfg.write_clip ? json(cfg.clip_name) : json(nullptr)},
           {"clip_codec", r.clip_codec},
           {"clip_mode", r.clip_mode},

@@ -247,12 +247,11 @@ bool sample_again(const SamplingOptions& cfg, bool with_stats, double sample_fps
 
 }  // namespace
 
-// Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
-// short input with a single key frame is sampled normally in fast mode. Checks that there is something to
-// summarize and records what degraded the input in res.warnings.
-Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, const ShotStageOptions& shots,
-                     embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
-                     std::vector<segment::FrameStat>& frame_stats) {
+namespace {
+
+// Pass 1's decoder: the samples at the embedder's size, every frame's statistics for frame-exact shots, --start/--end.
+decode::DecodeOptions pass_one_options(const SamplingOptions& cfg, const ShotStageOptions& shots,
+                                       const embed::Embedder& emb) {
   decode::DecodeOptions dopt;
   dopt.sample_fps = cfg.sample_fps;
   dopt.keyframes_only = cfg.keyframes_only;
@@ -261,9 +260,21 @@ Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, co
   dopt.threads = cfg.threads;
   dopt.hwaccel = cfg.hwaccel;
   dopt.frame_stats = shots.detect_shots && !cfg.keyframes_only;  // frame-exact shots need every decoded frame
-  dopt.range_start = cfg.start_seconds;                          // --start/--end: one decoder over that stretch (below)
+  dopt.range_start = cfg.start_seconds;                          // --start/--end: one decoder over that stretch
   dopt.range_end = cfg.end_seconds;
   dopt.skip_loop_filter = true;  // the samples are small: deblocking is invisible there (pass 2 keeps it)
+  return dopt;
+}
+
+}  // namespace
+
+// Pass 1: samples decoded and embedded (by several range decoders on long inputs), with the decoder's report; a
+// short input with a single key frame is sampled normally in fast mode. Checks that there is something to
+// summarize and records what degraded the input in res.warnings.
+Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, const ShotStageOptions& shots,
+                     embed::Embedder& emb, SummaryResult& res, const ProgressFn& progress,
+                     std::vector<segment::FrameStat>& frame_stats) {
+  decode::DecodeOptions dopt = pass_one_options(cfg, shots, emb);
   auto src = open_source(cfg, dopt);
   res.info = src->info();
   if (res.info.duration > 0 && cfg.start_seconds >= res.info.duration)

@@ -147,9 +147,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   Stopwatch total;
   validate_config(asked);
   SummaryResult res;
-  SummarizeConfig cfg = asked;
+  const SummarizeConfig& cfg = asked;  // (read as given: no stage steers another through a copy of it)
   if (cfg.write_sheet && !output::contact_sheet_available()) {  // a build without OpenCV (the GPU machine's)
-    cfg.write_sheet = false;
     res.warnings.push_back("this build has no OpenCV: no contact sheet was drawn");
   }
   res.output_dir = cfg.output_dir.empty() ? default_output_dir(cfg.input) : folder_name(cfg.output_dir);

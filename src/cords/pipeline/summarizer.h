@@ -128,9 +128,10 @@ struct SummaryResult {
   std::vector<Keyframe> keyframes;         ///< sorted by time
   double objective = 0.0;
   std::string clip_codec;
-  std::string clip_audio;  ///< "aac" when the clip has sound, "" otherwise
-  std::string clip_mode;   ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
-  std::string embedder;    ///< e.g. "histogram", "cnn:mobilenet_v2"
+  std::string clip_audio;      ///< "aac" when the clip has sound, "" otherwise
+  std::string clip_mode;       ///< "copy" (fast mode's stream copy), "encode", or "" without a clip
+  bool sheet_written = false;  ///< the contact sheet was drawn (asked for, and the build has OpenCV)
+  std::string embedder;        ///< e.g. "histogram", "cnn:mobilenet_v2"
   /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
   /// and were dropped): one sentence each, in the manifest, the batch report and the gallery.
   std::vector<std::string> warnings;

@@ -30,18 +30,23 @@ namespace {
 class VisualsWriter {
  public:
   VisualsWriter(const SummarizeConfig& cfg, SummaryResult& res, const std::string& dir, const ProgressFn& progress)
-      : cfg_(cfg), res_(res), info_(res.info), dir_(dir), progress_(progress) {}
+      : cfg_(cfg),
+        res_(res),
+        info_(res.info),
+        dir_(dir),
+        progress_(progress),
+        sheet_(cfg.write_sheet && output::contact_sheet_available()) {}
 
   void run() {
-    if (!cfg_.write_keyframes && !cfg_.write_sheet && !cfg_.write_clip) return;
+    if (!cfg_.write_keyframes && !sheet_ && !cfg_.write_clip) return;
     // The clip's sound: for each window, the input's audio from its first frame's time for as long as its pictures
     // last, so that sound and pictures start together at every joint.
     const bool clip_sound = cfg_.write_clip && cfg_.clip_audio;
-    if (!info_.audio_codec.empty() && (clip_sound || cfg_.write_sheet)) open_audio();
+    if (!info_.audio_codec.empty() && (clip_sound || sheet_)) open_audio();
     if (!clip_sound) audio_.reset();
     sound_ = {audio_ ? audio_->sample_rate() : 0, audio_ ? audio_->channels() : 0};
     encode_clip_ = cfg_.write_clip && !try_copy_clip();
-    if (!cfg_.write_keyframes && !cfg_.write_sheet && !encode_clip_) return;
+    if (!cfg_.write_keyframes && !sheet_ && !encode_clip_) return;
     if (!encode_clip_) audio_.reset();
     set_up_sheet();
     const auto source = open_source(cfg_, decode_options());
@@ -59,7 +64,7 @@ class VisualsWriter {
       pacer_->finish();
       clip_->close();
     }
-    if (cfg_.write_sheet) write_sheet();
+    if (sheet_) write_sheet();
   }
 
  private:
@@ -200,7 +205,7 @@ class VisualsWriter {
   // different keys.
   void keep(std::size_t key, const Image& image) {
     if (cfg_.write_keyframes) output::write_image((fs::path(dir_) / res_.keyframes[key].image).string(), image);
-    if (cfg_.write_sheet) thumbs_[key] = output::thumbnail(image, 2 * sheet_opts_.tile_width);
+    if (sheet_) thumbs_[key] = output::thumbnail(image, 2 * sheet_opts_.tile_width);
     have_[key] = 1;
     std::lock_guard<std::mutex> lock(progress_mutex_);
     ++done_;
@@ -282,7 +287,7 @@ class VisualsWriter {
   // pass 1) are dropped from the summary and reported: the manifest lists only what was written.
   void drop_lost_keyframes() {
     const auto dropped = static_cast<std::size_t>(std::count(have_.begin(), have_.end(), false));
-    if (dropped == 0 || !(cfg_.write_keyframes || cfg_.write_sheet)) return;
+    if (dropped == 0 || !(cfg_.write_keyframes || sheet_)) return;
     if (dropped == have_.size())
       throw input_unreadable(
           "cannot read video '" + cfg_.input + "': none of the " + std::to_string(dropped) +
@@ -321,6 +326,7 @@ class VisualsWriter {
     std::snprintf(line, sizeof line, "%s", meta.c_str());
     sheet_opts_.header.push_back(line);
     output::write_image((fs::path(dir_) / cfg_.sheet_name).string(), output::make_contact_sheet(tiles, sheet_opts_));
+    res_.sheet_written = true;
   }
 
   const SummarizeConfig& cfg_;
@@ -331,6 +337,7 @@ class VisualsWriter {
   std::unique_ptr<decode::AudioReader> audio_;
   output::ClipAudio sound_{0, 0};
   bool encode_clip_ = false;
+  bool sheet_ = false;  // a contact sheet is asked for and this build can draw one (OpenCV)
   bool single_key_frames_ = false;
   std::unique_ptr<output::ClipWriter> clip_;
   std::unique_ptr<output::ClipPacer> pacer_;
