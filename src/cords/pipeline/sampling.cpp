@@ -141,9 +141,10 @@ namespace {
 // key frames are decoded). Returns 1 where one decoder is best: inputs under two minutes, unknown durations, < 8 cores.
 int range_decoders(const decode::VideoInfo& info, int cores) {
   if (!(info.duration > 120)) return 1;
-  const int by_length = static_cast<int>(info.duration / 60);  // at least a minute each
   const int wanted = info.hwaccel == decode::HwAccel::Cuda ? 4 : cores / 4;
-  return std::max(1, std::min(wanted, by_length));
+  // At least a minute each; compared as doubles: a header's duration may be absurd (10^10 s, found by fuzzing).
+  const double by_length = std::floor(info.duration / 60);
+  return std::max(1, by_length < wanted ? static_cast<int>(by_length) : wanted);
 }
 
 Samples decode_and_embed_ranges(const SamplingOptions& cfg, const decode::DecodeOptions& dopt,
