@@ -9,8 +9,6 @@ namespace cords::cli {
 
 OptionTable::OptionTable(std::string command, std::string usage)
     : command_(std::move(command)), usage_(std::move(usage)), desc_("Options", kHelpWidth, kHelpWidth / 2) {
-  rows_.reserve(96);  // (rows are referred to while the table is built)
-  flag_help_ = false;
   desc_.add_options()("help,h", po::bool_switch(&flag_help_), "show this help");
 }
 
@@ -72,6 +70,10 @@ OptionTable& OptionTable::epilog(std::string text) {
 }
 
 bool OptionTable::parse(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "--complete-values") {
+    print_completion_words(*this, argc > 2 ? argv[2] : "");
+    return false;
+  }
   po::store(po::command_line_parser(argc, argv).options(desc_).positional(pos_).run(), vm_);
   if (vm_.count("help") && vm_["help"].as<bool>()) {
     print_help(std::cout);

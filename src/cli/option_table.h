@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cords/core/error.h"
 #include "cords/core/range.h"
 
 namespace cords::cli {
@@ -22,6 +23,12 @@ namespace po = boost::program_options;
 
 /// The words an option's value may be (shown in help, completed by bash); computed when asked (from registries).
 using Words = std::function<std::vector<std::string>()>;
+
+/// The words of a table whose entries have a `name` (a registry, a Named<E> table), read when asked.
+template <class Table>
+Words words_of(const Table& table) {
+  return [&table] { return table_names(table); };
+}
 
 class OptionTable {
  public:
@@ -64,7 +71,8 @@ class OptionTable {
 
   /// Parses argv into the fields, then checks the ranges of the options given. Throws
   /// Error{InvalidArgument} naming the option ("--knn must be >= 0, got -1"). False when --help was asked (the
-  /// help is then printed); true otherwise.
+  /// help is then printed) or argv[1] is --complete-values [--OPTION] (the option names or the option's words are
+  /// printed, one a line, for the bash completion); true otherwise.
   bool parse(int argc, char** argv);
   /// Whether the option was given on the command line (not defaulted).
   bool given(const std::string& name) const;

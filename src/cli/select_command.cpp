@@ -113,30 +113,6 @@ struct SelectArgs {
   bool quiet = false;
 };
 
-std::vector<std::string> names_of(const std::string& list) {  // "a, b, c" -> {a, b, c}
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t end = list.find(", ", start);
-    out.push_back(list.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 2;
-  }
-  return out;
-}
-
-std::vector<std::string> function_words() {
-  std::vector<std::string> w;
-  for (const auto& f : sel::function_registry()) w.push_back(f.name);
-  return w;
-}
-
-std::vector<std::string> optimizer_words() {
-  std::vector<std::string> w;
-  for (const auto& o : sel::optimizer_registry()) w.push_back(o.name);
-  return w;
-}
-
 // The option table (one row per option: name, field, default, range or words, help).
 std::unique_ptr<OptionTable> select_table(SelectArgs& a) {
   auto t = std::make_unique<OptionTable>(
@@ -147,16 +123,15 @@ std::unique_ptr<OptionTable> select_table(SelectArgs& a) {
   (*t).value("features", &a.features, "FILE", "n x d float32/float64 .npy (C order) or CSV; row i = element i")
       .value("budget,k", &a.budget, "K", "number of elements to select", at_least(1), "")
       .value("fraction,f", &a.fraction, "F", "share of elements to select: k = ceil(F n)", over_to(0, 1), "")
-      .choice("function", &cfg.function, "NAME", function_words,
+      .choice("function", &cfg.function, "NAME", words_of(sel::function_registry()),
               "set function or weighted mixture \"0.7*facility-location+0.3*disparity-sum\" (see below)", true)
-      .choice(
-          "metric", &a.metric, "M", [] { return names_of(sel::metric_names()); },
-          "similarity (precomputed: --features is the n x n similarity, or n x m with the represented set as "
-          "columns)")
+      .choice("metric", &a.metric, "M", sel::metric_name_list,
+              "similarity (precomputed: --features is the n x n similarity, or n x m with the represented set as "
+              "columns)")
       .value("represented", &a.represented_path, "FILE",
              "m x d features of the elements to represent, other than the ground set (facility-location)")
       .value("rbf-kw", &cfg.kernel.rbf_kw, "KW", "rbf width: s = exp(-d2 / (kw mean d2))", above(0))
-      .choice("optimizer", &cfg.optimizer, "NAME", optimizer_words, "optimizer (see below)")
+      .choice("optimizer", &cfg.optimizer, "NAME", words_of(sel::optimizer_registry()), "optimizer (see below)")
       .value("knn", &a.knn, "K", "use a sparse kernel of K nearest neighbours (facility-location); 0 = dense",
              at_least(0))
       .choice(
@@ -204,8 +179,6 @@ std::unique_ptr<OptionTable> select_options_for_docs() {
 int run_select_command(int argc, char** argv) {
   SelectArgs a;
   const std::unique_ptr<OptionTable> table = select_table(a);
-  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
-    return print_completion_words(*table, argc > 2 ? argv[2] : "");
   if (!table->parse(argc, argv)) return 0;  // --help
   return run_select(a, *table);
 }

@@ -135,26 +135,18 @@ struct SummarizeArgs {
   double fraction = 0;
 };
 
+// --metric: the selector's metrics but precomputed (frames have features, not a similarity matrix).
+std::vector<std::string> frame_metrics() {
+  std::vector<std::string> w = select::metric_name_list();
+  w.erase(std::remove(w.begin(), w.end(), select::to_string(select::Metric::Precomputed)), w.end());
+  return w;
+}
+
+// --selector: the set functions, then the baselines.
 std::vector<std::string> selector_words() {
-  std::vector<std::string> w;
-  for (const auto& f : select::function_registry()) w.push_back(f.name);
+  std::vector<std::string> w = table_names(select::function_registry());
   for (const auto& b : pipeline::baselines()) w.emplace_back(b.name);
   return w;
-}
-
-std::vector<std::string> optimizer_words() {
-  std::vector<std::string> w;
-  for (const auto& o : select::optimizer_registry()) w.push_back(o.name);
-  return w;
-}
-
-template <std::size_t N, class E>
-Words words_of(const Named<E> (&table)[N]) {
-  return [&table] {
-    std::vector<std::string> w;
-    for (const auto& n : table) w.emplace_back(n.name);
-    return w;
-  };
 }
 
 // The table's second half: shots, the clip, the sheet, the run.
@@ -255,13 +247,9 @@ std::unique_ptr<OptionTable> summarize_table(SummarizeArgs& a) {
               "video decoding: auto (NVDEC when an NVIDIA driver is installed, else the CPU), cuda (NVDEC, warns "
               "when it falls back to the CPU), none")
       .choice("selector", &cfg.selector, "NAME", selector_words, pipeline::selector_help(), true)
-      .choice("optimizer", &cfg.optimizer, "NAME", optimizer_words, "how the selector is maximized")
-      .choice(
-          "metric", &a.metric, "M",
-          [] {
-            return std::vector<std::string>{"cosine", "euclidean", "rbf", "dot"};
-          },
-          "similarity of the frames' features");
+      .choice("optimizer", &cfg.optimizer, "NAME", words_of(select::optimizer_registry()),
+              "how the selector is maximized")
+      .choice("metric", &a.metric, "M", frame_metrics, "similarity of the frames' features");
   add_output_options(*t, a);
   return t;
 }
@@ -330,8 +318,6 @@ std::unique_ptr<OptionTable> summarize_options_for_docs() {
 int run_summarize_command(int argc, char** argv, bool worker) {
   SummarizeArgs a;
   const std::unique_ptr<OptionTable> table = summarize_table(a);
-  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
-    return print_completion_words(*table, argc > 2 ? argv[2] : "");
   if (!table->parse(argc, argv)) return 0;  // --help
   configure(a, *table);
   pipeline::SummarizeConfig& cfg = a.cfg;

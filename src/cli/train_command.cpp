@@ -199,15 +199,6 @@ struct TrainArgs {
   std::string mode, linear_layer = tr::to_string(o.linear_layer), encoder = tr::to_string(o.encoder);
 };
 
-template <std::size_t N, class E>
-Words words_of(const Named<E> (&table)[N]) {
-  return [&table] {
-    std::vector<std::string> w;
-    for (const auto& n : table) w.emplace_back(n.name);
-    return w;
-  };
-}
-
 // The strategies with their -pb aliases: what --strategy takes.
 std::vector<std::string> strategy_words() {
   std::vector<std::string> w;
@@ -316,8 +307,6 @@ int run_train_command(int argc, char** argv) {
   use_cli_spelling();  // (this runs in the plugin, with its own copy of the library)
   TrainArgs a;
   const std::unique_ptr<OptionTable> table = train_table(a);
-  if (argc >= 2 && std::string(argv[1]) == "--complete-values")
-    return print_completion_words(*table, argc > 2 ? argv[2] : "");
   if (argc >= 2 && std::string(argv[1]) == "--man-section") {
     std::cout << ".SH TRAIN OPTIONS\n";
     table->print_man(std::cout);

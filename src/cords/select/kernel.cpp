@@ -32,8 +32,12 @@ Metric parse_metric(const std::string& name) {
   throw invalid_argument("unknown metric '" + name + "'; valid metrics: " + metric_names());
 }
 
+std::vector<std::string> metric_name_list() {
+  return table_names(kMetrics);
+}
+
 const char* metric_names() {
-  static const std::string names = name_list(table_names(kMetrics));
+  static const std::string names = name_list(metric_name_list());
   return names.c_str();
 }
 

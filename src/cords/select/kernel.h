@@ -28,6 +28,8 @@ const char* to_string(Metric m);
 bool is_psd(Metric m);
 /// "cosine, euclidean, rbf, dot, precomputed" (for help texts and errors).
 const char* metric_names();
+/// The same names, one per metric, in that order.
+std::vector<std::string> metric_name_list();
 
 struct KernelOptions {
   Metric metric = Metric::Cosine;

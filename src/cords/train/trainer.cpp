@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "cords/accel/torch_functions.h"
@@ -66,7 +67,7 @@ class Run {
   std::string set_up_model();
   Schedule schedule() const;
   std::string never_selects(const LoopState* st) const;
-  void resume_or_start(LoopState& st, const std::string& label, const std::string& model_name);
+  std::optional<RunSummary> resume_or_start(LoopState& st, const std::string& label, const std::string& model_name);
   EpochResult run_epoch(int e, const EpochPlan& plan, LoopState& st);
   void train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen);
   void sum_gradients();
@@ -400,13 +401,16 @@ bool Run::load_checkpoint(LoopState& st) {
 }
 
 // The checkpoint file of this run (one process only), and --resume: a run already complete is not run again (its
-// summary is returned by go), one stopped continues after its last epoch.
-void Run::resume_or_start(LoopState& st, const std::string& label, const std::string& model_name) {
+// summary is returned, for go to return), one stopped continues after its last epoch.
+std::optional<RunSummary> Run::resume_or_start(LoopState& st, const std::string& label, const std::string& model_name) {
   checkpoint_ = (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string();
   fingerprint_ = run_fingerprint(o_, model_name, data_.train.size());
-  if (o_.resume && load_checkpoint(st) && !o_.quiet)
+  if (!o_.resume) return std::nullopt;
+  if (auto done = completed_run(o_, label, checkpoint_, fingerprint_)) return done;
+  if (load_checkpoint(st) && !o_.quiet)
     std::fprintf(stderr, "cords-summarize train: resuming %s after epoch %d of %d (%s)\n", label.c_str(), st.next_epoch,
                  sched_.T, checkpoint_.c_str());
+  return std::nullopt;
 }
 
 RunSummary Run::go(const ProgressFn& progress) {
@@ -433,13 +437,8 @@ RunSummary Run::go(const ProgressFn& progress) {
   strategy_->start(st);
   const std::string label = o_.strategy + (choice_.info->modes.empty() ? "" : "-" + to_string(choice_.mode)) +
                             warm_tag(o_.kappa) + "-seed" + std::to_string(o_.seed);
-  if (!comm_) {
-    if (o_.resume)
-      if (auto done = completed_run(o_, label, (fs::path(o_.out) / "checkpoints" / (label + ".pt")).string(),
-                                    run_fingerprint(o_, model_name, n)))
-        return *done;
-    resume_or_start(st, label, model_name);
-  }
+  if (!comm_)  // (checkpoints: one process only)
+    if (auto done = resume_or_start(st, label, model_name)) return *done;
   for (int e = st.next_epoch; e < sched_.T; ++e) {
     spent_before_ = st.train_time;
     epoch_clock_ = Stopwatch();
