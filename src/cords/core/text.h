@@ -1,5 +1,6 @@
 #pragma once
 // Numbers as people read them in headers, messages and galleries.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -7,6 +8,11 @@
 #include "cords/core/timestamp.h"
 
 namespace cords {
+
+/// A message's first line, at most `max` characters (LibTorch's and FFmpeg's messages carry traces on further lines).
+inline std::string first_line(const std::string& s, std::size_t max = std::string::npos) {
+  return s.substr(0, std::min(max, s.find('\n')));
+}
 
 /// "1 shot", "2 shots": `n` and the word, plural with an "s" unless n is 1.
 inline std::string plural(long long n, const std::string& word) {

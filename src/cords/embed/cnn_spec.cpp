@@ -6,16 +6,10 @@
 #include <string>
 
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/embed/torch_embedder.h"
 
 namespace cords::embed {
-namespace {
-
-std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
-}
-
-}  // namespace
 
 CnnSpec read_cnn_spec(const std::string& model_path) {
   CnnSpec s;

@@ -8,6 +8,7 @@
 
 #include "cords/accel/torch_functions.h"
 #include "cords/core/error.h"
+#include "cords/core/text.h"
 #include "cords/embed/torch_autocast.h"
 
 namespace cords::embed {
@@ -15,10 +16,6 @@ namespace {
 
 Error model_error(const std::string& path, const std::string& why) {
   return Error(ErrorKind::ModelUnusable, "cannot use model '" + path + "': " + why);
-}
-
-std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
 }
 
 // The line of a (TorchScript) error that says what went wrong: the last one naming an error, else the first.

@@ -9,12 +9,9 @@
 
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
+#include "cords/core/text.h"
 
 namespace cords::train {
-
-std::string first_line(const std::string& s) {
-  return s.substr(0, std::min<std::size_t>(200, s.find('\n')));
-}
 
 void CheckpointIO::malformed(const std::string& what) const {
   throw Error(ErrorKind::InputUnreadable,

@@ -71,7 +71,7 @@ class CheckpointIO {
   std::string path_;
 };
 
-/// LibTorch's messages carry a trace on further lines: the first line, at most 200 characters.
-std::string first_line(const std::string& s);
+/// How much of LibTorch's message a checkpoint error quotes (its first line, core/text.h's first_line).
+inline constexpr std::size_t kQuotedMessage = 200;
 
 }  // namespace cords::train

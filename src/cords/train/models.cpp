@@ -7,6 +7,7 @@
 
 #include "cords/core/error.h"
 #include "cords/core/rng.h"
+#include "cords/core/text.h"
 
 namespace cords::train {
 namespace nn = torch::nn;
@@ -155,10 +156,6 @@ std::string default_model(const std::string& dataset, const std::vector<std::int
 }
 
 namespace {
-
-std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
-}
 
 // A user's TorchScript model (train --model FILE.pt). Contract (docs/training.md): a scripted module with a method
 // `embed(x)` giving the N x E penultimate embedding and a submodule `head`, a Linear(E, classes); forward(x) is

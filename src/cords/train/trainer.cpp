@@ -377,7 +377,8 @@ bool Run::load_checkpoint(LoopState& st) {
     a.load_from(checkpoint_, device_);
     a.read("fingerprint", v);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" + first_line(e.what()) +
+    throw Error(ErrorKind::InputUnreadable, "checkpoint '" + checkpoint_ + "' cannot be read (" +
+                                                first_line(e.what(), kQuotedMessage) +
                                                 "); delete it to start the run over");
   }
   const json saved = v.isString() ? json::parse(v.toStringRef(), nullptr, false) : json();
@@ -393,7 +394,7 @@ bool Run::load_checkpoint(LoopState& st) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // a missing field, a wrong type: LibTorch's words, one line
-    io.malformed(first_line(e.what()));
+    io.malformed(first_line(e.what(), kQuotedMessage));
   }
   const std::string bad = implausible(st);
   if (!bad.empty()) io.malformed(bad);
