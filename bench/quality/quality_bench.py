@@ -8,8 +8,9 @@ joined by hard cuts, cross-dissolves and fades through black, 640x360 at 24 fps,
 fall between excerpts: the 1906 film's at 5.4 s, the launch's at 3.09 s, Megamind's at 4.13, 6.46 and 8.38 s).
 
 Reports, for cords-summarize's default settings: hard-cut recall and precision at +-3 frames, soft transitions
-found, keyframes inside black/fade/dissolve spans, distinct shots covered with --budget = number of shots,
-near-duplicate keyframe pairs; the same cut figures for FFmpeg's scene score (select='gt(scene,T)') at T = 0.3 and at
+found, keyframes inside black/fade/dissolve spans, distinct shots covered with --budget = number of shots and with
+half of it, near-duplicate keyframe pairs, the automatic budget's keyframes against the distinct shots, boundaries
+that differ between --sample-fps 2 and 10; the same cut figures for FFmpeg's scene score (select='gt(scene,T)') at T = 0.3 and at
 its best T; and the cost of the per-frame statistics (default run against --no-shots, alternating).
 
 usage: quality_bench.py CORDS_SUMMARIZE SOURCES_DIR WORK_DIR
@@ -169,6 +170,17 @@ def main():
 
     mk, _, _ = summarize(path, "k_shots", ["--budget", str(nshots)])
     covered = len({shot_of(k["frame"]) for k in mk["keyframes"]} - {-1})
+    # Below the shot count: distinct shots before second keyframes of a shot (K = half the shots).
+    half = nshots // 2
+    mh, _, _ = summarize(path, "k_half", ["--budget", str(half)])
+    covered_half = len({shot_of(k["frame"]) for k in mh["keyframes"]} - {-1})
+    # The automatic budget (the default run): keyframes, distinct shots they cover, repeats it was left with.
+    auto_k = len(m["keyframes"])
+    auto_covered = len({shot_of(k["frame"]) for k in m["keyframes"]} - {-1})
+    # Boundaries do not depend on the sampling rate: the default (2 fps) against --sample-fps 10.
+    m10, _, _ = summarize(path, "fps10", ["--sample-fps", "10"])
+    bounds10 = [s["start_frame"] for s in m10["shots"][1:]]
+    differ = sorted(set(bounds) ^ set(bounds10))
 
     # FFmpeg's scene score of every frame, thresholded afterwards.
     log = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-i", path, "-vf", "select='gte(scene,0)',metadata=print:file=-",
@@ -206,6 +218,10 @@ def main():
     print(f"| keyframes in fade/dissolve spans | {len(in_soft)} of {len(m['keyframes'])} | | |")
     print(f"| distinct shots covered, k = {nshots} | {covered} | | |")
     print(f"| near-duplicate keyframe pairs | {dups} | | |")
+    print(f"| automatic budget: keyframes / distinct shots covered (of {nshots}) / repeats left | {auto_k} / {auto_covered} / "
+          f"{m['near_duplicates']} | | |")
+    print(f"| distinct shots covered, k = {half} (half the shots) | {covered_half} | | |")
+    print(f"| boundaries that differ between --sample-fps 2 and 10 | {len(differ)} of {len(bounds)} | | |")
     print(f"| summary time with / without per-frame statistics | {on:.2f} s / {off:.2f} s = {on / off:.3f}x | | |")
     print()
     print("found boundaries:", [(s["start_frame"], s["transition"]) for s in m["shots"][1:]])

@@ -50,23 +50,34 @@ select::Budget budget_option(bool budget_given, std::optional<long long> k, std:
 }
 
 Progress::Progress(std::string label, bool quiet)
-    : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0), start_(now_s()) {}
+    : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0) {}
 
+// The ETA comes from the rate since this stage's first report (not since the object was made: the writing stage's
+// meter exists while decoding runs, and its first ETA said 84 s for a 2 s stage), and only once work was done since.
 void Progress::update(long long done, long long total) {
   if (quiet_ || total <= 0) return;
+  const double t = now_s();
+  if (first_done_ < 0) {
+    first_done_ = done;
+    first_at_ = t;
+  }
   const double frac = static_cast<double>(done) / static_cast<double>(total);
-  const double elapsed = now_s() - start_;
-  const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+  const double elapsed = t - first_at_;
+  const long long since = done - first_done_;
+  char eta[48] = "";
+  if (since > 0 && done < total)
+    std::snprintf(eta, sizeof eta, ", ETA %.0fs",
+                  (t - first_at_) / static_cast<double>(since) * static_cast<double>(total - done));
   if (tty_) {
     const int width = 30, filled = static_cast<int>(frac * width);
-    std::fprintf(stderr, "\r%s [%.*s%*s] %lld/%lld  %.0f%%  ETA %.0fs ", label_.c_str(), filled,
+    std::fprintf(stderr, "\r%s [%.*s%*s] %lld/%lld  %.0f%%%s ", label_.c_str(), filled,
                  "##############################", width - filled, "", done, total, 100.0 * frac, eta);
   } else {
     if (elapsed < 2.0) return;  // short work needs no progress lines in logs
     const int decile = static_cast<int>(frac * 10);
     if (decile == last_decile_) return;
     last_decile_ = decile;
-    std::fprintf(stderr, "%s: %lld/%lld (%.0f%%), ETA %.0fs\n", label_.c_str(), done, total, 100.0 * frac, eta);
+    std::fprintf(stderr, "%s: %lld/%lld (%.0f%%)%s\n", label_.c_str(), done, total, 100.0 * frac, eta);
   }
   std::fflush(stderr);
 }

@@ -32,7 +32,8 @@ class Progress {
   bool quiet_;
   bool tty_;
   int last_decile_ = -1;
-  double start_;
+  long long first_done_ = -1;  // done at the first report, and when it came
+  double first_at_ = 0;
 };
 
 /// A number as a user would write it ("0.05", not "0.050000000000000003"), for --help defaults.

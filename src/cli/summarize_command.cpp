@@ -106,6 +106,9 @@ int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) 
   info(quiet, line);
   if (res.fast_fallback)
     info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
+  if (res.repeats_left_out > 0)
+    info(quiet, "note: the automatic budget stopped at the distinct content: " + plural(res.repeats_left_out, "pick") +
+                    " repeating an earlier keyframe left out");
   for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
   if (json_out) {
     std::ifstream manifest(std::filesystem::path(res.output_dir) / cfg.json_name, std::ios::binary);
@@ -126,6 +129,7 @@ struct SummarizeArgs {
   std::vector<std::string> inputs, extensions;
   int jobs = 1;
   std::string shard;
+  std::string clip_length = "auto";
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
        clip_reencode = false, no_shots = false, no_clip_audio = false;
   long long threads = 0;
@@ -162,7 +166,12 @@ void add_output_options(OptionTable& t, SummarizeArgs& a) {
       .value("min-shot-length", &cfg.transitions.min_shot_seconds, "S",
              "seconds: a boundary closer than this to the previous one is dropped", r("min_shot_length"))
       .flag("no-shots", &a.no_shots, "no shot detection: the whole video is one shot")
-      .value("clip-seconds", &cfg.clip_seconds, "S", "seconds of video around each keyframe in the clip",
+      .value("clip-length", &a.clip_length, "L",
+             "the summary clip's length: seconds (45s, 45 or 1:30) or a share of the video (10%); auto = 15% of the "
+             "video, at least 3 s, at most 60 s and at most half the video")
+      .value("clip-seconds", &cfg.clip_seconds, "S",
+             "the shortest window of video around a keyframe in the clip (longer when the keyframes are fewer than "
+             "the clip's length needs)",
              r("clip_seconds"))
       .value("clip-crossfade", &cfg.clip_crossfade, "S",
              "seconds of crossfade (pictures and sound) between the clip's segments; 0 = straight cuts; with --fast "
@@ -281,6 +290,40 @@ void set_budget(SummarizeArgs& a, const OptionTable& t) {
   }
 }
 
+// --clip-length auto|SECONDS[s]|MM:SS|P%
+void set_clip_length(SummarizeArgs& a) {
+  pipeline::SummarizeConfig& cfg = a.cfg;
+  const std::string& v = a.clip_length;
+  cfg.clip_length = 0;
+  cfg.clip_length_percent = false;
+  if (v == "auto") return;
+  const auto bad = [&] {
+    return invalid_argument("--clip-length must be auto, seconds (45s, 45, 1:30) or a share of the video (10%), got '" +
+                            v + "'");
+  };
+  if (!v.empty() && v.back() == '%') {
+    std::size_t used = 0;
+    double p = 0;
+    try {
+      p = std::stod(v.substr(0, v.size() - 1), &used);
+    } catch (const std::exception&) {
+      throw bad();
+    }
+    if (used + 1 != v.size() || !(p > 0 && p <= 100)) throw bad();
+    cfg.clip_length = p;
+    cfg.clip_length_percent = true;
+    return;
+  }
+  std::string s = v;
+  if (!s.empty() && s.back() == 's') s.pop_back();
+  try {
+    cfg.clip_length = parse_time("--clip-length", s);
+  } catch (const Error&) {
+    throw bad();
+  }
+  if (!(cfg.clip_length > 0)) throw bad();
+}
+
 // The parsed options into the SummarizeConfig, checked (validate_config) before any work.
 void configure(SummarizeArgs& a, const OptionTable& t) {
   pipeline::SummarizeConfig& cfg = a.cfg;
@@ -292,6 +335,7 @@ void configure(SummarizeArgs& a, const OptionTable& t) {
     throw invalid_argument("--model is used by --features cnn only");
   if (!emb.model.empty() && !t.given("features")) emb.features = embed::Features::Cnn;  // --model: cnn
   set_budget(a, t);
+  set_clip_length(a);
   if (t.given("start")) cfg.start_seconds = parse_time("--start", a.start);
   if (t.given("end")) cfg.end_seconds = parse_time("--end", a.end);
   cfg.metric = select::parse_metric(a.metric);

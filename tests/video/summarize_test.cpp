@@ -84,10 +84,12 @@ TEST_F(Summarize, DetectsTheCutsOfTheSlideshow) {
   EXPECT_EQ(covered.size(), 5u);
 }
 
-// Cuts land on their frames even where the first frame of the new shot is a B-frame the sampling decoder would skip
-// (x264 with B-frames, no scene-cut key frames): the large P-frame after a cut makes the decoder decode the B-frames
-// before it. Cuts at frames 37, 63, 92 and 123, of which x264 codes some as B-frames.
-TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
+// Boundaries do not depend on --sample-fps, and cuts land on their frames even where the first frame of the new shot
+// is a B-frame (x264 with B-frames, no scene-cut key frames; cuts at frames 37, 63, 92 and 123, of which x264 codes
+// some as B-frames): every frame is decoded for the statistics. And on real footage (the bundled sample: a 1906 film
+// that flickers, then a rocket launch), the same boundaries at 0.5, 2 and 10 fps: the film's cut at 5.42 s, the
+// launch's first frame, its cut at 22.29 s.
+TEST_F(Summarize, BoundariesDoNotDependOnTheSamplingRate) {
   const std::string in = (out / "bcuts.mp4").string();
   ASSERT_EQ(
       std::system(
@@ -101,15 +103,23 @@ TEST_F(Summarize, CutsOnSkippedBFramesAreFrameExact) {
               .c_str()),
       0);
   const CliRun types = test::run_cli_sh("ffprobe -v error -show_entries frame=pict_type -of csv=p=0 " + in);
-  SummarizeConfig c;
-  c.input = in;
-  c.output_dir = (out / "bcuts").string();
-  c.embedder.features = embed::Features::Histogram;
-  c.write_clip = c.write_sheet = c.write_keyframes = false;
-  const SummaryResult r = run_summarize(c);
-  std::vector<std::int64_t> starts;
-  for (const auto& span : r.shot_spans) starts.push_back(span.start_frame);
-  EXPECT_EQ(starts, (std::vector<std::int64_t>{0, 37, 63, 92, 123})) << "frame types: " << types.out;
+  const std::string sample = std::string(CORDS_SOURCE_DIR) + "/samples/sample.mp4";
+  const std::vector<std::pair<std::string, std::vector<std::int64_t>>> cases = {{in, {0, 37, 63, 92, 123}},
+                                                                                {sample, {0, 130, 461, 535}}};
+  for (const auto& [input, truth] : cases)
+    for (const double fps : {0.5, 2.0, 10.0}) {
+      SummarizeConfig c;
+      c.input = input;
+      c.output_dir = (out / "bcuts").string();
+      c.force = true;
+      c.sample_fps = fps;
+      c.embedder.features = embed::Features::Histogram;
+      c.write_clip = c.write_sheet = c.write_keyframes = false;
+      const SummaryResult r = run_summarize(c);
+      std::vector<std::int64_t> starts;
+      for (const auto& span : r.shot_spans) starts.push_back(span.start_frame);
+      EXPECT_EQ(starts, truth) << input << " at " << fps << " fps; frame types: " << types.out;
+    }
 }
 
 // With a budget of at least the number of shots, every shot gets a keyframe, even one whose pictures the features
@@ -336,7 +346,10 @@ TEST_F(Summarize, KeyframeTimesAreThePtsOfTheDecodedFrames) {
 TEST_F(Summarize, WritesEveryOutputAndNothingElse) {
   SummarizeConfig c = config("slideshow.mp4", "full");
   c.budget = select::Budget::count(5);
+  c.clip_length = 5 * c.clip_seconds;  // every keyframe's window (the automatic length would take 3 s)
   const SummaryResult r = run_summarize(c);
+  EXPECT_EQ(r.clip_plan.windows, 5u);
+  EXPECT_DOUBLE_EQ(r.clip_plan.window_s, c.clip_seconds);
   const fs::path d = c.output_dir;
   EXPECT_TRUE(fs::exists(d / "summary.json"));
   EXPECT_GT(fs::file_size(d / "sheet.jpg"), 1000u);
@@ -634,6 +647,7 @@ TEST_F(Summarize, ClipSoundStaysInStepAtEveryJoint) {
     c.embedder.features = embed::Features::Histogram;
     c.budget = select::Budget::count(5);
     c.clip_seconds = 2;
+    c.clip_length = 10;  // every keyframe's 2 s
     c.write_sheet = false;
     const SummaryResult r = run_summarize(c);
     ASSERT_EQ(r.clip_audio, "aac");
@@ -817,6 +831,82 @@ TEST_F(Summarize, NearDuplicatesOnlyWhenTheBudgetExceedsTheContent) {
   bool said = false;
   for (const auto& w : r.warnings) said = said || w.find("exceeds the distinct content") != std::string::npos;
   EXPECT_TRUE(said);
+}
+
+// The automatic budget never pads: on stills held for 6 s (3 shots, 36 samples: a sheet of 9 would be the rule) it
+// stops at the distinct content, one keyframe per still, and says nothing is repeated.
+TEST_F(Summarize, AutomaticBudgetStopsAtTheDistinctContent) {
+  const std::string stills = (out / "stills.mp4").string();
+  const std::string hold = "trim=end_frame=1,loop=loop=149:size=1,setpts=N/25/TB";
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=320x240:r=25:d=1 -f lavfi -i "
+                         "smptebars=s=320x240:r=25:d=1 -f lavfi -i mandelbrot=s=320x240:r=25 -filter_complex \"[0]" +
+                         hold + "[a];[1]" + hold + "[b];[2]" + hold +
+                         "[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast " + stills)
+                            .c_str()),
+            0);
+  SummarizeConfig c = config("slideshow.mp4", "auto");
+  c.input = stills;
+  c.output_dir = (out / "auto").string();
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  SummaryResult r = run_summarize(c);
+  ASSERT_EQ(r.budget_rule, "auto");
+  EXPECT_EQ(r.shots.size(), 3u);
+  EXPECT_EQ(r.keyframes.size(), 3u) << "one per still, no padding";
+  EXPECT_GE(r.repeats_left_out, 6);
+  EXPECT_EQ(r.near_duplicates, 0);
+  for (const auto& w : r.warnings) EXPECT_EQ(w.find("repeat"), std::string::npos) << w;
+  std::set<std::int64_t> shots;
+  for (const auto& k : r.keyframes) shots.insert(k.shot);
+  EXPECT_EQ(shots.size(), 3u);
+}
+
+// Repeats are judged on content: a fixed camera with something moving in a small part of the picture (a 32x48 box
+// on a still scene: a whole-frame mean change of 1-3 of 255) gives distinct keyframes, not repeats.
+TEST_F(Summarize, SmallMovingSubjectsOnAFixedCameraAreNotRepeats) {
+  const std::string street = (out / "street.mp4").string();
+  ASSERT_EQ(std::system(("ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=320x240:r=25:d=1 -f lavfi -i "
+                         "color=c=black:s=32x48:r=25:d=10 -filter_complex \"[0]trim=end_frame=1,loop=loop=249:size=1,"
+                         "setpts=N/25/TB[bg];[bg][1]overlay=x='mod(t*29,288)':y='20+mod(t*17,180)',format=yuv420p\" "
+                         "-c:v libx264 -preset veryfast " +
+                         street)
+                            .c_str()),
+            0);
+  SummarizeConfig c = config("slideshow.mp4", "street");
+  c.input = street;
+  c.output_dir = (out / "street").string();
+  c.embedder.features = embed::Features::Histogram;
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  c.budget = select::Budget::count(5);
+  SummaryResult r = run_summarize(c);
+  EXPECT_EQ(r.keyframes.size(), 5u);
+  EXPECT_EQ(r.near_duplicates, 0) << "the box is elsewhere in each";
+}
+
+// With --budget K below the number of shots, distinct shots come before a second keyframe of a shot: a long moving
+// shot followed by five short stills, K = 4 and 5: that many different shots.
+TEST_F(Summarize, DistinctShotsComeBeforeSecondKeyframesOfAShot) {
+  const std::string mix = (out / "longshot.mp4").string();
+  std::string cmd = "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x240:r=25:d=12";
+  for (const char* s : {"smptebars", "rgbtestsrc", "testsrc", "yuvtestsrc", "pal100bars"})
+    cmd += std::string(" -f lavfi -i ") + s + "=s=320x240:r=25:d=1.5";
+  cmd +=
+      " -filter_complex \"[0][1][2][3][4][5]concat=n=6:v=1:a=0,format=yuv420p\" -c:v libx264 -preset veryfast "
+      "-x264-params scenecut=0 " +
+      mix;
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  SummarizeConfig c = config("slideshow.mp4", "spread");
+  c.input = mix;
+  c.output_dir = (out / "spread").string();
+  c.write_clip = c.write_sheet = c.write_keyframes = false;
+  c.force = true;
+  for (const int k : {4, 5}) {
+    c.budget = select::Budget::count(k);
+    SummaryResult r = run_summarize(c);
+    ASSERT_EQ(r.shots.size(), 6u);
+    std::set<std::int64_t> shots;
+    for (const auto& kf : r.keyframes) shots.insert(kf.shot);
+    EXPECT_EQ(shots.size(), static_cast<std::size_t>(k)) << "k = " << k;
+  }
 }
 
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).

@@ -58,16 +58,10 @@ struct FFmpegSource::Impl {
   // skipped ones included: pts of the packets sent and not yet passed, smallest first.
   std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> sent_pts;
   std::int64_t passed = 0;
-  // Frame-exact cuts while skipping (frame_stats): an anchor (a packet shown after every packet before it in decode
-  // order: a P or I picture, the B-frames it closes follow it) far larger than the anchors before it is mostly intra
-  // coded, a likely cut; the B-frames it closes are then decoded too, so that a cut on one of them is seen where it
-  // is. `anchor_sizes` holds the last non-key anchors' sizes; packets shown before `exact_until` are not skipped.
-  std::deque<int> anchor_sizes;
   bool numbered = false;           // a frame without any timestamp was given its number in frames (frame_pts)
   bool pictured = false;           // take_picture_facts() has run
   AVRational sar{0, 1};            // pixel aspect ratio (0/1: square or unknown)
   std::deque<av::Packet> pending;  // read ahead after a seek (land_before), decoded before any packet read later
-  std::int64_t max_sent_pts = INT64_MIN, exact_until = INT64_MIN;
   Impl(const std::string& path, const DecodeOptions& o);
   void open_input(const std::string& path);
   const AVCodec* find_streams(const std::string& path);
@@ -77,7 +71,6 @@ struct FFmpegSource::Impl {
   void take_picture_facts();
   int receive_frame();
   bool decode_next();
-  void watch_anchor(const AVPacket& p);
   bool key_packet_wanted(const AVPacket& p);
   std::int64_t display_index(std::int64_t pts);
   std::int64_t frame_pts();

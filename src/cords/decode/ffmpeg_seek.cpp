@@ -76,7 +76,6 @@ void FFmpegSource::Impl::restart_decoder() {
   last_pts = AV_NOPTS_VALUE;
   position.reset();
   latest = kNoTime;
-  max_sent_pts = exact_until = INT64_MIN;
 }
 
 void FFmpegSource::Impl::seek(std::int64_t target) {

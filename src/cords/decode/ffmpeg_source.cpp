@@ -155,8 +155,10 @@ void FFmpegSource::Impl::set_up_sampling() {
     frame_seconds = av_q2d(av_inv_q(fr));
     dissolve_half = std::clamp(static_cast<int>(std::lround(0.4 / frame_seconds)), 4, 15);  // about 0.4 s
   }
-  // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps.
-  if (opts.sample_fps > 0 && !opts.keyframes_only && fr.num > 0 && fr.den > 0 &&
+  // Skipping pays when at most one frame in three is sampled, and needs packets with timestamps. Never with frame
+  // statistics: shot boundaries are found on every frame, so they do not depend on --sample-fps (a cut on a skipped
+  // B-frame came out late; a flicker seen only at some rates became a boundary).
+  if (opts.sample_fps > 0 && !opts.keyframes_only && !opts.frame_stats && fr.num > 0 && fr.den > 0 &&
       !(fmt->iformat->flags & AVFMT_NOTIMESTAMPS) && 1.0 / opts.sample_fps >= 3.0 * frame_seconds)
     sample_margin = 1.5 * frame_seconds;
   grid = key_grid = SampleGrid(tb, opts.sample_fps);
@@ -257,8 +259,7 @@ bool FFmpegSource::Impl::decode_next() {
           dec->skip_frame = normal_skip;
         } else {
           sent_pts.push(pkt->pts);
-          if (opts.frame_stats) watch_anchor(*pkt);
-          dec->skip_frame = grid.near_sample(pkt->pts, sample_margin / av_q2d(tb)) || pkt->pts < exact_until
+          dec->skip_frame = grid.near_sample(pkt->pts, sample_margin / av_q2d(tb))
                                 ? normal_skip
                                 : std::max(normal_skip, AVDISCARD_NONREF);
         }
@@ -280,23 +281,6 @@ bool FFmpegSource::Impl::decode_next() {
     av_packet_unref(pkt.get());
   }
   return false;
-}
-
-// Keeps exact_until for frame-exact cuts (see anchor_sizes): an anchor of at least kIntraRatio times the median
-// of the last 16 non-key anchors opens the B-frames before it. Costs about 1% on the quality benchmark (a trigger
-// every 15 frames there, much motion) and on steady 1080p (one every 90 frames).
-void FFmpegSource::Impl::watch_anchor(const AVPacket& p) {
-  constexpr double kIntraRatio = 2.0;  // a cut into simple content can be as little as 2.5x (tests)
-  if (p.pts <= max_sent_pts) return;   // a B-frame
-  max_sent_pts = p.pts;
-  if (p.flags & AV_PKT_FLAG_KEY) return;  // key frames are large anyway (and a cut at one is exact)
-  if (anchor_sizes.size() >= 8) {
-    std::vector<int> sorted(anchor_sizes.begin(), anchor_sizes.end());
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
-    if (p.size >= kIntraRatio * sorted[sorted.size() / 2]) exact_until = p.pts;
-  }
-  anchor_sizes.push_back(p.size);
-  if (anchor_sizes.size() > 16) anchor_sizes.pop_front();
 }
 
 // Key frames only, sampled at a lower rate than they come (all-intra input, or --fast's candidate rate on long

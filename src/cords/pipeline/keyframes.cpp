@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -13,16 +14,41 @@
 namespace cords::pipeline {
 namespace {
 
-// Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than kNearDuplicate (of 255) on
-// average: the same picture give or take noise and compression (docs/video.md).
+// Near-duplicates (keyframes.h): the mean change of the 16x9 grey thumbnails, and the cells that change by much.
 constexpr std::size_t kTiny = std::tuple_size<decltype(embed::PictureQuality::tiny)>::value;
 
-double tiny_distance(const Samples& s, std::int64_t a, std::int64_t b) {
+struct Likeness {
+  double mean = 0;  ///< mean absolute difference, of 255
+  int cells = 0;    ///< cells differing by kRepeatCellChange or more
+  bool repeat() const { return mean < kNearDuplicate && cells <= kRepeatCells; }
+};
+
+Likeness likeness(const Samples& s, std::int64_t a, std::int64_t b) {
   const std::uint8_t* x = s.tiny.data() + static_cast<std::size_t>(a) * kTiny;
   const std::uint8_t* y = s.tiny.data() + static_cast<std::size_t>(b) * kTiny;
-  double d = 0;
-  for (std::size_t i = 0; i < kTiny; ++i) d += std::abs(static_cast<int>(x[i]) - static_cast<int>(y[i]));
-  return d / static_cast<double>(kTiny);
+  Likeness l;
+  for (std::size_t i = 0; i < kTiny; ++i) {
+    const int d = std::abs(static_cast<int>(x[i]) - static_cast<int>(y[i]));
+    l.mean += d;
+    l.cells += d >= kRepeatCellChange ? 1 : 0;
+  }
+  l.mean /= static_cast<double>(kTiny);
+  return l;
+}
+
+// Whether sample c repeats one of `picks` (all but index `skip`), and its least mean distance to them.
+bool repeats_any(const Samples& s, std::int64_t c, const std::vector<std::int64_t>& picks, std::size_t skip,
+                 double* nearest = nullptr) {
+  bool repeat = false;
+  double least = std::numeric_limits<double>::infinity();
+  for (std::size_t u = 0; u < picks.size(); ++u) {
+    if (u == skip) continue;
+    const Likeness l = likeness(s, c, picks[u]);
+    repeat = repeat || l.repeat();
+    least = std::min(least, l.mean);
+  }
+  if (nearest != nullptr) *nearest = least;
+  return repeat;
 }
 
 // Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
@@ -70,49 +96,81 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool
   return chosen;
 }
 
-// Every shot gets a keyframe when the budget allows: with k at least the number of shots that have candidates, a
-// shot the selection left out (its pictures looked like another shot's to the embedding: the same film, the same
-// set) takes the place of the pick with the least gain among those of a shot that has several. It gets the
-// candidate nearest its candidates' mean embedding (its most typical picture); its gain is not known (0).
-void cover_every_shot(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of,
-                      const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
-                      std::vector<double>& gains) {
+// Distinct shots before second keyframes of a shot (docs/video.md, "Keyframes"). While a shot the selection left
+// out has candidates and another shot holds several picks, the pick with the least gain among those shots gives way
+// to the most typical candidate of the left-out shot (nearest its candidates' mean embedding; gain unknown: 0). The
+// left-out shots are taken most distinct first (farthest in the embedding from every pick); with k below the number
+// of shots, one whose picture repeats a pick (the same set again) is not taken. With k >= shots every shot ends up
+// with a keyframe, as before.
+// Cosine similarity of two rows of features.
+double cosine(const float* a, const float* b, int dim) {
+  double dot = 0, na = 0, nb = 0;
+  for (int j = 0; j < dim; ++j) {
+    dot += static_cast<double>(a[j]) * b[j];
+    na += static_cast<double>(a[j]) * a[j];
+    nb += static_cast<double>(b[j]) * b[j];
+  }
+  return na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
+}
+
+// A shot's most typical candidate: the one nearest (cosine) its candidates' mean embedding.
+std::int64_t typical_candidate(const Samples& s, int dim, const std::vector<std::int64_t>& cands) {
+  const auto row = [&](std::int64_t i) {
+    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+  };
+  std::vector<float> mean(static_cast<std::size_t>(dim), 0.0f);
+  for (auto c : cands)
+    for (int j = 0; j < dim; ++j) mean[static_cast<std::size_t>(j)] += row(c)[j];
+  std::int64_t best = cands.front();
+  double best_cos = -2;
+  for (auto c : cands)
+    if (const double cos = cosine(row(c), mean.data(), dim); cos > best_cos) {
+      best_cos = cos;
+      best = c;
+    }
+  return best;
+}
+
+void spread_over_shots(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of,
+                       const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
+                       std::vector<double>& gains) {
   std::map<std::int64_t, std::vector<std::int64_t>> members;  // shot -> its candidates
   for (auto c : candidates) members[shot_of[static_cast<std::size_t>(c)]].push_back(c);
-  if (chosen.size() < members.size()) return;
+  const bool every = chosen.size() >= members.size();
   std::map<std::int64_t, int> picks;  // shot -> keyframes in it
   for (auto c : chosen) ++picks[shot_of[static_cast<std::size_t>(c)]];
   const auto row = [&](std::int64_t i) {
     return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
   };
-  for (const auto& [shot, cands] : members) {
-    if (picks[shot] > 0) continue;
+  std::map<std::int64_t, std::int64_t> typical;  // left-out shot -> its most typical candidate
+  for (const auto& [shot, cands] : members)
+    if (picks[shot] == 0) typical[shot] = typical_candidate(s, dim, cands);
+  while (!typical.empty()) {
     std::size_t victim = chosen.size();
     for (std::size_t t = 0; t < chosen.size(); ++t)
       if (picks[shot_of[static_cast<std::size_t>(chosen[t])]] > 1 &&
           (victim == chosen.size() || gains[t] < gains[victim]))
         victim = t;
-    if (victim == chosen.size()) return;  // (cannot happen while k >= shots)
-    std::vector<double> mean(static_cast<std::size_t>(dim), 0.0);
-    for (auto c : cands)
-      for (int j = 0; j < dim; ++j) mean[static_cast<std::size_t>(j)] += row(c)[j];
-    std::int64_t best = cands.front();
-    double best_cos = -2;
-    for (auto c : cands) {
-      double dot = 0, norm = 0;
-      for (int j = 0; j < dim; ++j) {
-        dot += row(c)[j] * mean[static_cast<std::size_t>(j)];
-        norm += static_cast<double>(row(c)[j]) * row(c)[j];
-      }
-      const double cos = norm > 0 ? dot / std::sqrt(norm) : -1;
-      if (cos > best_cos) {
-        best_cos = cos;
-        best = c;
+    if (victim == chosen.size()) return;  // every pick is its shot's only one
+    // The most distinct left-out shot: its typical picture's greatest similarity to a pick is the least.
+    auto pick = typical.end();
+    double pick_sim = std::numeric_limits<double>::infinity();
+    for (auto it = typical.begin(); it != typical.end(); ++it) {
+      double sim = -1;
+      for (std::size_t t = 0; t < chosen.size(); ++t)
+        if (t != victim) sim = std::max(sim, cosine(row(it->second), row(chosen[t]), dim));
+      if (sim < pick_sim) {
+        pick_sim = sim;
+        pick = it;
       }
     }
+    const std::int64_t c = pick->second;
+    const bool same_set = repeats_any(s, c, chosen, victim);
+    typical.erase(pick);
+    if (!every && same_set) continue;
     --picks[shot_of[static_cast<std::size_t>(chosen[victim])]];
-    ++picks[shot];
-    chosen[victim] = best;
+    ++picks[shot_of[static_cast<std::size_t>(c)]];
+    chosen[victim] = c;
     gains[victim] = 0;
   }
 }
@@ -203,33 +261,27 @@ KeyframeCount keyframe_count(const KeyframeOptions& cfg, const SamplingOptions& 
   return {k, per_shot};
 }
 
-// No near-duplicates: a keyframe that repeats an earlier pick (in the order picked) gives way to the candidate of its
+// No near-duplicates: a keyframe that repeats another pick (in the order picked) gives way to the candidate of its
 // shot farthest from every pick, when one is not itself a repeat; else it stays. Returns how many stay repeats.
 std::int64_t replace_near_duplicates(const Samples& s, const std::vector<std::int64_t>& shot_of,
                                      const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
                                      std::vector<double>& gains) {
   std::int64_t repeats = 0;
   for (std::size_t t = 1; t < chosen.size(); ++t) {
-    const auto repeat_of = [&](std::int64_t c, std::size_t skip) {
-      double nearest = std::numeric_limits<double>::infinity();
-      for (std::size_t u = 0; u < chosen.size(); ++u)
-        if (u != skip) nearest = std::min(nearest, tiny_distance(s, c, chosen[u]));
-      return nearest;
-    };
-    if (repeat_of(chosen[t], t) >= kNearDuplicate) continue;
-    // (Looking for a replacement costs k x candidates distances per repeat: very long videos only count them.)
+    if (!repeats_any(s, chosen[t], chosen, t)) continue;
+    // (Looking for a replacement costs k x candidates comparisons per repeat: very long videos only count them.)
     if (static_cast<double>(chosen.size()) * static_cast<double>(candidates.size()) > 2e6) {
       ++repeats;
       continue;
     }
     std::int64_t best = -1;
-    double best_d = kNearDuplicate;
+    double best_d = -1;
     for (auto c : candidates) {
       if (shot_of[static_cast<std::size_t>(c)] != shot_of[static_cast<std::size_t>(chosen[t])] ||
           std::find(chosen.begin(), chosen.end(), c) != chosen.end())
         continue;
-      const double d = repeat_of(c, t);
-      if (d >= best_d) {
+      double d = 0;
+      if (!repeats_any(s, c, chosen, t, &d) && d > best_d) {
         best_d = d;
         best = c;
       }
@@ -242,6 +294,57 @@ std::int64_t replace_near_duplicates(const Samples& s, const std::vector<std::in
     }
   }
   return repeats;
+}
+
+// The automatic budget stops at the distinct content: a pick that repeats an earlier one is left out (the first
+// keyframe always stays). Returns how many were left out.
+std::int64_t drop_repeats(const Samples& s, std::vector<std::int64_t>& chosen, std::vector<double>& gains) {
+  std::vector<std::int64_t> kept;
+  std::vector<double> kept_gains;
+  for (std::size_t t = 0; t < chosen.size(); ++t) {
+    if (!kept.empty() && repeats_any(s, chosen[t], kept, kept.size())) continue;
+    kept.push_back(chosen[t]);
+    kept_gains.push_back(gains[t]);
+  }
+  const auto dropped = static_cast<std::int64_t>(chosen.size() - kept.size());
+  chosen = std::move(kept);
+  gains = std::move(kept_gains);
+  return dropped;
+}
+
+// How much of the video each pick stands for: the samples whose features are nearest (cosine) to it. On very long
+// videos a regular subset of the samples is counted (at most about 2e8 multiply-adds).
+std::vector<std::int64_t> representation(const Samples& s, int dim, const std::vector<std::int64_t>& chosen) {
+  std::vector<std::int64_t> counts(chosen.size(), 0);
+  if (chosen.empty() || dim <= 0) return counts;
+  const auto row = [&](std::int64_t i) {
+    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+  };
+  const auto norm = [&](std::int64_t i) {
+    double v = 0;
+    for (int j = 0; j < dim; ++j) v += static_cast<double>(row(i)[j]) * row(i)[j];
+    return std::sqrt(v);
+  };
+  std::vector<double> chosen_norm;
+  for (auto c : chosen) chosen_norm.push_back(norm(c));
+  const double work = static_cast<double>(s.n()) * static_cast<double>(chosen.size()) * dim;
+  const std::int64_t stride = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(work / 2e8)));
+  for (std::int64_t i = 0; i < s.n(); i += stride) {
+    const double ni = norm(i);
+    std::size_t best = 0;
+    double best_cos = -2;
+    for (std::size_t t = 0; t < chosen.size(); ++t) {
+      double dot = 0;
+      for (int j = 0; j < dim; ++j) dot += static_cast<double>(row(i)[j]) * row(chosen[t])[j];
+      const double cos = ni > 0 && chosen_norm[t] > 0 ? dot / (ni * chosen_norm[t]) : 0.0;
+      if (cos > best_cos) {
+        best_cos = cos;
+        best = t;
+      }
+    }
+    counts[best] += stride;
+  }
+  return counts;
 }
 
 }  // namespace
@@ -265,8 +368,13 @@ KeyframePlan plan_keyframes(const KeyframeOptions& cfg, const SamplingOptions& s
   plan.excluded = s.n() - static_cast<std::int64_t>(candidates.size());
   plan.chosen = choose(s, dim, count.k, count.per_shot, cfg, shot_of, candidates, plan.gains, plan.objective);
   if (!count.per_shot && baseline_of(cfg.selector) == Baseline::None)
-    cover_every_shot(s, dim, shot_of, candidates, plan.chosen, plan.gains);
+    spread_over_shots(s, dim, shot_of, candidates, plan.chosen, plan.gains);
   plan.repeats = replace_near_duplicates(s, shot_of, candidates, plan.chosen, plan.gains);
+  if (res.budget_rule == "auto" && plan.repeats > 0) {
+    plan.dropped = drop_repeats(s, plan.chosen, plan.gains);
+    plan.repeats = 0;
+  }
+  plan.represents = representation(s, dim, plan.chosen);
   return plan;
 }
 

@@ -28,8 +28,13 @@ inline Baseline baseline_of(const std::string& selector) {
   return Baseline::None;
 }
 
-/// Two keyframes are near-duplicates when their 16x9 grey thumbnails differ by less than this (of 255) on average.
+/// Two keyframes are near-duplicates (a repeat) when their 16x9 grey thumbnails differ by less than kNearDuplicate
+/// (of 255) on average and nowhere by much: at most kRepeatCells of the 144 cells differ by kRepeatCellChange or
+/// more. A whole-frame mean alone called a fixed camera's different passers-by repeats (vtest.avi: 4 to 11 cells of
+/// its keyframes differ by 20 or more, 3 already for frames 0.5 s apart; noise and compression change none).
 constexpr double kNearDuplicate = 6.0;
+constexpr int kRepeatCells = 2;
+constexpr int kRepeatCellChange = 20;
 
 /// What keyframe planning gives: the chosen samples (sorted by time) with their gains, the keyframes written from
 /// them, the samples left out as candidates, and the repeats no distinct candidate could replace.
@@ -39,6 +44,8 @@ struct KeyframePlan {
   double objective = 0;
   std::int64_t excluded = 0;
   std::int64_t repeats = 0;
+  std::vector<std::int64_t> represents;  ///< per chosen sample: the samples nearest to it (Keyframe::represents)
+  std::int64_t dropped = 0;              ///< automatic budget: repeats left out (it stops at the distinct content)
 };
 
 /// The keyframes of the samples, given the shots found on them (res.shots, res.budget_rule is set).

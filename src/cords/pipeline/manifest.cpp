@@ -1,9 +1,19 @@
 #include "cords/pipeline/manifest.h"
 
+#include <cstdio>
+
 #include "cords/select/kernel.h"
 
 namespace cords::pipeline {
 namespace {
+
+// --clip-length as given: "auto", seconds, or a share ("10%").
+std::string clip_length_text(const ClipOptions& c) {
+  if (!(c.clip_length > 0)) return "auto";
+  char text[64];
+  std::snprintf(text, sizeof text, c.clip_length_percent ? "%g%%" : "%gs", c.clip_length);
+  return text;
+}
 
 // The settings of options_record (each a value the user can set; defaults included, so that a changed default counts).
 nlohmann::json options_json(const SummarizeConfig& c) {
@@ -20,6 +30,7 @@ nlohmann::json options_json(const SummarizeConfig& c) {
           {"optimizer", c.optimizer},
           {"metric", select::to_string(c.metric)},
           {"per_shot", c.per_shot},
+          {"clip_length", clip_length_text(c)},
           {"clip_seconds", c.clip_seconds},
           {"clip_crossfade", c.clip_crossfade},
           {"clip_height", c.clip_max_height},
@@ -51,6 +62,8 @@ nlohmann::json keyframes_json(const SummaryResult& r) {
                   {"sample", k.sample},
                   {"shot", k.shot},
                   {"gain", k.gain},
+                  {"represents", k.represents},
+                  {"in_clip", k.in_clip},
                   {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   return kf;
 }
@@ -117,6 +130,7 @@ nlohmann::json parameters_json(const SummarizeConfig& cfg, const SummaryResult& 
           {"optimizer", cfg.optimizer},
           {"metric", select::to_string(cfg.metric)},
           {"per_shot", cfg.per_shot || r.budget_rule == "auto"},
+          {"clip_length", clip_length_text(cfg)},
           {"clip_seconds", cfg.clip_seconds},
           {"clip_crossfade", cfg.clip_crossfade},
           {"seed", cfg.seed}};
@@ -129,6 +143,10 @@ nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) 
           {"clip_codec", r.clip_codec},
           {"clip_mode", r.clip_mode},
           {"clip_audio", r.clip_audio.empty() ? json(nullptr) : json(r.clip_audio)},
+          {"clip_plan", cfg.write_clip ? json{{"target_seconds", r.clip_plan.target_s},
+                                              {"window_seconds", r.clip_plan.window_s},
+                                              {"windows", r.clip_plan.windows}}
+                                       : json(nullptr)},
           {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}};
 }
 
@@ -158,6 +176,7 @@ nlohmann::json to_json(const SummarizeConfig& cfg, const SummaryResult& r) {
       {"decode_workers", r.decode_workers},
       {"candidate_fps", r.candidate_fps > 0 ? json(r.candidate_fps) : json(nullptr)},
       {"near_duplicates", r.near_duplicates},
+      {"repeats_left_out", r.repeats_left_out},
       {"timings_s",
        {{"decode_embed", r.decode_embed_s}, {"select", r.select_s}, {"write", r.write_s}, {"total", r.total_s}}},
   };

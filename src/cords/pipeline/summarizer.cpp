@@ -28,6 +28,7 @@
 #include "cords/decode/frame_source.h"
 #include "cords/embed/embedder.h"
 #include "cords/output/writers.h"
+#include "cords/pipeline/clip_plan.h"
 #include "cords/pipeline/keyframes.h"
 #include "cords/pipeline/manifest.h"
 #include "cords/pipeline/sampling.h"
@@ -172,18 +173,24 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   if (plan.repeats > 0)
     res.warnings.push_back(
         std::to_string(plan.repeats) + " keyframe(s) repeat an earlier one (their pictures differ by less than " +
-        std::to_string(static_cast<int>(kNearDuplicate)) + "/255): the budget exceeds the distinct content");
+        std::to_string(static_cast<int>(kNearDuplicate)) + "/255 on average and nowhere by much): " + param("budget") +
+        " exceeds the distinct content");
   res.near_duplicates = plan.repeats;
+  res.repeats_left_out = plan.dropped;
   res.select_s = sw.seconds();
 
   for (std::size_t t = 0; t < plan.chosen.size(); ++t) {
     const auto i = static_cast<std::size_t>(plan.chosen[t]);
-    Keyframe kf{s.ts[i], s.frame[i], plan.chosen[t], shot_of[i], plan.gains[t], ""};
+    Keyframe kf{s.ts[i], s.frame[i], plan.chosen[t], shot_of[i], plan.gains[t], plan.represents[t], cfg.write_clip, ""};
     if (cfg.write_keyframes) kf.image = keyframe_name(s.seconds[i], s.frame[i]);
     res.keyframes.push_back(kf);
   }
   std::sort(res.keyframes.begin(), res.keyframes.end(),
             [](const Keyframe& a, const Keyframe& b) { return a.sample < b.sample; });
+  if (cfg.write_clip) {  // the clip's length and its windows: the most representative keyframes'
+    const double stretch = stretch_seconds(cfg, res.info);
+    res.clip_plan = choose_clip(res.keyframes, stretch > 0 ? stretch : s.seconds.back() - s.seconds.front(), cfg);
+  }
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();

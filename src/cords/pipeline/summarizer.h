@@ -62,7 +62,11 @@ struct KeyframeOptions {
 struct ClipOptions {
   bool write_clip = true;
   std::string clip_name = "summary.mp4";
-  double clip_seconds = 1.0;    ///< video around each keyframe in the summary clip (half before it)
+  /// The clip's length (docs/video.md, "Summary clip"): 0 = automatic (15% of the video summarized, at least 3 s,
+  /// at most 60 s and at most half of it); > 0: these seconds, or with clip_length_percent this share of the video.
+  double clip_length = 0.0;
+  bool clip_length_percent = false;
+  double clip_seconds = 1.0;    ///< the shortest window around a keyframe in the clip (half before it)
   double clip_crossfade = 0.0;  ///< seconds of crossfade (pictures and sound) at each joint; 0: cuts
   int clip_max_height = 720;    ///< the clip is scaled down to at most this height
   /// Fast mode cuts the clip out of the input without re-encoding when the clip's container can hold the input's
@@ -110,7 +114,9 @@ struct Keyframe {
   std::int64_t sample = 0;  ///< index among sampled frames
   std::int64_t shot = 0;
   double gain = 0.0;
-  std::string image;  ///< relative path, "" when keyframe images are off
+  std::int64_t represents = 0;  ///< samples nearer to it than to any other keyframe (how much it stands for)
+  bool in_clip = true;          ///< its window is in the summary clip (the most representative, clip_plan.h)
+  std::string image;            ///< relative path, "" when keyframe images are off
 };
 
 struct SummaryResult {
@@ -138,7 +144,13 @@ struct SummaryResult {
   std::string budget_rule;  ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
   std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
-  int decode_workers = 1;            ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
+  std::int64_t repeats_left_out = 0;
+  /// The clip's plan (clip_plan.h's choose_clip): target length, window length, windows; zero without a clip.
+  struct ClipPlan {
+    double target_s = 0, window_s = 0;
+    std::size_t windows = 0;
+  } clip_plan;             ///< automatic budget: picks left out as repeats (it stops at distinct content)
+  int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
   /// --fast on a long input: the rate key frames were sampled at to keep the candidates the budget needs (below
   /// --sample-fps); 0 when every key frame (at most --sample-fps) was sampled.
   double candidate_fps = 0;

@@ -85,7 +85,7 @@ class VisualsWriter {
         output::ClipCopier::open(cfg_.input, (fs::path(dir_) / cfg_.clip_name).string(), audio_ ? &sound_ : nullptr);
     if (!copier) return false;
     std::int64_t written = 0;  // sample frames of sound so far
-    for (const auto& w : merged_windows(res_.keyframes, 0.0, cfg_.clip_seconds)) {
+    for (const auto& w : merged_windows(res_.keyframes, 0.0, res_.clip_plan.window_s, nullptr, true)) {
       output::ClipCopier::CopiedSpan span;
       if (!copier->append(w.start_seconds(), w.end_seconds(), &span)) return false;
       if (!audio_ || span.until <= span.from) continue;
@@ -165,7 +165,8 @@ class VisualsWriter {
   // stretch summarized.
   std::vector<Window> windows() const {
     if (!encode_clip_) return merged_windows(res_.keyframes, 0.0, 0.0);
-    const double before = cfg_.keyframes_only ? 0.0 : cfg_.clip_seconds / 2, after = cfg_.clip_seconds - before;
+    const double window = res_.clip_plan.window_s;
+    const double before = cfg_.keyframes_only ? 0.0 : window / 2, after = window - before;
     std::vector<std::pair<double, double>> bounds;
     const double half_frame = 0.5 * frame_seconds(info_);
     if (res_.shot_detection ==
@@ -256,7 +257,8 @@ class VisualsWriter {
     }
     src.go_to(w.first());
     decode::Frame f;
-    if (pacer_) pacer_->begin();
+    output::ClipPacer* pacer = w.clip ? pacer_.get() : nullptr;  // (a keyframe outside the clip: its image only)
+    if (pacer) pacer->begin();
     std::optional<std::int64_t> after_window;  // where the first frame after the window is shown
     while (src.next(f)) {
       const bool after = f.ts.pts > w.end;
@@ -267,9 +269,9 @@ class VisualsWriter {
         if (!have_[w.keys[next_key_]]) keep(w.keys[next_key_], f.image);
         ++next_key_;
       }
-      if (pacer_ && !after) pacer_->add(f.ts.pts, std::move(f.yuv));
+      if (pacer && !after) pacer->add(f.ts.pts, std::move(f.yuv));
     }
-    if (pacer_) {
+    if (pacer) {
       // The last frame lasts until the next one, or the stream's end (else one slot); at most a frame past the
       // window's end.
       std::int64_t until = w.end + Timestamp::nearest(frame_seconds(info_), w.time_base).pts;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 namespace cords::segment {
 
@@ -43,7 +45,10 @@ class Detector {
     cuts();
     dissolves();
     for (std::size_t c : cut_at_)
-      if (!soft_[c]) found_.push_back({st_[c].frame, st_[c].seconds, TransitionKind::Cut});
+      if (!soft_[c]) {
+        found_.push_back({st_[c].frame, st_[c].seconds, TransitionKind::Cut});
+        strength_[st_[c].frame] = st_[c].diff / std::max(local_change(c), 1.0);
+      }
     return finish();
   }
 
@@ -98,14 +103,16 @@ class Detector {
     }
   }
 
-  // The mean change of the frames around i (a window of o.window on either side, i itself left out).
+  // The mean change of the frames around i (a window of o.window on either side, i itself left out). Repeated
+  // frames (a change under 0.5: 12 fps animation at 24 fps, telecine) are left out, else they halve the mean and an
+  // ordinary change looks like a cut.
   double local_change(std::size_t i) const {
     const int w = std::max(1, o_.window);
     double sum = 0;
     int count = 0;
     for (std::ptrdiff_t j = static_cast<std::ptrdiff_t>(i) - w; j <= static_cast<std::ptrdiff_t>(i) + w; ++j) {
       if (j < 1 || j >= static_cast<std::ptrdiff_t>(n_) || j == static_cast<std::ptrdiff_t>(i)) continue;
-      if (st_[static_cast<std::size_t>(j)].diff < 0) continue;
+      if (st_[static_cast<std::size_t>(j)].diff < 0.5f) continue;
       sum += st_[static_cast<std::size_t>(j)].diff;
       ++count;
     }
@@ -209,15 +216,36 @@ class Detector {
     found_.push_back({st_[mid].frame, st_[mid].seconds, TransitionKind::Dissolve});
   }
 
-  // 4. In time order; a boundary too close to the one before (or to the start) is dropped.
+  // 4. In time order. Of two boundaries closer than --min-shot-length one stays: a fade (a run of black or white
+  // frames) before a cut, a cut (a sharp change, against the changes around it) before a dissolve (a slow one, which
+  // old film's flicker can imitate), of two cuts the larger change over the mean change around it; a boundary too
+  // close to the start is dropped. (Keeping the first one let a flicker in an old film drop the real cut after it.)
   Transitions finish() {
     std::sort(found_.begin(), found_.end(), [](const Boundary& x, const Boundary& y) { return x.frame < y.frame; });
-    double last = st_.front().seconds;
+    const auto strength = [&](const Boundary& b) {  // (rank, then the cut's ratio)
+      const auto it = strength_.find(b.frame);
+      const double rank = b.kind == TransitionKind::Fade ? 2 : b.kind == TransitionKind::Cut ? 1 : 0;
+      return std::make_pair(rank, b.kind == TransitionKind::Cut && it != strength_.end() ? it->second : 0.0);
+    };
+    const double first = st_.front().seconds;
+    std::vector<std::int64_t> lost;  // dissolves that gave way: their spans go too (not a transition after all)
     for (const Boundary& b : found_) {
-      if (b.seconds - last < o_.min_shot_seconds) continue;
+      if (b.seconds - first < o_.min_shot_seconds) continue;
+      if (!out_.boundaries.empty() && b.seconds - out_.boundaries.back().seconds < o_.min_shot_seconds) {
+        const bool wins = strength(b) > strength(out_.boundaries.back());
+        const Boundary& loser = wins ? out_.boundaries.back() : b;
+        if (loser.kind == TransitionKind::Dissolve) lost.push_back(loser.frame);
+        if (wins) out_.boundaries.back() = b;
+        continue;
+      }
       out_.boundaries.push_back(b);
-      last = b.seconds;
     }
+    for (const std::int64_t f : lost)
+      out_.spans.erase(std::remove_if(out_.spans.begin(), out_.spans.end(),
+                                      [&](const Span& s) {
+                                        return s.kind == TransitionKind::Dissolve && s.first <= f && f <= s.last;
+                                      }),
+                       out_.spans.end());
     std::sort(out_.spans.begin(), out_.spans.end(), [](const Span& x, const Span& y) { return x.first < y.first; });
     return std::move(out_);
   }
@@ -227,6 +255,7 @@ class Detector {
   std::size_t n_;
   std::vector<char> soft_;  // inside a fade or dissolve: no hard cut there
   std::vector<std::size_t> cut_at_;
+  std::map<std::int64_t, double> strength_;  // a cut's frame -> its change over the mean change around it
   std::vector<Boundary> found_;
   Transitions out_;
 };
