@@ -104,8 +104,7 @@ int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) 
                 plural(static_cast<long long>(res.shots.size()), "shot").c_str(), res.output_dir.c_str(), res.total_s,
                 res.decode_embed_s, res.select_s, res.write_s);
   info(quiet, line);
-  if (res.fast_fallback)
-    info(quiet, "note: " + cfg.input + " has a single key frame, so --fast sampled all its frames instead");
+  for (const auto& n : res.notes) info(quiet, "note: " + cfg.input + ": " + n);
   if (res.repeats_left_out > 0)
     info(quiet, "note: the automatic budget stopped at the distinct content: " + plural(res.repeats_left_out, "pick") +
                     " repeating an earlier keyframe left out");
@@ -131,7 +130,7 @@ struct SummarizeArgs {
   std::string shard;
   std::string clip_length = "auto";
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
-       clip_reencode = false, no_shots = false, no_clip_audio = false;
+       clip_reencode = false, no_shots = false, no_clip_audio = false, no_exports = false;
   long long threads = 0;
   double video_timeout = 600;
   std::string features = "auto", hwaccel = "auto", metric = "cosine";
@@ -195,6 +194,11 @@ void add_output_options(OptionTable& t, SummarizeArgs& a) {
       .flag("clip-reencode", &a.clip_reencode,
             "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
       .flag("no-keyframes", &a.no_keyframes, "skip the keyframe images")
+      .flag("no-exports", &a.no_exports,
+            "skip shots.csv, chapters.vtt and the editor exports (summary/shots .edl, CMX 3600, and .otio, "
+            "OpenTimelineIO)")
+      .flag("scenedetect-csv", &cfg.scenedetect_csv,
+            "write shots.csv exactly as PySceneDetect's list-scenes does, with its first 'Timecode List:' row")
       .flag("force", &cfg.force,
             "replace an existing summary written by this tool (never a folder holding anything else)")
       .value("threads", &a.threads, "N",
@@ -345,6 +349,7 @@ void configure(SummarizeArgs& a, const OptionTable& t) {
   cfg.write_clip = !a.no_clip;
   cfg.clip_copy = !a.clip_reencode && cfg.clip_crossfade == 0;  // a copy cannot blend
   cfg.write_keyframes = !a.no_keyframes;
+  cfg.write_exports = !a.no_exports;
   cfg.detect_shots = !a.no_shots;
   cfg.clip_audio = !a.no_clip_audio;
   cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning

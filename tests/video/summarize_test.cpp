@@ -909,6 +909,79 @@ TEST_F(Summarize, DistinctShotsComeBeforeSecondKeyframesOfAShot) {
   }
 }
 
+// The editor exports cut the summary from the original file: every event of summary.edl starts (source in) on the
+// picture the clip shows at its record-in time, and the events fill the clip; summary.otio holds the same ranges;
+// shots.edl/shots.otio cover the video shot by shot; --scenedetect-csv writes list-scenes' Timecode List row.
+TEST_F(Summarize, EditorExportsCutTheSummaryFromTheOriginal) {
+  SummarizeConfig c = config("slideshow.mp4", "exports");
+  c.budget = select::Budget::count(5);
+  c.clip_length = 5;
+  c.scenedetect_csv = true;
+  const SummaryResult r = run_summarize(c);
+  const fs::path d = c.output_dir;
+  const auto read = [](const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  const auto grey = [](const std::string& file, double t) {  // the 16x9 grey picture shown at t
+    return test::run_cli_sh("ffmpeg -nostdin -loglevel error -ss " + std::to_string(t) + " -i " + file +
+                            " -frames:v 1 -vf scale=16:9,format=gray -f rawvideo - 2>/dev/null")
+        .out;
+  };
+  const auto tc = [](const std::string& s) {  // HH:MM:SS:FF at 25 fps -> seconds
+    return std::stoi(s.substr(0, 2)) * 3600.0 + std::stoi(s.substr(3, 2)) * 60.0 + std::stoi(s.substr(6, 2)) +
+           std::stoi(s.substr(9, 2)) / 25.0;
+  };
+  std::istringstream edl(read(d / "summary.edl"));
+  std::string line;
+  int events = 0;
+  double record_end = 0;
+  while (std::getline(edl, line)) {
+    if (line.size() < 70 || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+    ++events;
+    std::istringstream fields(line);
+    std::string num, reel, track, kind, src_in, src_out, rec_in, rec_out;
+    fields >> num >> reel >> track >> kind >> src_in >> src_out >> rec_in >> rec_out;
+    EXPECT_EQ(reel + track + kind, "AXVC");
+    EXPECT_NEAR(tc(src_out) - tc(src_in), tc(rec_out) - tc(rec_in), 1e-9);
+    const std::string a = grey(c.input, tc(src_in) + 0.02), b = grey((d / "summary.mp4").string(), tc(rec_in) + 0.02);
+    ASSERT_EQ(a.size(), 144u);
+    ASSERT_EQ(b.size(), 144u);
+    double diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      diff += std::abs(static_cast<int>(static_cast<unsigned char>(a[i])) - static_cast<unsigned char>(b[i]));
+    EXPECT_LT(diff / 144, 12) << "event " << num << ": the original at " << src_in << " is not the clip at " << rec_in;
+    record_end = tc(rec_out);
+  }
+  EXPECT_EQ(events, static_cast<int>(r.clip_segments.size()));
+  EXPECT_GE(events, 3);
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  const auto frames = decode::FFmpegSource((d / "summary.mp4").string(), o).drain();
+  EXPECT_NEAR(record_end * 25, static_cast<double>(frames), 2.0) << "the events fill the clip";
+  const nlohmann::json otio = nlohmann::json::parse(read(d / "summary.otio"));
+  EXPECT_EQ(otio["OTIO_SCHEMA"], "Timeline.1");
+  const auto& clips = otio["tracks"]["children"][0]["children"];
+  ASSERT_EQ(clips.size(), r.clip_segments.size());
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    EXPECT_EQ(clips[i]["media_reference"]["target_url"].get<std::string>().rfind("file:///", 0), 0u);
+    EXPECT_NEAR(clips[i]["source_range"]["start_time"]["value"].get<double>(), r.clip_segments[i].start * 25, 0.51);
+  }
+  const nlohmann::json shots = nlohmann::json::parse(read(d / "shots.otio"));
+  double total = 0;
+  for (const auto& s : shots["tracks"]["children"][0]["children"])
+    total += s["source_range"]["duration"]["value"].get<double>();
+  EXPECT_EQ(total, 250) << "the shots cover the video";
+  const std::string csv = read(d / "shots.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "Timecode List:,00:00:02.000,00:00:04.000,00:00:06.000,00:00:08.000");
+  EXPECT_EQ(csv.substr(csv.find('\n') + 1, 12), "Scene Number");
+  nlohmann::json m = nlohmann::json::parse(read(d / "summary.json"));
+  EXPECT_EQ(m["outputs"]["exports"].size(), 6u);
+  for (const auto& e : m["outputs"]["exports"]) EXPECT_TRUE(fs::exists(d / e.get<std::string>())) << e;
+}
+
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
 TEST_F(Summarize, BlackAndFadingFramesAreNotPicked) {
   SummarizeConfig c = config("fade.mp4", "fade-k");  // testsrc, fading out over 2-3 s and back in over 3-4 s

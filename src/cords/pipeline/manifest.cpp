@@ -7,6 +7,16 @@
 namespace cords::pipeline {
 namespace {
 
+// The exports written (summarizer.cpp's write_exports).
+nlohmann::json export_files(const SummarizeConfig& cfg, const SummaryResult& r) {
+  nlohmann::json files = nlohmann::json::array();
+  if (!cfg.write_exports) return files;
+  for (const char* f : {"shots.csv", "chapters.vtt", "shots.edl", "shots.otio"}) files.push_back(f);
+  if (!r.clip_segments.empty())
+    for (const char* f : {"summary.edl", "summary.otio"}) files.push_back(f);
+  return files;
+}
+
 // --clip-length as given: "auto", seconds, or a share ("10%").
 std::string clip_length_text(const ClipOptions& c) {
   if (!(c.clip_length > 0)) return "auto";
@@ -31,6 +41,7 @@ nlohmann::json options_json(const SummarizeConfig& c) {
           {"metric", select::to_string(c.metric)},
           {"per_shot", c.per_shot},
           {"clip_length", clip_length_text(c)},
+          {"scenedetect_csv", c.scenedetect_csv},
           {"clip_seconds", c.clip_seconds},
           {"clip_crossfade", c.clip_crossfade},
           {"clip_height", c.clip_max_height},
@@ -147,7 +158,7 @@ nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) 
                                               {"window_seconds", r.clip_plan.window_s},
                                               {"windows", r.clip_plan.windows}}
                                        : json(nullptr)},
-          {"exports", cfg.write_exports ? json::array({"shots.csv", "chapters.vtt"}) : json::array()}};
+          {"exports", export_files(cfg, r)}};
 }
 
 }  // namespace

@@ -230,6 +230,17 @@ void check_samples(const SamplingOptions& cfg, const Samples& s, const DecodeRep
                            " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
 }
 
+// The keyframes a summary will want, known before sampling: --budget K, --fraction F of the samples a full run
+// takes, or the automatic budget's sheet for that many samples.
+std::int64_t keyframes_wanted(const SamplingOptions& cfg, const KeyframeOptions& keys, double seconds) {
+  if (keys.budget.kind() == select::Budget::Kind::Count) return keys.budget.k();
+  if (!(seconds > 0)) return 2;
+  if (keys.budget.kind() == select::Budget::Kind::Fraction)
+    return static_cast<std::int64_t>(fraction_keyframes(cfg, keys.budget, seconds));
+  const auto full = static_cast<std::int64_t>(std::ceil(seconds * cfg.sample_fps));
+  return auto_budget(full, full, 1);
+}
+
 // Pass 1 again, decoding every frame (no key-frame-only decoding) and sampling at `sample_fps` (0: every frame);
 // returns true.
 bool sample_again(const SamplingOptions& cfg, bool with_stats, double sample_fps, decode::DecodeOptions& dopt,
@@ -302,11 +313,18 @@ Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, co
     seen = report_of(*src);
     frame_stats = src->take_frame_stats();
   }
-  // A short input with a single key frame: fast mode has nothing to choose from, so sample it normally. Shorter than
+  // Fast mode with key frames too sparse for the keyframes wanted (a 79.5 s file with 4 key frames, a single key
+  // frame): it has too little to choose from, so the input is sampled normally, and stderr says so. Shorter than
   // one sampling period (a 0.3 s clip, a single frame): every frame it has is a sample.
-  if (cfg.keyframes_only && s.n() < 2)
-    res.fast_fallback =
-        sample_again(cfg, shots.detect_shots, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
+  if (cfg.keyframes_only) {
+    const std::int64_t wanted = keyframes_wanted(cfg, keys, stretch_seconds(cfg, res.info));
+    if (s.n() < 2 || s.n() < wanted) {
+      res.notes.push_back(plural(s.n(), "key frame") + " for " + std::to_string(std::max<std::int64_t>(wanted, 2)) +
+                          " keyframes wanted: " + param("fast") + " decoded every frame instead");
+      res.fast_fallback =
+          sample_again(cfg, shots.detect_shots, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
+    }
+  }
   if (s.n() < 2 && dopt.sample_fps > 0)
     res.every_frame = sample_again(cfg, shots.detect_shots, 0, dopt, emb, progress, s, seen, frame_stats);
   if (res.fast_fallback || res.every_frame) res.candidate_fps = 0;

@@ -143,6 +143,33 @@ std::string folder_name(const std::string& dir) {
 
 }  // namespace
 
+namespace {
+
+// The shot list (shots.csv, chapters.vtt) and the edits for video editors (summary/shots .edl and .otio: the clip's
+// windows and the shots as cuts of the original file): the files export_files names.
+void write_exports(const SummarizeConfig& cfg, const SummaryResult& res, const std::string& dir) {
+  const fs::path d(dir);
+  write_file_atomic((d / "shots.csv").string(),
+                    cfg.scenedetect_csv ? scenedetect_csv(res.shot_spans) : shots_csv(res.shot_spans));
+  write_file_atomic((d / "chapters.vtt").string(), chapters_vtt(res.shot_spans));
+  const double fps = res.info.frame_rate.valid() ? res.info.frame_rate.value() : 25.0;
+  const std::string name = fs::path(cfg.input).filename().string();
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(cfg.input, ec);
+  const std::string url = file_url((ec ? fs::path(cfg.input) : absolute).lexically_normal().string());
+  std::vector<SourceSpan> shots;
+  for (const auto& s : res.shot_spans) shots.push_back({s.start, s.end});
+  write_file_atomic((d / "shots.edl").string(), edl(name + " shots", name, shots, fps));
+  write_file_atomic((d / "shots.otio").string(), otio(name + " shots", url, shots, fps, res.info.duration));
+  if (!res.clip_segments.empty()) {
+    write_file_atomic((d / "summary.edl").string(), edl(name + " summary", name, res.clip_segments, fps));
+    write_file_atomic((d / "summary.otio").string(),
+                      otio(name + " summary", url, res.clip_segments, fps, res.info.duration));
+  }
+}
+
+}  // namespace
+
 // One piece: the pipeline's steps in order, each a call; what is left is handing results from one to the next.
 SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& progress, embed::Embedder* shared) {
   Stopwatch total;
@@ -194,14 +221,12 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();
-  TempSummaryDir tmp(res.output_dir, {cfg.json_name, cfg.sheet_name, cfg.clip_name, "shots.csv", "chapters.vtt"});
+  TempSummaryDir tmp(res.output_dir, {cfg.json_name, cfg.sheet_name, cfg.clip_name, "shots.csv", "chapters.vtt",
+                                      "shots.edl", "shots.otio", "summary.edl", "summary.otio"});
   write_visuals(cfg, res, tmp.path(), progress);
   res.write_s = sw.seconds();
   res.total_s = total.seconds();
-  if (cfg.write_exports) {
-    write_file_atomic((fs::path(tmp.path()) / "shots.csv").string(), shots_csv(res.shot_spans));
-    write_file_atomic((fs::path(tmp.path()) / "chapters.vtt").string(), chapters_vtt(res.shot_spans));
-  }
+  if (cfg.write_exports) write_exports(cfg, res, tmp.path());
   write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), json_text(to_json(cfg, res)));
   tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;

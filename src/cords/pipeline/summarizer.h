@@ -87,8 +87,9 @@ struct PictureOptions {
 struct FolderOptions {
   std::string output_dir;  ///< "" = ./<input stem>.summary
   std::string json_name = "summary.json";
-  bool write_exports = true;  ///< shots.csv and chapters.vtt beside the manifest
-  bool force = false;         ///< replace an existing summary written by this tool (summary_dir.h)
+  bool write_exports = true;     ///< shots.csv, chapters.vtt and the editor exports (EDL, OTIO) beside the manifest
+  bool scenedetect_csv = false;  ///< shots.csv exactly as PySceneDetect's list-scenes: with its "Timecode List:" row
+  bool force = false;            ///< replace an existing summary written by this tool (summary_dir.h)
 };
 
 /// A summary's whole configuration: the stages' own option structs together (each stage takes only the ones it
@@ -125,8 +126,8 @@ struct SummaryResult {
   std::int64_t sampled = 0;
   std::int64_t decode_skipped = 0;
   std::int64_t excluded_samples = 0;  ///< black or fading samples kept out of the candidates (segment::usable_samples)
-  bool fast_fallback = false;         ///< --fast found fewer than 2 key frames and sampled all frames instead
-  bool every_frame = false;           ///< the input is shorter than one sampling period: every frame was sampled
+  bool fast_fallback = false;  ///< --fast found fewer key frames than the keyframes wanted and sampled normally instead
+  bool every_frame = false;    ///< the input is shorter than one sampling period: every frame was sampled
   std::vector<segment::Shot> shots;
   std::vector<ShotSpan> shot_spans;  ///< every shot as exported (shots.csv, chapters.vtt): frames and seconds
   ShotDetection shot_detection = ShotDetection::Samples;
@@ -141,6 +142,9 @@ struct SummaryResult {
   /// What degraded the summary without failing it (corrupt packets skipped, keyframes that could not be decoded again
   /// and were dropped): one sentence each, in the manifest, the batch report and the gallery.
   std::vector<std::string> warnings;
+  /// What the user should know though nothing degraded (--fast decoded every frame, the clip was encoded rather than
+  /// copied): one sentence each, on stderr.
+  std::vector<std::string> notes;
   std::string budget_rule;  ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
   std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
@@ -149,7 +153,11 @@ struct SummaryResult {
   struct ClipPlan {
     double target_s = 0, window_s = 0;
     std::size_t windows = 0;
-  } clip_plan;             ///< automatic budget: picks left out as repeats (it stops at distinct content)
+  } clip_plan;
+  /// The stretches of the input in the clip as written, in order (seconds from the video's start): the EDL and
+  /// OpenTimelineIO exports cut them from the original file.
+  std::vector<SourceSpan>
+      clip_segments;       ///< automatic budget: picks left out as repeats (it stops at distinct content)
   int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
   /// --fast on a long input: the rate key frames were sampled at to keep the candidates the budget needs (below
   /// --sample-fps); 0 when every key frame (at most --sample-fps) was sampled.

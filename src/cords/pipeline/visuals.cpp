@@ -46,6 +46,11 @@ class VisualsWriter {
     if (!clip_sound) audio_.reset();
     sound_ = {audio_ ? audio_->sample_rate() : 0, audio_ ? audio_->channels() : 0};
     encode_clip_ = cfg_.write_clip && !try_copy_clip();
+    if (encode_clip_) res_.clip_segments.clear();               // (a copy that gave up part-way)
+    if (encode_clip_ && cfg_.keyframes_only && cfg_.clip_copy)  // --fast asked for a copy: say why it is encoded
+      res_.notes.push_back(
+          "the clip was encoded, not copied: " +
+          (res_.fast_fallback ? std::string("its frames were decoded (too few key frames)") : copy_refusal_));
     if (!cfg_.write_keyframes && !sheet_ && !encode_clip_) return;
     if (!encode_clip_) audio_.reset();
     set_up_sheet();
@@ -83,11 +88,14 @@ class VisualsWriter {
     if (!(cfg_.write_clip && cfg_.keyframes_only && !res_.fast_fallback && cfg_.clip_copy)) return false;
     auto copier =
         output::ClipCopier::open(cfg_.input, (fs::path(dir_) / cfg_.clip_name).string(), audio_ ? &sound_ : nullptr);
+    copy_refusal_ = "the clip's container cannot hold the input's codec (" + info_.codec + ")";
     if (!copier) return false;
+    copy_refusal_ = "the input's timestamps do not allow a copy";
     std::int64_t written = 0;  // sample frames of sound so far
     for (const auto& w : merged_windows(res_.keyframes, 0.0, res_.clip_plan.window_s, nullptr, true)) {
       output::ClipCopier::CopiedSpan span;
       if (!copier->append(w.start_seconds(), w.end_seconds(), &span)) return false;
+      if (span.until > span.from) res_.clip_segments.push_back({span.from - info_.start, span.until - info_.start});
       if (!audio_ || span.until <= span.from) continue;
       // Silence where the pictures left a gap, then the segment's own sound for exactly as long as its pictures.
       const double rate = audio_->sample_rate();
@@ -281,6 +289,12 @@ class VisualsWriter {
         until = info_.duration > 0 ? std::min(until, Timestamp::nearest(info_.start + info_.duration, w.time_base).pts)
                                    : std::numeric_limits<std::int64_t>::min();
       pacer_->end(until);
+      if (pacer_->window_start() >= 0)
+        res_.clip_segments.push_back(
+            {pacer_->window_start() - info_.start,
+             (until == std::numeric_limits<std::int64_t>::min() ? w.end_seconds()
+                                                                : Timestamp{until, w.time_base}.seconds()) -
+                 info_.start});
       add_sound(pacer_->window_start(), pacer_->window_first(), pacer_->slots() - pacer_->window_first());
     }
   }
@@ -341,6 +355,7 @@ class VisualsWriter {
   bool encode_clip_ = false;
   bool sheet_ = false;  // a contact sheet is asked for and this build can draw one (OpenCV)
   bool single_key_frames_ = false;
+  std::string copy_refusal_;  // why try_copy_clip could not copy
   std::unique_ptr<output::ClipWriter> clip_;
   std::unique_ptr<output::ClipPacer> pacer_;
   std::int64_t samples_written_ = 0;  // of sound, so far
