@@ -130,7 +130,8 @@ struct SummarizeArgs {
   std::string shard;
   std::string clip_length = "auto";
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
-       clip_reencode = false, no_shots = false, no_clip_audio = false, no_exports = false;
+       clip_reencode = false, no_shots = false, no_clip_audio = false, no_exports = false, no_thumbnails = false,
+       no_page = false;
   long long threads = 0;
   double video_timeout = 600;
   std::string features = "auto", hwaccel = "auto", metric = "cosine";
@@ -194,6 +195,11 @@ void add_output_options(OptionTable& t, SummarizeArgs& a) {
       .flag("clip-reencode", &a.clip_reencode,
             "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
       .flag("no-keyframes", &a.no_keyframes, "skip the keyframe images")
+      .flag("no-thumbnails", &a.no_thumbnails,
+            "skip the seek-bar thumbnails (thumbnails.vtt, a WebVTT track pointing into thumbnails*.jpg sprites)")
+      .flag("no-page", &a.no_page,
+            "skip index.html, the summary's page (the clip with its parts as chapters, the original with seek-bar "
+            "thumbnails and its shots as chapters, the keyframes; opens from the folder, no server)")
       .flag("no-exports", &a.no_exports,
             "skip shots.csv, chapters.vtt and the editor exports (summary/shots .edl, CMX 3600, and .otio, "
             "OpenTimelineIO)")
@@ -350,6 +356,8 @@ void configure(SummarizeArgs& a, const OptionTable& t) {
   cfg.clip_copy = !a.clip_reencode && cfg.clip_crossfade == 0;  // a copy cannot blend
   cfg.write_keyframes = !a.no_keyframes;
   cfg.write_exports = !a.no_exports;
+  cfg.write_thumbnails = !a.no_thumbnails;
+  cfg.write_page = !a.no_page;
   cfg.detect_shots = !a.no_shots;
   cfg.clip_audio = !a.no_clip_audio;
   cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning

@@ -1,6 +1,7 @@
 // End-to-end: the summarizer on small real media, and the CLI's errors and exit codes.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -980,6 +981,56 @@ TEST_F(Summarize, EditorExportsCutTheSummaryFromTheOriginal) {
   nlohmann::json m = nlohmann::json::parse(read(d / "summary.json"));
   EXPECT_EQ(m["outputs"]["exports"].size(), 6u);
   for (const auto& e : m["outputs"]["exports"]) EXPECT_TRUE(fs::exists(d / e.get<std::string>())) << e;
+}
+
+// The summary's own page in a real browser, opened from the folder (file://, no server): headless Chromium plays
+// both videos far enough to know their durations, makes the clip's parts and the shots chapters, loads the
+// thumbnail sprites and finds the thumbnail for a hover over the seek bar; the page's script writes what it saw into
+// body's data-* attributes.
+TEST_F(Summarize, ThePagePlaysTheClipWithChaptersAndSeekThumbnailsInChromium) {
+  if (::access("/usr/bin/chromium", X_OK) != 0)
+    GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh installs it)";
+  SummarizeConfig c = config("slideshow.mp4", "page");
+  c.budget = select::Budget::count(5);
+  c.clip_length = 5;
+  const SummaryResult r = run_summarize(c);
+  const fs::path page = fs::path(c.output_dir) / "index.html";
+  ASSERT_TRUE(fs::exists(page));
+  // thumbnails.vtt: contiguous cues from 0 to the end, one a second (10 s at 2 fps), each a tile of the sprite.
+  std::ifstream vtt(fs::path(c.output_dir) / "thumbnails.vtt");
+  std::string line, last_end = "00:00:00.000";
+  int cues = 0;
+  while (std::getline(vtt, line)) {
+    if (line.find(" --> ") == std::string::npos) continue;
+    EXPECT_EQ(line.substr(0, 12), last_end) << "cues follow each other";
+    last_end = line.substr(17, 12);
+    std::getline(vtt, line);
+    EXPECT_EQ(line, "thumbnails.jpg#xywh=" + std::to_string(cues % 10 * 160) + "," + std::to_string(cues / 10 * 120) +
+                        ",160,120");
+    ++cues;
+  }
+  EXPECT_EQ(cues, 10);
+  EXPECT_EQ(last_end, "00:00:10.000");
+  const std::string cmd =
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
+      (out / "chrome").string() + " --virtual-time-budget=10000 --dump-dom file://" + page.string() + " 2>/dev/null";
+  const std::string dom = test::run_cli_sh(cmd).out;
+  const std::string body = dom.substr(dom.find("<body"), 400);
+  const auto attr = [&](const std::string& name) {
+    const auto at = body.find("data-" + name + "=\"");
+    return at == std::string::npos
+               ? std::string("(none)")
+               : body.substr(at + name.size() + 7, body.find('"', at + name.size() + 7) - (at + name.size() + 7));
+  };
+  EXPECT_EQ(attr("chapters"), std::to_string(r.clip_segments.size())) << body;
+  EXPECT_EQ(attr("shots"), "5");
+  EXPECT_EQ(attr("thumbs"), std::to_string(r.thumbnails.size()));
+  EXPECT_EQ(attr("sprites-loaded"), "1") << "the sprite decoded in the browser";
+  EXPECT_EQ(attr("hover").rfind("thumbnails.jpg#xywh=", 0), 0u) << body;
+  EXPECT_EQ(attr("keyframes-shown"), "5");
+  EXPECT_NEAR(std::stod(attr("original-duration")), 10.0, 0.1) << "the original plays from its relative path";
+  EXPECT_GT(std::stod(attr("clip-duration")), 4.0) << "the clip plays";
 }
 
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).

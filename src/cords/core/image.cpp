@@ -1,6 +1,9 @@
 #include "cords/core/image.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace cords {
 namespace {
@@ -70,6 +73,64 @@ Yuv420 rotate_clockwise(const Yuv420& in, int degrees) {
   // The chroma planes turn with the picture; for odd sizes their rounded-up size carries over (ceil(h/2) x ceil(w/2)).
   for (int p = 0; p < 3; ++p)
     rotate_plane(in.plane(p), in.plane_width(p), in.plane_height(p), 1, degrees, out.plane(p));
+  return out;
+}
+
+namespace {
+
+// For each output index of a line of `out` from `in` source pixels: the source pixels it covers and their weights.
+struct Taps {
+  std::vector<int> first, count;
+  std::vector<float> weight;  // count[i] weights from offset[i]
+  std::vector<int> offset;
+};
+
+Taps area_taps(int in, int out) {
+  Taps t;
+  const double scale = static_cast<double>(in) / out;
+  for (int i = 0; i < out; ++i) {
+    const double a = i * scale, b = std::min<double>(in, (i + 1) * scale);
+    const int lo = static_cast<int>(std::floor(a)), hi = std::max(lo + 1, static_cast<int>(std::ceil(b)));
+    t.first.push_back(lo);
+    t.count.push_back(hi - lo);
+    t.offset.push_back(static_cast<int>(t.weight.size()));
+    const double span = std::max(b - a, 1e-9);
+    for (int s = lo; s < hi; ++s) {
+      const double cover = std::min<double>(s + 1, b) - std::max<double>(s, a);
+      t.weight.push_back(static_cast<float>(std::max(0.0, cover) / span));
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+Image resize_area(const Image& in, int w, int h) {
+  Image out;
+  if (in.empty() || w <= 0 || h <= 0) return out;
+  const Taps tx = area_taps(in.width, w), ty = area_taps(in.height, h);
+  std::vector<float> rows(static_cast<std::size_t>(in.height) * w * 3, 0.0f);  // horizontal pass
+  for (int y = 0; y < in.height; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < tx.count[x]; ++k) {
+        const std::uint8_t* p = in.pixel(tx.first[x] + k, y);
+        const float wt = tx.weight[static_cast<std::size_t>(tx.offset[x] + k)];
+        float* o = rows.data() + (static_cast<std::size_t>(y) * w + x) * 3;
+        for (int c = 0; c < 3; ++c) o[c] += wt * p[c];
+      }
+  out.width = w;
+  out.height = h;
+  out.data.resize(static_cast<std::size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) {
+        float v = 0;
+        for (int k = 0; k < ty.count[y]; ++k)
+          v += ty.weight[static_cast<std::size_t>(ty.offset[y] + k)] *
+               rows[(static_cast<std::size_t>(ty.first[y] + k) * w + x) * 3 + static_cast<std::size_t>(c)];
+        out.data[(static_cast<std::size_t>(y) * w + x) * 3 + static_cast<std::size_t>(c)] =
+            static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
   return out;
 }
 

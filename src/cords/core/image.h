@@ -33,6 +33,10 @@ struct Yuv420 {
   int plane_height(int p) const { return p == 0 ? height : chroma_height(); }
 };
 
+/// Scales to w x h by area averaging (each output pixel the mean of the input area it covers, fractions weighted):
+/// what a thumbnail wants from a larger picture; also stretches a picture back to its display aspect ratio.
+Image resize_area(const Image& in, int w, int h);
+
 /// Rotates clockwise by 0, 90, 180 or 270 degrees.
 Image rotate_clockwise(const Image& in, int degrees);
 Yuv420 rotate_clockwise(const Yuv420& in, int degrees);

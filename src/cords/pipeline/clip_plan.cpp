@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace cords::pipeline {
 
@@ -56,12 +57,19 @@ ClipChoice choose_clip(std::vector<Keyframe>& keyframes, double video_s, const C
                                       keyframes.size());
   // Windows share the length out (longer than clip_seconds when the keyframes are fewer than the length needs).
   c.window_s = std::max(c.window_s, c.target_s / static_cast<double>(c.windows));
+  // Most representative first, one per shot before a second of any shot (the clip covers the distinct shots first):
+  // by round (a keyframe's rank among its shot's by representativeness), then representativeness, then gain.
   std::vector<std::size_t> order(keyframes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+  const auto more_representative = [&](std::size_t a, std::size_t b) {
     if (keyframes[a].represents != keyframes[b].represents) return keyframes[a].represents > keyframes[b].represents;
     return keyframes[a].gain > keyframes[b].gain;
-  });
+  };
+  std::stable_sort(order.begin(), order.end(), more_representative);
+  std::vector<std::size_t> round(keyframes.size(), 0);
+  std::map<std::int64_t, std::size_t> seen;  // shot -> keyframes of it ranked so far
+  for (const std::size_t i : order) round[i] = seen[keyframes[i].shot]++;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return round[a] < round[b]; });
   for (auto& k : keyframes) k.in_clip = false;
   for (std::size_t r = 0; r < c.windows; ++r) keyframes[order[r]].in_clip = true;
   return c;

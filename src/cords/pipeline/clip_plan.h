@@ -33,7 +33,8 @@ std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, doubl
 /// The clip's length and windows (docs/video.md, "Summary clip"): the target length (automatic: 15% of the
 /// `video_s` seconds summarized, at least 3 s and at most 60 s, never more than half the video; or --clip-length),
 /// the window length (at least clip_seconds, longer when fewer keyframes than the target needs), and which
-/// keyframes' windows are in it: the most representative (Keyframe::represents, then gain), shown in time order.
+/// keyframes' windows are in it: the most representative (Keyframe::represents, then gain), one per shot before a
+/// second of any shot, shown in time order.
 using ClipChoice = SummaryResult::ClipPlan;
 ClipChoice choose_clip(std::vector<Keyframe>& keyframes, double video_s, const ClipOptions& o);
 

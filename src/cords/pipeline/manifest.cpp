@@ -42,6 +42,8 @@ nlohmann::json options_json(const SummarizeConfig& c) {
           {"per_shot", c.per_shot},
           {"clip_length", clip_length_text(c)},
           {"scenedetect_csv", c.scenedetect_csv},
+          {"thumbnails", c.write_thumbnails},
+          {"page", c.write_page},
           {"clip_seconds", c.clip_seconds},
           {"clip_crossfade", c.clip_crossfade},
           {"clip_height", c.clip_max_height},
@@ -158,7 +160,9 @@ nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) 
                                               {"window_seconds", r.clip_plan.window_s},
                                               {"windows", r.clip_plan.windows}}
                                        : json(nullptr)},
-          {"exports", export_files(cfg, r)}};
+          {"exports", export_files(cfg, r)},
+          {"thumbnails", r.thumbnail_files},
+          {"page", cfg.write_page ? json("index.html") : json(nullptr)}};
 }
 
 }  // namespace

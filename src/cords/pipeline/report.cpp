@@ -14,52 +14,12 @@
 #include "cords/core/error.h"
 #include "cords/core/text.h"
 #include "cords/core/timestamp.h"
+#include "cords/pipeline/html.h"
 
 namespace cords::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string html(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
-// A relative path as a URL path: each segment percent-encoded where needed.
-std::string url(const fs::path& rel) {
-  std::string o;
-  for (const auto& part : rel) {
-    if (!o.empty()) o += '/';
-    for (unsigned char c : part.string()) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-        o += static_cast<char>(c);
-      else {
-        char buf[4];
-        std::snprintf(buf, sizeof buf, "%%%02X", c);
-        o += buf;
-      }
-    }
-  }
-  return o;
-}
 
 // Which of two reports of one video wins a merge: a complete one, else a failure, else a lock or nothing.
 int rank(ItemStatus status) {
@@ -178,6 +138,7 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
        ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:20px}\n"
        ".card{background:#1f2228;border:1px solid #2c2f36;border-radius:10px;overflow:hidden}\n"
        ".card img{display:block;width:100%;aspect-ratio:16/10;object-fit:contain;background:#111}\n"
+       ".card video{display:block;width:100%;max-height:220px;background:#000}\n"
        ".card .body{padding:10px 14px}.card h2{margin:0 0 4px;font-size:15px;word-break:break-all}\n"
        ".card a{color:#8ab4ff;text-decoration:none;margin-right:14px}.card a:hover{text-decoration:underline}\n"
        ".nosheet{aspect-ratio:16/"
@@ -199,11 +160,15 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
         << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a>";
     else
       h << "<div class=\"nosheet\">no contact sheet</div>";
+    if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked)
+      h << "<video controls preload=\"none\" src=\"" << url(dir / clip_name) << "\"></video>";
     h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
       << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << plural(i.keyframes, "keyframe") << "</div>";
     for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
     h << "<div>";
     // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
+    if (fs::exists(root / dir / "index.html", ec))
+      h << "<a href=\"" << url(dir / "index.html") << "\">page</a>";  // clip, original with seek thumbnails
     if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
     h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
     if (fs::is_directory(root / dir / "keyframes", ec))

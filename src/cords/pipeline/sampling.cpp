@@ -19,8 +19,8 @@ namespace {
 
 // Pass 1: sampled, small frames -> embeddings, with decoding on its own thread.
 // One piece: the decoding thread, the bounded queue and the batched consumer share the queue and the batch.
-Samples decode_and_embed(decode::FrameSource& src, embed::Embedder& emb, double sample_fps,
-                         const ProgressFn& progress) {
+Samples decode_and_embed(decode::FrameSource& src, embed::Embedder& emb, double sample_fps, const ProgressFn& progress,
+                         const ThumbRule& thumbs) {
   BoundedQueue<decode::Frame> queue(32);
   std::thread producer([&] {
     try {
@@ -73,6 +73,11 @@ Samples decode_and_embed(decode::FrameSource& src, embed::Embedder& emb, double 
       s.sharpness.push_back(q.sharpness);
       s.spread.push_back(q.spread);
       s.tiny.insert(s.tiny.end(), q.tiny.begin(), q.tiny.end());
+      if (thumbs.every > 0) {  // the first sample of each interval, stretched back to the display aspect
+        const double at = std::floor(s.seconds.back() / thumbs.every + 1e-9) * thumbs.every;
+        if (s.thumbs.empty() || at > s.thumbs.back().seconds)
+          s.thumbs.push_back({at, resize_area(f.image, thumbs.width, thumbs.height)});
+      }
     }
     batch.clear();
     if (progress) progress("decode", s.n(), std::max(expected, s.n()));
@@ -149,7 +154,7 @@ int range_decoders(const decode::VideoInfo& info, int cores) {
 
 Samples decode_and_embed_ranges(const SamplingOptions& cfg, const decode::DecodeOptions& dopt,
                                 const decode::VideoInfo& info, int parts, int cores, embed::Embedder& emb,
-                                const ProgressFn& progress, DecodeReport& report,
+                                const ProgressFn& progress, const ThumbRule& thumbs, DecodeReport& report,
                                 std::vector<segment::FrameStat>& stats) {
   std::vector<Samples> part(static_cast<std::size_t>(parts));
   std::vector<std::vector<segment::FrameStat>> part_stats(static_cast<std::size_t>(parts));
@@ -180,7 +185,7 @@ Samples decode_and_embed_ranges(const SamplingOptions& cfg, const decode::Decode
           for (auto c : counts) sum += c;
           progress(stage, sum, std::max(sum, static_cast<std::int64_t>(expected_total)));
         };
-        part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, o.sample_fps, mine);
+        part[static_cast<std::size_t>(k)] = decode_and_embed(src, emb, o.sample_fps, mine, thumbs);
         reports[static_cast<std::size_t>(k)] = report_of(src);
         part_stats[static_cast<std::size_t>(k)] = src.take_frame_stats();
       } catch (...) {
@@ -230,6 +235,20 @@ void check_samples(const SamplingOptions& cfg, const Samples& s, const DecodeRep
                            " corrupt packet(s) or frame(s) skipped (a damaged or truncated file)");
 }
 
+// Seek-bar thumbnails: one every `every` seconds (at least 1 s and one sampling period, at most about 200 over the
+// video: 10 minutes get one every 3 s), 160 pixels wide at the display aspect ratio.
+ThumbRule thumb_rule(const SamplingOptions& cfg, const decode::VideoInfo& info) {
+  ThumbRule r;
+  if (!cfg.write_thumbnails) return r;
+  const double period = cfg.sample_fps > 0 ? 1.0 / cfg.sample_fps : 1.0;
+  const double wanted = std::max({1.0, period, stretch_seconds(cfg, info) / 200.0});
+  r.every = std::ceil(wanted / period - 1e-9) * period;
+  if (info.width > 0 && info.height > 0)
+    r.height =
+        std::max(2, static_cast<int>(std::lround(r.width * static_cast<double>(info.height) / info.width)) / 2 * 2);
+  return r;
+}
+
 // The keyframes a summary will want, known before sampling: --budget K, --fraction F of the samples a full run
 // takes, or the automatic budget's sheet for that many samples.
 std::int64_t keyframes_wanted(const SamplingOptions& cfg, const KeyframeOptions& keys, double seconds) {
@@ -244,14 +263,14 @@ std::int64_t keyframes_wanted(const SamplingOptions& cfg, const KeyframeOptions&
 // Pass 1 again, decoding every frame (no key-frame-only decoding) and sampling at `sample_fps` (0: every frame);
 // returns true.
 bool sample_again(const SamplingOptions& cfg, bool with_stats, double sample_fps, decode::DecodeOptions& dopt,
-                  embed::Embedder& emb, const ProgressFn& progress, Samples& s, DecodeReport& seen,
-                  std::vector<segment::FrameStat>& frame_stats) {
+                  embed::Embedder& emb, const ProgressFn& progress, const ThumbRule& thumbs, Samples& s,
+                  DecodeReport& seen, std::vector<segment::FrameStat>& frame_stats) {
   dopt.keyframes_only = false;
   dopt.frame_stats = with_stats;
   dopt.sample_fps = sample_fps;
   const auto source = open_source(cfg, dopt);
   decode::FrameSource& src = *source;
-  s = decode_and_embed(src, emb, sample_fps, progress);
+  s = decode_and_embed(src, emb, sample_fps, progress, thumbs);
   seen = report_of(src);
   frame_stats = src.take_frame_stats();
   return true;
@@ -300,6 +319,7 @@ Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, co
   }
   if (!res.info.hwaccel_note.empty()) res.warnings.push_back(res.info.hwaccel_note);
 
+  const ThumbRule thumbs = thumb_rule(cfg, res.info);
   Stopwatch sw;
   const int cores = cores_to_use(cfg);
   const int parts = cfg.start_seconds > 0 || cfg.end_seconds > 0 ? 1 : range_decoders(res.info, cores);
@@ -307,9 +327,9 @@ Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, co
   Samples s;
   if (parts > 1) {
     src.reset();
-    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, emb, progress, seen, frame_stats);
+    s = decode_and_embed_ranges(cfg, dopt, res.info, parts, cores, emb, progress, thumbs, seen, frame_stats);
   } else {
-    s = decode_and_embed(*src, emb, dopt.sample_fps, progress);
+    s = decode_and_embed(*src, emb, dopt.sample_fps, progress, thumbs);
     seen = report_of(*src);
     frame_stats = src->take_frame_stats();
   }
@@ -322,11 +342,11 @@ Samples sample_video(const SamplingOptions& cfg, const KeyframeOptions& keys, co
       res.notes.push_back(plural(s.n(), "key frame") + " for " + std::to_string(std::max<std::int64_t>(wanted, 2)) +
                           " keyframes wanted: " + param("fast") + " decoded every frame instead");
       res.fast_fallback =
-          sample_again(cfg, shots.detect_shots, cfg.sample_fps, dopt, emb, progress, s, seen, frame_stats);
+          sample_again(cfg, shots.detect_shots, cfg.sample_fps, dopt, emb, progress, thumbs, s, seen, frame_stats);
     }
   }
   if (s.n() < 2 && dopt.sample_fps > 0)
-    res.every_frame = sample_again(cfg, shots.detect_shots, 0, dopt, emb, progress, s, seen, frame_stats);
+    res.every_frame = sample_again(cfg, shots.detect_shots, 0, dopt, emb, progress, thumbs, s, seen, frame_stats);
   if (res.fast_fallback || res.every_frame) res.candidate_fps = 0;
   res.decode_embed_s = sw.seconds();
   res.decode_workers = parts;

@@ -13,6 +13,12 @@
 namespace cords::pipeline {
 
 /// The sampled frames: their features, times, frame numbers and picture statistics, in time order.
+/// Which samples become seek-bar thumbnails: the first of every `every` seconds, scaled to width x height.
+struct ThumbRule {
+  double every = 0;  ///< 0: none
+  int width = 160, height = 90;
+};
+
 struct Samples {
   std::vector<float> rows;  // n x dim
   std::vector<float> hist;  // n x histogram dim, for shot detection when rows are not histograms
@@ -21,6 +27,7 @@ struct Samples {
   std::vector<double> luma, seconds;
   std::vector<double> correlation, sharpness, spread;  // embed::picture_quality of each sample
   std::vector<std::uint8_t> tiny;  // 16x9 grey thumbnail of each sample (kTiny bytes): near-duplicates
+  std::vector<Thumb> thumbs;       // seek-bar thumbnails (ThumbRule), in time order, one per interval at most
   std::int64_t n() const { return static_cast<std::int64_t>(ts.size()); }
   // Appends the samples of a later stretch of the video.
   void append(const Samples& o) {
@@ -35,6 +42,8 @@ struct Samples {
     add(sharpness, o.sharpness);
     add(spread, o.spread);
     add(tiny, o.tiny);
+    for (const Thumb& th : o.thumbs)  // (a later stretch may start inside the last interval of this one)
+      if (thumbs.empty() || th.seconds > thumbs.back().seconds) thumbs.push_back(th);
   }
 };
 

@@ -31,9 +31,11 @@
 #include "cords/pipeline/clip_plan.h"
 #include "cords/pipeline/keyframes.h"
 #include "cords/pipeline/manifest.h"
+#include "cords/pipeline/page.h"
 #include "cords/pipeline/sampling.h"
 #include "cords/pipeline/shots.h"
 #include "cords/pipeline/summary_dir.h"
+#include "cords/pipeline/thumbnails.h"
 #include "cords/pipeline/visuals.h"
 #include "cords/plugin/embedder_factory.h"
 #include "cords/select/registry.h"
@@ -189,6 +191,7 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
   embed::Embedder* emb = shared ? shared : owned.get();
   std::vector<segment::FrameStat> frame_stats;
   Samples s = sample_video(cfg, cfg, cfg, *emb, res, progress, frame_stats);
+  res.thumbnails = std::move(s.thumbs);
   res.embedder = emb->name();
 
   Stopwatch sw;
@@ -221,12 +224,19 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();
-  TempSummaryDir tmp(res.output_dir, {cfg.json_name, cfg.sheet_name, cfg.clip_name, "shots.csv", "chapters.vtt",
-                                      "shots.edl", "shots.otio", "summary.edl", "summary.otio"});
+  std::vector<std::string> names{cfg.json_name,  cfg.sheet_name,   cfg.clip_name, "shots.csv",
+                                 "chapters.vtt", "shots.edl",      "shots.otio",  "summary.edl",
+                                 "summary.otio", "thumbnails.vtt", "index.html"};
+  for (std::size_t i = 0; i * kSpriteColumns * kSpriteRows < res.thumbnails.size(); ++i)
+    names.push_back(sprite_name(i));
+  TempSummaryDir tmp(res.output_dir, names);
   write_visuals(cfg, res, tmp.path(), progress);
+  write_seek_thumbnails(res, tmp.path());
   res.write_s = sw.seconds();
   res.total_s = total.seconds();
   if (cfg.write_exports) write_exports(cfg, res, tmp.path());
+  if (cfg.write_page)
+    write_file_atomic((fs::path(tmp.path()) / "index.html").string(), summary_page(cfg, res, res.output_dir));
   write_file_atomic((fs::path(tmp.path()) / cfg.json_name).string(), json_text(to_json(cfg, res)));
   tmp.commit(res.output_dir, cfg.input, cfg.json_name);
   return res;

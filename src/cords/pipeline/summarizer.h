@@ -37,6 +37,8 @@ struct SamplingOptions {
   double start_seconds = 0;  ///< summarize from here (seconds from the video's start; --start)
   double end_seconds = 0;    ///< to here (> start_seconds; 0: the end; --end)
   int threads = 0;           ///< cores to use: selection threads, three decoder frame threads each; 0 = all
+  /// Seek-bar thumbnails (thumbnails.vtt and its sprites, visuals.h): kept from the samples as they are decoded.
+  bool write_thumbnails = true;
 };
 
 /// Shots (shots.h): frame-exact on every decoded frame, or on the samples.
@@ -88,6 +90,7 @@ struct FolderOptions {
   std::string output_dir;  ///< "" = ./<input stem>.summary
   std::string json_name = "summary.json";
   bool write_exports = true;     ///< shots.csv, chapters.vtt and the editor exports (EDL, OTIO) beside the manifest
+  bool write_page = true;        ///< index.html: the summary's own page (page.h)
   bool scenedetect_csv = false;  ///< shots.csv exactly as PySceneDetect's list-scenes: with its "Timecode List:" row
   bool force = false;            ///< replace an existing summary written by this tool (summary_dir.h)
 };
@@ -108,6 +111,12 @@ struct SummarizeConfig : SamplingOptions,
 enum class ShotDetection { Frames, Samples, Off };
 /// "frames", "samples", "off": the manifest's words.
 const char* to_string(ShotDetection d);
+
+/// A seek-bar thumbnail: the first sample at or after `seconds` (a multiple of the interval), at display aspect.
+struct Thumb {
+  double seconds = 0;  ///< the start of its interval (from the video's start)
+  Image image;
+};
 
 struct Keyframe {
   Timestamp ts;
@@ -148,6 +157,7 @@ struct SummaryResult {
   std::string budget_rule;  ///< how k was set: "budget", "fraction" or "auto"
   double decode_embed_s = 0, select_s = 0, write_s = 0, total_s = 0;
   std::int64_t near_duplicates = 0;  ///< keyframes left repeating an earlier one (no distinct candidate was left)
+  /// Automatic budget: picks left out as repeats (it stops at the distinct content).
   std::int64_t repeats_left_out = 0;
   /// The clip's plan (clip_plan.h's choose_clip): target length, window length, windows; zero without a clip.
   struct ClipPlan {
@@ -156,9 +166,11 @@ struct SummaryResult {
   } clip_plan;
   /// The stretches of the input in the clip as written, in order (seconds from the video's start): the EDL and
   /// OpenTimelineIO exports cut them from the original file.
-  std::vector<SourceSpan>
-      clip_segments;       ///< automatic budget: picks left out as repeats (it stops at distinct content)
-  int decode_workers = 1;  ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
+  std::vector<SourceSpan> clip_segments;
+  /// Seek-bar thumbnails taken in pass 1 (moved out of the samples), written as sprites with thumbnails.vtt.
+  std::vector<Thumb> thumbnails;
+  std::vector<std::string> thumbnail_files;  ///< what was written of them: thumbnails.vtt, then the sprites
+  int decode_workers = 1;                    ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
   /// --fast on a long input: the rate key frames were sampled at to keep the candidates the budget needs (below
   /// --sample-fps); 0 when every key frame (at most --sample-fps) was sampled.
   double candidate_fps = 0;

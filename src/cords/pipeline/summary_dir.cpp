@@ -71,12 +71,13 @@ bool recognise_summary(const fs::path& dir, const std::string& manifest_name, Su
   // The files the manifest's outputs name, under the keys the tool writes them with (a sheet, a clip, the exports
   // list); a name under any other key is not one of the tool's outputs.
   const nlohmann::json& outputs = m["outputs"];
-  for (const char* key : {"sheet", "clip"})
+  for (const char* key : {"sheet", "clip", "page"})
     if (outputs.contains(key) && outputs[key].is_string() && plain_name(outputs[key].get<std::string>()))
       top.insert(outputs[key].get<std::string>());
-  if (outputs.contains("exports") && outputs["exports"].is_array())
-    for (const auto& v : outputs["exports"])
-      if (v.is_string() && plain_name(v.get<std::string>())) top.insert(v.get<std::string>());
+  for (const char* key : {"exports", "thumbnails", "preview"})
+    if (outputs.contains(key) && outputs[key].is_array())
+      for (const auto& v : outputs[key])
+        if (v.is_string() && plain_name(v.get<std::string>())) top.insert(v.get<std::string>());
   for (const auto& k : m["keyframes"]) {
     if (!k.is_object() || !k.contains("image") || !k["image"].is_string()) continue;
     const std::string image = k["image"];

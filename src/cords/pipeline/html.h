@@ -1,0 +1,13 @@
+#pragma once
+// Text for the HTML pages the tool writes (a summary's index.html, a batch's gallery).
+#include <filesystem>
+#include <string>
+
+namespace cords::pipeline {
+
+/// `s` with & < > " escaped, for HTML text and attribute values.
+std::string html(const std::string& s);
+/// A relative path as a URL path: each segment percent-encoded where needed.
+std::string url(const std::filesystem::path& rel);
+
+}  // namespace cords::pipeline
