@@ -131,7 +131,7 @@ struct SummarizeArgs {
   std::string clip_length = "auto";
   bool quiet = false, verbose = false, json_out = false, no_sheet = false, no_clip = false, no_keyframes = false,
        clip_reencode = false, no_shots = false, no_clip_audio = false, no_exports = false, no_thumbnails = false,
-       no_page = false;
+       no_preview = false, no_page = false;
   long long threads = 0;
   double video_timeout = 600;
   std::string features = "auto", hwaccel = "auto", metric = "cosine";
@@ -153,7 +153,30 @@ std::vector<std::string> selector_words() {
   return w;
 }
 
-// The table's second half: shots, the clip, the sheet, the run.
+// The outputs that can each be left out.
+void add_file_options(OptionTable& t, SummarizeArgs& a) {
+  pipeline::SummarizeConfig& cfg = a.cfg;
+  t.flag("no-clip", &a.no_clip, "skip the summary clip")
+      .flag("no-clip-audio", &a.no_clip_audio, "leave the input's sound out of the summary clip")
+      .flag("clip-reencode", &a.clip_reencode,
+            "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
+      .flag("no-keyframes", &a.no_keyframes, "skip the keyframe images")
+      .flag("no-thumbnails", &a.no_thumbnails,
+            "skip the seek-bar thumbnails (thumbnails.vtt, a WebVTT track pointing into thumbnails*.jpg sprites)")
+      .flag("no-page", &a.no_page,
+            "skip index.html, the summary's page (the clip with its parts as chapters, the original with seek-bar "
+            "thumbnails and its shots as chapters, the keyframes; opens from the folder, no server)")
+      .flag("no-exports", &a.no_exports,
+            "skip shots.csv, chapters.vtt and the editor exports (summary/shots .edl, CMX 3600, and .otio, "
+            "OpenTimelineIO)")
+      .flag("scenedetect-csv", &cfg.scenedetect_csv,
+            "write shots.csv exactly as PySceneDetect's list-scenes does, with its first 'Timecode List:' row")
+      .flag("no-preview", &a.no_preview,
+            "skip the hover preview (preview.webp and preview.mp4: a few muted seconds of the clip's top windows, 320 "
+            "pixels wide)");
+}
+
+// The table's second half: shots, the clip, the sheet, the run (and add_file_options).
 void add_output_options(OptionTable& t, SummarizeArgs& a) {
   pipeline::SummarizeConfig& cfg = a.cfg;
   const auto r = [](const char* name) { return pipeline::summarize_range(name); };
@@ -190,21 +213,6 @@ void add_output_options(OptionTable& t, SummarizeArgs& a) {
              "keyframes")
       .value("sheet-width", &cfg.sheet_width, "PX", "contact sheet width in pixels (default: 320-pixel tiles)",
              r("sheet_width"), "")
-      .flag("no-clip", &a.no_clip, "skip the summary clip")
-      .flag("no-clip-audio", &a.no_clip_audio, "leave the input's sound out of the summary clip")
-      .flag("clip-reencode", &a.clip_reencode,
-            "with --fast, re-encode the clip (H.264, at most 720p) instead of copying the input's packets")
-      .flag("no-keyframes", &a.no_keyframes, "skip the keyframe images")
-      .flag("no-thumbnails", &a.no_thumbnails,
-            "skip the seek-bar thumbnails (thumbnails.vtt, a WebVTT track pointing into thumbnails*.jpg sprites)")
-      .flag("no-page", &a.no_page,
-            "skip index.html, the summary's page (the clip with its parts as chapters, the original with seek-bar "
-            "thumbnails and its shots as chapters, the keyframes; opens from the folder, no server)")
-      .flag("no-exports", &a.no_exports,
-            "skip shots.csv, chapters.vtt and the editor exports (summary/shots .edl, CMX 3600, and .otio, "
-            "OpenTimelineIO)")
-      .flag("scenedetect-csv", &cfg.scenedetect_csv,
-            "write shots.csv exactly as PySceneDetect's list-scenes does, with its first 'Timecode List:' row")
       .flag("force", &cfg.force,
             "replace an existing summary written by this tool (never a folder holding anything else)")
       .value("threads", &a.threads, "N",
@@ -270,6 +278,7 @@ std::unique_ptr<OptionTable> summarize_table(SummarizeArgs& a) {
               "how the selector is maximized")
       .choice("metric", &a.metric, "M", frame_metrics, "similarity of the frames' features");
   add_output_options(*t, a);
+  add_file_options(*t, a);
   return t;
 }
 
@@ -358,6 +367,7 @@ void configure(SummarizeArgs& a, const OptionTable& t) {
   cfg.write_exports = !a.no_exports;
   cfg.write_thumbnails = !a.no_thumbnails;
   cfg.write_page = !a.no_page;
+  cfg.write_preview = !a.no_preview;
   cfg.detect_shots = !a.no_shots;
   cfg.clip_audio = !a.no_clip_audio;
   cfg.shots.ratio = cfg.transitions.threshold;  // fast mode finds shots on the samples, with the same meaning

@@ -1031,6 +1031,13 @@ TEST_F(Summarize, ThePagePlaysTheClipWithChaptersAndSeekThumbnailsInChromium) {
   EXPECT_EQ(attr("keyframes-shown"), "5");
   EXPECT_NEAR(std::stod(attr("original-duration")), 10.0, 0.1) << "the original plays from its relative path";
   EXPECT_GT(std::stod(attr("clip-duration")), 4.0) << "the clip plays";
+  EXPECT_EQ(attr("preview-width"), "320") << "the animated WebP preview decodes in the browser";
+  EXPECT_EQ(r.preview_files, (std::vector<std::string>{"preview.mp4", "preview.webp"}));
+  decode::DecodeOptions o;
+  o.sample_fps = 0;
+  const auto frames = decode::FFmpegSource((fs::path(c.output_dir) / "preview.mp4").string(), o).drain();
+  EXPECT_GE(frames, 30) << "a few seconds at 10 fps";
+  EXPECT_LE(frames, 61);
 }
 
 // Black frames and the dark half of a fade are not keyframes while other frames remain (segment::usable_samples).
@@ -1120,7 +1127,8 @@ TEST_F(Summarize, ShotsAreExportedAsCsvAndWebVttChapters) {
   EXPECT_EQ(v.str().rfind("WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\nShot 1 (00:00)\n", 0), 0u) << v.str();
   std::ifstream f(out / "exports" / "summary.json");
   const auto j = nlohmann::json::parse(f);
-  EXPECT_EQ(j["outputs"]["exports"], nlohmann::json::array({"shots.csv", "chapters.vtt"}));
+  EXPECT_EQ(j["outputs"]["exports"], nlohmann::json::array({"shots.csv", "chapters.vtt", "shots.edl", "shots.otio"}))
+      << "without a clip, no summary.edl/.otio";
   EXPECT_EQ(j["shots"][1]["start_frame"], 50);
 }
 

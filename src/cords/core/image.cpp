@@ -103,34 +103,50 @@ Taps area_taps(int in, int out) {
   return t;
 }
 
+// Area-averages a plane of `channels` interleaved bytes per pixel, sw x sh (rows `sw * channels` apart), into w x h.
+void resize_plane(const std::uint8_t* in, int sw, int sh, int channels, std::uint8_t* out, int w, int h) {
+  const Taps tx = area_taps(sw, w), ty = area_taps(sh, h);
+  const auto ch = static_cast<std::size_t>(channels);
+  std::vector<float> rows(static_cast<std::size_t>(sh) * w * ch, 0.0f);  // horizontal pass
+  for (int y = 0; y < sh; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < tx.count[x]; ++k) {
+        const std::uint8_t* p = in + (static_cast<std::size_t>(y) * sw + tx.first[x] + k) * ch;
+        const float wt = tx.weight[static_cast<std::size_t>(tx.offset[x] + k)];
+        float* o = rows.data() + (static_cast<std::size_t>(y) * w + x) * ch;
+        for (std::size_t c = 0; c < ch; ++c) o[c] += wt * p[c];
+      }
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (std::size_t c = 0; c < ch; ++c) {
+        float v = 0;
+        for (int k = 0; k < ty.count[y]; ++k)
+          v += ty.weight[static_cast<std::size_t>(ty.offset[y] + k)] *
+               rows[(static_cast<std::size_t>(ty.first[y] + k) * w + x) * ch + c];
+        out[(static_cast<std::size_t>(y) * w + x) * ch + c] =
+            static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
+}
+
 }  // namespace
 
 Image resize_area(const Image& in, int w, int h) {
   Image out;
   if (in.empty() || w <= 0 || h <= 0) return out;
-  const Taps tx = area_taps(in.width, w), ty = area_taps(in.height, h);
-  std::vector<float> rows(static_cast<std::size_t>(in.height) * w * 3, 0.0f);  // horizontal pass
-  for (int y = 0; y < in.height; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int k = 0; k < tx.count[x]; ++k) {
-        const std::uint8_t* p = in.pixel(tx.first[x] + k, y);
-        const float wt = tx.weight[static_cast<std::size_t>(tx.offset[x] + k)];
-        float* o = rows.data() + (static_cast<std::size_t>(y) * w + x) * 3;
-        for (int c = 0; c < 3; ++c) o[c] += wt * p[c];
-      }
   out.width = w;
   out.height = h;
   out.data.resize(static_cast<std::size_t>(w) * h * 3);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int c = 0; c < 3; ++c) {
-        float v = 0;
-        for (int k = 0; k < ty.count[y]; ++k)
-          v += ty.weight[static_cast<std::size_t>(ty.offset[y] + k)] *
-               rows[(static_cast<std::size_t>(ty.first[y] + k) * w + x) * 3 + static_cast<std::size_t>(c)];
-        out.data[(static_cast<std::size_t>(y) * w + x) * 3 + static_cast<std::size_t>(c)] =
-            static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
+  resize_plane(in.data.data(), in.width, in.height, 3, out.data.data(), w, h);
+  return out;
+}
+
+Yuv420 resize_area(const Yuv420& in, int w, int h) {
+  Yuv420 out;
+  if (in.empty() || w <= 0 || h <= 0) return out;
+  out.resize(w, h);
+  for (int p = 0; p < 3; ++p)
+    resize_plane(in.plane(p), in.plane_width(p), in.plane_height(p), 1, out.plane(p), out.plane_width(p),
+                 out.plane_height(p));
   return out;
 }
 

@@ -36,6 +36,7 @@ struct Yuv420 {
 /// Scales to w x h by area averaging (each output pixel the mean of the input area it covers, fractions weighted):
 /// what a thumbnail wants from a larger picture; also stretches a picture back to its display aspect ratio.
 Image resize_area(const Image& in, int w, int h);
+Yuv420 resize_area(const Yuv420& in, int w, int h);  ///< (each plane alike; w and h even)
 
 /// Rotates clockwise by 0, 90, 180 or 270 degrees.
 Image rotate_clockwise(const Image& in, int degrees);

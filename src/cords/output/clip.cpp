@@ -230,10 +230,14 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
   if (!fps.valid()) fps = {25, 1};
   width -= width % 2;  // 4:2:0 wants even sizes
   height -= height % 2;
-  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-  if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-  if (!codec) m.file.fail("no H.264 or MPEG-4 encoder in this FFmpeg build");
-  codec_ = codec->id == AV_CODEC_ID_H264 ? "h264" : "mpeg4";
+  // An animated WebP (.webp: the hover preview) is libwebp's; video containers take H.264, else MPEG-4 Part 2.
+  const bool webp = std::string(m.file.oc->oformat->name) == "webp";
+  const AVCodec* codec = avcodec_find_encoder_by_name(webp ? "libwebp_anim" : "libx264");
+  if (!codec && !webp) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+  if (!codec)
+    m.file.fail(webp ? "no animated WebP encoder (libwebp) in this FFmpeg build"
+                     : "no H.264 or MPEG-4 encoder in this FFmpeg build");
+  codec_ = webp ? "webp" : codec->id == AV_CODEC_ID_H264 ? "h264" : "mpeg4";
   m.enc.reset(avcodec_alloc_context3(codec));
   m.enc->width = width;
   m.enc->height = height;
@@ -249,6 +253,9 @@ ClipWriter::ClipWriter(const std::string& path, Rational fps, int width, int hei
     // A preview, not an archive: the simplest motion search takes ~30% less CPU than veryfast's own for ~7% more
     // bytes at the same SSIM (measured on the bundled sample at 720p; docs/benchmarks.md).
     av_opt_set(m.enc->priv_data, "x264-params", "me=dia:subme=1", 0);
+  } else if (webp) {
+    av_opt_set(m.enc->priv_data, "quality", "70", 0);  // (lossy; a preview)
+    av_opt_set(m.file.oc->priv_data, "loop", "0", 0);  // loops for ever, as previews on hover do
   } else {
     m.enc->bit_rate = static_cast<std::int64_t>(width) * height * 4;  // about 4 bits per pixel per second
   }

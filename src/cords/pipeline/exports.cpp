@@ -146,7 +146,7 @@ std::string otio(const std::string& title, const std::string& source_url, const 
                            {"effects", json::array()},
                            {"markers", json::array()},
                            {"metadata", json::object()}}}};
-  return timeline.dump(2) + "\n";
+  return timeline.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string file_url(const std::string& absolute_path) {

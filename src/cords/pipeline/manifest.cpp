@@ -44,6 +44,7 @@ nlohmann::json options_json(const SummarizeConfig& c) {
           {"scenedetect_csv", c.scenedetect_csv},
           {"thumbnails", c.write_thumbnails},
           {"page", c.write_page},
+          {"preview", c.write_preview},
           {"clip_seconds", c.clip_seconds},
           {"clip_crossfade", c.clip_crossfade},
           {"clip_height", c.clip_max_height},
@@ -162,6 +163,7 @@ nlohmann::json outputs_json(const SummarizeConfig& cfg, const SummaryResult& r) 
                                        : json(nullptr)},
           {"exports", export_files(cfg, r)},
           {"thumbnails", r.thumbnail_files},
+          {"preview", r.preview_files},
           {"page", cfg.write_page ? json("index.html") : json(nullptr)}};
 }
 

@@ -1,5 +1,6 @@
 #include "cords/pipeline/page.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -81,12 +82,14 @@ window.addEventListener('load',function(){var sprites={},loaded=0,n=0;D.thumbs.f
   B.sprites=n;B.hover=D.thumbs.length?hover(0.5):'';
   if(location.hash!=='#hover')tip.style.display='none';
   var ok=0;document.querySelectorAll('.keys img').forEach(function(x){if(x.complete&&x.naturalWidth>0)ok++;});
-  B.keyframesShown=ok;});
+  B.keyframesShown=ok;var p=document.getElementById('preview');if(p)B.previewWidth=p.naturalWidth;});
 )JS";
 
 constexpr const char* kStyle =
     "body{margin:0;font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;background:#16181d;color:#e6e6e6}"
-    "header{padding:18px 28px;border-bottom:1px solid #2c2f36}h1{margin:0 0 4px;font-size:22px;word-break:break-all}"
+    "header{padding:18px 28px;border-bottom:1px solid #2c2f36;position:relative}"
+    "#preview{position:absolute;right:28px;top:10px;height:64px;border-radius:4px}"
+    "h1{margin:0 0 4px;font-size:22px;word-break:break-all}"
     "h2{font-size:17px;margin:22px 0 10px}.meta{color:#9aa0aa}main{padding:4px 28px 28px;max-width:1100px}"
     "video{width:100%;max-height:62vh;background:#000;border-radius:8px}"
     "ol{color:#c8ccd4;padding-left:22px}li{cursor:pointer;margin:3px 0}li:hover{color:#8ab4ff}"
@@ -106,7 +109,7 @@ std::string summary_page(const SummarizeConfig& cfg, const SummaryResult& res, c
   fs::path rel = fs::absolute(final_dir, ec).lexically_normal();
   rel = input.lexically_relative(rel);
   const std::string original = rel.empty() ? file_url(input.string()) : url(rel);
-  std::string data = page_data(cfg, res, original).dump();
+  std::string data = page_data(cfg, res, original).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (std::size_t at = 0; (at = data.find("</", at)) != std::string::npos;) data.replace(at, 2, "<\\/");
   const std::string name = fs::path(cfg.input).filename().string();
   std::ostringstream h;
@@ -116,7 +119,10 @@ std::string summary_page(const SummarizeConfig& cfg, const SummaryResult& res, c
     << "</h1><div class=\"meta\">" << format_time(std::max(0.0, res.info.duration)) << " &middot; "
     << plural(static_cast<long long>(res.shot_spans.size()), "shot") << " &middot; "
     << plural(static_cast<long long>(res.keyframes.size()), "keyframe")
-    << " &middot; <a href=\"summary.json\">manifest</a></div></header>\n<main>\n";
+    << " &middot; <a href=\"summary.json\">manifest</a></div>";
+  if (std::find(res.preview_files.begin(), res.preview_files.end(), "preview.webp") != res.preview_files.end())
+    h << "<img id=\"preview\" src=\"preview.webp\" alt=\"hover preview\" title=\"the hover preview (preview.webp)\">";
+  h << "</header>\n<main>\n";
   if (cfg.write_clip)
     h << "<h2>Summary clip</h2><video id=\"clip\" controls preload=\"metadata\" src=\"" << url(cfg.clip_name)
       << "\"></video><ol id=\"parts\"></ol>\n";

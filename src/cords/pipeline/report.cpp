@@ -157,7 +157,13 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     h << "<div class=\"card\">";
     if (fs::exists(root / dir / sheet_name, ec))
       h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
-        << "\" alt=\"contact sheet of " << html(i.relative) << "\"></a>";
+        << "\" alt=\"contact sheet of " << html(i.relative) << "\""
+        << (fs::exists(root / dir / "preview.webp", ec)  // the hover preview, as video sites show one
+                ? " data-preview=\"" + url(dir / "preview.webp") +
+                      "\" onmouseenter=\"this.dataset.sheet=this.src;"
+                      "this.src=this.dataset.preview\" onmouseleave=\"this.src=this.dataset.sheet\""
+                : std::string())
+        << "></a>";
     else
       h << "<div class=\"nosheet\">no contact sheet</div>";
     if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked)

@@ -211,7 +211,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   for (std::size_t t = 0; t < plan.chosen.size(); ++t) {
     const auto i = static_cast<std::size_t>(plan.chosen[t]);
-    Keyframe kf{s.ts[i], s.frame[i], plan.chosen[t], shot_of[i], plan.gains[t], plan.represents[t], cfg.write_clip, ""};
+    Keyframe kf{s.ts[i], s.frame[i], plan.chosen[t], shot_of[i], plan.gains[t], plan.represents[t], cfg.write_clip,
+                -1,      ""};
     if (cfg.write_keyframes) kf.image = keyframe_name(s.seconds[i], s.frame[i]);
     res.keyframes.push_back(kf);
   }
@@ -224,9 +225,9 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   // Everything is written into a temporary sibling directory, renamed into place at the end (summary_dir.h).
   sw.restart();
-  std::vector<std::string> names{cfg.json_name,  cfg.sheet_name,   cfg.clip_name, "shots.csv",
-                                 "chapters.vtt", "shots.edl",      "shots.otio",  "summary.edl",
-                                 "summary.otio", "thumbnails.vtt", "index.html"};
+  std::vector<std::string> names{cfg.json_name, cfg.sheet_name, cfg.clip_name, "shots.csv",    "chapters.vtt",
+                                 "shots.edl",   "shots.otio",   "summary.edl", "summary.otio", "thumbnails.vtt",
+                                 "index.html",  "preview.mp4",  "preview.webp"};
   for (std::size_t i = 0; i * kSpriteColumns * kSpriteRows < res.thumbnails.size(); ++i)
     names.push_back(sprite_name(i));
   TempSummaryDir tmp(res.output_dir, names);

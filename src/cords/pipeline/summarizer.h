@@ -91,6 +91,7 @@ struct FolderOptions {
   std::string json_name = "summary.json";
   bool write_exports = true;     ///< shots.csv, chapters.vtt and the editor exports (EDL, OTIO) beside the manifest
   bool write_page = true;        ///< index.html: the summary's own page (page.h)
+  bool write_preview = true;     ///< preview.webp and preview.mp4: the hover preview (preview.h), with an encoded clip
   bool scenedetect_csv = false;  ///< shots.csv exactly as PySceneDetect's list-scenes: with its "Timecode List:" row
   bool force = false;            ///< replace an existing summary written by this tool (summary_dir.h)
 };
@@ -126,6 +127,7 @@ struct Keyframe {
   double gain = 0.0;
   std::int64_t represents = 0;  ///< samples nearer to it than to any other keyframe (how much it stands for)
   bool in_clip = true;          ///< its window is in the summary clip (the most representative, clip_plan.h)
+  int clip_rank = -1;           ///< among the clip's windows, most representative first (0); -1 when not in it
   std::string image;            ///< relative path, "" when keyframe images are off
 };
 
@@ -170,6 +172,7 @@ struct SummaryResult {
   /// Seek-bar thumbnails taken in pass 1 (moved out of the samples), written as sprites with thumbnails.vtt.
   std::vector<Thumb> thumbnails;
   std::vector<std::string> thumbnail_files;  ///< what was written of them: thumbnails.vtt, then the sprites
+  std::vector<std::string> preview_files;    ///< the hover preview as written (preview.mp4, preview.webp)
   int decode_workers = 1;                    ///< decoders that ran side by side in pass 1 (fast mode on long inputs)
   /// --fast on a long input: the rate key frames were sampled at to keep the candidates the budget needs (below
   /// --sample-fps); 0 when every key frame (at most --sample-fps) was sampled.

@@ -18,6 +18,7 @@
 #include "cords/output/clip_pacer.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/clip_plan.h"
+#include "cords/pipeline/preview.h"
 #include "cords/pipeline/sampling.h"
 
 namespace cords::pipeline {
@@ -57,6 +58,8 @@ class VisualsWriter {
     const auto source = open_source(cfg_, decode_options());
     decode::FrameSource& src = *source;
     if (encode_clip_) open_clip();
+    if (encode_clip_ && cfg_.write_preview)
+      preview_ = std::make_unique<PreviewWriter>(dir_, clip_width(), clip_height(), res_.notes);
     // Fast mode without a clip to encode: each keyframe is a key frame, decoded alone (nothing before or after it).
     single_key_frames_ = cfg_.keyframes_only && !res_.fast_fallback && !encode_clip_;
     if (single_key_frames_) decode_key_frames_in_parallel();
@@ -69,6 +72,7 @@ class VisualsWriter {
       pacer_->finish();
       clip_->close();
     }
+    if (preview_) res_.preview_files = preview_->close();
     if (sheet_) write_sheet();
   }
 
@@ -267,6 +271,12 @@ class VisualsWriter {
     decode::Frame f;
     output::ClipPacer* pacer = w.clip ? pacer_.get() : nullptr;  // (a keyframe outside the clip: its image only)
     if (pacer) pacer->begin();
+    if (pacer && preview_) {  // the preview takes the top windows' first seconds
+      bool top = false;
+      for (const std::size_t key : w.keys)
+        top = top || (res_.keyframes[key].clip_rank >= 0 && res_.keyframes[key].clip_rank < PreviewWriter::kWindows);
+      preview_->begin(w.start_seconds(), top);
+    }
     std::optional<std::int64_t> after_window;  // where the first frame after the window is shown
     while (src.next(f)) {
       const bool after = f.ts.pts > w.end;
@@ -277,6 +287,7 @@ class VisualsWriter {
         if (!have_[w.keys[next_key_]]) keep(w.keys[next_key_], f.image);
         ++next_key_;
       }
+      if (pacer && preview_ && !after) preview_->add(f.ts.seconds(), f.yuv);
       if (pacer && !after) pacer->add(f.ts.pts, std::move(f.yuv));
     }
     if (pacer) {
@@ -358,6 +369,7 @@ class VisualsWriter {
   std::string copy_refusal_;  // why try_copy_clip could not copy
   std::unique_ptr<output::ClipWriter> clip_;
   std::unique_ptr<output::ClipPacer> pacer_;
+  std::unique_ptr<PreviewWriter> preview_;
   std::int64_t samples_written_ = 0;  // of sound, so far
   const Window* window_ = nullptr;    // the one being decoded
   std::size_t next_key_ = 0;          // its first keyframe not yet seen
