@@ -415,20 +415,24 @@ void report_comparison(const tr::TrainOptions& o, const std::vector<std::uint64_
         "\nequal train-time budget: %g s per run (training + selection, evaluation excluded); speed-up = full's time / "
         "this time\n",
         o.budget_time);
-  std::printf("\n%-16s %6s %16s %12s %12s %9s %10s %8s\n", "strategy", "runs", "test acc (%)", "time (s)", "select (s)",
-              "speed-up", "acc drop", "epochs");
+  // A strategy that never selected (a timed run too short) is a random run under its name: the table says so, in a
+  // name column as wide as the longest name shown.
+  const auto shown_name = [&](const std::string& s) { return rows[s].never_selected ? s + " (no selection)" : s; };
+  int w = 16;
+  for (const auto& s : order) w = std::max(w, static_cast<int>(shown_name(s).size()) + 1);
+  std::printf("\n%-*s %6s %16s %12s %12s %9s %10s %8s\n", w, "strategy", "runs", "test acc (%)", "time (s)",
+              "select (s)", "speed-up", "acc drop", "epochs");
   for (const auto& s : order) {
     const Stats a = stats(rows[s].acc), t = stats(rows[s].time), sl = stats(rows[s].sel), ep = stats(rows[s].epochs);
     const double speedup = have_full && t.mean > 0 ? full_time.mean / t.mean : 0,
                  drop = have_full ? full_acc.mean - a.mean : 0;
-    // A strategy that never selected is a random run under its name: the table says so.
-    const std::string shown = rows[s].never_selected ? s + " (no selection)" : s;
+    const std::string shown = shown_name(s);
     if (have_full)
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f %8.1f\n", shown.c_str(), rows[s].acc.size(),
+      std::printf("%-*s %6zu %9.2f +- %4.2f %12.1f %12.1f %8.2fx %9.2f %8.1f\n", w, shown.c_str(), rows[s].acc.size(),
                   a.mean, a.sd, t.mean, sl.mean, speedup, drop, ep.mean);
     else  // nothing to compare against
-      std::printf("%-16s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s %8.1f\n", shown.c_str(), rows[s].acc.size(), a.mean,
-                  a.sd, t.mean, sl.mean, "-", "-", ep.mean);
+      std::printf("%-*s %6zu %9.2f +- %4.2f %12.1f %12.1f %9s %10s %8.1f\n", w, shown.c_str(), rows[s].acc.size(),
+                  a.mean, a.sd, t.mean, sl.mean, "-", "-", ep.mean);
     table.push_back({{"strategy", s},
                      {"never_selected", rows[s].never_selected},
                      {"runs", rows[s].acc.size()},
@@ -462,10 +466,10 @@ int run(tr::TrainOptions& o, const std::string& compare, std::vector<std::uint64
   if (seeds.empty()) seeds.push_back(seed);
   const auto strategies = split_list(compare);
   if (strategies.empty()) throw invalid_argument("--compare needs a comma-separated list of strategies");
-  for (const auto& s : strategies) {  // all names checked before the first run
+  for (const auto& s : strategies) {  // all names and schedules checked before the first run
     tr::TrainOptions t = o;
     t.strategy = s;
-    tr::with_defaults(t);
+    tr::check_schedule(t);
   }
   fs::create_directories(fs::path(o.out) / "runs");
   std::vector<std::string> order;

@@ -127,22 +127,26 @@ TEST(Trainer, RandomOnlineSelectsEveryREpochsFromEpochTwo) {
   for (const auto& e : m["per_epoch"]) EXPECT_EQ(e["examples"].get<int>(), 135);
 }
 
-// A schedule that never selects (craig-pb every 20 epochs in a 6-epoch run) is a random run: metrics.json says so
-// and names it in a note; a schedule that selects says never_selected false.
-TEST(Trainer, ARunThatNeverSelectsSaysSo) {
+// A schedule that never selects (craig every 20 epochs in a 6-epoch run) would be a random run under its name: it is
+// refused before training, with the fewest epochs that select (epoch e = 20 is the first with e % 20 == 0 and e > 1:
+// 21 epochs); a schedule that selects says never_selected false.
+TEST(Trainer, ARunThatCannotSelectIsRefusedWithTheFewestEpochs) {
   const fs::path data = blobs_dataset("never"), out = temp_dir("never-out");
   TrainOptions o = base(data, out);
   o.strategy = "craig";
   o.select_every = 20;
-  const RunSummary r = run_training(o);
-  EXPECT_TRUE(r.never_selected);
-  json m = metrics(out);
-  EXPECT_EQ(m["selections"].get<int>(), 0);
-  EXPECT_TRUE(m["never_selected"].get<bool>());
-  EXPECT_NE(m["note"].get<std::string>().find("never selects"), std::string::npos);
+  try {
+    run_training(o);
+    ADD_FAILURE() << "a run that cannot select was not refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("epochs 21 or more"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("first selection is at epoch 21"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out / "metrics.json")) << "nothing trained";
   o.select_every = 2;
   EXPECT_FALSE(run_training(o).never_selected);
-  m = metrics(out);
+  const json m = metrics(out);
   EXPECT_FALSE(m["never_selected"].get<bool>());
   EXPECT_FALSE(m.contains("note"));
 }

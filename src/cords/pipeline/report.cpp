@@ -115,6 +115,40 @@ std::vector<BatchItem> read_reports(const std::string& out_dir, std::string* mis
   return out;
 }
 
+// One video's card in the gallery: its sheet (the hover preview on pointing), its clip playing, its links.
+void write_card(std::ostringstream& h, const fs::path& root, const BatchItem& i, const std::string& sheet_name,
+                const std::string& clip_name) {
+  const fs::path dir =
+      fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
+  std::error_code ec;
+  h << "<div class=\"card\">";
+  if (fs::exists(root / dir / sheet_name, ec))
+    h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
+      << "\" alt=\"contact sheet of " << html(i.relative) << "\""
+      << (fs::exists(root / dir / "preview.webp", ec)  // the hover preview, as video sites show one
+              ? " data-preview=\"" + url(dir / "preview.webp") +
+                    "\" onmouseenter=\"this.dataset.sheet=this.src;"
+                    "this.src=this.dataset.preview\" onmouseleave=\"this.src=this.dataset.sheet\""
+              : std::string())
+      << "></a>";
+  else
+    h << "<div class=\"nosheet\">no contact sheet</div>";
+  if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked)
+    h << "<video controls preload=\"none\" src=\"" << url(dir / clip_name) << "\"></video>";
+  h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
+    << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << plural(i.keyframes, "keyframe") << "</div>";
+  for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
+  h << "<div>";
+  // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
+  if (fs::exists(root / dir / "index.html", ec))
+    h << "<a href=\"" << url(dir / "index.html") << "\">page</a>";  // clip, original with seek thumbnails
+  if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
+  h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
+  if (fs::is_directory(root / dir / "keyframes", ec))
+    h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
+  h << "</div></div></div>\n";
+}
+
 // One piece: the gallery page, written in document order (head, summary line, one card per video).
 void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& items, const std::string& sheet_name,
                    const std::string& clip_name) {
@@ -149,38 +183,8 @@ void write_gallery(const std::string& out_dir, const std::vector<BatchItem>& ite
     << html(root.filename().string()) << "</h1><div class=\"meta\">" << plural(ok, "video") << " summarized"
     << (failed ? ", " + std::to_string(failed) + " failed" : "")
     << " &middot; cords-summarize</div></header>\n<main>\n<div class=\"grid\">\n";
-  for (const auto& i : items) {
-    if (!complete(i.status)) continue;
-    const fs::path dir =
-        fs::path(i.output).is_absolute() ? fs::relative(i.output, root) : fs::relative(fs::absolute(i.output), root);
-    std::error_code ec;
-    h << "<div class=\"card\">";
-    if (fs::exists(root / dir / sheet_name, ec))
-      h << "<a href=\"" << url(dir / sheet_name) << "\"><img src=\"" << url(dir / sheet_name)
-        << "\" alt=\"contact sheet of " << html(i.relative) << "\""
-        << (fs::exists(root / dir / "preview.webp", ec)  // the hover preview, as video sites show one
-                ? " data-preview=\"" + url(dir / "preview.webp") +
-                      "\" onmouseenter=\"this.dataset.sheet=this.src;"
-                      "this.src=this.dataset.preview\" onmouseleave=\"this.src=this.dataset.sheet\""
-                : std::string())
-        << "></a>";
-    else
-      h << "<div class=\"nosheet\">no contact sheet</div>";
-    if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked)
-      h << "<video controls preload=\"none\" src=\"" << url(dir / clip_name) << "\"></video>";
-    h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
-      << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << plural(i.keyframes, "keyframe") << "</div>";
-    for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
-    h << "<div>";
-    // Links only to what this summary has (clips, sheets and keyframes can each be turned off).
-    if (fs::exists(root / dir / "index.html", ec))
-      h << "<a href=\"" << url(dir / "index.html") << "\">page</a>";  // clip, original with seek thumbnails
-    if (fs::exists(root / dir / clip_name, ec)) h << "<a href=\"" << url(dir / clip_name) << "\">clip</a>";
-    h << "<a href=\"" << url(dir / "summary.json") << "\">manifest</a>";
-    if (fs::is_directory(root / dir / "keyframes", ec))
-      h << "<a href=\"" << url(dir / "keyframes") << "/\">keyframes</a>";
-    h << "</div></div></div>\n";
-  }
+  for (const auto& i : items)
+    if (complete(i.status)) write_card(h, root, i, sheet_name, clip_name);
   h << "</div>\n";
   if (failed) {
     h << "<section class=\"failed\"><h2>Failed</h2><ul>\n";

@@ -104,6 +104,7 @@ std::vector<Line> read_runs(const std::string& out_dir) {
     l.strategy = l.strategy + (j.value("mode", "").empty() ? "" : " (" + j.value("mode", "") + ")");
     // A warm start is another curve (and colour) of its strategy.
     if (const double kappa = j.value("kappa", 0.0); kappa > 0) l.strategy += " warm " + num(kappa);
+    if (j.value("never_selected", false)) l.strategy += " (no selection)";  // a random run under its name
     l.seed = j.value("seed", 0);
     l.select_every = j.value("select_every", 0);
     for (const auto& ep : j["per_epoch"])

@@ -1,6 +1,7 @@
 #include "cords/train/trainer.h"
 
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +53,18 @@ double next_epoch_estimate(const LoopState& st, bool selects) {
 
 // One run: the model and its optimizer, the strategy, the epoch loop (with checkpoints and --resume), metrics.json.
 // The strategy decides each epoch's data (epoch_strategy.h); this class trains on it and records.
+// The adaptive schedule of a run of `epochs` epochs (loop.h's Schedule).
+Schedule make_schedule(const TrainOptions& o, bool adaptive, int epochs) {
+  Schedule sc;
+  sc.adaptive = adaptive;
+  sc.T = epochs;
+  sc.R = o.select_every;
+  sc.select_after = sc.adaptive && o.kappa > 0 ? static_cast<int>(o.kappa * sc.T) : 0;
+  sc.warmup = sc.adaptive && o.kappa > 0 ? static_cast<int>(std::ceil(sc.select_after * o.fraction)) : 0;
+  while (sc.adaptive && !sc.selects_at(sc.first)) ++sc.first;  // (ends: past the warm start, every R-th selects)
+  return sc;
+}
+
 class Run {
  public:
   Run(const TrainOptions& o, Splits data)
@@ -142,14 +155,7 @@ std::string Run::set_up_model() {
 }
 
 Schedule Run::schedule() const {
-  Schedule sc;
-  sc.adaptive = choice_.info->adaptive;
-  sc.T = o_.epochs;
-  sc.R = o_.select_every;
-  sc.select_after = sc.adaptive && o_.kappa > 0 ? static_cast<int>(o_.kappa * sc.T) : 0;
-  sc.warmup = sc.adaptive && o_.kappa > 0 ? static_cast<int>(std::ceil(sc.select_after * o_.fraction)) : 0;
-  while (sc.adaptive && !sc.selects_at(sc.first)) ++sc.first;  // (ends: past the warm start, every R-th selects)
-  return sc;
+  return make_schedule(o_, choice_.info->adaptive, o_.epochs);
 }
 
 // An adaptive strategy whose schedule never reaches a selection trains on its first random subset throughout: the
@@ -424,10 +430,7 @@ RunSummary Run::go(const ProgressFn& progress) {
   k_ = budget_of(n, o_.fraction);
   const std::string model_name = set_up_model();
   sched_ = schedule();
-  std::string never_note = never_selects(nullptr);
-  if (!never_note.empty() && lead_ && !o_.quiet)
-    std::fprintf(stderr, "cords-summarize train: warning: %s; use a smaller --select-every or more --epochs\n",
-                 never_note.c_str());
+  std::string never_note = never_selects(nullptr);  // (refused before the run: check_schedule)
   all_.indices.resize(static_cast<std::size_t>(n));
   std::iota(all_.indices.begin(), all_.indices.end(), 0);
   all_.weights.assign(static_cast<std::size_t>(n), 1.0f);
@@ -506,9 +509,29 @@ TrainOptions with_defaults(TrainOptions o) {
   return o;
 }
 
+void check_schedule(const TrainOptions& opts) {
+  const TrainOptions o = with_defaults(opts);
+  const StrategyChoice choice = resolve_strategy(o.strategy, o.mode);
+  if (!choice.info->adaptive || o.budget_time > 0) return;  // (a timed run's epochs are not known before)
+  const Schedule sc = make_schedule(o, true, o.epochs);
+  if (sc.first < sc.T) return;
+  int need = o.epochs;  // the fewest epochs with a selection in them (the warm start grows with the epochs)
+  while (need < o.epochs + 100000 && make_schedule(o, true, need).first >= need) ++need;
+  std::string why = o.strategy + " selects every " + std::to_string(sc.R) + " epoch" + (sc.R == 1 ? "" : "s") +
+                    " from the third on" + (o.kappa > 0 ? " after its warm start" : "") +
+                    ", so its first selection is at epoch " + std::to_string(make_schedule(o, true, need).first + 1) +
+                    ": a run of " + plural(o.epochs, "epoch") +
+                    " never selects (it would train on a random subset under its name); give " + param("epochs") + " " +
+                    std::to_string(need) + " or more";
+  if (sc.R > 1) why += ", or a smaller " + param("select_every");
+  throw invalid_argument(why);
+}
+
 RunSummary run_training(const TrainOptions& opts, const std::function<void(int, int, const std::string&)>& progress) {
   const TrainOptions o = with_defaults(opts);
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  check_schedule(o);
+  // --threads 0 is every core online, as documented (LibTorch's own default is the physical cores: 1 of 2 vCPUs).
+  at::set_num_threads(o.threads > 0 ? o.threads : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))));
   accel::resolve_device(o.device);  // a bad --device fails before the data is read
   Run run(o, load_splits(o.data));
   return run.go(progress);

@@ -67,6 +67,11 @@ std::string warm_tag(double kappa);
 /// strategy and the per-batch mode, and the mode is always set. Throws for bad values.
 TrainOptions with_defaults(TrainOptions o);
 
+/// Refuses (Error{InvalidArgument}, with the fewest epochs that would do) an adaptive strategy whose schedule cannot
+/// select within --epochs: such a run is a random run under the strategy's name. Timed runs (--budget-time) are not
+/// checked (their epochs are not known before).
+void check_schedule(const TrainOptions& opts);
+
 /// Runs one training. `progress(epoch, epochs, line)` is called after each epoch (may be empty).
 RunSummary run_training(const TrainOptions& opts,
                         const std::function<void(int, int, const std::string&)>& progress = {});
