@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package as a user installs it from the checkout: pip into a fresh venv (--system-site-packages for
 # Debian's numpy), offline and without build isolation (docs/python.md); then a known answer: three clusters,
-# facility location picks one point of each.
+# facility location picks one point of each; and the executable that came with it: summarize() and the
+# cords-summarize console script on the bundled sample, with the bundled CNN.
 #   tests/pip_install.sh SOURCE_DIR [PYTHON]
 set -euo pipefail
 src=$1 py=${2:-/usr/bin/python3}
@@ -34,3 +35,24 @@ if torch is not None:  # the loaders came along: their extension was built again
     assert loader.selections == 1 and len(loader.indices) == 12, (loader.selections, loader.indices)
     print("pip_install: cords_summarize.torch selected", sorted(loader.indices.tolist()))
 PY
+if pkg-config --exists libavformat libavcodec libswscale && [ ! -x "$work/venv/bin/cords-summarize" ]; then
+  echo "pip_install: FFmpeg's development files are here, but the package came without its executable" >&2
+  exit 1
+fi
+if [ -x "$work/venv/bin/cords-summarize" ]; then
+  "$work/venv/bin/cords-summarize" --version
+  "$work/venv/bin/python" - "$src/samples/sample.mp4" <<'PY'
+import os, sys
+import cords_summarize as cs
+assert "_prefix" in cs._executable(), cs._executable()
+m = cs.summarize(sys.argv[1], "pip-summary", budget=4)
+assert len(m["keyframes"]) == 4, m["keyframes"]
+assert m["parameters"]["embedder"].startswith("cnn:"), m["parameters"]["embedder"]  # the bundled model was found
+for f in ("summary.mp4", "sheet.jpg", "index.html", "thumbnails.vtt"):
+    assert os.path.getsize(os.path.join("pip-summary", f)) > 0, f
+print("pip_install: summarize() ran the bundled executable:", len(m["keyframes"]), "keyframes,", m["parameters"]["embedder"])
+PY
+  "$work/venv/bin/cords-summarize" "$src/samples/sample.mp4" -o cli-summary -q --features histogram
+  test -s cli-summary/summary.json
+  echo "pip_install: the cords-summarize console script summarized the sample"
+fi

@@ -179,18 +179,20 @@ class SummarizeError(RuntimeError):
 
 
 def _executable() -> str:
-    """The cords-summarize to run: $CORDS_SUMMARIZE, the build tree beside this package (build/python ->
-    build/src), else the one on PATH."""
+    """The cords-summarize to run: $CORDS_SUMMARIZE, the one pip installed with this package (_prefix/bin), the
+    build tree beside this package (build/python -> build/src), else the one on PATH."""
     env = os.environ.get("CORDS_SUMMARIZE")
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
-    built = os.path.join(here, "..", "..", "src", "cords-summarize")
-    if os.access(built, os.X_OK):
-        return os.path.normpath(built)
+    for candidate in (os.path.join(here, "_prefix", "bin", "cords-summarize"),
+                      os.path.join(here, "..", "..", "src", "cords-summarize")):
+        if os.access(candidate, os.X_OK):
+            return os.path.normpath(candidate)
     found = shutil.which("cords-summarize")
     if not found:
-        raise FileNotFoundError("cords-summarize not found: build it, put it on PATH or set CORDS_SUMMARIZE")
+        raise FileNotFoundError("cords-summarize not found: this package was built without it (no FFmpeg development "
+                                "files, or CORDS_PIP_CLI=0); build it, put it on PATH or set CORDS_SUMMARIZE")
     return found
 
 
