@@ -463,6 +463,10 @@ TEST_F(Summarize, CliBadInputsGetOneLineErrorsDocumentedCodesAndNoOutputs) {
       {m.path("slideshow.mp4") + " --budget 21" + o, 2, "larger than the number of sampled frames (20)"},
       {m.path("slideshow.mp4") + " --selector nope" + o, 2, "valid functions"},
       {m.path("slideshow.mp4") + " --fraction 2" + o, 2, "fraction"},
+      {m.path("slideshow.mp4") + " --clip-length 7x" + o, 2, "--clip-length must be auto, seconds"},
+      {m.path("slideshow.mp4") + " --clip-length 0%" + o, 2, "--clip-length must be"},
+      {m.path("slideshow.mp4") + " --clip-length 150%" + o, 2, "--clip-length must be"},
+      {m.path("slideshow.mp4") + " --clip-length=-3s" + o, 2, "--clip-length must be"},
       {m.path("slideshow.mp4") + " -q -o /nonexistent/dir/x", 5, "does not exist"},
   };
   for (const auto& c : cases) {

@@ -102,6 +102,8 @@ void validate_config(const SummarizeConfig& c) {
   check("sample_fps", c.sample_fps);
   check("clip_seconds", c.clip_seconds);
   check("clip_crossfade", c.clip_crossfade);
+  if (!(c.clip_length >= 0) || !std::isfinite(c.clip_length) || (c.clip_length_percent && c.clip_length > 100))
+    throw invalid_argument(param("clip_length") + " must be auto (0), seconds, or a share of the video up to 100%");
   check("clip_height", c.clip_max_height);
   check("threads", c.threads);
   check("shot_threshold", c.transitions.threshold);
