@@ -133,8 +133,10 @@ void write_card(std::ostringstream& h, const fs::path& root, const BatchItem& i,
       << "></a>";
   else
     h << "<div class=\"nosheet\">no contact sheet</div>";
-  if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked)
-    h << "<video controls preload=\"none\" src=\"" << url(dir / clip_name) << "\"></video>";
+  if (fs::exists(root / dir / clip_name, ec))  // the clip plays in the card (nothing loads until asked; the
+    h << "<video controls preload=\"none\""    // preview stands in for it until then)
+      << (fs::exists(root / dir / "preview.webp", ec) ? " poster=\"" + url(dir / "preview.webp") + "\"" : std::string())
+      << " src=\"" << url(dir / clip_name) << "\"></video>";
   h << "<div class=\"body\"><h2>" << html(i.relative) << "</h2><div class=\"meta\">"
     << (i.duration > 0 ? format_time(i.duration) + " &middot; " : "") << plural(i.keyframes, "keyframe") << "</div>";
   for (const auto& w : i.warnings) h << "<div class=\"warning\">warning: " << html(w) << "</div>";
