@@ -198,7 +198,8 @@ def _executable() -> str:
 
 def summarize(path: str, output: Optional[str] = None, **options: Any) -> dict:
     """Summarizes the video at `path` as `cords-summarize PATH -o OUTPUT ...` does (outputs written as with the
-    CLI: DIR/summary.json, sheet.jpg, summary.mp4, keyframes/, shots.csv, chapters.vtt) and returns the manifest
+    CLI: DIR/summary.json, index.html, sheet.jpg, summary.mp4, preview.webp/.mp4, thumbnails.vtt with its sprites,
+    keyframes/, shots.csv, chapters.vtt, summary/shots .edl and .otio) and returns the manifest
     (summary.json) as a dict.
 
     Options are the CLI's long options with underscores: summarize("a.mp4", "a.summary", fraction=0.05,
