@@ -112,7 +112,7 @@ void resize_plane(const std::uint8_t* in, int sw, int sh, int channels, std::uin
     for (int x = 0; x < w; ++x)
       for (int k = 0; k < tx.count[x]; ++k) {
         const std::uint8_t* p = in + (static_cast<std::size_t>(y) * sw + tx.first[x] + k) * ch;
-        const float wt = tx.weight[static_cast<std::size_t>(tx.offset[x] + k)];
+        const float wt = tx.weight[static_cast<std::size_t>(tx.offset[x]) + static_cast<std::size_t>(k)];
         float* o = rows.data() + (static_cast<std::size_t>(y) * w + x) * ch;
         for (std::size_t c = 0; c < ch; ++c) o[c] += wt * p[c];
       }
@@ -121,7 +121,7 @@ void resize_plane(const std::uint8_t* in, int sw, int sh, int channels, std::uin
       for (std::size_t c = 0; c < ch; ++c) {
         float v = 0;
         for (int k = 0; k < ty.count[y]; ++k)
-          v += ty.weight[static_cast<std::size_t>(ty.offset[y] + k)] *
+          v += ty.weight[static_cast<std::size_t>(ty.offset[y]) + static_cast<std::size_t>(k)] *
                rows[(static_cast<std::size_t>(ty.first[y] + k) * w + x) * ch + c];
         out[(static_cast<std::size_t>(y) * w + x) * ch + c] =
             static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
