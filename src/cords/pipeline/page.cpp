@@ -24,16 +24,14 @@ nlohmann::json page_data(const SummarizeConfig& cfg, const SummaryResult& res, c
     at += s.end - s.start;
   }
   for (const auto& s : res.shot_spans) shots.push_back({{"start", s.start}, {"end", s.end}});
-  const std::size_t per_sprite = static_cast<std::size_t>(kSpriteColumns) * kSpriteRows;
   for (std::size_t i = 0; i < res.thumbnails.size() && !res.thumbnail_files.empty(); ++i) {
-    const Image& im = res.thumbnails[i].image;
-    const std::size_t k = i % per_sprite;
+    const SpriteTile tile = sprite_tile(res.thumbnails, i);
     thumbs.push_back({{"t", res.thumbnails[i].seconds},
-                      {"sprite", sprite_name(i / per_sprite)},
-                      {"x", static_cast<int>(k % kSpriteColumns) * im.width},
-                      {"y", static_cast<int>(k / kSpriteColumns) * im.height},
-                      {"w", im.width},
-                      {"h", im.height}});
+                      {"sprite", tile.sprite},
+                      {"x", tile.x},
+                      {"y", tile.y},
+                      {"w", tile.w},
+                      {"h", tile.h}});
   }
   for (const auto& k : res.keyframes)
     keys.push_back({{"t", k.ts.seconds() - res.info.start}, {"image", k.image}, {"shot", k.shot}});

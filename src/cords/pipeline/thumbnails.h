@@ -12,6 +12,13 @@ namespace cords::pipeline {
 constexpr int kSpriteColumns = 10;
 constexpr int kSpriteRows = 10;
 
+/// Where thumbnail i of `thumbs` lies: its sprite's name and its tile (each thumbnail's own size; all are alike).
+struct SpriteTile {
+  std::string sprite;
+  int x = 0, y = 0, w = 0, h = 0;
+};
+SpriteTile sprite_tile(const std::vector<Thumb>& thumbs, std::size_t i);
+
 /// The WebVTT text for `thumbs` laid out in sprites named by sprite_name(i): one cue per thumbnail, from its time to
 /// the next one's (the last to `duration`, or one interval on).
 std::string thumbnails_vtt(const std::vector<Thumb>& thumbs, double duration);
