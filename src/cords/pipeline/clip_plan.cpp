@@ -11,7 +11,7 @@ std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, doubl
                                    const std::vector<std::pair<double, double>>* shots, bool only_clip) {
   std::vector<Window> windows;
   for (std::size_t i = 0; i < keyframes.size(); ++i) {
-    const bool clip = keyframes[i].in_clip;
+    const bool clip = keyframes[i].in_clip();
     if (only_clip && !clip) continue;
     const Rational tb = keyframes[i].ts.time_base;
     const auto ticks = [&](double seconds) { return Timestamp::nearest(seconds, tb).pts; };
@@ -70,14 +70,8 @@ ClipChoice choose_clip(std::vector<Keyframe>& keyframes, double video_s, const C
   std::map<std::int64_t, std::size_t> seen;  // shot -> keyframes of it ranked so far
   for (const std::size_t i : order) round[i] = seen[keyframes[i].shot]++;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return round[a] < round[b]; });
-  for (auto& k : keyframes) {
-    k.in_clip = false;
-    k.clip_rank = -1;
-  }
-  for (std::size_t r = 0; r < c.windows; ++r) {
-    keyframes[order[r]].in_clip = true;
-    keyframes[order[r]].clip_rank = static_cast<int>(r);
-  }
+  for (auto& k : keyframes) k.clip_rank = -1;
+  for (std::size_t r = 0; r < c.windows; ++r) keyframes[order[r]].clip_rank = static_cast<int>(r);
   return c;
 }
 

@@ -24,7 +24,7 @@ struct Window {
 /// With `shots` (frame-exact shot spans, seconds in stream time), a keyframe's stretch stays inside its shot: it is
 /// moved, then shortened, rather than cross a cut (the frame that begins the next shot is left out). Seconds (the
 /// durations and the shots' bounds) become pts once, here; windows are then compared with frames' pts exactly.
-/// Keyframes whose Keyframe::in_clip is false get a window of their frame alone, not in the clip (`only_clip`:
+/// Keyframes whose Keyframe::in_clip() is false get a window of their frame alone, not in the clip (`only_clip`:
 /// none at all).
 std::vector<Window> merged_windows(const std::vector<Keyframe>& keyframes, double before_s, double after_s,
                                    const std::vector<std::pair<double, double>>* shots = nullptr,

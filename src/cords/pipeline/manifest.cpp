@@ -77,7 +77,7 @@ nlohmann::json keyframes_json(const SummaryResult& r) {
                   {"shot", k.shot},
                   {"gain", k.gain},
                   {"represents", k.represents},
-                  {"in_clip", k.in_clip},
+                  {"in_clip", k.in_clip()},
                   {"image", k.image.empty() ? json(nullptr) : json(k.image)}});
   return kf;
 }

@@ -213,8 +213,8 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
 
   for (std::size_t t = 0; t < plan.chosen.size(); ++t) {
     const auto i = static_cast<std::size_t>(plan.chosen[t]);
-    Keyframe kf{s.ts[i], s.frame[i], plan.chosen[t], shot_of[i], plan.gains[t], plan.represents[t], cfg.write_clip,
-                -1,      ""};
+    Keyframe kf{s.ts[i],       s.frame[i],         plan.chosen[t],          shot_of[i],
+                plan.gains[t], plan.represents[t], cfg.write_clip ? 0 : -1, ""};  // (choose_clip ranks them)
     if (cfg.write_keyframes) kf.image = keyframe_name(s.seconds[i], s.frame[i]);
     res.keyframes.push_back(kf);
   }

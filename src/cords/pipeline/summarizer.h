@@ -126,9 +126,11 @@ struct Keyframe {
   std::int64_t shot = 0;
   double gain = 0.0;
   std::int64_t represents = 0;  ///< samples nearer to it than to any other keyframe (how much it stands for)
-  bool in_clip = true;          ///< its window is in the summary clip (the most representative, clip_plan.h)
-  int clip_rank = -1;           ///< among the clip's windows, most representative first (0); -1 when not in it
-  std::string image;            ///< relative path, "" when keyframe images are off
+  /// Among the clip's windows, most representative first (0; clip_plan.h's choose_clip ranks them); -1 when its
+  /// window is not in the clip. (0 by default: every keyframe's window in the clip.)
+  int clip_rank = 0;
+  std::string image;  ///< relative path, "" when keyframe images are off
+  bool in_clip() const { return clip_rank >= 0; }
 };
 
 struct SummaryResult {

@@ -274,7 +274,7 @@ class VisualsWriter {
     if (pacer && preview_) {  // the preview takes the top windows' first seconds
       bool top = false;
       for (const std::size_t key : w.keys)
-        top = top || (res_.keyframes[key].clip_rank >= 0 && res_.keyframes[key].clip_rank < PreviewWriter::kWindows);
+        top = top || (res_.keyframes[key].in_clip() && res_.keyframes[key].clip_rank < PreviewWriter::kWindows);
       preview_->begin(w.start_seconds(), top);
     }
     std::optional<std::int64_t> after_window;  // where the first frame after the window is shown
