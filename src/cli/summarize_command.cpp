@@ -105,9 +105,6 @@ int run_single(const pipeline::SummarizeConfig& cfg, bool quiet, bool json_out) 
                 res.decode_embed_s, res.select_s, res.write_s);
   info(quiet, line);
   for (const auto& n : res.notes) info(quiet, "note: " + cfg.input + ": " + n);
-  if (res.repeats_left_out > 0)
-    info(quiet, "note: the automatic budget stopped at the distinct content: " + plural(res.repeats_left_out, "pick") +
-                    " repeating an earlier keyframe left out");
   for (const auto& w : res.warnings) info(quiet, "warning: " + cfg.input + ": " + w);
   if (json_out) {
     std::ifstream manifest(std::filesystem::path(res.output_dir) / cfg.json_name, std::ios::binary);

@@ -1,10 +1,8 @@
 #include "cords/pipeline/exports.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "cords/core/names.h"
@@ -147,21 +145,6 @@ std::string otio(const std::string& title, const std::string& source_url, const 
                            {"markers", json::array()},
                            {"metadata", json::object()}}}};
   return timeline.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-std::string file_url(const std::string& absolute_path) {
-  std::string url = "file://";
-  static const char* hex = "0123456789ABCDEF";
-  for (const unsigned char c : absolute_path) {
-    if (std::isalnum(c) || std::strchr("/-._~!$&'()*+,;=:@", c) != nullptr) {
-      url += static_cast<char>(c);
-    } else {
-      url += '%';
-      url += hex[c >> 4];
-      url += hex[c & 15];
-    }
-  }
-  return url;
 }
 
 }  // namespace cords::pipeline

@@ -47,7 +47,5 @@ std::string edl(const std::string& title, const std::string& source_name, const 
 /// ExternalReference.1 to `source_url`, times as RationalTime.1 in frames at `fps`).
 std::string otio(const std::string& title, const std::string& source_url, const std::vector<SourceSpan>& spans,
                  double fps, double source_duration);
-/// A path as a file:// URL (percent-encoded where RFC 3986 wants it).
-std::string file_url(const std::string& absolute_path);
 
 }  // namespace cords::pipeline

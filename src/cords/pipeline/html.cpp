@@ -46,4 +46,8 @@ std::string url(const std::filesystem::path& rel) {
   return o;
 }
 
+std::string file_url(const std::filesystem::path& absolute) {
+  return "file:///" + url(absolute.relative_path());
+}
+
 }  // namespace cords::pipeline

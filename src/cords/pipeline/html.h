@@ -9,5 +9,7 @@ namespace cords::pipeline {
 std::string html(const std::string& s);
 /// A relative path as a URL path: each segment percent-encoded where needed.
 std::string url(const std::filesystem::path& rel);
+/// An absolute path as a file:// URL, its segments encoded as url() encodes them.
+std::string file_url(const std::filesystem::path& absolute);
 
 }  // namespace cords::pipeline

@@ -106,7 +106,7 @@ std::string summary_page(const SummarizeConfig& cfg, const SummaryResult& res, c
   const fs::path input = fs::absolute(cfg.input, ec).lexically_normal();
   fs::path rel = fs::absolute(final_dir, ec).lexically_normal();
   rel = input.lexically_relative(rel);
-  const std::string original = rel.empty() ? file_url(input.string()) : url(rel);
+  const std::string original = rel.empty() ? file_url(input) : url(rel);
   std::string data = page_data(cfg, res, original).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   for (std::size_t at = 0; (at = data.find("</", at)) != std::string::npos;) data.replace(at, 2, "<\\/");
   const std::string name = fs::path(cfg.input).filename().string();

@@ -29,6 +29,7 @@
 #include "cords/embed/embedder.h"
 #include "cords/output/writers.h"
 #include "cords/pipeline/clip_plan.h"
+#include "cords/pipeline/html.h"
 #include "cords/pipeline/keyframes.h"
 #include "cords/pipeline/manifest.h"
 #include "cords/pipeline/page.h"
@@ -156,11 +157,11 @@ void write_exports(const SummarizeConfig& cfg, const SummaryResult& res, const s
   write_file_atomic((d / "shots.csv").string(),
                     cfg.scenedetect_csv ? scenedetect_csv(res.shot_spans) : shots_csv(res.shot_spans));
   write_file_atomic((d / "chapters.vtt").string(), chapters_vtt(res.shot_spans));
-  const double fps = res.info.frame_rate.valid() ? res.info.frame_rate.value() : 25.0;
+  const double fps = 1.0 / frame_seconds(res.info);  // (25 when unknown, as the clip writer assumes)
   const std::string name = fs::path(cfg.input).filename().string();
   std::error_code ec;
   const fs::path absolute = fs::absolute(cfg.input, ec);
-  const std::string url = file_url((ec ? fs::path(cfg.input) : absolute).lexically_normal().string());
+  const std::string url = file_url((ec ? fs::path(cfg.input) : absolute).lexically_normal());
   std::vector<SourceSpan> shots;
   for (const auto& s : res.shot_spans) shots.push_back({s.start, s.end});
   write_file_atomic((d / "shots.edl").string(), edl(name + " shots", name, shots, fps));
@@ -209,6 +210,9 @@ SummaryResult run_summarize(const SummarizeConfig& asked, const ProgressFn& prog
         " exceeds the distinct content");
   res.near_duplicates = plan.repeats;
   res.repeats_left_out = plan.dropped;
+  if (plan.dropped > 0)
+    res.notes.push_back("the automatic budget stopped at the distinct content: " + plural(plan.dropped, "pick") +
+                        " repeating an earlier keyframe left out");
   res.select_s = sw.seconds();
 
   for (std::size_t t = 0; t < plan.chosen.size(); ++t) {
