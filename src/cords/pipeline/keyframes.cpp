@@ -51,6 +51,11 @@ bool repeats_any(const Samples& s, std::int64_t c, const std::vector<std::int64_
   return repeat;
 }
 
+// Sample i's features (dim floats).
+const float* row_of(const Samples& s, int dim, std::int64_t i) {
+  return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+}
+
 // Selection over the candidates (the usable samples: segment::usable_samples keeps black and fading frames out
 // while enough others remain); indices are returned into all samples.
 std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool per_shot, const KeyframeOptions& cfg,
@@ -82,7 +87,7 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool
   if (!all) {
     rows.reserve(static_cast<std::size_t>(m) * static_cast<std::size_t>(dim));
     for (auto i : candidates) {
-      const float* r = s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
+      const float* r = row_of(s, dim, i);
       rows.insert(rows.end(), r, r + dim);
       shots.push_back(shot_of[static_cast<std::size_t>(i)]);
     }
@@ -96,12 +101,6 @@ std::vector<std::int64_t> choose(const Samples& s, int dim, std::int64_t k, bool
   return chosen;
 }
 
-// Distinct shots before second keyframes of a shot (docs/video.md, "Keyframes"). While a shot the selection left
-// out has candidates and another shot holds several picks, the pick with the least gain among those shots gives way
-// to the most typical candidate of the left-out shot (nearest its candidates' mean embedding; gain unknown: 0). The
-// left-out shots are taken most distinct first (farthest in the embedding from every pick); with k below the number
-// of shots, one whose picture repeats a pick (the same set again) is not taken. With k >= shots every shot ends up
-// with a keyframe, as before.
 // Cosine similarity of two rows of features.
 double cosine(const float* a, const float* b, int dim) {
   double dot = 0, na = 0, nb = 0;
@@ -115,9 +114,7 @@ double cosine(const float* a, const float* b, int dim) {
 
 // A shot's most typical candidate: the one nearest (cosine) its candidates' mean embedding.
 std::int64_t typical_candidate(const Samples& s, int dim, const std::vector<std::int64_t>& cands) {
-  const auto row = [&](std::int64_t i) {
-    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
-  };
+  const auto row = [&](std::int64_t i) { return row_of(s, dim, i); };
   std::vector<float> mean(static_cast<std::size_t>(dim), 0.0f);
   for (auto c : cands)
     for (int j = 0; j < dim; ++j) mean[static_cast<std::size_t>(j)] += row(c)[j];
@@ -131,6 +128,12 @@ std::int64_t typical_candidate(const Samples& s, int dim, const std::vector<std:
   return best;
 }
 
+// Distinct shots before second keyframes of a shot (docs/video.md, "Keyframes"). While a shot the selection left
+// out has candidates and another shot holds several picks, the pick with the least gain among those shots gives way
+// to the most typical candidate of the left-out shot (nearest its candidates' mean embedding; gain unknown: 0). The
+// left-out shots are taken most distinct first (farthest in the embedding from every pick); with k below the number
+// of shots, one whose picture repeats a pick (the same set again) is not taken. With k >= shots every shot ends up
+// with a keyframe, as before.
 void spread_over_shots(const Samples& s, int dim, const std::vector<std::int64_t>& shot_of,
                        const std::vector<std::int64_t>& candidates, std::vector<std::int64_t>& chosen,
                        std::vector<double>& gains) {
@@ -139,9 +142,7 @@ void spread_over_shots(const Samples& s, int dim, const std::vector<std::int64_t
   const bool every = chosen.size() >= members.size();
   std::map<std::int64_t, int> picks;  // shot -> keyframes in it
   for (auto c : chosen) ++picks[shot_of[static_cast<std::size_t>(c)]];
-  const auto row = [&](std::int64_t i) {
-    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
-  };
+  const auto row = [&](std::int64_t i) { return row_of(s, dim, i); };
   std::map<std::int64_t, std::int64_t> typical;  // left-out shot -> its most typical candidate
   for (const auto& [shot, cands] : members)
     if (picks[shot] == 0) typical[shot] = typical_candidate(s, dim, cands);
@@ -317,9 +318,7 @@ std::int64_t drop_repeats(const Samples& s, std::vector<std::int64_t>& chosen, s
 std::vector<std::int64_t> representation(const Samples& s, int dim, const std::vector<std::int64_t>& chosen) {
   std::vector<std::int64_t> counts(chosen.size(), 0);
   if (chosen.empty() || dim <= 0) return counts;
-  const auto row = [&](std::int64_t i) {
-    return s.rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dim);
-  };
+  const auto row = [&](std::int64_t i) { return row_of(s, dim, i); };
   const auto norm = [&](std::int64_t i) {
     double v = 0;
     for (int j = 0; j < dim; ++j) v += static_cast<double>(row(i)[j]) * row(i)[j];
