@@ -79,7 +79,7 @@ class Run {
  private:
   std::string set_up_model();
   Schedule schedule() const;
-  std::string never_selects(const LoopState* st) const;
+  std::string never_selects(const LoopState& st) const;
   std::optional<RunSummary> resume_or_start(LoopState& st, const std::string& label, const std::string& model_name);
   EpochResult run_epoch(int e, const EpochPlan& plan, LoopState& st);
   void train_epoch(const Subset& s, Rng& rng, double& loss_sum, std::int64_t& seen);
@@ -158,20 +158,14 @@ Schedule Run::schedule() const {
   return make_schedule(o_, choice_.info->adaptive, o_.epochs);
 }
 
-// An adaptive strategy whose schedule never reaches a selection trains on its first random subset throughout: the
-// note that says so (stderr and metrics.json) instead of passing for the strategy; "" when it selects. Before the
-// run (st null): a schedule longer than the run; after a timed run: no selection within the budget.
-std::string Run::never_selects(const LoopState* st) const {
-  if (!choice_.info->adaptive) return "";
-  const std::string head = o_.strategy + " selects every " + std::to_string(sched_.R) + " epochs, first at epoch " +
-                           std::to_string(sched_.first + 1) + ", but the ";
-  if (!st && !timed() && sched_.first >= sched_.T)
-    return head.substr(0, head.size() - 4) + "the run has " + std::to_string(sched_.T) +
-           ": it never selects and trains on its first random subset (a random run)";
-  if (st && timed() && st->selections == 0)
-    return head + std::to_string(o_.budget_time) + " s budget allowed " + std::to_string(st->epochs.size()) +
-           ": it never selected and trained on its first random subset (a random run)";
-  return "";
+// An adaptive strategy whose schedule never reached a selection trained on its first random subset throughout: the
+// note that says so (stderr and metrics.json) instead of passing for the strategy; "" when it selected. Only a timed
+// run can end so (a fixed schedule that cannot select is refused before the run: check_schedule).
+std::string Run::never_selects(const LoopState& st) const {
+  if (!choice_.info->adaptive || !timed() || st.selections > 0) return "";
+  return o_.strategy + " selects every " + std::to_string(sched_.R) + " epochs, first at epoch " +
+         std::to_string(sched_.first + 1) + ", but the " + std::to_string(o_.budget_time) + " s budget allowed " +
+         std::to_string(st.epochs.size()) + ": it never selected and trained on its first random subset (a random run)";
 }
 
 // One pass over the subset in a shuffled order, mini-batches of B, loss sum(w l) / sum(w) per mini-batch (or / B:
@@ -430,7 +424,6 @@ RunSummary Run::go(const ProgressFn& progress) {
   k_ = budget_of(n, o_.fraction);
   const std::string model_name = set_up_model();
   sched_ = schedule();
-  std::string never_note = never_selects(nullptr);  // (refused before the run: check_schedule)
   all_.indices.resize(static_cast<std::size_t>(n));
   std::iota(all_.indices.begin(), all_.indices.end(), 0);
   all_.weights.assign(static_cast<std::size_t>(n), 1.0f);
@@ -456,8 +449,8 @@ RunSummary Run::go(const ProgressFn& progress) {
     const EpochResult r = run_epoch(e, plan, st);
     if (lead_) record_epoch(e, plan, r, st, progress);
   }
-  if (never_note.empty()) never_note = never_selects(&st);  // (a fixed schedule was checked before the run)
-  if (!never_note.empty() && timed() && lead_ && !o_.quiet)
+  const std::string never_note = never_selects(st);
+  if (!never_note.empty() && lead_ && !o_.quiet)
     std::fprintf(stderr, "cords-summarize train: warning: %s\n", never_note.c_str());
   return finish(st, model_name, label, never_note);
 }
